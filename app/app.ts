@@ -1,0 +1,76 @@
+// Builds the web app from its dependencies: middleware, routes by area, one error handler.
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { AppError } from '../shared/errors.js';
+import { traceFields } from '../shared/log.js';
+import type { AppDeps, AppEnv } from './env.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes } from './routes/auth.js';
+import { homeRoutes } from './routes/home.js';
+import { resultsRoutes } from './routes/results.js';
+import { staticRoutes } from './static.js';
+import { renderPage } from './views.js';
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const log = deps.log.child(traceFields(c.req.header('x-cloud-trace-context'), deps.config.googleCloudProject));
+    c.set('deps', deps);
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    // The path only: query strings carry OAuth codes.
+    log.info(`${c.req.method} ${c.req.path} ${c.res.status}`, {
+      httpRequest: { requestMethod: c.req.method, status: c.res.status, latency: `${((performance.now() - started) / 1000).toFixed(3)}s` },
+    });
+  });
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:', ...(deps.config.production ? [] : ['http:'])],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      // The avatar and "View on Strava" links go elsewhere; they need no referrer.
+      referrerPolicy: 'same-origin',
+    }),
+  );
+
+  app.route('/', staticRoutes());
+  app.route('/', homeRoutes);
+  app.route('/', authRoutes);
+  app.route('/', resultsRoutes);
+  app.route('/', accountRoutes);
+
+  app.get('/healthz', (c) => c.text('ok'));
+
+  app.notFound((c) =>
+    c.html(renderPage('error', { title: 'Not found', status: 404, message: 'There is no page here.' }), 404),
+  );
+
+  app.onError((error, c) => {
+    const log = c.get('log') ?? deps.log;
+    const known = error instanceof AppError;
+    const status = known ? error.status : 500;
+    if (status >= 500) log.error(error.message, { error, path: c.req.path });
+    else log.warn(error.message, { status, path: c.req.path, ...(error.cause ? { cause: error.cause } : {}) });
+    const message = known ? error.publicMessage : 'Something went wrong on our side. Please try again in a moment.';
+    let athlete: unknown;
+    try {
+      athlete = c.get('athlete');
+    } catch {
+      athlete = undefined;
+    }
+    return c.html(
+      renderPage('error', { title: status === 401 ? 'Connect with Strava' : 'Something went wrong', status, message, athlete, signIn: status === 401 }),
+      status as 400,
+    );
+  });
+
+  return app;
+}

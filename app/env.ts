@@ -1,0 +1,19 @@
+// The types Hono handlers share: what the app is built from and what a request carries.
+import type { Athlete } from '../shared/athletes/store.js';
+import type { Logger } from '../shared/log.js';
+import type { Runtime } from '../shared/runtime.js';
+
+export type AppDeps = Omit<Runtime, 'close'> & {
+  /** The clock, injectable so tests can pin "this week". */
+  now?: () => Date;
+};
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    log: Logger;
+    /** Set by requireAthlete on pages that only the signed-in athlete may see. */
+    athlete: Athlete;
+    csrfToken: string;
+  };
+}

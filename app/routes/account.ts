@@ -1,0 +1,16 @@
+// The athlete's account: confirm and carry out "Disconnect and delete my data".
+import { Hono } from 'hono';
+import { disconnectAndDelete } from '../../shared/athletes/disconnect.js';
+import type { AppEnv } from '../env.js';
+import { endSession, requireAthlete, requireCsrf } from '../session.js';
+import { page } from '../views.js';
+
+export const accountRoutes = new Hono<AppEnv>()
+  .get('/account/delete', requireAthlete, (c) =>
+    page(c, 'delete-confirm', { title: 'Disconnect and delete my data', csrfToken: c.get('csrfToken') }),
+  )
+  .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
+    const result = await disconnectAndDelete(c.get('deps'), c.get('athlete').id);
+    endSession(c);
+    return page(c, 'deleted', { title: 'Your data was deleted', athlete: undefined, revokedAtStrava: result.revokedAtStrava });
+  });

@@ -1,0 +1,27 @@
+// Renders eta templates from app/views with the layout's shared data; output is HTML-escaped by default.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Eta } from 'eta';
+import { fromRoot } from '../shared/paths.js';
+import type { AppEnv } from './env.js';
+
+const eta = new Eta({ views: fromRoot('app', 'views'), cache: true, autoEscape: true });
+
+export interface PageData {
+  title: string;
+  [key: string]: unknown;
+}
+
+export function renderPage(template: string, data: PageData): string {
+  return eta.render(template, data);
+}
+
+export function page(c: Context<AppEnv>, template: string, data: PageData, status: ContentfulStatusCode = 200) {
+  let athlete: unknown;
+  try {
+    athlete = c.get('athlete');
+  } catch {
+    athlete = undefined;
+  }
+  return c.html(renderPage(template, { athlete, ...data }), status);
+}

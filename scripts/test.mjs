@@ -1,0 +1,111 @@
+// `npm test`: finds what this machine offers (PostgreSQL, Chromium, Pub/Sub emulator), runs every test it can,
+// and says plainly what it skipped. Under CI (CI=true) a missing part is a failure, not a skip.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import net from 'node:net';
+
+const root = new URL('..', import.meta.url).pathname;
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const env = { ...process.env };
+const skipped = [];
+const notes = [];
+
+function canConnect(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+// PostgreSQL: DATABASE_URL if set, else the local server, else the embedded database.
+if (env.DATABASE_URL) {
+  notes.push(`database: PostgreSQL from DATABASE_URL`);
+} else if (await canConnect('127.0.0.1', 5432)) {
+  env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+  notes.push('database: PostgreSQL on 127.0.0.1:5432');
+} else if (ci) {
+  console.error('CI: PostgreSQL is not reachable on 127.0.0.1:5432 and DATABASE_URL is not set.');
+  process.exit(1);
+} else {
+  notes.push('database: embedded PGlite (no PostgreSQL found on 127.0.0.1:5432; set DATABASE_URL to use one)');
+}
+
+// Chromium for the browser tests.
+const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
+const haveChromium = existsSync(chromium);
+if (haveChromium) env.CHROMIUM_PATH = chromium;
+
+// The Pub/Sub emulator (Java + the Cloud SDK's emulator jar).
+function findEmulatorJar() {
+  const dir = '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib';
+  if (!existsSync(dir)) return undefined;
+  const jar = readdirSync(dir).find((f) => /^cloud-pubsub-emulator-.*-all\.jar$/.test(f));
+  return jar ? join(dir, jar) : undefined;
+}
+const emulatorJar = env.PUBSUB_EMULATOR_JAR || findEmulatorJar();
+const haveJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
+const haveEmulator = Boolean(env.PUBSUB_EMULATOR_HOST) || (Boolean(emulatorJar) && haveJava);
+if (emulatorJar && haveJava) env.PUBSUB_EMULATOR_JAR = emulatorJar;
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walk(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+let files = (only.length > 0 ? only.map((f) => join(process.cwd(), f)) : walk(join(root, 'test'))).sort();
+
+const needs = [
+  { dir: '/test/browser/', have: haveChromium, what: 'browser tests', why: `no Chromium at ${chromium} (apt-get install chromium)` },
+  { dir: '/test/pubsub/', have: haveEmulator, what: 'Pub/Sub emulator tests', why: 'no Pub/Sub emulator (Google Cloud SDK pubsub-emulator and Java)' },
+];
+for (const need of needs) {
+  const affected = files.filter((f) => f.includes(need.dir));
+  if (affected.length === 0 || need.have) continue;
+  if (ci) {
+    console.error(`CI: cannot run ${need.what}: ${need.why}.`);
+    process.exit(1);
+  }
+  skipped.push(`${affected.length} ${need.what} file(s): ${need.why}`);
+  files = files.filter((f) => !affected.includes(f));
+}
+
+console.log(['Test environment:', ...notes.map((n) => `  ${n}`), ...skipped.map((s) => `  SKIPPED ${s}`)].join('\n'));
+if (files.length === 0) {
+  console.error('No test files to run.');
+  process.exit(1);
+}
+
+// Spec output for people, TAP to a file for the one-line tally at the end.
+const tapFile = join(mkdtempSync(join(tmpdir(), 'tests-')), 'results.tap');
+const child = spawn(
+  process.execPath,
+  [
+    '--import', 'tsx', '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files.map((f) => relative(root, f)),
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
+child.on('exit', (code, signal) => {
+  const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  if (skipped.length > 0) console.log(`\nSkipped on this machine:\n${skipped.map((s) => `  - ${s}`).join('\n')}`);
+  console.log(`\n${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`);
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,0 +1,88 @@
+// Connecting an athlete: exchange the OAuth code, store the athlete and encrypted tokens, import the latest page.
+import type pg from 'pg';
+import { importRecentActivities } from '../activities/import-recent.js';
+import { withTransaction } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { StravaClient } from '../strava/client.js';
+import { StravaError, StravaRequestError } from '../strava/errors.js';
+import type { DetailedAthlete } from '../strava/types.js';
+import type { TokenCipher } from '../tokens/cipher.js';
+import { saveTokens } from '../tokens/store.js';
+import { getAthlete, upsertConnectedAthlete, type Athlete } from './store.js';
+
+/** What the site asks for, and what it cannot work without. */
+export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
+
+export function missingScopes(granted: readonly string[]): string[] {
+  const has = new Set(granted);
+  const missing: string[] = [];
+  if (!has.has('read')) missing.push('read');
+  if (!has.has('activity:read_all') && !has.has('activity:read')) missing.push('activity:read_all');
+  return missing;
+}
+
+export function parseScopes(scope: string | undefined): string[] {
+  return (scope ?? '').split(/[,\s]+/).filter(Boolean);
+}
+
+export interface ConnectDeps {
+  pool: pg.Pool;
+  strava: StravaClient;
+  cipher: TokenCipher;
+  log: Logger;
+}
+
+export interface ConnectResult {
+  athlete: Athlete;
+  imported: number;
+  /** Set when the first import failed; the athlete is connected all the same. */
+  importFailed: boolean;
+}
+
+export async function connectAthlete(deps: ConnectDeps, code: string, grantedScopes: readonly string[]): Promise<ConnectResult> {
+  let exchange;
+  try {
+    exchange = await deps.strava.exchangeCode(code);
+  } catch (error) {
+    if (error instanceof StravaRequestError) {
+      throw new AppError(400, 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.', { cause: error });
+    }
+    throw unavailable(error);
+  }
+
+  const existing = await getAthlete(deps.pool, exchange.athlete.id);
+  if (existing?.status === 'banned') throw new AppError(403, 'This account cannot use this site.');
+
+  // The token answer carries only a summary; units live on the detailed athlete.
+  let profile: DetailedAthlete = exchange.athlete;
+  try {
+    profile = { ...exchange.athlete, ...(await deps.strava.getAthlete(exchange.access_token)) };
+  } catch (error) {
+    deps.log.warn('Could not read the athlete profile; using the summary from the token answer', { error, athleteId: exchange.athlete.id });
+  }
+
+  // Athlete and tokens land together or not at all; no Strava call happens inside the transaction.
+  const athlete = await withTransaction(deps.pool, async (client) => {
+    const row = await upsertConnectedAthlete(client, profile, grantedScopes);
+    await saveTokens(client, deps.cipher, row.id, {
+      accessToken: exchange.access_token,
+      refreshToken: exchange.refresh_token,
+      expiresAt: new Date(exchange.expires_at * 1000),
+    });
+    return row;
+  });
+
+  try {
+    const imported = await importRecentActivities(deps.pool, deps.strava, athlete.id, exchange.access_token);
+    return { athlete, imported, importFailed: false };
+  } catch (error) {
+    deps.log.warn('First activity import failed; the athlete is connected and can retry', { error, athleteId: athlete.id });
+    return { athlete, imported: 0, importFailed: true };
+  }
+}
+
+function unavailable(error: unknown): AppError {
+  const status = error instanceof StravaError && error.status === 429 ? 503 : 502;
+  return new AppError(status, 'Strava is not answering right now. Please try again in a few minutes.', { cause: error });
+}

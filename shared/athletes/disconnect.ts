@@ -1,0 +1,45 @@
+// "Disconnect and delete my data": revoke the app at Strava, then delete every row of the athlete.
+import type { Logger } from '../log.js';
+import type { Queryable } from '../db/types.js';
+import type { StravaClient } from '../strava/client.js';
+import { StravaUnauthorizedError } from '../strava/errors.js';
+import type { TokenCipher } from '../tokens/cipher.js';
+import { loadTokens } from '../tokens/store.js';
+import { deleteAthlete } from './store.js';
+
+export interface DisconnectDeps {
+  pool: Queryable;
+  strava: StravaClient;
+  cipher: TokenCipher;
+  log: Logger;
+}
+
+export interface DisconnectResult {
+  /** False when Strava could not be told; the athlete can revoke access in Strava's settings. */
+  revokedAtStrava: boolean;
+  deleted: boolean;
+}
+
+export async function disconnectAndDelete(deps: DisconnectDeps, athleteId: number): Promise<DisconnectResult> {
+  let revokedAtStrava = false;
+  try {
+    const tokens = await loadTokens(deps.pool, deps.cipher, athleteId);
+    if (tokens) {
+      let accessToken = tokens.accessToken;
+      // An expired access token cannot deauthorize; a refresh gets one that can.
+      if (tokens.expiresAt.getTime() < Date.now() + 60_000) {
+        accessToken = (await deps.strava.refreshToken(tokens.refreshToken)).access_token;
+      }
+      await deps.strava.deauthorize(accessToken);
+    }
+    revokedAtStrava = true;
+  } catch (error) {
+    // Already revoked at Strava is the outcome we wanted.
+    revokedAtStrava = error instanceof StravaUnauthorizedError;
+    if (!revokedAtStrava) deps.log.warn('Could not deauthorize at Strava; deleting the data anyway', { error, athleteId });
+  }
+  // The athlete asked for deletion: it happens whatever Strava said.
+  const deleted = await deleteAthlete(deps.pool, athleteId);
+  deps.log.info('Athlete disconnected and data deleted', { athleteId, revokedAtStrava });
+  return { revokedAtStrava, deleted };
+}

@@ -1,0 +1,83 @@
+// Athlete rows: connect (insert or update), read, and delete with everything that hangs off them.
+import type { Queryable } from '../db/types.js';
+import type { DetailedAthlete } from '../strava/types.js';
+
+export type AthleteStatus = 'connected' | 'disconnected' | 'banned';
+
+export interface Athlete {
+  id: number;
+  username: string | null;
+  firstname: string;
+  lastname: string;
+  profileUrl: string | null;
+  city: string | null;
+  country: string | null;
+  measurementPreference: 'meters' | 'feet';
+  scopes: string[];
+  status: AthleteStatus;
+  statusReason: string | null;
+  connectedAt: Date;
+}
+
+const COLUMNS = `id, username, firstname, lastname, profile_url as "profileUrl", city, country,
+  measurement_preference as "measurementPreference", scopes, status, status_reason as "statusReason",
+  connected_at as "connectedAt"`;
+
+/** Strava's placeholder avatar paths are relative ("avatar/athlete/large.png"): keep only real URLs. */
+function avatarUrl(athlete: DetailedAthlete): string | null {
+  const url = athlete.profile ?? athlete.profile_medium ?? null;
+  return url && /^https?:\/\//.test(url) ? url : null;
+}
+
+/** Connecting again updates the same row; a banned athlete stays banned. */
+export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAthlete, scopes: readonly string[]): Promise<Athlete> {
+  const { rows } = await db.query<Athlete>(
+    `insert into athletes as a (id, username, firstname, lastname, profile_url, city, country, measurement_preference, scopes, status, connected_at)
+     values ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[], 'connected', now())
+     on conflict (id) do update set
+       username = excluded.username,
+       firstname = excluded.firstname,
+       lastname = excluded.lastname,
+       profile_url = excluded.profile_url,
+       city = excluded.city,
+       country = excluded.country,
+       measurement_preference = excluded.measurement_preference,
+       scopes = excluded.scopes,
+       status = case when a.status = 'banned' then a.status else 'connected' end,
+       status_reason = case when a.status = 'banned' then a.status_reason else null end,
+       connected_at = now(),
+       updated_at = now()
+     returning ${COLUMNS}`,
+    [
+      athlete.id,
+      athlete.username ?? null,
+      athlete.firstname ?? '',
+      athlete.lastname ?? '',
+      avatarUrl(athlete),
+      athlete.city ?? null,
+      athlete.country ?? null,
+      athlete.measurement_preference === 'feet' ? 'feet' : 'meters',
+      [...scopes],
+    ],
+  );
+  return rows[0]!;
+}
+
+export async function getAthlete(db: Queryable, id: number): Promise<Athlete | undefined> {
+  const { rows } = await db.query<Athlete>(`select ${COLUMNS} from athletes where id = $1::bigint`, [id]);
+  return rows[0];
+}
+
+export async function setAthleteStatus(db: Queryable, id: number, status: AthleteStatus, reason: string | null): Promise<void> {
+  await db.query(`update athletes set status = $2::text, status_reason = $3::text, updated_at = now() where id = $1::bigint`, [
+    id,
+    status,
+    reason,
+  ]);
+}
+
+/** Removes the athlete; tokens, activities and every other row of theirs go with it (on delete cascade). */
+export async function deleteAthlete(db: Queryable, id: number): Promise<boolean> {
+  const { rowCount } = await db.query('delete from athletes where id = $1::bigint', [id]);
+  return (rowCount ?? 0) > 0;
+}

@@ -1,0 +1,203 @@
+// Reads the environment once into a typed, frozen configuration that fails fast naming what is missing.
+import { fromRoot } from './paths.js';
+
+export interface EnvVarSpec {
+  readonly purpose: string;
+  /** What applies when the variable is unset; absent means "required" or "off". */
+  readonly default?: string;
+  /** Also a secret: read from Secret Manager in production when the variable itself is unset. */
+  readonly secret?: boolean;
+}
+
+/** Every variable the project reads. The README table and the deployment checks are built from this. */
+export const KNOWN_ENV_VARS = Object.freeze({
+  PORT: { purpose: 'HTTP port the app listens on', default: '8080' },
+  PUBLIC_BASE_URL: {
+    purpose: 'Public origin of the app, used for the OAuth redirect and links',
+    default: 'http://localhost:$PORT outside production; required in production',
+  },
+  NODE_ENV: { purpose: '`production` turns on production behaviour (Secure cookies, JSON logs, no embedded database)' },
+  STRAVA_CLIENT_ID: {
+    purpose: 'Client id of your Strava API application (npm start runs a local Strava sandbox when it is unset)',
+  },
+  STRAVA_CLIENT_SECRET: { purpose: 'Client secret of your Strava API application', secret: true },
+  STRAVA_API_BASE_URL: { purpose: 'Strava REST API base URL', default: 'https://www.strava.com/api/v3' },
+  STRAVA_OAUTH_BASE_URL: { purpose: 'Strava OAuth base URL', default: 'https://www.strava.com/oauth' },
+  STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
+  STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
+  WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)' },
+  DATABASE_URL: { purpose: 'PostgreSQL connection string (takes precedence over the Cloud SQL connector)' },
+  INSTANCE_CONNECTION_NAME: { purpose: 'Cloud SQL instance (project:region:instance), connected with IAM authentication' },
+  DATABASE_USER: { purpose: 'Database user for the Cloud SQL connector (IAM: the service account email without .gserviceaccount.com)' },
+  DATABASE_NAME: { purpose: 'Database name for the Cloud SQL connector', default: 'training' },
+  DATABASE_PASSWORD: { purpose: 'Database password, only for built-in (non-IAM) Cloud SQL users', secret: true },
+  DATA_DIR: { purpose: 'Where the embedded database and laptop state are kept', default: '.data' },
+  SESSION_SECRET: { purpose: 'Signs session and OAuth state cookies (32+ random characters)', secret: true },
+  TOKEN_ENCRYPTION_KEY: { purpose: 'AES-256-GCM key for Strava tokens at rest: 32 bytes as base64 or 64 hex digits', secret: true },
+  OPENAI_API_KEY: { purpose: 'Enables AI notes when set', secret: true },
+  OPENAI_BASE_URL: { purpose: 'Any OpenAI-compatible endpoint', default: 'https://api.openai.com/v1' },
+  GOOGLE_CLOUD_PROJECT: { purpose: 'Google Cloud project; when set, unset secrets are read from Secret Manager' },
+  LOG_FORMAT: { purpose: '`json` (Cloud Logging) or `pretty`', default: 'json in production, pretty elsewhere' },
+  LOG_LEVEL: { purpose: 'Lowest severity logged: debug, info, warning, error', default: 'info' },
+  ADMIN_ATHLETE_IDS: { purpose: 'Comma-separated Strava athlete ids allowed on /admin' },
+  PUBSUB_TOPIC_EVENTS: { purpose: 'Pub/Sub topic webhook events are published to', default: 'strava-events' },
+  PUBSUB_TOPIC_BACKFILL: { purpose: 'Pub/Sub topic history import requests are published to', default: 'strava-backfill' },
+} satisfies Record<string, EnvVarSpec>);
+
+export type EnvVarName = keyof typeof KNOWN_ENV_VARS;
+
+export type DatabaseConfig =
+  | { readonly kind: 'url'; readonly url: string }
+  | {
+      readonly kind: 'cloud-sql';
+      readonly instanceConnectionName: string;
+      readonly user: string;
+      readonly database: string;
+    }
+  | { readonly kind: 'embedded'; readonly dataDir: string };
+
+export interface Config {
+  readonly production: boolean;
+  readonly port: number;
+  readonly publicBaseUrl: string;
+  readonly secureCookies: boolean;
+  readonly strava: {
+    readonly clientId: string;
+    readonly apiBaseUrl: string;
+    readonly oauthBaseUrl: string;
+  };
+  readonly database: DatabaseConfig;
+  readonly dataDir: string;
+  readonly googleCloudProject: string | undefined;
+  readonly openaiBaseUrl: string | undefined;
+  readonly log: { readonly format: 'json' | 'pretty'; readonly level: 'debug' | 'info' | 'warning' | 'error' };
+  readonly adminAthleteIds: readonly number[];
+  readonly webhookPathSecret: string | undefined;
+  readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: EnvVarName): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: EnvVarName, why?: string): string {
+  const value = read(env, name);
+  if (value === undefined) {
+    throw new ConfigError(`${name} is missing: ${why ?? KNOWN_ENV_VARS[name].purpose}.`);
+  }
+  return value;
+}
+
+function httpUrl(name: EnvVarName, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: ${JSON.stringify(value)}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got ${url.protocol}.`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function port(env: Env): number {
+  const raw = read(env, 'PORT') ?? '8080';
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`PORT must be a port number, got ${raw}.`);
+  return value;
+}
+
+function athleteIds(env: Env): number[] {
+  const raw = read(env, 'ADMIN_ATHLETE_IDS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((part) => {
+    const id = Number(part.trim());
+    if (!Number.isSafeInteger(id) || id <= 0) throw new ConfigError(`ADMIN_ATHLETE_IDS has a value that is not an athlete id: ${part}.`);
+    return id;
+  });
+}
+
+/** Whether the process runs as a deployed service rather than on a laptop or in tests. */
+export function isProduction(env: Env): boolean {
+  return env.NODE_ENV === 'production' || env.GAE_ENV === 'standard' || env.K_SERVICE !== undefined;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = isProduction(env);
+  const listenPort = port(env);
+  const publicBaseUrl = httpUrl(
+    'PUBLIC_BASE_URL',
+    production
+      ? required(env, 'PUBLIC_BASE_URL', 'the public origin of the app (e.g. https://PROJECT.REGION.r.appspot.com), needed for the Strava OAuth redirect')
+      : (read(env, 'PUBLIC_BASE_URL') ?? `http://localhost:${listenPort}`),
+  );
+  const dataDir = read(env, 'DATA_DIR') ?? fromRoot('.data');
+
+  const databaseUrl = read(env, 'DATABASE_URL');
+  const instance = read(env, 'INSTANCE_CONNECTION_NAME');
+  let database: DatabaseConfig;
+  if (databaseUrl !== undefined) {
+    database = { kind: 'url', url: databaseUrl };
+  } else if (instance !== undefined) {
+    database = {
+      kind: 'cloud-sql',
+      instanceConnectionName: instance,
+      user: required(env, 'DATABASE_USER', 'the IAM database user for the Cloud SQL connector (service account email without .gserviceaccount.com)'),
+      database: read(env, 'DATABASE_NAME') ?? 'training',
+    };
+  } else if (production) {
+    throw new ConfigError('DATABASE_URL or INSTANCE_CONNECTION_NAME is missing: production needs a real PostgreSQL (the embedded database is for laptops).');
+  } else {
+    database = { kind: 'embedded', dataDir };
+  }
+
+  const logFormat = read(env, 'LOG_FORMAT') ?? (production ? 'json' : 'pretty');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got ${logFormat}.`);
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (logLevel !== 'debug' && logLevel !== 'info' && logLevel !== 'warning' && logLevel !== 'error') {
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warning or error, got ${logLevel}.`);
+  }
+
+  const config: Config = {
+    production,
+    port: listenPort,
+    publicBaseUrl,
+    secureCookies: production || publicBaseUrl.startsWith('https:'),
+    strava: {
+      clientId: required(env, 'STRAVA_CLIENT_ID'),
+      apiBaseUrl: httpUrl('STRAVA_API_BASE_URL', read(env, 'STRAVA_API_BASE_URL') ?? 'https://www.strava.com/api/v3'),
+      oauthBaseUrl: httpUrl('STRAVA_OAUTH_BASE_URL', read(env, 'STRAVA_OAUTH_BASE_URL') ?? 'https://www.strava.com/oauth'),
+    },
+    database,
+    dataDir,
+    googleCloudProject: read(env, 'GOOGLE_CLOUD_PROJECT'),
+    openaiBaseUrl: read(env, 'OPENAI_BASE_URL'),
+    log: { format: logFormat, level: logLevel },
+    adminAthleteIds: athleteIds(env),
+    webhookPathSecret: read(env, 'WEBHOOK_PATH_SECRET'),
+    pubsub: {
+      eventsTopic: read(env, 'PUBSUB_TOPIC_EVENTS') ?? 'strava-events',
+      backfillTopic: read(env, 'PUBSUB_TOPIC_BACKFILL') ?? 'strava-backfill',
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,139 @@
+// Resolves secrets from the environment or, in Google Cloud, from Secret Manager (fetched once and cached).
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { EnvVarName } from './config.js';
+
+type SecretManagerClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
+
+export type SecretReader = 'app' | 'process-strava-event' | 'update-tokens' | 'backfill';
+
+export interface SecretSpec {
+  readonly env: EnvVarName;
+  /** Secret id in Secret Manager (Terraform creates the container, operators add the value). */
+  readonly secretId: string;
+  readonly purpose: string;
+  readonly required: boolean;
+  readonly readBy: readonly SecretReader[];
+}
+
+export const SECRET_SPECS = Object.freeze({
+  stravaClientSecret: {
+    env: 'STRAVA_CLIENT_SECRET',
+    secretId: 'strava-client-secret',
+    purpose: 'Strava API application client secret (token exchange and refresh)',
+    required: true,
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill'],
+  },
+  sessionSecret: {
+    env: 'SESSION_SECRET',
+    secretId: 'session-secret',
+    purpose: 'signs session and OAuth state cookies',
+    required: true,
+    readBy: ['app'],
+  },
+  tokenEncryptionKey: {
+    env: 'TOKEN_ENCRYPTION_KEY',
+    secretId: 'token-encryption-key',
+    purpose: 'encrypts Strava tokens at rest (AES-256-GCM, 32 bytes as base64 or hex)',
+    required: true,
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill'],
+  },
+  webhookVerifyToken: {
+    env: 'STRAVA_VERIFY_TOKEN',
+    secretId: 'strava-verify-token',
+    purpose: 'answers Strava webhook subscription validation',
+    required: false,
+    readBy: ['app'],
+  },
+  openaiApiKey: {
+    env: 'OPENAI_API_KEY',
+    secretId: 'openai-api-key',
+    purpose: 'enables AI notes',
+    required: false,
+    readBy: ['app'],
+  },
+  databasePassword: {
+    env: 'DATABASE_PASSWORD',
+    secretId: 'database-password',
+    purpose: 'password of a built-in Cloud SQL user (unused with IAM database authentication)',
+    required: false,
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill'],
+  },
+} satisfies Record<string, SecretSpec>);
+
+export type SecretName = keyof typeof SECRET_SPECS;
+export type Secrets = { readonly [K in SecretName]: string | undefined };
+
+/** Fetches the latest version of a secret; implemented by Secret Manager in production and a fake in tests. */
+export interface SecretStore {
+  fetch(secretId: string): Promise<string | undefined>;
+}
+
+export class SecretError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecretError';
+  }
+}
+
+/**
+ * Secret Manager through the official client. `clientOptions` lets tests point the client's REST
+ * fallback transport at a local server; in production the defaults apply.
+ */
+export async function secretManagerStore(
+  project: string,
+  clientOptions: SecretManagerClientOptions = {},
+): Promise<SecretStore> {
+  // Loaded lazily: only processes that read Secret Manager pay for the client.
+  const { SecretManagerServiceClient: Client } = await import('@google-cloud/secret-manager');
+  const client = new Client(clientOptions);
+  return {
+    async fetch(secretId) {
+      try {
+        const [version] = await client.accessSecretVersion({
+          name: `projects/${project}/secrets/${secretId}/versions/latest`,
+        });
+        const data = version.payload?.data;
+        if (data === null || data === undefined) return undefined;
+        return (typeof data === 'string' ? data : Buffer.from(data).toString('utf8')).trim();
+      } catch (error) {
+        // NOT_FOUND (5) means the container exists without a value or not at all: treat as unset.
+        if ((error as { code?: number }).code === 5) return undefined;
+        throw new SecretError(`Secret Manager could not read secret ${secretId}`, { cause: error });
+      }
+    },
+  };
+}
+
+export interface LoadSecretsOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where secrets not in the environment come from; none means the environment only. */
+  store?: SecretStore | undefined;
+  /** Secrets this process cannot start without (defaults to every spec marked required). */
+  need?: readonly SecretName[];
+}
+
+/** Reads every secret once: the environment wins, then the store; a missing needed secret fails fast. */
+export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Secrets> {
+  const env = options.env ?? process.env;
+  const names = Object.keys(SECRET_SPECS) as SecretName[];
+  const need = new Set(options.need ?? names.filter((name) => SECRET_SPECS[name].required));
+  const values = await Promise.all(
+    names.map(async (name) => {
+      const spec = SECRET_SPECS[name];
+      const fromEnv = env[spec.env]?.trim();
+      if (fromEnv) return fromEnv;
+      return options.store ? await options.store.fetch(spec.secretId) : undefined;
+    }),
+  );
+  const secrets = Object.fromEntries(names.map((name, i) => [name, values[i] || undefined])) as Secrets;
+  const missing = names.filter((name) => need.has(name) && secrets[name] === undefined);
+  if (missing.length > 0) {
+    const where = options.store ? 'the environment or Secret Manager' : 'the environment';
+    throw new SecretError(
+      `Missing secret${missing.length > 1 ? 's' : ''} in ${where}: ` +
+        missing.map((name) => `${SECRET_SPECS[name].env} (secret "${SECRET_SPECS[name].secretId}": ${SECRET_SPECS[name].purpose})`).join('; ') +
+        '.',
+    );
+  }
+  return Object.freeze(secrets);
+}
