@@ -42,6 +42,26 @@ export const KNOWN_ENV_VARS = Object.freeze({
   ADMIN_ATHLETE_IDS: { purpose: 'Comma-separated Strava athlete ids allowed on /admin' },
   PUBSUB_TOPIC_EVENTS: { purpose: 'Pub/Sub topic webhook events are published to', default: 'strava-events' },
   PUBSUB_TOPIC_BACKFILL: { purpose: 'Pub/Sub topic history import requests are published to', default: 'strava-backfill' },
+  UPDATE_TOKENS_REQUIRE_AUTH: {
+    purpose: 'update_tokens refuses calls without a bearer OIDC token from UPDATE_TOKENS_INVOKER (`true`/`false`; the platform verifies the signature)',
+    default: 'true in production, false elsewhere',
+  },
+  UPDATE_TOKENS_INVOKER: {
+    purpose: 'Service account email Cloud Scheduler calls update_tokens as; required when UPDATE_TOKENS_REQUIRE_AUTH is on',
+  },
+  UPDATE_TOKENS_INTERVAL_MINUTES: {
+    purpose: 'How often Cloud Scheduler (or the laptop timer) runs update_tokens; tokens expiring within this plus the margin are refreshed',
+    default: '30',
+  },
+  UPDATE_TOKENS_MARGIN_MINUTES: {
+    purpose: 'Added to the interval when choosing which tokens to refresh; Strava only rotates a token with an hour or less left',
+    default: '60',
+  },
+  UPDATE_TOKENS_CONCURRENCY: { purpose: 'Token refreshes update_tokens runs at once', default: '10' },
+  UPDATE_TOKENS_TIME_BUDGET_SECONDS: {
+    purpose: 'update_tokens starts no refresh after this long and leaves the rest to the next run; keep the function timeout at least 60 s above it (Terraform sets 540 s)',
+    default: '420',
+  },
 } satisfies Record<string, EnvVarSpec>);
 
 export type EnvVarName = keyof typeof KNOWN_ENV_VARS;

@@ -57,7 +57,7 @@ export function formatPaceOrSpeed(sportType: string, distance: number, movingTim
   return `${grouped(perHour, 1)} ${units === 'imperial' ? 'mph' : 'km/h'}`;
 }
 
-/** "TrailRun" → "Trail Run". */
+/** "TrailRun" → "Trail Run", "EBikeRide" → "E-Bike Ride". */
 export function sportLabel(sportType: string): string {
-  return sportType.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/E Bike/g, 'E-Bike');
+  return sportType.replace(/^E(?=[A-Z])/, 'E-').replace(/([a-z])([A-Z])/g, '$1 $2');
 }

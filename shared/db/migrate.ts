@@ -23,7 +23,8 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     migrations.push({ version: Number(match[1]), name: match[2]!, sql: await readFile(`${dir}/${file}`, 'utf8') });
   }
   migrations.forEach((migration, i) => {
-    if (migration.version !== i + 1) throw new Error(`Migration ${migration.version} is out of sequence: expected ${i + 1}`);
+    const previous = migrations[i - 1];
+    if (previous && previous.version === migration.version) throw new Error(`Two migrations share number ${migration.version}`);
   });
   return migrations;
 }

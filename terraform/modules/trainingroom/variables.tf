@@ -151,10 +151,15 @@ variable "backfill_max_instances" {
   default     = 1
 }
 
-variable "token_refresh_schedule" {
-  type        = string
-  description = "Cron schedule of the update_tokens job. Strava access tokens last six hours; every 30 minutes keeps them fresh and resumes stalled imports promptly."
-  default     = "*/30 * * * *"
+variable "token_refresh_interval_minutes" {
+  type        = number
+  description = "Minutes between update_tokens runs. Strava access tokens last six hours; every 30 minutes keeps them fresh and resumes stalled imports promptly. The function is told the same interval (UPDATE_TOKENS_INTERVAL_MINUTES) so it refreshes everything due before the next run."
+  default     = 30
+
+  validation {
+    condition     = contains([5, 10, 15, 20, 30, 60], var.token_refresh_interval_minutes)
+    error_message = "token_refresh_interval_minutes must divide the hour: 5, 10, 15, 20, 30 or 60."
+  }
 }
 
 variable "scheduler_time_zone" {

@@ -1,0 +1,54 @@
+// Assembles the sandbox's Hono app: shared middleware, one router per area, and Strava-shaped errors.
+
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { matchedRoutes } from 'hono/route';
+import { apiRoutes } from './api.js';
+import { avatarRoutes } from './avatar.js';
+import type { SandboxContext, SandboxEnv } from './context.js';
+import { SandboxError, faults } from './errors.js';
+import { oauthRoutes } from './oauth.js';
+import { indexPage } from './pages.js';
+import { DEMO_ATHLETE_ID } from './seed.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
+  const app = new Hono<SandboxEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
+    const key = `${c.req.method} ${route ? route.path : '(unmatched)'}`;
+    ctx.counters.byRoute[key] = (ctx.counters.byRoute[key] ?? 0) + 1;
+    // Path only: query strings can carry codes and tokens, which must never reach a log.
+    ctx.log?.(`${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+  });
+
+  const delay = async (_c: unknown, next: () => Promise<void>): Promise<void> => {
+    if (ctx.latency.ms > 0) await sleep(ctx.latency.ms);
+    await next();
+  };
+  app.use('/api/*', delay);
+  app.use('/oauth/*', delay);
+
+  app.route('/oauth', oauthRoutes(ctx));
+  app.route('/api/v3', apiRoutes(ctx));
+  app.route('/sandbox', avatarRoutes(ctx));
+
+  app.get('/', (c) => {
+    const demo = ctx.store.athletes.get(DEMO_ATHLETE_ID)!;
+    return c.html(indexPage({ origin: ctx.origin, clientId: ctx.clientId, demoAthlete: demo, activityCount: ctx.store.activitiesOf(demo.id).length }));
+  });
+
+  app.notFound((c) => c.json(faults.notFound('resource', 'path'), 404));
+
+  app.onError((err, c) => {
+    if (err instanceof SandboxError) return c.json(err.body, err.status as ContentfulStatusCode);
+    ctx.log?.(`error ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return c.json({ message: 'Internal Server Error', errors: [] }, 500);
+  });
+
+  return app;
+}

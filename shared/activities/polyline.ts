@@ -1,0 +1,32 @@
+// Decodes Google's encoded polyline format (precision 5), as Strava sends summary_polyline.
+import type { LatLng } from '../privacy/zones.js';
+
+export function decodePolyline(encoded: string, precision = 5): LatLng[] {
+  const factor = 10 ** precision;
+  const points: LatLng[] = [];
+  let index = 0;
+  let lat = 0;
+  let lng = 0;
+  const next = (): number | undefined => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (index >= encoded.length) return undefined;
+      byte = encoded.charCodeAt(index++) - 63;
+      result |= (byte & 0x1f) << shift;
+      shift += 5;
+    } while (byte >= 0x20);
+    return result & 1 ? ~(result >> 1) : result >> 1;
+  };
+  while (index < encoded.length) {
+    const dLat = next();
+    const dLng = next();
+    // A truncated or corrupt polyline yields the points decoded so far rather than an error page.
+    if (dLat === undefined || dLng === undefined) break;
+    lat += dLat;
+    lng += dLng;
+    points.push([lat / factor, lng / factor]);
+  }
+  return points;
+}

@@ -1,0 +1,108 @@
+// Numbers, distances, durations, paces and dates in the reader's language and units.
+import type { Units } from '../units.js';
+import type { Locale } from './index.js';
+
+const METERS_PER_MILE = 1609.344;
+const FEET_PER_METER = 3.28084;
+const PACE_SPORTS = new Set(['Run', 'TrailRun', 'VirtualRun', 'Walk', 'Hike', 'Snowshoe']);
+const SWIM_SPORTS = new Set(['Swim']);
+
+const RU_SPORTS: Record<string, string> = {
+  Run: 'Бег', TrailRun: 'Трейл', VirtualRun: 'Виртуальный бег', Ride: 'Велосипед', VirtualRide: 'Виртуальный велосипед',
+  GravelRide: 'Гравел', MountainBikeRide: 'Маунтинбайк', EBikeRide: 'Электровелосипед', EMountainBikeRide: 'Электромаунтинбайк',
+  Swim: 'Плавание', Walk: 'Ходьба', Hike: 'Поход', WeightTraining: 'Силовая', Workout: 'Тренировка', Yoga: 'Йога',
+  Rowing: 'Гребля', NordicSki: 'Беговые лыжи', AlpineSki: 'Горные лыжи', Snowshoe: 'Снегоступы', Crossfit: 'Кроссфит',
+};
+
+const UNIT_WORDS = {
+  en: { km: 'km', mi: 'mi', m: 'm', ft: 'ft', kmh: 'km/h', mph: 'mph', h: 'h', min: 'm', per100m: '/100m', per100yd: '/100yd', perKm: '/km', perMi: '/mi' },
+  ru: { km: 'км', mi: 'ми', m: 'м', ft: 'фт', kmh: 'км/ч', mph: 'ми/ч', h: 'ч', min: 'мин', per100m: '/100 м', per100yd: '/100 ярд', perKm: '/км', perMi: '/ми' },
+} as const;
+
+export interface Formatter {
+  locale: Locale;
+  units: Units;
+  /** km or mi, in the reader's language. */
+  distanceUnit: string;
+  elevationUnit: string;
+  number(value: number, digits?: number): string;
+  distance(meters: number): string;
+  distanceValue(meters: number): number;
+  elevation(meters: number): string;
+  elevationValue(meters: number): number;
+  duration(seconds: number): string;
+  hours(seconds: number): string;
+  paceOrSpeed(sportType: string, distance: number, movingTime: number): string;
+  /** Pace sports chart pace (seconds per km or mi); the rest chart speed (km/h or mph). */
+  usesPace(sportType: string): boolean;
+  speedValue(metersPerSecond: number): number;
+  speedUnit: string;
+  paceValue(metersPerSecond: number): number | null;
+  paceUnit: string;
+  /** "11 Jun 2025" from "2025-06-11…". */
+  date(local: string): string;
+  shortDate(local: string): string;
+  sport(sportType: string): string;
+}
+
+export function createFormatter(locale: Locale, units: Units): Formatter {
+  const intl = locale === 'ru' ? 'ru-RU' : 'en-US';
+  const words = UNIT_WORDS[locale];
+  const imperial = units === 'imperial';
+  const numberFormats = new Map<number, Intl.NumberFormat>();
+  const number = (value: number, digits = 0) => {
+    let f = numberFormats.get(digits);
+    if (!f) {
+      f = new Intl.NumberFormat(intl, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      numberFormats.set(digits, f);
+    }
+    return f.format(value);
+  };
+  const duration = (seconds: number) => {
+    const total = Math.max(0, Math.round(seconds));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
+    return h > 0 ? `${h}:${mm}:${String(s).padStart(2, '0')}` : `${mm}:${String(s).padStart(2, '0')}`;
+  };
+  const dateFormat = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const shortDateFormat = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const asUtc = (local: string) => new Date(`${local.slice(0, 10)}T00:00:00Z`);
+  const distanceValue = (meters: number) => (imperial ? meters / METERS_PER_MILE : meters / 1000);
+  const elevationValue = (meters: number) => (imperial ? meters * FEET_PER_METER : meters);
+  return {
+    locale,
+    units,
+    distanceUnit: imperial ? words.mi : words.km,
+    elevationUnit: imperial ? words.ft : words.m,
+    number,
+    distance: (meters) => `${number(distanceValue(meters), 1)} ${imperial ? words.mi : words.km}`,
+    distanceValue,
+    elevation: (meters) => `${number(elevationValue(meters), 0)} ${imperial ? words.ft : words.m}`,
+    elevationValue,
+    duration,
+    hours: (seconds) => {
+      const minutes = Math.round(seconds / 60);
+      return `${number(Math.floor(minutes / 60), 0)}${words.h} ${String(minutes % 60).padStart(2, '0')}${words.min}`;
+    },
+    paceOrSpeed: (sportType, distance, movingTime) => {
+      if (distance <= 0 || movingTime <= 0) return '—';
+      const mps = distance / movingTime;
+      if (SWIM_SPORTS.has(sportType)) return `${duration((imperial ? 91.44 : 100) / mps)} ${imperial ? words.per100yd : words.per100m}`;
+      if (PACE_SPORTS.has(sportType)) return `${duration((imperial ? METERS_PER_MILE : 1000) / mps)} ${imperial ? words.perMi : words.perKm}`;
+      return `${number(imperial ? (mps * 3600) / METERS_PER_MILE : mps * 3.6, 1)} ${imperial ? words.mph : words.kmh}`;
+    },
+    usesPace: (sportType) => PACE_SPORTS.has(sportType),
+    speedValue: (mps) => (imperial ? (mps * 3600) / METERS_PER_MILE : mps * 3.6),
+    speedUnit: imperial ? words.mph : words.kmh,
+    paceValue: (mps) => (mps > 0.3 ? (imperial ? METERS_PER_MILE : 1000) / mps : null),
+    paceUnit: imperial ? words.perMi : words.perKm,
+    date: (local) => dateFormat.format(asUtc(local)),
+    shortDate: (local) => shortDateFormat.format(asUtc(local)),
+    sport: (sportType) => {
+      if (locale === 'ru' && RU_SPORTS[sportType]) return RU_SPORTS[sportType]!;
+      return sportType.replace(/^E(?=[A-Z])/, 'E-').replace(/([a-z])([A-Z])/g, '$1 $2');
+    },
+  };
+}

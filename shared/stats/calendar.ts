@@ -1,0 +1,67 @@
+// The athlete's local calendar: "now" as wall-clock time in their zone, days of the year, Monday-based weeks.
+
+export interface LocalNow {
+  /** Wall-clock time in the athlete's zone, "YYYY-MM-DDTHH:MM:SS": compared with start_date_local as is. */
+  wallClock: string;
+  /** "YYYY-MM-DD" of today in the athlete's zone. */
+  today: string;
+  year: number;
+  /** 1 on 1 January; today is counted as a day so far. */
+  dayOfYear: number;
+  daysInYear: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+export function localNow(now: Date, timeZone: string): LocalNow {
+  const parts = formatter(timeZone).formatToParts(now);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
+  const year = Number(get('year'));
+  const date = `${get('year')}-${get('month')}-${get('day')}`;
+  const dayOfYear = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  return {
+    wallClock: `${date}T${get('hour')}:${get('minute')}:${get('second')}`,
+    today: date,
+    year,
+    dayOfYear,
+    daysInYear: isLeapYear(year) ? 366 : 365,
+  };
+}
+
+/** "YYYY-MM-DD" plus `days` (negative goes back). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The Monday on or before a date (ISO weeks, as Postgres date_trunc('week') cuts them). */
+export function weekStart(date: string): string {
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(date, -((weekday + 6) % 7));
+}
+
+/** The local calendar date of a start_date_local value (a Date read as UTC wall-clock, or a string). */
+export function localDate(value: Date | string): string {
+  return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
+}

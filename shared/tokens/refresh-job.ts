@@ -1,0 +1,161 @@
+// The update_tokens job: refresh every token due before the next run, in pages, with bounded concurrency, within a deadline.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { claimOrRead, countDue, findDue } from './claims.js';
+import { DEFAULT_CLAIM_TTL_MS } from './access.js';
+import { refreshClaimed, type RefreshHooks, type TokenDeps } from './refresh.js';
+
+/** What the history import offers the job: pick up imports that stopped part-way. */
+export type ResumeStalledImports = (context: { deadlineAt: number; log: Logger }) => Promise<{ resumed: number }>;
+
+export interface RefreshJobDeps extends TokenDeps {
+  hooks?: RefreshHooks;
+  /**
+   * The job also restarts history imports that stalled. The history import is not built yet; when it is, it plugs
+   * in here. Until then the summary says `importsResumed: null`.
+   */
+  resumeStalledImports?: ResumeStalledImports | undefined;
+}
+
+export interface RefreshJobOptions {
+  /** Refresh tokens that expire within this window: the run interval plus Strava's one-hour rotation rule. */
+  horizonMs: number;
+  /** At most this many refreshes in flight at once. */
+  concurrency: number;
+  /** No refresh starts once this many milliseconds have passed since the run began; the rest wait for the next run. */
+  deadlineMs: number;
+  /** Due athletes are read this many at a time. */
+  batchSize: number;
+  /** The clock the deadline is measured with; injectable so a test can move time. */
+  now?: () => number;
+  claimTtlMs?: number;
+  storeRetryDelaysMs?: readonly number[];
+}
+
+export interface RefreshJobSummary {
+  /** Connected athletes whose tokens were due when the run began. */
+  due: number;
+  /** Strava answered and the answer was stored (includes `unchanged`). */
+  refreshed: number;
+  /** Of those, Strava gave the same token back because it still had more than an hour. */
+  unchanged: number;
+  /** Refresh failed (Strava busy or down, storage failed); they are due again next run. */
+  failed: number;
+  /** Strava refused the refresh token: marked disconnected, asked to reconnect, not tried again. */
+  disconnected: number;
+  /** Not attempted: refreshed or claimed by someone else meanwhile, or left for the next run by the deadline. */
+  skipped: number;
+  /** The deadline stopped the run before every due athlete was tried. */
+  stoppedEarly: boolean;
+  /** Stalled history imports resumed; null while no history import is plugged in (or it failed). */
+  importsResumed: number | null;
+  durationMs: number;
+}
+
+export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJobOptions): Promise<RefreshJobSummary> {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const pastDeadline = () => now() - startedAt >= options.deadlineMs;
+  const log = deps.log.child({ job: 'update_tokens' });
+  const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  const counts = { refreshed: 0, unchanged: 0, failed: 0, disconnected: 0, notClaimed: 0 };
+  let stoppedEarly = false;
+
+  const due = await countDue(deps.pool, options.horizonMs);
+
+  // Keyset pages of due ids, fetched when the queue runs dry; one fetch is shared by the workers that wait on it.
+  const queue: number[] = [];
+  let cursor = 0;
+  let exhausted = false;
+  let fetching: Promise<void> | undefined;
+  async function nextAthlete(): Promise<number | undefined> {
+    while (queue.length === 0) {
+      if (exhausted) return undefined;
+      fetching ??= findDue(deps.pool, options.horizonMs, cursor, options.batchSize)
+        .then((ids) => {
+          queue.push(...ids);
+          if (ids.length > 0) cursor = ids[ids.length - 1]!;
+          if (ids.length < options.batchSize) exhausted = true;
+        })
+        .finally(() => {
+          fetching = undefined;
+        });
+      await fetching;
+    }
+    return queue.shift();
+  }
+
+  async function refreshOne(athleteId: number): Promise<void> {
+    const claimId = randomUUID();
+    const claim = await claimOrRead(deps.pool, { athleteId, claimId, windowMs: options.horizonMs, claimTtlMs });
+    if (!claim.claimed) {
+      counts.notClaimed++;
+      return;
+    }
+    const outcome = await refreshClaimed(deps, claim, claimId, {
+      hooks: deps.hooks,
+      ...(options.storeRetryDelaysMs ? { storeRetryDelaysMs: options.storeRetryDelaysMs } : {}),
+    });
+    switch (outcome.kind) {
+      case 'refreshed':
+        counts.refreshed++;
+        if (!outcome.rotated) counts.unchanged++;
+        break;
+      case 'superseded':
+        counts.notClaimed++;
+        break;
+      case 'disconnected':
+        counts.disconnected++;
+        break;
+      case 'failed':
+        counts.failed++;
+        break;
+    }
+  }
+
+  async function worker(): Promise<void> {
+    for (;;) {
+      if (pastDeadline()) {
+        stoppedEarly = true;
+        return;
+      }
+      const athleteId = await nextAthlete();
+      if (athleteId === undefined) return;
+      try {
+        await refreshOne(athleteId);
+      } catch (error) {
+        // A database hiccup on one athlete should not end the run for the others.
+        counts.failed++;
+        log.warn('Token refresh failed', { athleteId, error });
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, () => worker()));
+  // Ids fetched but never started are part of what the deadline left for the next run.
+  if (stoppedEarly && queue.length === 0 && exhausted) stoppedEarly = false;
+
+  let importsResumed: number | null = null;
+  if (deps.resumeStalledImports && !pastDeadline()) {
+    try {
+      importsResumed = (await deps.resumeStalledImports({ deadlineAt: startedAt + options.deadlineMs, log })).resumed;
+    } catch (error) {
+      log.error('Resuming stalled history imports failed', { error });
+    }
+  }
+
+  const attempted = counts.refreshed + counts.failed + counts.disconnected + counts.notClaimed;
+  const summary: RefreshJobSummary = {
+    due,
+    refreshed: counts.refreshed,
+    unchanged: counts.unchanged,
+    failed: counts.failed,
+    disconnected: counts.disconnected,
+    skipped: counts.notClaimed + (stoppedEarly ? Math.max(0, due - attempted) : 0),
+    stoppedEarly,
+    importsResumed,
+    durationMs: now() - startedAt,
+  };
+  log[summary.failed > 0 || summary.stoppedEarly ? 'warn' : 'info']('update_tokens finished', { ...summary });
+  return summary;
+}

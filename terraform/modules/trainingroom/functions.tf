@@ -1,0 +1,183 @@
+# The three gen2 Cloud Functions built from the uploaded source archive, and who may invoke each.
+#
+# processStravaEvent and backfill have no event_trigger on purpose: they are reached through the
+# push subscriptions in pubsub.tf, which carry the retry and dead-letter policies a trigger cannot.
+
+locals {
+  public_base_url = var.public_base_url != "" ? var.public_base_url : "https://${google_app_engine_application.app.default_hostname}"
+
+  # Non-secret settings every function reads; secrets are fetched from Secret Manager by the code.
+  function_environment = {
+    GOOGLE_CLOUD_PROJECT     = var.project_id # gen2 runtimes do not set it; the code needs it to reach Secret Manager
+    PUBLIC_BASE_URL          = local.public_base_url
+    STRAVA_CLIENT_ID         = var.strava_client_id
+    INSTANCE_CONNECTION_NAME = google_sql_database_instance.main.connection_name
+    DATABASE_NAME            = google_sql_database.main.name
+    LOG_FORMAT               = "json"
+    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.events.name
+    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.backfill.name
+  }
+
+  function_build_source = {
+    bucket = google_storage_bucket.functions_source.name
+    object = google_storage_bucket_object.functions_source.name
+  }
+}
+
+resource "google_cloudfunctions2_function" "process_strava_event" {
+  project     = var.project_id
+  location    = var.region
+  name        = "process-strava-event"
+  description = "Applies Strava webhook events from Pub/Sub to Postgres."
+  labels      = var.labels
+
+  build_config {
+    runtime         = "nodejs20"
+    entry_point     = "processStravaEvent"
+    service_account = google_service_account.functions_builder.id
+
+    source {
+      storage_source {
+        bucket = local.function_build_source.bucket
+        object = local.function_build_source.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.runtime["process-strava-event"].email
+    available_memory               = "256Mi"
+    timeout_seconds                = 60
+    min_instance_count             = 0
+    max_instance_count             = var.processor_max_instances
+    ingress_settings               = "ALLOW_ALL" # Pub/Sub push arrives from outside the project's network; IAM guards it
+    all_traffic_on_latest_revision = true
+
+    environment_variables = merge(local.function_environment, {
+      DATABASE_USER = local.database_users["process-strava-event"]
+    })
+  }
+
+  depends_on = [
+    google_project_iam_member.functions_builder,
+    google_project_iam_member.cloudsql_client,
+    google_project_iam_member.cloudsql_instance_user,
+    google_secret_manager_secret_iam_member.accessor,
+    google_sql_user.iam,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "update_tokens" {
+  project     = var.project_id
+  location    = var.region
+  name        = "update-tokens"
+  description = "Refreshes Strava tokens before they expire and resumes unfinished history imports (called by Cloud Scheduler)."
+  labels      = var.labels
+
+  build_config {
+    runtime         = "nodejs20"
+    entry_point     = "update_tokens"
+    service_account = google_service_account.functions_builder.id
+
+    source {
+      storage_source {
+        bucket = local.function_build_source.bucket
+        object = local.function_build_source.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.runtime["update-tokens"].email
+    available_memory               = "256Mi"
+    timeout_seconds                = 540
+    min_instance_count             = 0
+    max_instance_count             = 1 # one sweep at a time; the per-athlete refresh claim handles overlap anyway
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+
+    environment_variables = merge(local.function_environment, {
+      DATABASE_USER = local.database_users["update-tokens"]
+      # The code checks the caller's identity as well as the platform (a function made public by mistake still refuses).
+      UPDATE_TOKENS_INVOKER          = google_service_account.scheduler.email
+      UPDATE_TOKENS_INTERVAL_MINUTES = tostring(var.token_refresh_interval_minutes)
+    })
+  }
+
+  depends_on = [
+    google_project_iam_member.functions_builder,
+    google_project_iam_member.cloudsql_client,
+    google_project_iam_member.cloudsql_instance_user,
+    google_secret_manager_secret_iam_member.accessor,
+    google_sql_user.iam,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "backfill" {
+  project     = var.project_id
+  location    = var.region
+  name        = "backfill"
+  description = "Imports an athlete's activity history page by page from strava-backfill requests."
+  labels      = var.labels
+
+  build_config {
+    runtime         = "nodejs20"
+    entry_point     = "backfill"
+    service_account = google_service_account.functions_builder.id
+
+    source {
+      storage_source {
+        bucket = local.function_build_source.bucket
+        object = local.function_build_source.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.runtime["backfill"].email
+    available_memory               = "512Mi"
+    timeout_seconds                = 540
+    min_instance_count             = 0
+    max_instance_count             = var.backfill_max_instances
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+
+    environment_variables = merge(local.function_environment, {
+      DATABASE_USER = local.database_users["backfill"]
+    })
+  }
+
+  depends_on = [
+    google_project_iam_member.functions_builder,
+    google_project_iam_member.cloudsql_client,
+    google_project_iam_member.cloudsql_instance_user,
+    google_secret_manager_secret_iam_member.accessor,
+    google_sql_user.iam,
+  ]
+}
+
+# Gen2 functions are Cloud Run services named after the function; invocation is roles/run.invoker there.
+
+resource "google_cloud_run_v2_service_iam_member" "pusher_invokes_processor" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.process_strava_event.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pubsub_pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "pusher_invokes_backfill" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.backfill.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pubsub_pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_update_tokens" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.update_tokens.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}

@@ -1,0 +1,111 @@
+# What an operator needs after apply: URLs, identities, the database connection and the app's settings.
+
+output "app_url" {
+  description = "Public origin of the web app (PUBLIC_BASE_URL)."
+  value       = local.public_base_url
+}
+
+output "app_engine_default_url" {
+  description = "The App Engine default URL, whatever custom domain is mapped."
+  value       = "https://${google_app_engine_application.app.default_hostname}"
+}
+
+output "oauth_callback_domain" {
+  description = "Enter this as the Authorization Callback Domain of your Strava API application."
+  value       = trimprefix(local.public_base_url, "https://")
+}
+
+output "webhook_callback_url" {
+  description = "Callback URL for the Strava webhook subscription (add /<WEBHOOK_PATH_SECRET> when you set one)."
+  value       = "${local.public_base_url}/webhook"
+}
+
+output "function_urls" {
+  description = "HTTPS endpoints of the functions (each accepts only its own caller's OIDC token)."
+  value = {
+    processStravaEvent = google_cloudfunctions2_function.process_strava_event.service_config[0].uri
+    update_tokens      = google_cloudfunctions2_function.update_tokens.service_config[0].uri
+    backfill           = google_cloudfunctions2_function.backfill.service_config[0].uri
+  }
+}
+
+output "service_account_emails" {
+  description = "Service accounts by role; app is what app.yaml's service_account must be."
+  value = merge(local.runtime_emails, {
+    scheduler         = google_service_account.scheduler.email
+    pubsub_pusher     = google_service_account.pubsub_pusher.email
+    functions_builder = google_service_account.functions_builder.email
+    migrator          = google_service_account.migrator.email
+  })
+}
+
+output "app_service_account" {
+  description = "Set this as service_account in app.yaml."
+  value       = google_service_account.runtime["app"].email
+}
+
+output "instance_connection_name" {
+  description = "Cloud SQL instance connection name (INSTANCE_CONNECTION_NAME)."
+  value       = google_sql_database_instance.main.connection_name
+}
+
+output "database_name" {
+  description = "Postgres database name (DATABASE_NAME)."
+  value       = google_sql_database.main.name
+}
+
+output "database_users" {
+  description = "IAM database users by role (DATABASE_USER for each runtime; migrator runs npm run db:migrate)."
+  value       = local.database_users
+}
+
+output "database_bootstrap_sql" {
+  description = "One-time grants to run as the postgres user before the first migration (docs/DEPLOY.md)."
+  value       = local.database_bootstrap_sql
+}
+
+output "secret_ids" {
+  description = "Secret Manager secrets to add values to with gcloud secrets versions add."
+  value       = sort(keys(google_secret_manager_secret.secret))
+}
+
+output "pubsub" {
+  description = "Topics and subscriptions; the dead-letter pull subscriptions are where failed messages wait for inspection."
+  value = {
+    events_topic               = google_pubsub_topic.events.name
+    events_push_subscription   = google_pubsub_subscription.events_push.name
+    events_dead_letter_topic   = google_pubsub_topic.events_dead_letter.name
+    events_dead_letter_pull    = google_pubsub_subscription.events_dead_letter_pull.name
+    backfill_topic             = google_pubsub_topic.backfill.name
+    backfill_push_subscription = google_pubsub_subscription.backfill_push.name
+    backfill_dead_letter_topic = google_pubsub_topic.backfill_dead_letter.name
+    backfill_dead_letter_pull  = google_pubsub_subscription.backfill_dead_letter_pull.name
+  }
+}
+
+output "scheduler_job" {
+  description = "Cloud Scheduler job that calls update_tokens (gcloud scheduler jobs run it to test)."
+  value       = google_cloud_scheduler_job.update_tokens.name
+}
+
+output "functions_source_object" {
+  description = "gs:// address of the functions source archive the functions were built from."
+  value       = "gs://${google_storage_bucket.functions_source.name}/${google_storage_bucket_object.functions_source.name}"
+}
+
+output "app_engine_env_variables" {
+  description = "The env_variables block app.yaml needs for this deployment (no secrets: the app reads those from Secret Manager)."
+  value = {
+    NODE_ENV                 = "production"
+    LOG_FORMAT               = "json"
+    GOOGLE_CLOUD_PROJECT     = var.project_id
+    PUBLIC_BASE_URL          = local.public_base_url
+    STRAVA_CLIENT_ID         = var.strava_client_id
+    INSTANCE_CONNECTION_NAME = google_sql_database_instance.main.connection_name
+    DATABASE_USER            = local.database_users["app"]
+    DATABASE_NAME            = google_sql_database.main.name
+    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.events.name
+    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.backfill.name
+    ADMIN_ATHLETE_IDS        = join(",", [for id in var.admin_athlete_ids : tostring(id)])
+  }
+}

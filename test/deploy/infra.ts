@@ -1,0 +1,386 @@
+// Reads the deployment files (Terraform through @cdktf/hcl2json, app.yaml, the provider schema snapshot) for the deploy tests.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parse as parseYaml } from 'yaml';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const TERRAFORM_DIR = join(ROOT, 'terraform');
+export const MODULE_DIR = join(TERRAFORM_DIR, 'modules', 'trainingroom');
+export const SCHEMA_FILE = join(ROOT, 'test', 'fixtures', 'terraform', 'google-provider-schema.json');
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Body = { [key: string]: Json };
+
+export function isObject(value: unknown): value is Body {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asBodies(value: unknown): Body[] {
+  if (Array.isArray(value)) return value.filter(isObject);
+  return isObject(value) ? [value] : [];
+}
+
+/** The one body of a nested block written once (hcl2json always wraps blocks in an array). */
+export function block(body: Body | undefined, name: string): Body | undefined {
+  return body === undefined ? undefined : asBodies(body[name])[0];
+}
+
+export function str(value: Json | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform
+
+export interface TfFile {
+  /** Relative to the repository root, with forward slashes. */
+  path: string;
+  dir: string;
+  json: Body;
+}
+
+export interface TfBlock {
+  kind: 'resource' | 'data';
+  type: string;
+  name: string;
+  body: Body;
+  file: string;
+  dir: string;
+}
+
+export function terraformFilePaths(dir = TERRAFORM_DIR): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue; // .terraform/ holds downloaded modules and providers
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...terraformFilePaths(path));
+    else if (name.endsWith('.tf')) out.push(path);
+  }
+  return out;
+}
+
+export async function parseTerraform(filename: string, text: string): Promise<Body> {
+  const json: unknown = await parseHcl(filename, text);
+  if (!isObject(json)) throw new Error(`${filename}: hcl2json returned no object`);
+  return json;
+}
+
+let loaded: Promise<TfFile[]> | undefined;
+
+/** Every .tf file under terraform/, parsed once per test process. */
+export function loadTerraform(): Promise<TfFile[]> {
+  loaded ??= Promise.all(
+    terraformFilePaths().map(async (path) => {
+      const rel = relative(ROOT, path).split('\\').join('/');
+      return { path: rel, dir: rel.slice(0, rel.lastIndexOf('/')), json: await parseTerraform(rel, readFileSync(path, 'utf8')) };
+    }),
+  );
+  return loaded;
+}
+
+/** resource and data blocks of the given files. */
+export function blocksOf(files: readonly TfFile[]): TfBlock[] {
+  const out: TfBlock[] = [];
+  for (const file of files) {
+    for (const kind of ['resource', 'data'] as const) {
+      const byType = file.json[kind];
+      if (!isObject(byType)) continue;
+      for (const [type, byName] of Object.entries(byType)) {
+        if (!isObject(byName)) continue;
+        for (const [name, bodies] of Object.entries(byName)) {
+          for (const body of asBodies(bodies)) out.push({ kind, type, name, body, file: file.path, dir: file.dir });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function resourcesOfType(files: readonly TfFile[], type: string): TfBlock[] {
+  return blocksOf(files).filter((b) => b.kind === 'resource' && b.type === type);
+}
+
+export function resource(files: readonly TfFile[], type: string, name: string): TfBlock {
+  const found = resourcesOfType(files, type).find((b) => b.name === name);
+  if (!found) throw new Error(`Terraform has no ${type}.${name}`);
+  return found;
+}
+
+/** All locals of the given files, merged (Terraform forbids duplicates within a module). */
+export function localsOf(files: readonly TfFile[]): Body {
+  const out: Body = {};
+  for (const file of files) for (const body of asBodies(file.json.locals)) Object.assign(out, body);
+  return out;
+}
+
+/** Named top-level blocks with a single label: variable, output, module. */
+export function namedBlocks(files: readonly TfFile[], kind: 'variable' | 'output' | 'module'): { name: string; body: Body; file: string }[] {
+  const out: { name: string; body: Body; file: string }[] = [];
+  for (const file of files) {
+    const byName = file.json[kind];
+    if (!isObject(byName)) continue;
+    for (const [name, bodies] of Object.entries(byName)) for (const body of asBodies(bodies)) out.push({ name, body, file: file.path });
+  }
+  return out;
+}
+
+export function moduleFiles(files: readonly TfFile[]): TfFile[] {
+  const dir = relative(ROOT, MODULE_DIR).split('\\').join('/');
+  return files.filter((f) => f.dir === dir);
+}
+
+/** Every string anywhere in a JSON value, with a path for messages. */
+export function* strings(value: Json | undefined, path = ''): Generator<{ path: string; value: string }> {
+  if (typeof value === 'string') yield { path, value };
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* strings(item, `${path}[${i}]`);
+  else if (isObject(value)) for (const [key, item] of Object.entries(value)) yield* strings(item, path ? `${path}.${key}` : key);
+}
+
+/** Every key anywhere in a JSON value. */
+export function* keys(value: Json | undefined, path = ''): Generator<{ path: string; key: string; value: Json }> {
+  if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* keys(item, `${path}[${i}]`);
+  else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const here = path ? `${path}.${key}` : key;
+      yield { path: here, key, value: item };
+      yield* keys(item, here);
+    }
+  }
+}
+
+/** A literal list of strings (hcl2json keeps literals as JSON), or undefined for an expression. */
+export function stringList(value: Json | undefined): string[] | undefined {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return undefined;
+  return value as string[];
+}
+
+/**
+ * The variable names an `environment_variables` value sets: a literal map, or merge() of
+ * locals that are literal maps and inline `{ NAME = ... }` objects. Anything else is reported as
+ * unresolvable, so a check built on this cannot be silently skipped.
+ */
+export function environmentKeys(value: Json | undefined, locals: Body): { keys: string[]; unresolved: string[] } {
+  if (isObject(value)) return { keys: Object.keys(value), unresolved: [] };
+  const expression = str(value);
+  if (expression === undefined) return { keys: [], unresolved: [String(value)] };
+  const match = /^\$\{merge\(([\s\S]*)\)\}$/.exec(expression.trim());
+  if (!match) return { keys: [], unresolved: [expression] };
+  const found: string[] = [];
+  const unresolved: string[] = [];
+  // Comments survive in hcl2json's expression text; they set nothing.
+  let rest = match[1]!.replace(/(^|\s)(#|\/\/)[^\n]*/g, '$1');
+  rest = rest.replace(/\{([^{}]*)\}/g, (_, inner: string) => {
+    for (const line of inner.split(/[\n,]/)) {
+      const key = /^\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*=/.exec(line);
+      if (key) found.push(key[1]!);
+      else if (line.trim() !== '') unresolved.push(line.trim());
+    }
+    return '';
+  });
+  for (const part of rest.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const local = /^local\.([A-Za-z0-9_]+)$/.exec(part);
+    const map = local ? locals[local[1]!] : undefined;
+    if (isObject(map)) found.push(...Object.keys(map));
+    else unresolved.push(part);
+  }
+  return { keys: found, unresolved };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider schema snapshot and the block checker
+
+export interface AttributeSchema {
+  type: string;
+  required?: boolean;
+}
+
+export interface BlockSchema {
+  list?: boolean;
+  required?: boolean;
+  attributes?: Record<string, AttributeSchema>;
+  blocks?: Record<string, BlockSchema>;
+}
+
+export interface ProviderSchema {
+  source: string;
+  /** Resource types by name; data sources as `data.<type>`. */
+  resources: Record<string, BlockSchema>;
+}
+
+export function loadSchema(): ProviderSchema {
+  return JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as ProviderSchema;
+}
+
+/** Valid on every resource and data block whatever the provider says. */
+export const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
+
+const DYNAMIC_KEYS = new Set(['for_each', 'iterator', 'labels', 'content']);
+
+/** Problems with one block body against its schema, recursing into nested and dynamic blocks. */
+export function checkBody(schema: BlockSchema, body: Body, where: string, topLevel = false): string[] {
+  const errors: string[] = [];
+  const attributes = schema.attributes ?? {};
+  const blocks = schema.blocks ?? {};
+  const present = new Set<string>();
+
+  for (const [key, value] of Object.entries(body)) {
+    if (topLevel && META_ARGUMENTS.has(key)) continue;
+
+    if (key === 'dynamic' && !('dynamic' in attributes) && !('dynamic' in blocks)) {
+      if (!isObject(value)) {
+        errors.push(`${where}: malformed dynamic block`);
+        continue;
+      }
+      for (const [name, uses] of Object.entries(value)) {
+        const nested = blocks[name];
+        if (!nested) {
+          errors.push(`${where}: unknown block "${name}" (in a dynamic block)`);
+          continue;
+        }
+        present.add(name);
+        for (const use of asBodies(uses)) {
+          for (const k of Object.keys(use)) if (!DYNAMIC_KEYS.has(k)) errors.push(`${where}.dynamic.${name}: unknown argument "${k}"`);
+          if (!('for_each' in use)) errors.push(`${where}.dynamic.${name}: for_each is required`);
+          const contents = asBodies(use.content);
+          if (contents.length !== 1) errors.push(`${where}.dynamic.${name}: needs exactly one content block`);
+          for (const content of contents) errors.push(...checkBody(nested, content, `${where}.dynamic.${name}.content`));
+        }
+      }
+      continue;
+    }
+
+    const attribute = attributes[key];
+    if (attribute) {
+      present.add(key);
+      // A block-shaped value for a non-list attribute means `name { }` was written instead of `name = { }`.
+      if (Array.isArray(value) && !/^(list|set)\b/.test(attribute.type) && value.some(isObject)) {
+        errors.push(`${where}: "${key}" is an attribute of type ${attribute.type}, written as a block`);
+      }
+      continue;
+    }
+
+    const nested = blocks[key];
+    if (nested) {
+      present.add(key);
+      if (!Array.isArray(value)) {
+        errors.push(`${where}: "${key}" is a block, written as an attribute`);
+        continue;
+      }
+      if (!nested.list && value.length > 1) errors.push(`${where}: block "${key}" may appear only once`);
+      value.forEach((item, i) => {
+        if (!isObject(item)) errors.push(`${where}.${key}: not a block body`);
+        else errors.push(...checkBody(nested, item, value.length > 1 ? `${where}.${key}[${i}]` : `${where}.${key}`));
+      });
+      continue;
+    }
+
+    errors.push(`${where}: unknown attribute or block "${key}"`);
+  }
+
+  for (const [name, attribute] of Object.entries(attributes)) {
+    if (attribute.required && !present.has(name)) errors.push(`${where}: missing required attribute "${name}"`);
+  }
+  for (const [name, nested] of Object.entries(blocks)) {
+    if (nested.required && !present.has(name)) errors.push(`${where}: missing required block "${name}"`);
+  }
+  return errors;
+}
+
+/** Problems with every resource and data block of the given files against the schema. */
+export function checkAgainstSchema(schema: ProviderSchema, files: readonly TfFile[]): string[] {
+  const errors: string[] = [];
+  for (const b of blocksOf(files)) {
+    const key = b.kind === 'data' ? `data.${b.type}` : b.type;
+    const where = `${b.file}: ${b.kind === 'data' ? 'data.' : ''}${b.type}.${b.name}`;
+    const typeSchema = schema.resources[key];
+    if (!typeSchema) {
+      errors.push(`${where}: type not in the provider schema snapshot (extend test/fixtures/terraform/google-provider-schema.json from the provider rather than guessing)`);
+      continue;
+    }
+    errors.push(...checkBody(typeSchema, b.body, where, true));
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// References inside one module
+
+const REFERENCE = /(?<![\w.])(data\.)?(google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)|(?<![\w.])(var|local|module)\.([A-Za-z0-9_]+)/g;
+
+/** References to resources, data sources, variables, locals and modules that the directory does not declare. */
+export function danglingReferences(files: readonly TfFile[]): string[] {
+  const byDir = new Map<string, TfFile[]>();
+  for (const f of files) byDir.set(f.dir, [...(byDir.get(f.dir) ?? []), f]);
+  const errors: string[] = [];
+  for (const [dir, group] of byDir) {
+    const declared = new Set<string>();
+    for (const b of blocksOf(group)) declared.add(`${b.kind === 'data' ? 'data.' : ''}${b.type}.${b.name}`);
+    for (const v of namedBlocks(group, 'variable')) declared.add(`var.${v.name}`);
+    for (const m of namedBlocks(group, 'module')) declared.add(`module.${m.name}`);
+    for (const name of Object.keys(localsOf(group))) declared.add(`local.${name}`);
+    for (const file of group) {
+      for (const { path, value } of strings(file.json)) {
+        if (!value.includes('${')) continue;
+        for (const m of value.matchAll(REFERENCE)) {
+          const ref = m[2] ? `${m[1] ?? ''}${m[2]}.${m[3]}` : `${m[4]}.${m[5]}`;
+          if (!declared.has(ref)) errors.push(`${file.path} (${path}): ${ref} is not declared in ${dir}`);
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// app.yaml
+
+export interface AppYaml {
+  runtime?: string;
+  entrypoint?: string;
+  service_account?: string;
+  instance_class?: string;
+  automatic_scaling?: Record<string, unknown>;
+  handlers?: Array<Record<string, unknown>>;
+  env_variables?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export const APP_YAML = join(ROOT, 'app.yaml');
+
+export function loadAppYaml(): AppYaml {
+  return parseYaml(readFileSync(APP_YAML, 'utf8')) as AppYaml;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secret-looking strings
+
+/** Shannon entropy in bits per character. */
+export function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * Whether a string looks like a key, token or password: a long run of key-alphabet characters
+ * (base64, base64url or hex) that is dense in entropy and mixes character classes. Names, paths,
+ * URLs, cron expressions and Terraform expressions do not qualify.
+ */
+export function looksLikeSecret(text: string): boolean {
+  for (const token of text.split(/[\s"'`,;:=()[\]{}<>|\\]+/)) {
+    if (token.length < 20 || token.includes('${')) continue;
+    if (!/^[A-Za-z0-9+/_=-]+$/.test(token)) continue;
+    const hex = /^[0-9a-fA-F]+$/.test(token);
+    if (hex && token.length >= 32 && entropy(token) > 3) return true;
+    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(token)).length;
+    if (classes >= 3 && entropy(token) > 4) return true;
+  }
+  return false;
+}

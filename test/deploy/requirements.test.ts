@@ -1,0 +1,239 @@
+// Holds the infrastructure to what the deployment promises: database safety, Pub/Sub dead-lettering, invokers, outputs, app.yaml.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  block,
+  asBodies,
+  isObject,
+  loadAppYaml,
+  loadTerraform,
+  localsOf,
+  moduleFiles,
+  namedBlocks,
+  resource,
+  resourcesOfType,
+  ROOT,
+  type Body,
+} from './infra.js';
+
+const files = await loadTerraform();
+const mod = moduleFiles(files);
+const locals = localsOf(mod);
+const variables = new Map(namedBlocks(mod, 'variable').map((v) => [v.name, v.body]));
+
+describe('module layout', () => {
+  it('one file per concern', () => {
+    const names = new Set(mod.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
+    for (const name of ['services.tf', 'iam.tf', 'sql.tf', 'pubsub.tf', 'functions.tf', 'scheduler.tf', 'secrets.tf', 'appengine.tf', 'variables.tf', 'outputs.tf', 'versions.tf', 'storage.tf']) {
+      assert.ok(names.has(name), `terraform/modules/trainingroom/${name} is missing`);
+    }
+  });
+
+  it('the APIs everything depends on are enabled, and left on when destroyed', () => {
+    const services = resource(mod, 'google_project_service', 'enabled');
+    assert.equal(services.body.disable_on_destroy, false);
+    const list = String(locals.services);
+    for (const api of ['appengine', 'cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'pubsub', 'sqladmin', 'secretmanager', 'cloudscheduler', 'iamcredentials']) {
+      assert.match(list, new RegExp(`"${api}\\.googleapis\\.com"`), api);
+    }
+  });
+});
+
+describe('service accounts', () => {
+  it('one for the app, each function, the scheduler, the Pub/Sub push, the builder and the migrator', () => {
+    const identities = locals.runtime_identities as Body;
+    assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'process-strava-event', 'update-tokens']);
+    const single = resourcesOfType(mod, 'google_service_account').map((b) => b.name).sort();
+    assert.deepEqual(single, ['functions_builder', 'migrator', 'pubsub_pusher', 'runtime', 'scheduler']);
+    const ids = [...Object.values(identities).map((i) => String((i as Body).account_id))];
+    for (const b of resourcesOfType(mod, 'google_service_account')) if (b.name !== 'runtime') ids.push(String(b.body.account_id));
+    for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, `${id} is not a valid account id`);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('the functions build as the dedicated builder, not the default compute account', () => {
+    for (const fn of resourcesOfType(mod, 'google_cloudfunctions2_function')) {
+      assert.equal(block(fn.body, 'build_config')?.service_account, '${google_service_account.functions_builder.id}', fn.name);
+    }
+  });
+});
+
+describe('Cloud SQL', () => {
+  const instance = resource(mod, 'google_sql_database_instance', 'main');
+  const settings = block(instance.body, 'settings')!;
+
+  it('Postgres 15 with IAM database authentication', () => {
+    assert.equal(instance.body.database_version, 'POSTGRES_15');
+    const flags = asBodies(settings.database_flags);
+    assert.ok(flags.some((f) => f.name === 'cloudsql.iam_authentication' && f.value === 'on'));
+  });
+
+  it('backups and point-in-time recovery on', () => {
+    const backup = block(settings, 'backup_configuration')!;
+    assert.equal(backup.enabled, true);
+    assert.equal(backup.point_in_time_recovery_enabled, true);
+    assert.ok(block(backup, 'backup_retention_settings'));
+  });
+
+  it('deletion protection on (Terraform and API), by default', () => {
+    assert.equal(instance.body.deletion_protection, '${var.deletion_protection}');
+    assert.equal(settings.deletion_protection_enabled, '${var.deletion_protection}');
+    assert.equal(variables.get('deletion_protection')?.default, true);
+  });
+
+  it('reachable only through the connector, no authorized networks', () => {
+    assert.equal(settings.connector_enforcement, 'REQUIRED');
+    assert.equal(block(settings, 'ip_configuration')?.authorized_networks, undefined);
+  });
+
+  it('IAM database users for the app, every function and the migrator', () => {
+    const users = resource(mod, 'google_sql_user', 'iam');
+    assert.equal(users.body.type, 'CLOUD_IAM_SERVICE_ACCOUNT');
+    assert.equal(users.body.for_each, '${local.database_principals}');
+    assert.match(String(locals.database_principals), /local\.runtime_emails.*migrator/s);
+    // DATABASE_USER is the email without the domain suffix.
+    assert.match(String(locals.database_users), /trimsuffix\(email, "\.gserviceaccount\.com"\)/);
+  });
+
+  it('the database the config defaults to', () => {
+    assert.equal(resource(mod, 'google_sql_database', 'main').body.name, '${var.database_name}');
+    assert.equal(variables.get('database_name')?.default, 'training');
+  });
+});
+
+describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants', () => {
+  const pipelines = [
+    { push: 'events_push', dlqTopic: 'events_dead_letter', pull: 'events_dead_letter_pull', fn: 'process_strava_event' },
+    { push: 'backfill_push', dlqTopic: 'backfill_dead_letter', pull: 'backfill_dead_letter_pull', fn: 'backfill' },
+  ];
+  const topicIam = resourcesOfType(mod, 'google_pubsub_topic_iam_member');
+  const subscriptionIam = resourcesOfType(mod, 'google_pubsub_subscription_iam_member');
+
+  for (const p of pipelines) {
+    it(`${p.push}: retry policy, max delivery attempts, dead-letter topic, never expires`, () => {
+      const sub = resource(mod, 'google_pubsub_subscription', p.push).body;
+      assert.ok(block(sub, 'retry_policy')?.minimum_backoff);
+      const dlq = block(sub, 'dead_letter_policy')!;
+      assert.equal(dlq.dead_letter_topic, `\${google_pubsub_topic.${p.dlqTopic}.id}`);
+      assert.equal(dlq.max_delivery_attempts, '${var.max_delivery_attempts}');
+      assert.equal(block(sub, 'expiration_policy')?.ttl, '');
+      // The function's timeout must fit in the ack deadline, or Pub/Sub redelivers work still running.
+      const timeout = Number(block(resource(mod, 'google_cloudfunctions2_function', p.fn).body, 'service_config')?.timeout_seconds);
+      assert.ok(Number(sub.ack_deadline_seconds) > timeout, `${p.push}: ack deadline must exceed the function timeout ${timeout}s`);
+    });
+
+    it(`${p.push}: the Pub/Sub service agent may publish dead letters and acknowledge the source`, () => {
+      assert.ok(
+        topicIam.some((b) => b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` && b.body.role === 'roles/pubsub.publisher' && b.body.member === '${local.pubsub_service_agent}'),
+      );
+      assert.ok(
+        subscriptionIam.some((b) => b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` && b.body.role === 'roles/pubsub.subscriber' && b.body.member === '${local.pubsub_service_agent}'),
+      );
+    });
+
+    it(`${p.pull}: a pull subscription on the dead-letter topic for inspection and replay`, () => {
+      const pull = resource(mod, 'google_pubsub_subscription', p.pull).body;
+      assert.equal(pull.topic, `\${google_pubsub_topic.${p.dlqTopic}.id}`);
+      assert.equal(pull.push_config, undefined);
+      assert.equal(block(pull, 'expiration_policy')?.ttl, '');
+    });
+  }
+
+  it('the service agent is the project-number address', () => {
+    assert.equal(locals.pubsub_service_agent, 'serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
+  });
+});
+
+describe('invokers', () => {
+  const invokers = [
+    ...resourcesOfType(mod, 'google_cloud_run_v2_service_iam_member').map((b) => ({ target: String(b.body.name), role: b.body.role, member: b.body.member })),
+    ...resourcesOfType(mod, 'google_cloud_run_service_iam_member').map((b) => ({ target: String(b.body.service), role: b.body.role, member: b.body.member })),
+    ...resourcesOfType(mod, 'google_cloudfunctions2_function_iam_member').map((b) => ({ target: String(b.body.cloud_function), role: b.body.role, member: b.body.member })),
+  ];
+  const of = (fn: string) =>
+    invokers.filter((i) => i.target.includes(`google_cloudfunctions2_function.${fn}.`)).map((i) => `${String(i.role)} ${String(i.member)}`);
+
+  it('only the Pub/Sub pusher may invoke processStravaEvent and backfill', () => {
+    for (const fn of ['process_strava_event', 'backfill']) {
+      assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.pubsub_pusher.email}'], fn);
+    }
+  });
+
+  it('only the scheduler may invoke update_tokens, and the job authenticates as it', () => {
+    assert.deepEqual(of('update_tokens'), ['roles/run.invoker serviceAccount:${google_service_account.scheduler.email}']);
+    const target = block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')!;
+    const oidc = block(target, 'oidc_token')!;
+    assert.equal(oidc.service_account_email, '${google_service_account.scheduler.email}');
+    assert.equal(oidc.audience, target.uri);
+    assert.equal(target.uri, '${google_cloudfunctions2_function.update_tokens.service_config[0].uri}');
+  });
+
+  it('no other invoker grants', () => {
+    assert.equal(invokers.length, 3);
+  });
+});
+
+describe('functions source', () => {
+  it('uploaded from the local archive, its md5 in the object name so a change redeploys', () => {
+    const object = resource(mod, 'google_storage_bucket_object', 'functions_source').body;
+    assert.equal(object.source, '${var.functions_source_zip}');
+    assert.match(String(object.name), /\$\{filemd5\(var\.functions_source_zip\)\}/);
+    for (const fn of resourcesOfType(mod, 'google_cloudfunctions2_function')) {
+      const storage = block(block(block(fn.body, 'build_config'), 'source'), 'storage_source')!;
+      assert.equal(storage.bucket, '${local.function_build_source.bucket}');
+      assert.equal(storage.object, '${local.function_build_source.object}');
+    }
+    const source = locals.function_build_source as Body;
+    assert.equal(source.object, '${google_storage_bucket_object.functions_source.name}');
+  });
+
+  it("the default archive path is the one the packaging script writes and git ignores", () => {
+    const envVariables = namedBlocks(files.filter((f) => f.dir === 'terraform/environments/production'), 'variable');
+    const zip = envVariables.find((v) => v.name === 'functions_source_zip');
+    assert.equal(join('terraform/environments/production', String(zip?.body.default)), 'functions-source.zip');
+    assert.match(readFileSync(join(ROOT, '.gitignore'), 'utf8'), /^\/functions-source\.zip$/m);
+  });
+});
+
+describe('outputs an operator needs', () => {
+  for (const dir of ['terraform/modules/trainingroom', 'terraform/environments/production']) {
+    it(dir, () => {
+      const outputs = new Set(namedBlocks(files.filter((f) => f.dir === dir), 'output').map((o) => o.name));
+      for (const name of ['app_url', 'webhook_callback_url', 'function_urls', 'service_account_emails', 'instance_connection_name', 'database_users', 'database_bootstrap_sql', 'app_engine_env_variables']) {
+        assert.ok(outputs.has(name), `${dir} has no output ${name}`);
+      }
+    });
+  }
+});
+
+describe('app.yaml', () => {
+  const app = loadAppYaml();
+
+  it('Node 20 on App Engine standard, starting the compiled server', () => {
+    assert.equal(app.runtime, 'nodejs20');
+    assert.equal(app.entrypoint, 'node dist/app/server.js');
+    // tsc -p tsconfig.build.json maps app/server.ts to dist/app/server.js.
+    assert.ok(existsSync(join(ROOT, 'app', 'server.ts')));
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions?: { outDir?: string; rootDir?: string } };
+    assert.equal(build.compilerOptions?.outDir, 'dist');
+    assert.equal(build.compilerOptions?.rootDir, '.');
+  });
+
+  it('an instance class and bounded automatic scaling', () => {
+    assert.match(String(app.instance_class), /^F(1|2|4|4_1G)$/);
+    assert.ok(isObject(app.automatic_scaling as Body));
+    assert.ok(Number(app.automatic_scaling?.max_instances) >= 1);
+  });
+
+  it('every handler is HTTPS only', () => {
+    const handlers = app.handlers ?? [];
+    assert.ok(handlers.length >= 1);
+    for (const h of handlers) assert.equal(h.secure, 'always', String(h.url));
+  });
+
+  it('runs as a settable service account', () => {
+    assert.match(String(app.service_account), /@.+\.iam\.gserviceaccount\.com$/);
+  });
+});

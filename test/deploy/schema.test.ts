@@ -1,0 +1,154 @@
+// Checks every Terraform resource and data block against the google provider schema snapshot (terraform validate needs the network).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import {
+  blocksOf,
+  checkAgainstSchema,
+  danglingReferences,
+  loadSchema,
+  loadTerraform,
+  parseTerraform,
+  TERRAFORM_DIR,
+  type TfFile,
+} from './infra.js';
+
+async function snippet(text: string): Promise<TfFile[]> {
+  return [{ path: 'snippet.tf', dir: 'snippet', json: await parseTerraform('snippet.tf', text) }];
+}
+
+describe('Terraform against the provider schema', () => {
+  const schema = loadSchema();
+
+  it('the snapshot is the one SOURCE.md describes', () => {
+    assert.match(schema.source, /hashicorp\/google 6\.50\.0/);
+    assert.ok(Object.keys(schema.resources).length > 20);
+  });
+
+  it('finds the Terraform files', async () => {
+    const files = await loadTerraform();
+    assert.ok(files.length >= 10, `only ${files.length} .tf files under terraform/`);
+    assert.ok(blocksOf(files).length >= 30);
+  });
+
+  it('every resource and data block uses only known attributes and blocks and sets every required one', async () => {
+    const errors = checkAgainstSchema(schema, await loadTerraform());
+    assert.deepEqual(errors, []);
+  });
+
+  it('every reference to a resource, data source, variable, local or module is declared in the same directory', async () => {
+    assert.deepEqual(danglingReferences(await loadTerraform()), []);
+  });
+
+  it('terraform fmt -check finds nothing to reformat (when terraform is installed)', (t) => {
+    let version: string;
+    try {
+      version = execFileSync('terraform', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      t.skip('terraform is not installed');
+      return;
+    }
+    t.diagnostic(version.split('\n')[0] ?? '');
+    // Exits non-zero and lists the files when any needs formatting.
+    execFileSync('terraform', ['fmt', '-check', '-recursive', TERRAFORM_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
+  });
+
+  describe('the checker itself', () => {
+    it('catches unknown attributes, missing required ones, and both inside nested and dynamic blocks', async () => {
+      const files = await snippet(`
+        resource "google_pubsub_subscription" "bad" {
+          topic  = "t"
+          colour = "blue"
+          push_config {
+            wrong_nested = 1
+            oidc_token {
+              audience = "x"
+            }
+          }
+          dynamic "retry_policy" {
+            for_each = [1]
+            content {
+              not_there = "x"
+            }
+          }
+          dynamic "no_such_block" {
+            for_each = []
+            content {}
+          }
+          labels {
+            a = "b"
+          }
+          count = 1
+          lifecycle {
+            prevent_destroy = true
+          }
+        }
+        data "google_project" "bad" {
+          number = "123"
+        }
+        resource "google_sql_database_instance" "bad" {
+          database_version = "POSTGRES_15"
+          settings = {
+            tier = "db-f1-micro"
+          }
+        }
+        resource "google_secret_manager_secret" "bad" {
+          secret_id = "s"
+        }
+        resource "google_not_a_type" "x" {}
+      `);
+      const errors = checkAgainstSchema(schema, files);
+      const expected = [
+        /google_pubsub_subscription\.bad: missing required attribute "name"/,
+        /google_pubsub_subscription\.bad: unknown attribute or block "colour"/,
+        /google_pubsub_subscription\.bad\.push_config: unknown attribute or block "wrong_nested"/,
+        /google_pubsub_subscription\.bad\.push_config: missing required attribute "push_endpoint"/,
+        /google_pubsub_subscription\.bad\.push_config\.oidc_token: missing required attribute "service_account_email"/,
+        /dynamic\.retry_policy\.content: unknown attribute or block "not_there"/,
+        /unknown block "no_such_block" \(in a dynamic block\)/,
+        /"labels" is an attribute of type map\(string\), written as a block/,
+        /data\.google_project\.bad: unknown attribute or block "number"/,
+        /google_sql_database_instance\.bad: "settings" is a block, written as an attribute/,
+        /google_secret_manager_secret\.bad: missing required block "replication"/,
+        /google_not_a_type\.x: type not in the provider schema snapshot/,
+      ];
+      for (const pattern of expected) assert.ok(errors.some((e) => pattern.test(e)), `expected an error matching ${pattern}\n${errors.join('\n')}`);
+      assert.equal(errors.length, expected.length, errors.join('\n'));
+    });
+
+    it('accepts a correct block, meta-arguments and a dynamic block for a required block', async () => {
+      const files = await snippet(`
+        resource "google_secret_manager_secret" "ok" {
+          for_each  = toset(["a"])
+          secret_id = each.value
+          dynamic "replication" {
+            for_each = [1]
+            content {
+              auto {}
+            }
+          }
+          depends_on = []
+          provider   = google
+          lifecycle {
+            ignore_changes = [labels]
+          }
+        }
+      `);
+      assert.deepEqual(checkAgainstSchema(schema, files), []);
+    });
+
+    it('reports references to undeclared things', async () => {
+      const files = await snippet(`
+        locals {
+          a = var.missing
+          b = google_pubsub_topic.nowhere.id
+          c = local.a
+        }
+      `);
+      assert.deepEqual(danglingReferences(files).map((e) => e.replace(/^.*: /, '')), [
+        'var.missing is not declared in snippet',
+        'google_pubsub_topic.nowhere is not declared in snippet',
+      ]);
+    });
+  });
+});
