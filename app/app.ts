@@ -4,10 +4,14 @@ import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../shared/errors.js';
 import { traceFields } from '../shared/log.js';
 import type { AppDeps, AppEnv } from './env.js';
+import { pageLocals, localeMiddleware, textsOf } from './locale.js';
 import { accountRoutes } from './routes/account.js';
+import { activitiesRoutes } from './routes/activities.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
+import { settingsRoutes } from './routes/settings.js';
 import { staticRoutes } from './static.js';
 import { renderPage } from './views.js';
 
@@ -41,16 +45,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  app.use(localeMiddleware);
+
   app.route('/', staticRoutes());
   app.route('/', homeRoutes);
   app.route('/', authRoutes);
   app.route('/', resultsRoutes);
   app.route('/', accountRoutes);
+  app.route('/', activitiesRoutes);
+  app.route('/', settingsRoutes);
+  app.route('/', adminRoutes);
 
   app.get('/healthz', (c) => c.text('ok'));
 
   app.notFound((c) =>
-    c.html(renderPage('error', { title: 'Not found', status: 404, message: 'There is no page here.' }), 404),
+    c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: 'There is no page here.' }), 404),
   );
 
   app.onError((error, c) => {
@@ -67,7 +76,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       athlete = undefined;
     }
     return c.html(
-      renderPage('error', { title: status === 401 ? 'Connect with Strava' : 'Something went wrong', status, message, athlete, signIn: status === 401 }),
+      renderPage('error', {
+        ...pageLocals(c),
+        title: status === 401 ? textsOf(c).connectTitle : textsOf(c).errorTitle,
+        status,
+        message,
+        athlete,
+        signIn: status === 401,
+      }),
       status as 400,
     );
   });

@@ -1,5 +1,6 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
 import type { Athlete } from '../shared/athletes/store.js';
+import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
 import type { Runtime } from '../shared/runtime.js';
 
@@ -15,5 +16,7 @@ export interface AppEnv {
     /** Set by requireAthlete on pages that only the signed-in athlete may see. */
     athlete: Athlete;
     csrfToken: string;
+    /** Set by the locale middleware on every request. */
+    locale: Locale;
   };
 }

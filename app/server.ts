@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 import { closeServer, listen } from './serve.js';
 
 async function main(): Promise<void> {
-  const { config, secrets } = await loadConfigAndSecrets({ need: ['stravaClientSecret', 'sessionSecret', 'tokenEncryptionKey'] });
+  const { config, secrets } = await loadConfigAndSecrets({ reader: 'app' });
   const runtime = await createRuntime(config, secrets);
   const { server, port } = await listen(createApp(runtime), config.port);
   runtime.log.info(`Listening on port ${port}`, { publicBaseUrl: config.publicBaseUrl });

@@ -27,6 +27,14 @@ function getRuntime(): Promise<Runtime> {
   return runtime;
 }
 
+/** Ends the instance's database pool (tests, and an instance being shut down). */
+export async function closeUpdateTokensRuntime(): Promise<void> {
+  const current = runtime;
+  runtime = undefined;
+  settings = undefined;
+  if (current) await (await current.catch(() => undefined))?.close();
+}
+
 // Used only until the runtime (and its configured logger) exists.
 const bootLog = createLogger({ format: 'json' });
 

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   // Migrations need only the database; a placeholder client id keeps the config check from asking for Strava.
   const config = loadConfig({ STRAVA_CLIENT_ID: 'unused-by-migrations', ...process.env });
   const store = config.googleCloudProject ? await secretManagerStore(config.googleCloudProject) : undefined;
-  const secrets = await loadSecrets({ store, need: [] });
+  const secrets = await loadSecrets({ store, only: ['databasePassword'], need: [] });
   const database = await openDatabase(config.database, { max: 1, password: secrets.databasePassword });
   try {
     const applied = await migrate(database.pool);

@@ -1,11 +1,14 @@
 // Loads config and secrets the way every deployed entry point does: environment first, then Secret Manager.
 import { loadConfig, type Config } from './config.js';
-import { loadSecrets, secretManagerStore, type SecretName, type Secrets } from './secrets.js';
+import { loadSecrets, secretManagerStore, type LoadSecretsOptions, type Secrets } from './secrets.js';
 
-export async function loadConfigAndSecrets(options: { need?: readonly SecretName[] } = {}): Promise<{ config: Config; secrets: Secrets }> {
+/** `reader` names the service, so only the secrets it is granted are fetched. */
+export async function loadConfigAndSecrets(
+  options: Pick<LoadSecretsOptions, 'reader' | 'need' | 'only'> = {},
+): Promise<{ config: Config; secrets: Secrets }> {
   const config = loadConfig();
   const store = config.googleCloudProject ? await secretManagerStore(config.googleCloudProject) : undefined;
-  const secrets = await loadSecrets({ store, ...(options.need ? { need: options.need } : {}) });
+  const secrets = await loadSecrets({ store, ...options });
   return { config, secrets };
 }
 

@@ -96,8 +96,9 @@ export async function secretManagerStore(
         if (data === null || data === undefined) return undefined;
         return (typeof data === 'string' ? data : Buffer.from(data).toString('utf8')).trim();
       } catch (error) {
-        // NOT_FOUND (5) means the container exists without a value or not at all: treat as unset.
-        if ((error as { code?: number }).code === 5) return undefined;
+        // NOT_FOUND (5 over gRPC, 404 over the REST fallback): a container without a value, or none: unset.
+        const code = (error as { code?: number }).code;
+        if (code === 5 || code === 404) return undefined;
         throw new SecretError(`Secret Manager could not read secret ${secretId}`, { cause: error });
       }
     },
@@ -108,14 +109,26 @@ export interface LoadSecretsOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where secrets not in the environment come from; none means the environment only. */
   store?: SecretStore | undefined;
-  /** Secrets this process cannot start without (defaults to every spec marked required). */
+  /**
+   * The service loading them: only the secrets it reads (its `readBy`) are fetched, since in production it
+   * is granted access to those alone. Without it, every secret is looked up.
+   */
+  reader?: SecretReader;
+  /** Read only these (e.g. the migrator needs just the database password). */
+  only?: readonly SecretName[];
+  /** Secrets this process cannot start without (defaults to the required ones among those read). */
   need?: readonly SecretName[];
 }
 
-/** Reads every secret once: the environment wins, then the store; a missing needed secret fails fast. */
+/** Reads secrets once: the environment wins, then the store; a missing needed secret fails fast. */
 export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Secrets> {
   const env = options.env ?? process.env;
-  const names = Object.keys(SECRET_SPECS) as SecretName[];
+  const all = Object.keys(SECRET_SPECS) as SecretName[];
+  const names = all.filter(
+    (name) =>
+      (options.reader === undefined || (SECRET_SPECS[name].readBy as readonly SecretReader[]).includes(options.reader)) &&
+      (options.only === undefined || options.only.includes(name)),
+  );
   const need = new Set(options.need ?? names.filter((name) => SECRET_SPECS[name].required));
   const values = await Promise.all(
     names.map(async (name) => {
@@ -125,8 +138,9 @@ export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Sec
       return options.store ? await options.store.fetch(spec.secretId) : undefined;
     }),
   );
-  const secrets = Object.fromEntries(names.map((name, i) => [name, values[i] || undefined])) as Secrets;
-  const missing = names.filter((name) => need.has(name) && secrets[name] === undefined);
+  const found = new Map(names.map((name, i) => [name, values[i] || undefined]));
+  const secrets = Object.fromEntries(all.map((name) => [name, found.get(name)])) as Secrets;
+  const missing = all.filter((name) => need.has(name) && secrets[name] === undefined);
   if (missing.length > 0) {
     const where = options.store ? 'the environment or Secret Manager' : 'the environment';
     throw new SecretError(

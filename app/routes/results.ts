@@ -1,67 +1,235 @@
-// The athlete's results page: totals by sport and period, the latest activity, recent activities.
+// The athlete's results page: the year so far with forecast, sabermetrics, charts, totals, recent activities, AI notes.
 import { Hono } from 'hono';
 import { latestActivityWithDistance, recentActivities, type ActivityRow } from '../../shared/activities/store.js';
-import { athleteTimeZone, PERIODS, totalsByPeriod, type Period } from '../../shared/stats/totals.js';
-import {
-  formatDistance,
-  formatDuration,
-  formatElevation,
-  formatHours,
-  formatPaceOrSpeed,
-  sportLabel,
-  unitsFor,
-  type Units,
-} from '../../shared/units.js';
+import { thumbnailPath } from '../../shared/activities/route-svg.js';
+import type { Queryable } from '../../shared/db/types.js';
+import { insightsConfigured, notesFor, type InsightDeps, type NoteView } from '../../shared/insights/service.js';
+import { listZones, type PrivacyZone } from '../../shared/privacy/zones.js';
+import { localDate, addDays } from '../../shared/stats/calendar.js';
+import { horizontalBars, stackedBars } from '../../shared/stats/chart.js';
+import { weeksSoFar, yearRates } from '../../shared/stats/derive.js';
+import { computeResultsStats, loadAllActivities } from '../../shared/stats/memory.js';
+import { loadResultsStats, WEEKS_IN_CHART, type ActivityRef, type ResultsStats } from '../../shared/stats/results.js';
+import { GROUP_COLOURS, SPORT_GROUPS, sportGroup, type SportGroup } from '../../shared/stats/sports.js';
+import { athleteTimeZone, PERIODS, type Period } from '../../shared/stats/totals.js';
 import type { AppEnv } from '../env.js';
 import { requireAthlete } from '../session.js';
-import { page } from '../views.js';
+import { page, renderPage } from '../views.js';
+import { pageLocals } from '../locale.js';
+import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
 
 const RECENT_LIMIT = 20;
-const PERIOD_LABELS: Record<Period, string> = { week: 'This week', month: 'This month', year: 'This year', all: 'All time' };
 
-function activityView(activity: ActivityRow, units: Units, stravaWebUrl: string) {
+export function groupLabel(viewer: Pick<Viewer, 't'>, group: SportGroup): string {
+  const { t } = viewer;
+  return { ride: t.groupRide, run: t.groupRun, swim: t.groupSwim, walk: t.groupWalk, other: t.groupOther }[group];
+}
+
+function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, zones: readonly PrivacyZone[]) {
+  const { fmt } = viewer;
   return {
     id: activity.id,
     name: activity.name,
-    sport: sportLabel(activity.sportType),
-    date: activity.startDateLocal.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
-    distance: activity.distance > 0 ? formatDistance(activity.distance, units) : '—',
-    movingTime: formatDuration(activity.movingTime),
-    pace: formatPaceOrSpeed(activity.sportType, activity.distance, activity.movingTime, units),
-    elevation: activity.totalElevationGain > 0 ? formatElevation(activity.totalElevationGain, units) : '—',
-    stravaUrl: `${stravaWebUrl}/activities/${activity.id}`,
+    sport: fmt.sport(activity.sportType),
+    date: fmt.date(localDate(activity.startDateLocal)),
+    distance: activity.distance > 0 ? fmt.distance(activity.distance) : '—',
+    movingTime: fmt.duration(activity.movingTime),
+    pace: fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime),
+    elevation: activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—',
+    stravaUrl: `${stravaWeb}/activities/${activity.id}`,
+    thumb: thumbnailPath(activity.summaryPolyline, zones),
   };
 }
 
-export const resultsRoutes = new Hono<AppEnv>().get('/results', requireAthlete, async (c) => {
-  const { pool, config, now } = c.get('deps');
-  const athlete = c.get('athlete');
-  const units = unitsFor(athlete.measurementPreference);
-  const stravaWebUrl = new URL(config.strava.oauthBaseUrl).origin;
+function refView(ref: ActivityRef | null, viewer: Viewer) {
+  if (!ref) return null;
+  const { fmt } = viewer;
+  return {
+    id: ref.id,
+    name: ref.name,
+    sport: fmt.sport(ref.sportType),
+    date: fmt.date(ref.startDateLocal),
+    distance: fmt.distance(ref.distance),
+    elevation: fmt.elevation(ref.elevationGain),
+  };
+}
 
+function periodLabel(viewer: Viewer, period: Period): string {
+  const { t } = viewer;
+  return { week: t.periodWeek, month: t.periodMonth, year: t.periodYear, all: t.periodAll }[period];
+}
+
+function weeklyChart(stats: ResultsStats, viewer: Viewer) {
+  const { fmt, t } = viewer;
+  const byWeek = new Map<string, Map<SportGroup, number>>();
+  for (const entry of stats.weekly) {
+    const groups = byWeek.get(entry.weekStart) ?? new Map<SportGroup, number>();
+    groups.set(entry.group, (groups.get(entry.group) ?? 0) + entry.movingTime);
+    byWeek.set(entry.weekStart, groups);
+  }
+  const columns = Array.from({ length: WEEKS_IN_CHART }, (_, i) => {
+    const week = addDays(stats.weeklyFrom, 7 * i);
+    const groups = byWeek.get(week);
+    return {
+      label: fmt.shortDate(week),
+      showLabel: i % 13 === 0 || i === WEEKS_IN_CHART - 1,
+      parts: SPORT_GROUPS.map((group) => {
+        const seconds = groups?.get(group) ?? 0;
+        return { value: seconds / 3600, fill: GROUP_COLOURS[group], title: `${t.bestWeekOf(fmt.date(week))}: ${groupLabel(viewer, group)} ${fmt.hours(seconds)}` };
+      }),
+    };
+  });
+  const present = new Set(stats.weekly.map((entry) => entry.group));
+  return {
+    ...stackedBars(columns, { width: 720, height: 200, formatTick: (v) => t.hoursShort(fmt.number(v, 0)) }),
+    legend: SPORT_GROUPS.filter((group) => present.has(group)).map((group) => ({ label: groupLabel(viewer, group), fill: GROUP_COLOURS[group] })),
+  };
+}
+
+function sportChart(stats: ResultsStats, viewer: Viewer) {
+  const { fmt } = viewer;
+  const rows = [...stats.totals.year]
+    .sort((a, b) => b.movingTime - a.movingTime)
+    .map((row) => ({
+      label: fmt.sport(row.sportType),
+      value: row.movingTime,
+      valueLabel: fmt.hours(row.movingTime),
+      fill: GROUP_COLOURS[sportGroup(row.sportType)],
+    }));
+  return horizontalBars(rows, { width: 480, rowHeight: 22, labelWidth: 150 });
+}
+
+export interface ResultsDeps {
+  pool: Queryable;
+  config: { strava: { oauthBaseUrl: string } };
+  now?: (() => Date) | undefined;
+}
+
+/**
+ * Everything on the page except the AI notes. `memory` computes the same figures by loading every
+ * activity first: the benchmark's baseline, never used by the app itself.
+ */
+export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string, source: 'sql' | 'memory' = 'sql') {
+  const { pool } = deps;
+  const { athlete, fmt, t } = viewer;
+  const now = deps.now?.() ?? new Date();
   const timeZone = await athleteTimeZone(pool, athlete.id);
-  const [totals, latest, recent] = await Promise.all([
-    totalsByPeriod(pool, athlete.id, now?.() ?? new Date(), timeZone),
+  const [stats, latest, recent, zones] = await Promise.all([
+    source === 'sql'
+      ? loadResultsStats(pool, athlete.id, now, timeZone, viewer.units)
+      : loadAllActivities(pool, athlete.id).then((all) => computeResultsStats(all, now, timeZone, viewer.units)),
     latestActivityWithDistance(pool, athlete.id),
     recentActivities(pool, athlete.id, RECENT_LIMIT),
+    listZones(pool, athlete.id),
   ]);
-
-  return page(c, 'results', {
-    title: `${athlete.firstname} ${athlete.lastname}`.trim() || 'Your results',
-    csrfToken: c.get('csrfToken'),
+  const day = stats.now.dayOfYear;
+  const rates = yearRates(stats.totals.year, stats.now).map((rate) => ({
+    sport: rate.sportType === '' ? t.allSports : fmt.sport(rate.sportType),
+    all: rate.sportType === '',
+    count: fmt.number(rate.count),
+    soFar: [fmt.distance(rate.distance), fmt.hours(rate.movingTime), fmt.elevation(rate.elevationGain)],
+    weekly: [fmt.distance(rate.weekly.distance), fmt.hours(rate.weekly.movingTime), fmt.elevation(rate.weekly.elevationGain)],
+    forecast: [fmt.distance(rate.forecast.distance), fmt.hours(rate.forecast.movingTime), fmt.elevation(rate.forecast.elevationGain)],
+  }));
+  return {
+    timeZone,
+    title: `${athlete.firstname} ${athlete.lastname}`.trim() || t.yourResults,
+    units: viewer.units,
     needsReconnect: athlete.status === 'disconnected',
+    year: {
+      heading: t.thisYear(stats.now.year),
+      rates: stats.totals.year.length > 0 ? rates : [],
+      how: t.forecastHow(day, stats.now.daysInYear, fmt.number(weeksSoFar(day), 1)),
+    },
+    saber: {
+      eddingtonRide: stats.eddington.ride,
+      eddingtonRun: stats.eddington.run,
+      eddingtonHow: t.eddingtonHow(fmt.distanceUnit),
+      unit: fmt.distanceUnit,
+      longest: refView(stats.longest, viewer),
+      climb: refView(stats.biggestClimb, viewer),
+      currentStreak: t.days(stats.streaks.current),
+      longestStreak: t.days(stats.streaks.longest),
+      longestRange:
+        stats.streaks.longestFrom && stats.streaks.longestTo
+          ? t.fromTo(fmt.date(stats.streaks.longestFrom), fmt.date(stats.streaks.longestTo))
+          : '',
+      bestWeek: stats.bestWeek
+        ? {
+            label: t.bestWeekOf(fmt.date(stats.bestWeek.weekStart)),
+            time: fmt.hours(stats.bestWeek.movingTime),
+            distance: fmt.distance(stats.bestWeek.distance),
+            count: t.activitiesCount(stats.bestWeek.count),
+          }
+        : null,
+    },
+    weekly: weeklyChart(stats, viewer),
+    sports: sportChart(stats, viewer),
     periods: PERIODS.map((period) => ({
-      label: PERIOD_LABELS[period],
-      rows: totals[period].map((row) => ({
-        sport: sportLabel(row.sportType),
-        count: row.count.toLocaleString('en-US'),
-        distance: row.distance > 0 ? formatDistance(row.distance, units) : '—',
-        time: formatHours(row.movingTime),
-        elevation: row.elevationGain > 0 ? formatElevation(row.elevationGain, units) : '—',
+      label: periodLabel(viewer, period),
+      rows: stats.totals[period].map((row) => ({
+        sport: fmt.sport(row.sportType),
+        count: fmt.number(row.count),
+        distance: row.distance > 0 ? fmt.distance(row.distance) : '—',
+        time: fmt.hours(row.movingTime),
+        elevation: row.elevationGain > 0 ? fmt.elevation(row.elevationGain) : '—',
       })),
     })),
-    latest: latest ? activityView(latest, units, stravaWebUrl) : undefined,
-    recent: recent.map((activity) => activityView(activity, units, stravaWebUrl)),
-    unitsLabel: units === 'imperial' ? 'miles and feet' : 'kilometres and metres',
+    latest: latest ? activityView(latest, viewer, stravaWeb, zones) : undefined,
+    recent: recent.map((activity) => activityView(activity, viewer, stravaWeb, zones)),
+    unitsLabel: t.inUnits(viewer.units),
+  };
+}
+
+function notesView(viewer: Viewer, configured: boolean, notes: NoteView[]) {
+  const { t } = viewer;
+  return {
+    configured,
+    enabled: viewer.settings.aiNotes,
+    pending: notes.some((note) => note.status === 'pending'),
+    items: notes
+      .filter((note) => note.status !== 'none')
+      .map((note) => ({
+        heading: note.kind === 'fun_fact' ? t.aiFunFact : t.aiCoach,
+        status: note.status,
+        text: note.output?.text ?? '',
+      })),
+  };
+}
+
+async function loadNotes(deps: InsightDeps & { now?: (() => Date) | undefined }, viewer: Viewer, timeZone: string, start: boolean) {
+  const configured = insightsConfigured(deps);
+  if (!configured || !viewer.settings.aiNotes || viewer.athlete.status === 'banned') return notesView(viewer, configured, []);
+  try {
+    const notes = await notesFor(deps, {
+      athleteId: viewer.athlete.id,
+      now: deps.now?.() ?? new Date(),
+      timeZone,
+      language: viewer.locale,
+      start,
+    });
+    return notesView(viewer, configured, notes);
+  } catch (error) {
+    // Notes are extras: whatever goes wrong, the page shows "no note right now".
+    deps.log.warn('Could not read AI notes', { error, athleteId: viewer.athlete.id });
+    return notesView(viewer, configured, [{ kind: 'fun_fact', status: 'failed' }]);
+  }
+}
+
+export const resultsRoutes = new Hono<AppEnv>()
+  .get('/results', requireAthlete, async (c) => {
+    const deps = c.get('deps');
+    const viewer = await viewerOf(c);
+    const data = await resultsPageData(deps, viewer, stravaWebUrl(c));
+    const notes = await loadNotes(deps, viewer, data.timeZone, true);
+    return page(c, 'results', { ...data, notes, csrfToken: c.get('csrfToken') });
+  })
+  // The notes block alone: the page's script polls it while a note is being written.
+  .get('/results/notes', requireAthlete, async (c) => {
+    const deps = c.get('deps');
+    const viewer = await viewerOf(c);
+    const timeZone = await athleteTimeZone(deps.pool, viewer.athlete.id);
+    const notes = await loadNotes(deps, viewer, timeZone, false);
+    c.header('cache-control', 'no-store');
+    return c.html(renderPage('partials/notes', { ...pageLocals(c), title: '', notes }));
   });
-});

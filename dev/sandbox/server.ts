@@ -7,7 +7,7 @@ import { createApp } from './app.js';
 import type { Counters, SandboxContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { RateLimiter, STRAVA_DEFAULT_LIMITS } from './ratelimit.js';
-import { isScope } from './scopes.js';
+import { isScope, orderScopes } from './scopes.js';
 import { DEFAULT_SEED, DEMO_ATHLETE_ID } from './seed.js';
 import { Store } from './state.js';
 import { TokenService } from './tokens.js';
@@ -133,8 +133,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!store.athletes.has(athleteId)) throw new Error(`issueTokens: no sandbox athlete ${athleteId}`);
       const unknown = scopes.filter((s) => !isScope(s));
       if (unknown.length > 0) throw new Error(`issueTokens: unknown scopes ${unknown.join(', ')}`);
-      // Behave as if the athlete had approved these scopes, so refresh and approval_prompt=auto work as usual.
-      ctx.tokens.recordGrant(athleteId, clientId, scopes);
+      // Behave as if the athlete had (also) approved these scopes, so approval_prompt=auto and deauthorize work as usual.
+      const previous = ctx.tokens.grantedScopes(athleteId, clientId) ?? [];
+      ctx.tokens.recordGrant(athleteId, clientId, orderScopes([...previous, ...scopes]));
       const t = ctx.tokens.issue(athleteId, clientId, scopes, opts.expiresInSeconds);
       return { access_token: t.access_token, refresh_token: t.refresh_token, expires_at: t.expires_at, scope: t.scope };
     },

@@ -65,10 +65,12 @@ export function buildShape(record: ActivityRecord): Shape {
   const rotation = rnd.range(0, 2 * Math.PI);
   const direction = rnd.chance(0.5) ? 1 : -1;
   const stretch = rnd.range(0.65, 1.35);
-  // Low harmonics give the loop its overall form; high ones the wiggle of real streets and paths.
+  // Low harmonics give the loop its overall form; high ones the wiggle of real streets and paths. The radius
+  // stays positive (amplitudes sum below 1), so the loop never crosses itself.
   const harmonics: Harmonic[] = [
-    { k: 2, amplitude: rnd.range(0.05, 0.28), phase: rnd.range(0, 2 * Math.PI) },
-    { k: 3, amplitude: rnd.range(0, 0.14), phase: rnd.range(0, 2 * Math.PI) },
+    { k: 2, amplitude: rnd.range(0.05, 0.35), phase: rnd.range(0, 2 * Math.PI) },
+    { k: 3, amplitude: rnd.range(0, 0.2), phase: rnd.range(0, 2 * Math.PI) },
+    { k: 4, amplitude: rnd.range(0, 0.1), phase: rnd.range(0, 2 * Math.PI) },
     { k: 5, amplitude: rnd.range(0, 0.06), phase: rnd.range(0, 2 * Math.PI) },
     { k: rnd.int(11, 19), amplitude: rnd.range(0.004, 0.018), phase: rnd.range(0, 2 * Math.PI) },
     { k: rnd.int(23, 37), amplitude: rnd.range(0.002, 0.007), phase: rnd.range(0, 2 * Math.PI) },

@@ -1,5 +1,6 @@
 // Draws a track (already stripped of privacy zones) as an SVG path fitted into a box: thumbnails and the activity map.
-import type { LatLng } from '../privacy/zones.js';
+import { visibleSegments, type LatLng, type PrivacyZone } from '../privacy/zones.js';
+import { decodePolyline } from './polyline.js';
 
 export interface RoutePath {
   /** The `d` attribute; empty when nothing is left to draw. */
@@ -54,4 +55,13 @@ export function routePath(segments: readonly (readonly LatLng[])[], width: numbe
     });
   }
   return { d: parts.join(''), width, height };
+}
+
+export const THUMB_WIDTH = 64;
+export const THUMB_HEIGHT = 48;
+
+/** A list thumbnail from Strava's summary polyline, with the privacy zones cut out. */
+export function thumbnailPath(summaryPolyline: string | null, zones: readonly PrivacyZone[]): string {
+  if (!summaryPolyline) return '';
+  return routePath(visibleSegments(decodePolyline(summaryPolyline), zones), THUMB_WIDTH, THUMB_HEIGHT, 3, 2).d;
 }

@@ -209,4 +209,5 @@ export const ruSentences: Record<string, string> = {
   'Try again': 'Попробовать снова',
   'This page is for the site\u2019s administrators.': 'Эта страница для администраторов сайта.',
   'There is no such activity.': 'Такой тренировки нет.',
+  'You cannot ban yourself.': 'Нельзя заблокировать самого себя.',
 };

@@ -43,7 +43,10 @@ export interface RefreshJobSummary {
   failed: number;
   /** Strava refused the refresh token: marked disconnected, asked to reconnect, not tried again. */
   disconnected: number;
-  /** Not attempted: refreshed or claimed by someone else meanwhile, or left for the next run by the deadline. */
+  /**
+   * Due athletes this run did not handle: another instance refreshed them or held their claim meanwhile, or the
+   * deadline left them for the next run. (due − refreshed − failed − disconnected, never below zero.)
+   */
   skipped: number;
   /** The deadline stopped the run before every due athlete was tried. */
   stoppedEarly: boolean;
@@ -58,7 +61,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   const pastDeadline = () => now() - startedAt >= options.deadlineMs;
   const log = deps.log.child({ job: 'update_tokens' });
   const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
-  const counts = { refreshed: 0, unchanged: 0, failed: 0, disconnected: 0, notClaimed: 0 };
+  const counts = { refreshed: 0, unchanged: 0, failed: 0, disconnected: 0 };
   let stoppedEarly = false;
 
   const due = await countDue(deps.pool, options.horizonMs);
@@ -88,10 +91,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   async function refreshOne(athleteId: number): Promise<void> {
     const claimId = randomUUID();
     const claim = await claimOrRead(deps.pool, { athleteId, claimId, windowMs: options.horizonMs, claimTtlMs });
-    if (!claim.claimed) {
-      counts.notClaimed++;
-      return;
-    }
+    if (!claim.claimed) return; // someone else has it, or it is no longer due
     const outcome = await refreshClaimed(deps, claim, claimId, {
       hooks: deps.hooks,
       ...(options.storeRetryDelaysMs ? { storeRetryDelaysMs: options.storeRetryDelaysMs } : {}),
@@ -102,7 +102,6 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
         if (!outcome.rotated) counts.unchanged++;
         break;
       case 'superseded':
-        counts.notClaimed++;
         break;
       case 'disconnected':
         counts.disconnected++;
@@ -144,14 +143,15 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     }
   }
 
-  const attempted = counts.refreshed + counts.failed + counts.disconnected + counts.notClaimed;
+  const handled = counts.refreshed + counts.failed + counts.disconnected;
   const summary: RefreshJobSummary = {
     due,
     refreshed: counts.refreshed,
     unchanged: counts.unchanged,
     failed: counts.failed,
     disconnected: counts.disconnected,
-    skipped: counts.notClaimed + (stoppedEarly ? Math.max(0, due - attempted) : 0),
+    // Counted by difference: athletes a page view refreshed before this run reached them never show up in its pages.
+    skipped: Math.max(0, due - handled),
     stoppedEarly,
     importsResumed,
     durationMs: now() - startedAt,

@@ -167,9 +167,9 @@ async function startWithGrants(grants: Record<string, string[] | undefined>): Pr
         throw new SecretError(`Secret Manager could not read secret ${secretId}`, { cause: { code: 7, details: 'PERMISSION_DENIED' } });
       },
     };
-    const need = (Object.keys(SECRET_SPECS) as SecretName[]).filter((n) => SECRET_SPECS[n].required && (SECRET_SPECS[n].readBy as readonly string[]).includes(reader));
     try {
-      await loadSecrets({ env: {}, store, need });
+      // The way every entry point loads them (shared/boot.ts): as this reader, required ones needed.
+      await loadSecrets({ env: {}, store, reader });
       out.set(reader, undefined);
     } catch (error) {
       out.set(reader, (error as Error).message);
@@ -289,9 +289,8 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
 
   for (const reader of READERS) {
     const failure = startUp.get(reader);
-    // Reported, not failed, while shared/secrets.ts fetches every secret whoever runs it: with
-    // least-privilege grants a function then stops on the first secret it may not read.
-    it(`${reader} starts with only the secrets Terraform grants it`, { todo: failure ? 'loadSecrets fetches secrets this identity is not granted' : false }, () => {
+    // With least-privilege grants, fetching a secret the identity may not read stops it at start-up.
+    it(`${reader} starts with only the secrets Terraform grants it`, () => {
       assert.equal(failure, undefined);
     });
   }

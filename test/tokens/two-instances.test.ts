@@ -57,7 +57,6 @@ test('two instances in one process (separate pools): the job and page views race
       refreshDueTokens(jobInstance, { horizonMs: HORIZON_MS, concurrency: 4, deadlineMs: 60_000, batchSize: 5 }),
       pageViews(pageInstance, ids),
     ]);
-    console.log("round", round, JSON.stringify(summary), pageInstance.traffic.refreshes.length);
     assert.equal(summary.due, 12);
     assert.equal(summary.refreshed + summary.skipped, 12);
     assert.equal(summary.failed + summary.disconnected, 0);
@@ -83,7 +82,6 @@ test('two processes: the job in a child process while this process serves page v
       ]);
       assert.equal(jobMessage.type, 'done', JSON.stringify(jobMessage));
       const done = jobMessage as { result: RefreshJobSummary; refreshStatuses: number[] };
-      console.log("child round", JSON.stringify(done.result), pageInstance.traffic.refreshes.length - pageStatusesBefore);
       assert.equal(done.result.refreshed + done.result.skipped, 15);
       assert.equal(done.result.failed + done.result.disconnected, 0);
       const statuses = [...done.refreshStatuses, ...pageInstance.traffic.refreshes.slice(pageStatusesBefore).map((r) => r.status)];

@@ -22,12 +22,11 @@ create table privacy_zones (
 
 create index privacy_zones_athlete_idx on privacy_zones (athlete_id);
 
--- Null means "follow the default": Strava's measurement preference, the browser's language.
+-- AI notes are off until the athlete turns them on; units null means "as on Strava".
 create table athlete_settings (
   athlete_id bigint primary key references athletes (id) on delete cascade,
   ai_notes boolean not null default false,
   units text check (units in ('metric', 'imperial')),
-  locale text check (locale in ('en', 'ru')),
   updated_at timestamptz not null default now()
 );
 

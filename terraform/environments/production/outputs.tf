@@ -45,6 +45,16 @@ output "database_users" {
   value       = module.trainingroom.database_users
 }
 
+output "migrator_service_account" {
+  description = "Service account operators impersonate to run migrations."
+  value       = module.trainingroom.migrator_service_account
+}
+
+output "migrate_env" {
+  description = "Environment for npm run db:migrate as the migrator."
+  value       = module.trainingroom.migrate_env
+}
+
 output "database_bootstrap_sql" {
   description = "One-time grants to run as the postgres user before the first migration."
   value       = module.trainingroom.database_bootstrap_sql

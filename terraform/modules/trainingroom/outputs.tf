@@ -59,6 +59,16 @@ output "database_users" {
   value       = local.database_users
 }
 
+output "migrator_service_account" {
+  description = "Service account operators impersonate to run migrations (it owns the schema)."
+  value       = google_service_account.migrator.email
+}
+
+output "migrate_env" {
+  description = "Environment for `npm run db:migrate` as the migrator (GOOGLE_CLOUD_PROJECT empty: migrations need no secrets)."
+  value       = "INSTANCE_CONNECTION_NAME=${google_sql_database_instance.main.connection_name} DATABASE_USER=${local.database_users["migrator"]} DATABASE_NAME=${google_sql_database.main.name} GOOGLE_CLOUD_PROJECT="
+}
+
 output "database_bootstrap_sql" {
   description = "One-time grants to run as the postgres user before the first migration (docs/DEPLOY.md)."
   value       = local.database_bootstrap_sql

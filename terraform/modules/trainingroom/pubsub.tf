@@ -72,9 +72,10 @@ resource "google_pubsub_subscription" "events_dead_letter_pull" {
   topic   = google_pubsub_topic.events_dead_letter.id
   labels  = var.labels
 
-  # Kept for a week so an operator can inspect and replay (docs/DEPLOY.md, "Dead letters").
+  # Kept for a week so an operator can inspect and replay (docs/DEPLOY.md, "Dead letters"); the long
+  # ack deadline gives a replay time to republish a batch before the messages are offered again.
   message_retention_duration = "604800s"
-  ack_deadline_seconds       = 60
+  ack_deadline_seconds       = 600
 
   expiration_policy {
     ttl = ""
@@ -166,7 +167,7 @@ resource "google_pubsub_subscription" "backfill_dead_letter_pull" {
   labels  = var.labels
 
   message_retention_duration = "604800s"
-  ack_deadline_seconds       = 60
+  ack_deadline_seconds       = 600
 
   expiration_policy {
     ttl = ""

@@ -1,0 +1,186 @@
+// The activities list (search, filters, pages, thumbnails) and one activity: details, charts, splits, GPX and CSV.
+import { Hono, type Context } from 'hono';
+import { getOwnActivity, type ActivityDetail } from '../../shared/activities/detail.js';
+import { exportFileName, toCsv, toGpx } from '../../shared/activities/export.js';
+import { decodePolyline } from '../../shared/activities/polyline.js';
+import { routePath, thumbnailPath } from '../../shared/activities/route-svg.js';
+import { athleteSports, parseDate, searchActivities } from '../../shared/activities/search.js';
+import { computeSplits } from '../../shared/activities/splits.js';
+import { ensureStreams, type Streams } from '../../shared/activities/streams.js';
+import { AppError } from '../../shared/errors.js';
+import { listZones, visibleSegments, type LatLng } from '../../shared/privacy/zones.js';
+import { lineChart } from '../../shared/stats/chart.js';
+import { unitLength } from '../../shared/stats/results.js';
+import type { AppEnv } from '../env.js';
+import { requireAthlete } from '../session.js';
+import { page } from '../views.js';
+import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
+
+export const PER_PAGE = 25;
+
+function activityId(c: Context<AppEnv>): number {
+  const raw = c.req.param('id') ?? '';
+  return /^\d{1,19}$/.test(raw) ? Number(raw) : NaN;
+}
+
+/** The athlete's own activity or a 404 that says nothing about whether the id exists for someone else. */
+async function ownActivity(c: Context<AppEnv>): Promise<ActivityDetail> {
+  const activity = await getOwnActivity(c.get('deps').pool, c.get('athlete').id, activityId(c));
+  if (!activity) throw new AppError(404, 'There is no such activity.');
+  return activity;
+}
+
+type StreamState = { kind: 'ok'; streams: Streams } | { kind: 'unavailable' };
+
+async function streamsOf(c: Context<AppEnv>, activity: ActivityDetail): Promise<StreamState> {
+  const deps = c.get('deps');
+  try {
+    return { kind: 'ok', streams: await ensureStreams(deps, c.get('athlete').id, activity.id) };
+  } catch (error) {
+    c.get('log').warn('Streams unavailable', { activityId: activity.id, error });
+    return { kind: 'unavailable' };
+  }
+}
+
+function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
+  const { fmt, t } = viewer;
+  const byDistance = (streams.distance?.length ?? 0) > 1 && activity.distance > 0;
+  const xs = byDistance ? streams.distance!.map((d) => fmt.distanceValue(d)) : (streams.time ?? []).map((s) => s / 60);
+  const formatX = byDistance ? (v: number) => `${fmt.number(v, v < 10 ? 1 : 0)} ${fmt.distanceUnit}` : (v: number) => `${fmt.number(v, 0)} min`;
+  const size = { width: 720, height: 170, formatX };
+  const out: { id: string; title: string; chart: NonNullable<ReturnType<typeof lineChart>>; colour: string }[] = [];
+  const add = (id: string, title: string, colour: string, chart: ReturnType<typeof lineChart>) => {
+    if (chart) out.push({ id, title, chart, colour });
+  };
+  if (streams.altitude) {
+    add('elevation', `${t.chartElevation} (${fmt.elevationUnit})`, '#6d6d78', lineChart(xs, streams.altitude.map((m) => fmt.elevationValue(m)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+  }
+  if (streams.velocity_smooth && byDistance) {
+    if (fmt.usesPace(activity.sportType)) {
+      add('pace', `${t.chartPace} (${fmt.paceUnit})`, '#0072b2', lineChart(xs, streams.velocity_smooth.map((v) => fmt.paceValue(v)), { ...size, invert: true, formatY: (v) => fmt.duration(v) }));
+    } else {
+      add('speed', `${t.chartSpeed} (${fmt.speedUnit})`, '#0072b2', lineChart(xs, streams.velocity_smooth.map((v) => fmt.speedValue(v)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+    }
+  }
+  if (streams.heartrate) add('heartrate', `${t.chartHeartrate} (${t.bpm})`, '#d55e00', lineChart(xs, streams.heartrate, { ...size, formatY: (v) => fmt.number(v, 0) }));
+  if (streams.cadence) add('cadence', t.chartCadence, '#009e73', lineChart(xs, streams.cadence.map((v) => (v > 0 ? v : null)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+  return out;
+}
+
+function download(c: Context<AppEnv>, body: string, type: string, name: string) {
+  c.header('content-type', type);
+  c.header('content-disposition', `attachment; filename="${name}"`);
+  c.header('cache-control', 'private, no-store');
+  return c.body(body);
+}
+
+export const activitiesRoutes = new Hono<AppEnv>()
+  .get('/activities', requireAthlete, async (c) => {
+    const { pool } = c.get('deps');
+    const viewer = await viewerOf(c);
+    const { fmt, t } = viewer;
+    const query = {
+      q: (c.req.query('q') ?? '').slice(0, 100),
+      sport: c.req.query('sport') ?? '',
+      from: parseDate(c.req.query('from')) ?? '',
+      to: parseDate(c.req.query('to')) ?? '',
+    };
+    const pageNumber = Math.max(1, Math.min(100_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    const [result, sports, zones] = await Promise.all([
+      searchActivities(pool, viewer.athlete.id, { ...query, page: pageNumber, perPage: PER_PAGE }),
+      athleteSports(pool, viewer.athlete.id),
+      listZones(pool, viewer.athlete.id),
+    ]);
+    const link = (p: number) => {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== ''));
+      if (p > 1) params.set('page', String(p));
+      const text = params.toString();
+      return `/activities${text ? `?${text}` : ''}`;
+    };
+    const stravaWeb = stravaWebUrl(c);
+    return page(c, 'activities', {
+      title: t.activitiesTitle,
+      query,
+      sports: sports.map((s) => ({ value: s, label: fmt.sport(s), selected: s === query.sport })),
+      found: t.found(result.total),
+      pageOf: t.pageOf(result.page, result.pages),
+      previous: result.page > 1 ? link(result.page - 1) : null,
+      next: result.page < result.pages ? link(result.page + 1) : null,
+      filtered: Object.values(query).some((v) => v !== ''),
+      rows: result.rows.map((a) => ({
+        id: a.id,
+        name: a.name,
+        sport: fmt.sport(a.sportType),
+        date: fmt.date(a.startDateLocal),
+        distance: a.distance > 0 ? fmt.distance(a.distance) : '—',
+        movingTime: fmt.duration(a.movingTime),
+        pace: fmt.paceOrSpeed(a.sportType, a.distance, a.movingTime),
+        elevation: a.totalElevationGain > 0 ? fmt.elevation(a.totalElevationGain) : '—',
+        thumb: thumbnailPath(a.summaryPolyline, zones),
+        stravaUrl: `${stravaWeb}/activities/${a.id}`,
+      })),
+    });
+  })
+
+  .get('/activities/:id', requireAthlete, async (c) => {
+    const activity = await ownActivity(c);
+    const viewer = await viewerOf(c);
+    const { fmt } = viewer;
+    const [state, zones] = await Promise.all([streamsOf(c, activity), listZones(c.get('deps').pool, viewer.athlete.id)]);
+    const streams = state.kind === 'ok' ? state.streams : {};
+    const track: LatLng[] = streams.latlng?.length ? streams.latlng : activity.summaryPolyline ? decodePolyline(activity.summaryPolyline) : [];
+    const map = routePath(visibleSegments(track, zones), 720, 400, 10, 1);
+    const unit = unitLength(viewer.units);
+    const splits = computeSplits(streams, unit).map((split) => ({
+      index: split.index,
+      distance: fmt.distance(split.distance),
+      time: fmt.duration(split.movingTime),
+      pace: fmt.paceOrSpeed(activity.sportType, split.distance, split.movingTime),
+      elevation: split.elevationChange === null ? '—' : `${split.elevationChange >= 0 ? '+' : '−'}${fmt.elevation(Math.abs(split.elevationChange))}`,
+    }));
+    const hasStreams = (streams.time?.length ?? 0) > 0;
+    return page(c, 'activity', {
+      title: activity.name,
+      activity: {
+        id: activity.id,
+        name: activity.name,
+        sport: fmt.sport(activity.sportType),
+        date: fmt.date(activity.startDateLocal),
+        time: activity.startDateLocal.slice(11, 16),
+        stravaUrl: `${stravaWebUrl(c)}/activities/${activity.id}`,
+        figures: [
+          [viewer.t.distance, activity.distance > 0 ? fmt.distance(activity.distance) : '—'],
+          [viewer.t.movingTime, fmt.duration(activity.movingTime)],
+          [viewer.t.elapsedTime, fmt.duration(activity.elapsedTime)],
+          [viewer.t.paceSpeed, fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime)],
+          [viewer.t.elevation, activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—'],
+          ...(activity.averageHeartrate ? [[viewer.t.averageHeartrate, `${fmt.number(activity.averageHeartrate, 0)} ${viewer.t.bpm}`]] : []),
+          ...(activity.maxHeartrate ? [[viewer.t.maxHeartrate, `${fmt.number(activity.maxHeartrate, 0)} ${viewer.t.bpm}`]] : []),
+          ...(activity.maxSpeed ? [[viewer.t.maxSpeed, `${fmt.number(fmt.speedValue(activity.maxSpeed), 1)} ${fmt.speedUnit}`]] : []),
+        ],
+      },
+      streamsState: state.kind === 'unavailable' ? 'unavailable' : hasStreams ? 'ok' : 'none',
+      map,
+      charts: charts(activity, streams, viewer),
+      splits,
+      splitUnit: fmt.distanceUnit,
+      downloads: hasStreams,
+      gpx: (streams.latlng?.length ?? 0) > 0,
+    });
+  })
+
+  .get('/activities/:id/gpx', requireAthlete, async (c) => {
+    const activity = await ownActivity(c);
+    const state = await streamsOf(c, activity);
+    if (state.kind !== 'ok' || !state.streams.latlng?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no GPS streams to export' });
+    const zones = await listZones(c.get('deps').pool, c.get('athlete').id);
+    return download(c, toGpx(activity, state.streams, zones), 'application/gpx+xml; charset=utf-8', exportFileName(activity, 'gpx'));
+  })
+
+  .get('/activities/:id/csv', requireAthlete, async (c) => {
+    const activity = await ownActivity(c);
+    const state = await streamsOf(c, activity);
+    if (state.kind !== 'ok' || !state.streams.time?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no streams to export' });
+    const zones = await listZones(c.get('deps').pool, c.get('athlete').id);
+    return download(c, toCsv(activity, state.streams, zones), 'text/csv; charset=utf-8', exportFileName(activity, 'csv'));
+  });

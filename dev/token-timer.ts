@@ -1,0 +1,55 @@
+// Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
+import type { Runtime } from '../shared/runtime.js';
+import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
+import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/refresh-job.js';
+
+export interface TokenTimer {
+  /** Runs the job now (or joins the run in progress) and resolves with its summary; undefined if it failed. */
+  runNow(): Promise<RefreshJobSummary | undefined>;
+  /** Stops the timer and waits for a run in progress to finish. */
+  stop(): Promise<void>;
+}
+
+/** Runs once right away, then `intervalMs` after each run ends, so runs never overlap. */
+export function startTokenTimer(runtime: Runtime, intervalMs: number): TokenTimer {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<RefreshJobSummary | undefined> | undefined;
+  let stopped = false;
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => void runNow(), delayMs);
+    // The stack's server keeps the process alive; the timer should not on its own.
+    timer.unref();
+  }
+
+  function runNow(): Promise<RefreshJobSummary | undefined> {
+    clearTimeout(timer);
+    running ??= refreshDueTokens(runtime, {
+      // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
+      horizonMs: intervalMs + REFRESH_WINDOW_MS,
+      concurrency: 4,
+      deadlineMs: Math.max(intervalMs / 2, 10_000),
+      batchSize: 200,
+    })
+      .catch((error: unknown) => {
+        runtime.log.error('Token timer run failed; trying again at the next tick', { error });
+        return undefined;
+      })
+      .finally(() => {
+        running = undefined;
+        schedule(intervalMs);
+      });
+    return running;
+  }
+
+  schedule(0);
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

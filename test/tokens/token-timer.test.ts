@@ -1,0 +1,50 @@
+// The laptop stack's token timer: runs the job at once and on each tick, never two runs at a time, and stops cleanly.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTokenTimer } from '../../dev/token-timer.js';
+import { loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/log.js';
+import { createRuntime, type Runtime } from '../../shared/runtime.js';
+import { loadSecrets } from '../../shared/secrets.js';
+import { seedAthlete, startWorld, type World } from './setup.js';
+
+let world: World;
+let runtime: Runtime;
+
+before(async () => {
+  world = await startWorld();
+  const env = {
+    DATABASE_URL: world.db.url,
+    STRAVA_CLIENT_ID: world.sandbox.clientId,
+    STRAVA_CLIENT_SECRET: world.sandbox.clientSecret,
+    STRAVA_API_BASE_URL: world.sandbox.apiBaseUrl,
+    STRAVA_OAUTH_BASE_URL: world.sandbox.oauthBaseUrl,
+    TOKEN_ENCRYPTION_KEY: world.encryptionKey,
+    SESSION_SECRET: 'x'.repeat(32),
+  };
+  runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log: createLogger({ format: 'json', write: () => undefined }) });
+  runtime.pool.on('error', () => undefined);
+});
+after(async () => {
+  await runtime.close();
+  await world.close();
+});
+
+test('the timer refreshes due tokens right away, and again when asked, then stops', async () => {
+  await seedAthlete(world, 30 * 60);
+  const timer = startTokenTimer(runtime, 60 * 60_000);
+  try {
+    // Joins the run the timer started at once (or runs it, if it has not begun).
+    const first = await timer.runNow();
+    const refreshes = world.sandbox.counters.tokenRefreshes;
+    assert.ok(first);
+    assert.ok(refreshes >= 1);
+
+    await seedAthlete(world, 30 * 60);
+    const second = await timer.runNow();
+    assert.equal(second?.refreshed, 1);
+    assert.equal(world.sandbox.counters.tokenRefreshes, refreshes + 1);
+  } finally {
+    await timer.stop();
+  }
+});

@@ -1,0 +1,91 @@
+// The update_tokens HTTP function through the Functions Framework: refuses strangers, runs the job, answers its summary.
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { seedAthlete, startWorld, type World } from './setup.js';
+
+const INVOKER = 'update-tokens-scheduler@example-project.iam.gserviceaccount.com';
+let world: World;
+let server: Server;
+let url: string;
+
+/** An OIDC-shaped token; the signature is the platform's to check, so a dummy one stands in. */
+function jwt(payload: Record<string, unknown>): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(payload)}.c2lnbmF0dXJl`;
+}
+
+const schedulerToken = () => jwt({ email: INVOKER, email_verified: true, aud: 'https://update-tokens', exp: Math.floor(Date.now() / 1000) + 600 });
+
+before(async () => {
+  world = await startWorld();
+  // The function reads its configuration from the environment on its first call, as it does when deployed.
+  for (const name of ['GOOGLE_CLOUD_PROJECT', 'K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
+  Object.assign(process.env, {
+    DATABASE_URL: world.db.url,
+    STRAVA_CLIENT_ID: world.sandbox.clientId,
+    STRAVA_CLIENT_SECRET: world.sandbox.clientSecret,
+    STRAVA_API_BASE_URL: world.sandbox.apiBaseUrl,
+    STRAVA_OAUTH_BASE_URL: world.sandbox.oauthBaseUrl,
+    TOKEN_ENCRYPTION_KEY: world.encryptionKey,
+    UPDATE_TOKENS_REQUIRE_AUTH: 'true',
+    UPDATE_TOKENS_INVOKER: INVOKER,
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'error',
+  });
+  await import('../../functions/index.js');
+  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  server = getTestServer('update_tokens');
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const { closeUpdateTokensRuntime } = await import('../../functions/update-tokens.js');
+  await closeUpdateTokensRuntime();
+  await world.close();
+});
+
+const call = (init: RequestInit = {}) => fetch(url, { method: 'POST', ...init });
+
+test('a call without a bearer token is refused with 401, before anything else happens', async () => {
+  const before = world.sandbox.counters.tokenRefreshes;
+  assert.equal((await call()).status, 401);
+  assert.equal((await call({ headers: { authorization: 'Bearer not-a-jwt' } })).status, 401);
+  const expired = jwt({ email: INVOKER, exp: Math.floor(Date.now() / 1000) - 60 });
+  assert.equal((await call({ headers: { authorization: `Bearer ${expired}` } })).status, 401);
+  assert.equal(world.sandbox.counters.tokenRefreshes, before);
+});
+
+test('a token for another identity is refused with 403', async () => {
+  const stranger = jwt({ email: 'someone@example.com', email_verified: true });
+  assert.equal((await call({ headers: { authorization: `Bearer ${stranger}` } })).status, 403);
+});
+
+test('the scheduler\'s call runs the job and answers its summary as JSON', async () => {
+  await seedAthlete(world, 30 * 60);
+  await seedAthlete(world, 30 * 60);
+  await seedAthlete(world, 6 * 3600);
+  const response = await call({ headers: { authorization: `Bearer ${schedulerToken()}`, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+  const summary = (await response.json()) as Record<string, unknown>;
+  assert.deepEqual(
+    { ...summary, durationMs: 0 },
+    { due: 2, refreshed: 2, unchanged: 0, failed: 0, disconnected: 0, skipped: 0, stoppedEarly: false, importsResumed: null, durationMs: 0 },
+  );
+  assert.equal(typeof summary.durationMs, 'number');
+
+  // Cloud Run's own header for the identity token is read too.
+  const again = await call({ headers: { 'x-serverless-authorization': `Bearer ${schedulerToken()}` } });
+  assert.equal(again.status, 200);
+  assert.equal(((await again.json()) as { due: number }).due, 0);
+});
+
+test('only POST runs the job', async () => {
+  const response = await fetch(url, { method: 'GET', headers: { authorization: `Bearer ${schedulerToken()}` } });
+  assert.equal(response.status, 405);
+});
