@@ -54,9 +54,10 @@ async function seed(sandbox: Sandbox, pool: pg.Pool, cipher: TokenCipher, count:
 function countingPool(pool: pg.Pool): { pool: Queryable; count: () => number; reset: () => void } {
   let queries = 0;
   const wrapped = {
-    query: ((...args: Parameters<pg.Pool['query']>) => {
+    query: (async (...args: Parameters<pg.Pool['query']>) => {
       queries++;
-      return (pool.query as (...a: unknown[]) => unknown)(...args);
+      const t0 = performance.now();
+      try { return await (pool.query as (...a: unknown[]) => Promise<unknown>)(...args); } finally { (globalThis as any).dbMs = ((globalThis as any).dbMs ?? 0) + performance.now() - t0; }
     }) as pg.Pool['query'],
   };
   return { pool: wrapped, count: () => queries, reset: () => (queries = 0) };
@@ -79,10 +80,12 @@ async function main(): Promise<void> {
     clientSecret: sandbox.clientSecret,
     fetch: async (input, init) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
+      const t0 = performance.now();
       try {
         return await fetch(input, init);
       } finally {
         inFlight--;
+        (globalThis as any).httpMs = ((globalThis as any).httpMs ?? 0) + performance.now() - t0;
       }
     },
   });
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const summary = await refreshDueTokens(deps, { ...job, concurrency });
     const ms = performance.now() - started;
+    console.log('http ms per call', (globalThis as any).httpMs / expected, 'db ms per call', (globalThis as any).dbMs / counter.count()); (globalThis as any).httpMs = 0; (globalThis as any).dbMs = 0;
     if (summary.refreshed !== expected || summary.failed !== 0 || sandbox.counters.tokenRefreshes - refreshesBefore !== expected) {
       throw new Error(`run did not refresh exactly ${expected}: ${JSON.stringify(summary)}`);
     }

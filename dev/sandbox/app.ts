@@ -20,7 +20,9 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
     const started = performance.now();
     await next();
     const route = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
-    const key = `${c.req.method} ${route ? route.path : '(unmatched)'}`;
+    // API routes are named as Strava documents them (relative to /api/v3): "GET /activities/:id".
+    const path = route ? route.path.replace(/^\/api\/v3(?=\/)/, '') : '(unmatched)';
+    const key = `${c.req.method} ${path}`;
     ctx.counters.byRoute[key] = (ctx.counters.byRoute[key] ?? 0) + 1;
     // Path only: query strings can carry codes and tokens, which must never reach a log.
     ctx.log?.(`${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(performance.now() - started)}ms`);

@@ -25,10 +25,17 @@ export function normalisePrefix(prefix: string): string {
 export class FaultInjector {
   private rules: Rule[] = [];
 
+  /** times = 0 cancels what is left of earlier rules for the same method and prefix (handy in a `finally`). */
   add(match: FaultMatch, status: number, times = 1): void {
     if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`failNext: not an HTTP status: ${status}`);
-    if (!Number.isInteger(times) || times < 1) throw new Error(`failNext: times must be a positive integer, got ${times}`);
-    this.rules.push({ method: match.method?.toUpperCase() ?? null, pathPrefix: normalisePrefix(match.pathPrefix), status, remaining: times });
+    if (!Number.isInteger(times) || times < 0) throw new Error(`failNext: times must be a non-negative integer, got ${times}`);
+    const method = match.method?.toUpperCase() ?? null;
+    const pathPrefix = normalisePrefix(match.pathPrefix);
+    if (times === 0) {
+      this.rules = this.rules.filter((r) => r.method !== method || r.pathPrefix !== pathPrefix);
+      return;
+    }
+    this.rules.push({ method, pathPrefix, status, remaining: times });
   }
 
   /** Consumes one use of the first matching rule and returns its status, or null. */

@@ -165,7 +165,7 @@ export const en = {
   zoneLimit: 'That zone was not saved: you have the maximum number of zones.',
   aiHeading: 'AI notes',
   aiExplain:
-    'When on, this site sends an AI service (OpenAI or a compatible one) a few aggregates: the distance and sport of your latest activity with a distance, and per-sport counts, distance, time and climbing for the last eight weeks. Never your routes, positions, names or streams. Notes are kept here so the same figures are never sent twice. Strava data is not used to train AI models.',
+    'When on, this site sends an AI service (OpenAI or a compatible one) a few aggregates: the distance and kind of your latest ride, and per-sport counts, distance, time and climbing for the last eight weeks. Never your routes, positions, names or streams. Notes are kept here so the same figures are never sent twice. Strava data is not used to train AI models.',
   aiEnable: 'Write short notes on my training',
   aiUnavailableHere: 'This site has no AI service configured, so notes stay off.',
 

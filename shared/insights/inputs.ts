@@ -1,6 +1,7 @@
 // What an AI note is written from: a handful of aggregates, never a track, a position, a name or a stream.
 import type { Queryable } from '../db/types.js';
 import { addDays, localNow } from '../stats/calendar.js';
+import { RIDE_TYPES } from '../stats/sports.js';
 
 export interface FunFactInput {
   language: 'en' | 'ru';
@@ -24,12 +25,12 @@ export interface CoachInput {
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
-/** The latest activity with a distance (the issue says "ride" loosely: any sport that moved counts). */
+/** The latest ride (any kind of bike) with a distance; an athlete who never rides gets no fun fact. */
 export async function funFactInput(db: Queryable, athleteId: number, language: 'en' | 'ru'): Promise<FunFactInput | undefined> {
   const { rows } = await db.query<{ sportType: string; distance: number }>(
     `select sport_type as "sportType", distance from activities
-     where athlete_id = $1::bigint and distance > 0 order by start_date desc limit 1`,
-    [athleteId],
+     where athlete_id = $1::bigint and distance > 0 and sport_type = any($2::text[]) order by start_date desc limit 1`,
+    [athleteId, [...RIDE_TYPES]],
   );
   const row = rows[0];
   return row ? { language, sport_type: row.sportType, distance_km: r1(row.distance / 1000) } : undefined;

@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/types.js';
 import type { Units } from '../units.js';
 import { addDays, localNow, weekStart, type LocalNow } from './calendar.js';
-import { RIDE_TYPES, RUN_TYPES, sportGroup, type SportGroup } from './sports.js';
+import { RIDE_TYPES, RUN_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';
 import { totalsByPeriod, type TotalsByPeriod } from './totals.js';
 
 export interface ActivityRef {
@@ -156,7 +156,9 @@ export function mergeGroups(rows: readonly { weekStart: string; sportType: strin
     entry.distance += row.distance;
     merged.set(key, entry);
   }
-  return [...merged.values()].sort((a, b) => (a.weekStart < b.weekStart ? -1 : a.weekStart > b.weekStart ? 1 : 0));
+  return [...merged.values()].sort(
+    (a, b) => (a.weekStart < b.weekStart ? -1 : a.weekStart > b.weekStart ? 1 : SPORT_GROUPS.indexOf(a.group) - SPORT_GROUPS.indexOf(b.group)),
+  );
 }
 
 export function chartStart(today: string): string {

@@ -55,8 +55,10 @@ export interface ClaimParams {
  * The update returns the token columns of the row version it claimed, so a claimer never refreshes a stale token.
  */
 export async function claimOrRead(db: Queryable, params: ClaimParams): Promise<ClaimResult> {
-  const { rows } = await db.query<ClaimRow>(
-    `with target as (
+  const { rows } = await db.query<ClaimRow>({
+    // Named, so each connection plans it once: planning this statement costs more than running it.
+    name: 'tokens_claim_or_read',
+    text: `with target as (
        select t.athlete_id, t.refresh_claim_id as previous_claim
          from tokens t
          join athletes a on a.id = t.athlete_id
@@ -88,8 +90,8 @@ export async function claimOrRead(db: Queryable, params: ClaimParams): Promise<C
        left join athletes a on a.id = wanted.id
        left join tokens t on t.athlete_id = wanted.id
        left join claimed c on true`,
-    [params.athleteId, params.claimId, params.windowMs, params.claimTtlMs, params.notFailedSince ?? null],
-  );
+    values: [params.athleteId, params.claimId, params.windowMs, params.claimTtlMs, params.notFailedSince ?? null],
+  });
   const row = rows[0]!;
   return {
     athleteId: params.athleteId,
@@ -123,8 +125,9 @@ export interface StoreRefreshedParams {
  * Returns false when the guard did not match.
  */
 export async function storeRefreshed(db: Queryable, params: StoreRefreshedParams): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `update tokens
+  const { rowCount } = await db.query({
+    name: 'tokens_store_refreshed',
+    text: `update tokens
         set access_token = $3::bytea,
             refresh_token = $4::bytea,
             expires_at = $5::timestamptz,
@@ -136,8 +139,8 @@ export async function storeRefreshed(db: Queryable, params: StoreRefreshedParams
             refresh_claimed_until = case when refresh_claim_id = $2::uuid then null else refresh_claimed_until end
       where athlete_id = $1::bigint
         and refresh_token = $6::bytea`,
-    [params.athleteId, params.claimId, params.accessCipher, params.refreshCipher, params.expiresAt, params.usedRefreshCipher],
-  );
+    values: [params.athleteId, params.claimId, params.accessCipher, params.refreshCipher, params.expiresAt, params.usedRefreshCipher],
+  });
   return (rowCount ?? 0) > 0;
 }
 

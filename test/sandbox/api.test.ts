@@ -156,6 +156,8 @@ describe('api', () => {
     sb.failNext({ pathPrefix: '/athlete/activities' }, 500, 2);
     sb.failNext({ method: 'POST', pathPrefix: '/oauth/token' }, 503);
     sb.failNext({ method: 'GET', pathPrefix: '/api/v3/activities' }, 429);
+    sb.failNext({ pathPrefix: '/athlete' }, 502, 5);
+    sb.failNext({ pathPrefix: '/athlete' }, 502, 0);
 
     for (let i = 0; i < 2; i++) {
       const r = await getJson(`${sb.apiBaseUrl}/athlete/activities`, all);
@@ -185,8 +187,8 @@ describe('api', () => {
     const issued = sb.issueTokens(sb.demoAthleteId, ['read']);
     await refresh(sb, issued.refresh_token);
     assert.equal(sb.counters.apiRequests, before.apiRequests + 3);
-    assert.equal(sb.counters.byRoute['GET /api/v3/activities/:id'], (before.byRoute['GET /api/v3/activities/:id'] ?? 0) + 2);
-    assert.equal(sb.counters.byRoute['GET /api/v3/athlete'], (before.byRoute['GET /api/v3/athlete'] ?? 0) + 1);
+    assert.equal(sb.counters.byRoute['GET /activities/:id'], (before.byRoute['GET /activities/:id'] ?? 0) + 2);
+    assert.equal(sb.counters.byRoute['GET /athlete'], (before.byRoute['GET /athlete'] ?? 0) + 1);
     assert.equal(sb.counters.byRoute['POST /oauth/token'], (before.byRoute['POST /oauth/token'] ?? 0) + 1);
     assert.equal(sb.counters.tokenRefreshes, before.tokenRefreshes + 1);
     assert.equal(sb.counters.tokenExchanges, before.tokenExchanges);

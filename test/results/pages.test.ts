@@ -1,0 +1,347 @@
+// The results pages end to end over HTTP: results, activities, one activity with GPX and CSV, privacy zones, settings, AI notes, admin.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startOpenAIStub, type OpenAIStub } from '../../dev/openai-stub/server.js';
+import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
+import { upsertActivities } from '../../shared/activities/store.js';
+import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
+import { settleInsights } from '../../shared/insights/service.js';
+import { distanceM } from '../../shared/privacy/zones.js';
+import { CookieClient, parseForm } from '../helpers/http.js';
+import { hiddenValue, signIn } from '../helpers/oauth.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+let ai: OpenAIStub;
+let client: CookieClient;
+const OTHER_ATHLETE = 77_000_001;
+const OTHER_ACTIVITY = 77_000_000_001;
+
+async function get(path: string, c = client) {
+  return c.request(stack.baseUrl + path);
+}
+
+async function post(path: string, fields: Record<string, string>, c = client) {
+  return c.request(stack.baseUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+}
+
+async function csrf(c = client): Promise<string> {
+  return hiddenValue((await get('/settings', c)).text, 'csrf');
+}
+
+/** Signs in a given sandbox athlete by adding athlete_id to the authorize URL, as the sandbox allows. */
+async function signInAs(athleteId: number): Promise<CookieClient> {
+  const c = new CookieClient();
+  const login = await c.request(`${stack.baseUrl}/login`);
+  const authorize = new URL(login.headers.get('location')!);
+  authorize.searchParams.set('athlete_id', String(athleteId));
+  const consent = await c.request(authorize.toString());
+  // Already approved: Strava skips its page and sends the browser straight back.
+  if (consent.status >= 300 && consent.status < 400) {
+    await c.follow(new URL(consent.headers.get('location')!, consent.url).toString());
+    return c;
+  }
+  const form = parseForm(consent.text, consent.url);
+  const body = new URLSearchParams(form.hidden);
+  for (const box of form.checkboxes) if (box.checked) body.append(box.name, box.value);
+  body.set('decision', 'approve');
+  await c.follow(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  return c;
+}
+
+async function gpsActivity(): Promise<{ id: number; polyline: string }> {
+  const { rows } = await stack.db.pool.query<{ id: number; polyline: string }>(
+    `select id, summary_polyline as polyline from activities
+     where athlete_id = $1::bigint and summary_polyline is not null and sport_type = 'Run' and not manual
+     order by start_date desc limit 1`,
+    [DEMO_ATHLETE_ID],
+  );
+  assert.ok(rows[0], 'the demo athlete has a run with a route');
+  return rows[0];
+}
+
+function trackPoints(gpx: string): [number, number][] {
+  return [...gpx.matchAll(/<trkpt lat="([-\d.]+)" lon="([-\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+before(async () => {
+  ai = await startOpenAIStub();
+  stack = await startTestStack({
+    env: { OPENAI_API_KEY: ai.apiKey, OPENAI_BASE_URL: ai.baseUrl, ADMIN_ATHLETE_IDS: String(DEMO_ATHLETE_ID) },
+  });
+  client = new CookieClient();
+  const hops = await signIn(client, stack.baseUrl);
+  assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
+  // Someone else's data, to prove it never shows.
+  await upsertConnectedAthlete(stack.db.pool, { id: OTHER_ATHLETE, firstname: 'Other', lastname: 'Person' }, ['read', 'activity:read_all']);
+  await upsertActivities(
+    stack.db.pool,
+    OTHER_ATHLETE,
+    [{ id: OTHER_ACTIVITY, athlete: { id: OTHER_ATHLETE }, name: 'Secret run', sport_type: 'Run', start_date: '2025-01-01T08:00:00Z', start_date_local: '2025-01-01T09:00:00Z', distance: 5000, moving_time: 1500 }],
+    new Date(),
+  );
+});
+after(async () => {
+  await settleInsights();
+  await stack?.close();
+  await ai?.close();
+});
+
+describe('results', () => {
+  test('every section renders, with SVG charts and no inline script or style', async () => {
+    const page = await get('/results');
+    assert.equal(page.status, 200);
+    for (const text of ['Latest activity', 'Totals', 'This week', 'All time', 'Weekly average', 'Year-end forecast', 'How this is computed', 'Eddington number, rides', 'Eddington number, runs', 'Longest activity', 'Biggest climb', 'Current streak', 'Longest streak', 'Best week', 'The last 52 weeks', 'By sport this year']) {
+      assert.ok(page.text.includes(text), `has "${text}"`);
+    }
+    assert.match(page.text, /<svg class="chart" id="weekly-chart"[\s\S]*?<rect /);
+    assert.match(page.text, /<svg class="chart" id="sport-chart"/);
+    assert.match(page.text, /<svg class="thumb"[^>]*><path d="M/);
+    assert.doesNotMatch(page.text, /\sstyle="/, 'no inline style attributes (CSP style-src self)');
+    assert.doesNotMatch(page.text, /<script>(?!<\/script>)/, 'no inline scripts');
+    assert.doesNotMatch(page.text, /https?:\/\/(cdn|unpkg|cdnjs)/);
+    const ride = Number(/data-stat="eddington-ride">(\d+)</.exec(page.text)?.[1]);
+    assert.ok(ride > 0, 'the demo athlete rides, so the Eddington number is positive');
+  });
+
+  test('Russian from Accept-Language, the switch overrides it and is remembered', async () => {
+    const ru = await client.request(`${stack.baseUrl}/results`, { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' } });
+    assert.match(ru.text, /<html lang="ru">/);
+    assert.match(ru.text, /Последняя тренировка/);
+    assert.match(ru.text, /км/);
+    const en = await client.request(`${stack.baseUrl}/results?lang=en`, { headers: { 'accept-language': 'ru' } });
+    assert.match(en.text, /Latest activity/);
+    const again = await client.request(`${stack.baseUrl}/results`, { headers: { 'accept-language': 'ru' } });
+    assert.match(again.text, /Latest activity/, 'the cookie from the switch wins over the header');
+  });
+
+  test('the units switch shows miles and back', async () => {
+    const token = await csrf();
+    await post('/settings/units', { csrf: token, units: 'imperial', back: '/results' });
+    const miles = await get('/results');
+    assert.match(miles.text, /\d mi\b/);
+    assert.match(miles.text, /in miles and feet/);
+    await post('/settings/units', { csrf: token, units: 'metric', back: '/results' });
+    assert.match((await get('/results')).text, /\d km\b/);
+    assert.equal((await post('/settings/units', { csrf: 'forged', units: 'imperial' })).status, 403);
+  });
+});
+
+describe('activities', () => {
+  test('filter by sport, search by name, date range and pages', async () => {
+    const all = await get('/activities');
+    assert.equal(all.status, 200);
+    const total = Number(/(\d+) activities/.exec(all.text)?.[1]);
+    assert.ok(total > 25, `total ${total}`);
+    assert.match(all.text, /rel="next"/);
+    assert.equal((all.text.match(/<tr>\s*<td>/g) ?? []).length, 25);
+
+    const rides = await get('/activities?sport=Ride');
+    const sports = [...rides.text.matchAll(/<td class="name">[\s\S]*?<\/td>\s*<td>([^<]+)<\/td>/g)].map((m) => m[1]);
+    assert.ok(sports.length > 0 && sports.every((s) => s === 'Ride'), `only rides: ${sports.join(',')}`);
+
+    const { rows } = await stack.db.pool.query<{ name: string }>(`select name from activities where athlete_id = $1::bigint order by start_date desc limit 1`, [DEMO_ATHLETE_ID]);
+    const word = rows[0]!.name.split(' ').at(-1)!;
+    const searched = await get(`/activities?q=${encodeURIComponent(word.toLowerCase())}`);
+    const names = [...searched.text.matchAll(/<td class="name"><a href="\/activities\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]!);
+    assert.ok(names.length > 0 && names.every((n) => n.toLowerCase().includes(word.toLowerCase())));
+
+    const { rows: dates } = await stack.db.pool.query<{ day: string; n: number }>(
+      `select start_date_local::date::text as day, count(*)::int as n from activities where athlete_id = $1::bigint group by 1 order by 1 desc limit 1`,
+      [DEMO_ATHLETE_ID],
+    );
+    const day = dates[0]!;
+    const oneDay = await get(`/activities?from=${day.day}&to=${day.day}`);
+    assert.match(oneDay.text, new RegExp(`\\b${day.n} activit`));
+
+    const page2 = await get('/activities?page=2');
+    assert.match(page2.text, /Page 2 of/);
+    assert.match(page2.text, /rel="prev"/);
+    const wildcard = await get('/activities?q=%25');
+    assert.match(wildcard.text, /No activities match/);
+  });
+
+  test('another athlete\u2019s activity is a 404, on the page and on the downloads', async () => {
+    for (const path of [`/activities/${OTHER_ACTIVITY}`, `/activities/${OTHER_ACTIVITY}/gpx`, `/activities/${OTHER_ACTIVITY}/csv`, '/activities/abc']) {
+      const response = await get(path);
+      assert.equal(response.status, 404, path);
+      assert.doesNotMatch(response.text, /Secret run/);
+    }
+    assert.doesNotMatch((await get('/activities?q=Secret')).text, /Secret run/);
+  });
+
+  test('an activity: details, charts, splits; streams fetched once and kept', async () => {
+    const { id } = await gpsActivity();
+    const before = stack.sandbox.counters.apiRequests;
+    const first = await get(`/activities/${id}`);
+    assert.equal(first.status, 200);
+    for (const chart of ['chart-elevation', 'chart-pace', 'chart-heartrate', 'chart-cadence']) assert.match(first.text, new RegExp(`id="${chart}"`));
+    assert.match(first.text, /<table class="splits-table">/);
+    assert.match(first.text, /id="route-map"/);
+    assert.match(first.text, /Download GPX/);
+    const afterFirst = stack.sandbox.counters.apiRequests;
+    assert.equal(afterFirst - before, 1, 'one call to Strava for the streams');
+    await get(`/activities/${id}`);
+    await get(`/activities/${id}/gpx`);
+    await get(`/activities/${id}/csv`);
+    assert.equal(stack.sandbox.counters.apiRequests, afterFirst, 'kept streams are reused');
+    const { rows } = await stack.db.pool.query('select count(*)::int as n from activity_streams where activity_id = $1::bigint', [id]);
+    assert.equal(rows[0].n, 1);
+  });
+
+  test('Strava failing: the activity page still renders and says the recording is unavailable', async () => {
+    const { rows } = await stack.db.pool.query<{ id: number }>(
+      `select a.id from activities a where a.athlete_id = $1::bigint and not a.manual and a.summary_polyline is not null
+         and not exists (select 1 from activity_streams s where s.activity_id = a.id) order by a.start_date desc limit 1`,
+      [DEMO_ATHLETE_ID],
+    );
+    stack.sandbox.failNext({ pathPrefix: '/api/v3/activities' }, 503, 10);
+    try {
+      const response = await get(`/activities/${rows[0]!.id}`);
+      assert.equal(response.status, 200);
+      assert.match(response.text, /cannot be fetched from Strava right now/);
+    } finally {
+      stack.sandbox.failNext({ pathPrefix: '/api/v3/activities' }, 503, 0);
+    }
+  });
+
+  test('GPX parses and CSV has the streams; a privacy zone removes every point inside it everywhere', async () => {
+    const { id } = await gpsActivity();
+    const gpxResponse = await get(`/activities/${id}/gpx`);
+    assert.equal(gpxResponse.status, 200);
+    assert.match(gpxResponse.headers.get('content-type') ?? '', /application\/gpx\+xml/);
+    assert.match(gpxResponse.headers.get('content-disposition') ?? '', /attachment; filename="activity-\d{4}-\d\d-\d\d-\d+\.gpx"/);
+    const points = trackPoints(gpxResponse.text);
+    assert.ok(points.length > 100, `GPX has ${points.length} points`);
+    assert.match(gpxResponse.text, /<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/time>/);
+    const csv = (await get(`/activities/${id}/csv`)).text.trim().split('\n');
+    assert.equal(csv[0], 'time_s,timestamp,lat,lng,distance_m,altitude_m,speed_m_s,heartrate_bpm,cadence,watts');
+    assert.ok(csv.length > 100);
+    const thumbBefore = /<svg class="thumb"[^>]*><path d="([^"]+)"/.exec((await get('/activities')).text)?.[1];
+
+    // A zone around the start (the athlete's home): every point within 400 m must go.
+    const start = points[0]!;
+    const radius = 400;
+    const token = await csrf();
+    const added = await post('/settings/zones', { csrf: token, lat: String(start[0]), lng: String(start[1]), radius: String(radius) });
+    assert.equal(added.status, 303);
+    const inside = (p: readonly [number, number]) => distanceM(p, start) <= radius;
+    assert.ok(points.some(inside), 'the track passed through the zone before');
+
+    const gpxAfter = (await get(`/activities/${id}/gpx`)).text;
+    const after = trackPoints(gpxAfter);
+    assert.ok(after.length > 0 && after.length < points.length);
+    assert.equal(after.filter(inside).length, 0, 'no GPX point inside the zone');
+    const csvAfter = (await get(`/activities/${id}/csv`)).text.trim().split('\n').slice(1);
+    const csvPoints = csvAfter.map((line) => line.split(',')).filter((cells) => cells[2]).map((cells) => [Number(cells[2]), Number(cells[3])] as [number, number]);
+    assert.ok(csvPoints.length > 0);
+    assert.equal(csvPoints.filter(inside).length, 0, 'no CSV row inside the zone');
+    const thumbAfter = /<svg class="thumb"[^>]*><path d="([^"]+)"/.exec((await get('/activities')).text)?.[1];
+    assert.notEqual(thumbAfter, thumbBefore, 'the thumbnail changed');
+
+    // Zones are the athlete's own: deleting another id deletes nothing; deleting theirs restores the track.
+    const zoneId = Number(/action="\/settings\/zones\/(\d+)\/delete"/.exec((await get('/settings')).text)?.[1]);
+    await post(`/settings/zones/${zoneId}/delete`, { csrf: token });
+    assert.equal(trackPoints((await get(`/activities/${id}/gpx`)).text).length, points.length);
+    assert.equal((await post('/settings/zones', { csrf: token, lat: '95', lng: '0', radius: '500' })).headers.get('location'), '/settings?error=latitude#zones');
+  });
+});
+
+describe('AI notes', () => {
+  test('off until the athlete opts in; then written in the background, cached, and only aggregates are sent', async () => {
+    const off = await get('/results');
+    assert.match(off.text, /notes on your training are off/);
+    assert.equal(ai.requests.length, 0);
+    const settings = await get('/settings');
+    assert.match(settings.text, /Never your routes, positions, names or streams/);
+
+    await post('/settings/ai', { csrf: hiddenValue(settings.text, 'csrf'), ai_notes: 'on' });
+    const first = await get('/results');
+    assert.equal(first.status, 200, 'the page never waits for the notes');
+    await settleInsights();
+    const notes = await get('/results/notes');
+    assert.match(notes.text, /is about the distance from/);
+    assert.match(notes.text, /Volume is (up|down|steady)/);
+    const sent = ai.requests.length;
+    assert.equal(sent, 2);
+    for (const request of ai.requests) {
+      const messages = request.body.messages as { role: string; content: string }[];
+      const input = JSON.parse(messages.find((m) => m.role === 'user')!.content) as Record<string, unknown>;
+      assert.doesNotMatch(JSON.stringify(input), /latlng|polyline|lat|lng|Secret|name|Berlin|Demo/i);
+      assert.deepEqual(Object.keys(input).sort(), input.sport_type ? ['distance_km', 'language', 'sport_type'] : ['four_weeks_before', 'language', 'last_four_weeks']);
+      const format = request.body.response_format as { type: string; json_schema: { strict: boolean } };
+      assert.equal(format.type, 'json_schema');
+      assert.equal(format.json_schema.strict, true);
+    }
+    const again = await get('/results');
+    await settleInsights();
+    assert.match(again.text, /is about the distance from/);
+    assert.equal(ai.requests.length, sent, 'a reload never pays twice');
+  });
+
+  test('a failing AI service shows "No note right now", never an error page', async () => {
+    await upsertActivities(
+      stack.db.pool,
+      DEMO_ATHLETE_ID,
+      [{ id: 88_000_000_001, athlete: { id: DEMO_ATHLETE_ID }, name: 'Fresh ride', sport_type: 'Ride', start_date: new Date(Date.now() - 3600_000).toISOString(), start_date_local: new Date(Date.now() - 3600_000).toISOString(), distance: 33_300, moving_time: 4000 }],
+      new Date(),
+    );
+    ai.failNext(10, 500);
+    const page = await get('/results');
+    assert.equal(page.status, 200);
+    await settleInsights();
+    const notes = await get('/results/notes');
+    assert.equal(notes.status, 200);
+    assert.match(notes.text, /No note right now/);
+    ai.failNext(0, 500);
+  });
+});
+
+describe('admin', () => {
+  test('a non-admin gets 403 on /admin and its actions', async () => {
+    const other = stack.sandbox.createAthlete({ firstname: 'Norma', lastname: 'User', activityCount: 3 });
+    const c = await signInAs(other);
+    assert.equal((await get('/results', c)).status, 200);
+    assert.equal((await get('/admin', c)).status, 403);
+    const token = await csrf(c);
+    assert.equal((await post(`/admin/athletes/${OTHER_ATHLETE}/ban`, { csrf: token }, c)).status, 403);
+    assert.doesNotMatch((await get('/results', c)).text, /href="\/admin"/);
+    assert.equal((await get('/admin', new CookieClient())).status, 401);
+  });
+
+  test('the admin sees athletes, bans and unbans with CSRF; a banned athlete cannot sign in; actions are logged', async () => {
+    const page = await get('/admin');
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`data-athlete="${OTHER_ATHLETE}"`));
+    assert.match(page.text, /Strava webhook subscription/);
+    assert.match(page.text, /Not available yet/);
+    const token = hiddenValue(page.text, 'csrf');
+
+    assert.equal((await post(`/admin/athletes/${OTHER_ATHLETE}/ban`, { csrf: 'forged' })).status, 403);
+    const victim = stack.sandbox.createAthlete({ firstname: 'Banned', lastname: 'Soon', activityCount: 2 });
+    const victimClient = await signInAs(victim);
+    assert.equal((await get('/results', victimClient)).status, 200);
+
+    assert.equal((await post(`/admin/athletes/${victim}/ban`, { csrf: token, reason: 'spam' })).status, 303);
+    const status = await stack.db.pool.query('select status, status_reason from athletes where id = $1::bigint', [victim]);
+    assert.deepEqual(status.rows[0], { status: 'banned', status_reason: 'spam' });
+    assert.equal((await get('/results', victimClient)).status, 403, 'the open session stops working');
+    const retry = await signInAs(victim);
+    assert.equal((await get('/results', retry)).status, 401, 'and signing in again is refused');
+
+    assert.equal((await post(`/admin/athletes/${victim}/unban`, { csrf: token })).status, 303);
+    const unbanned = await stack.db.pool.query('select status from athletes where id = $1::bigint', [victim]);
+    assert.equal(unbanned.rows[0].status, 'connected');
+    const audit = await stack.db.pool.query('select action, target_athlete_id, admin_athlete_id from admin_audit order by id');
+    assert.deepEqual(audit.rows.map((r) => [r.action, r.target_athlete_id, r.admin_athlete_id]), [
+      ['ban', victim, DEMO_ATHLETE_ID],
+      ['unban', victim, DEMO_ATHLETE_ID],
+    ]);
+    assert.ok(stack.logLines.some((line) => line.includes('Admin banned an athlete')));
+    assert.match((await get('/admin')).text, /spam/);
+  });
+});
