@@ -153,6 +153,27 @@ export function isProduction(env: Env): boolean {
   return env.NODE_ENV === 'production' || env.GAE_ENV === 'standard' || env.K_SERVICE !== undefined;
 }
 
+/** Just the database settings: all a migration run needs. */
+export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
+  const databaseUrl = read(env, 'DATABASE_URL');
+  const instance = read(env, 'INSTANCE_CONNECTION_NAME');
+  if (databaseUrl !== undefined) return deepFreeze({ kind: 'url', url: databaseUrl });
+  if (instance !== undefined) {
+    return deepFreeze({
+      kind: 'cloud-sql',
+      instanceConnectionName: instance,
+      user: required(env, 'DATABASE_USER', 'the IAM database user for the Cloud SQL connector (service account email without .gserviceaccount.com)'),
+      database: read(env, 'DATABASE_NAME') ?? 'training',
+    });
+  }
+  if (isProduction(env)) {
+    throw new ConfigError('DATABASE_URL or INSTANCE_CONNECTION_NAME is missing: production needs a real PostgreSQL (the embedded database is for laptops).');
+  }
+  return deepFreeze({ kind: 'embedded', dataDir: dataDirOf(env) });
+}
+
+const dataDirOf = (env: Env) => read(env, 'DATA_DIR') ?? fromRoot('.data');
+
 export function loadConfig(env: Env = process.env): Config {
   const production = isProduction(env);
   const listenPort = port(env);
@@ -162,25 +183,9 @@ export function loadConfig(env: Env = process.env): Config {
       ? required(env, 'PUBLIC_BASE_URL', 'the public origin of the app (e.g. https://PROJECT.REGION.r.appspot.com), needed for the Strava OAuth redirect')
       : (read(env, 'PUBLIC_BASE_URL') ?? `http://localhost:${listenPort}`),
   );
-  const dataDir = read(env, 'DATA_DIR') ?? fromRoot('.data');
+  const dataDir = dataDirOf(env);
 
-  const databaseUrl = read(env, 'DATABASE_URL');
-  const instance = read(env, 'INSTANCE_CONNECTION_NAME');
-  let database: DatabaseConfig;
-  if (databaseUrl !== undefined) {
-    database = { kind: 'url', url: databaseUrl };
-  } else if (instance !== undefined) {
-    database = {
-      kind: 'cloud-sql',
-      instanceConnectionName: instance,
-      user: required(env, 'DATABASE_USER', 'the IAM database user for the Cloud SQL connector (service account email without .gserviceaccount.com)'),
-      database: read(env, 'DATABASE_NAME') ?? 'training',
-    };
-  } else if (production) {
-    throw new ConfigError('DATABASE_URL or INSTANCE_CONNECTION_NAME is missing: production needs a real PostgreSQL (the embedded database is for laptops).');
-  } else {
-    database = { kind: 'embedded', dataDir };
-  }
+  const database = loadDatabaseConfig(env);
 
   const logFormat = read(env, 'LOG_FORMAT') ?? (production ? 'json' : 'pretty');
   if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got ${logFormat}.`);

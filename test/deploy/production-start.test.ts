@@ -1,0 +1,109 @@
+// The production start path: compile to dist/ as `gcp-build` does, run `node dist/app/server.js` as app.yaml's
+// entrypoint does, and check it serves, logs structured JSON and fails fast on missing configuration.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { parse } from 'yaml';
+import { projectRoot } from '../../shared/paths.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/dev-stack.js';
+
+let db: TestDatabase;
+
+before(async () => {
+  // gcp-build is what App Engine runs on deploy.
+  execFileSync('npm', ['run', 'gcp-build'], { cwd: projectRoot, stdio: 'pipe' });
+  db = await freshDatabase({ migrate: false });
+});
+after(() => db?.close());
+
+function productionEnv(port: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `https://training.example.org`,
+    DATABASE_URL: db.url,
+    STRAVA_CLIENT_ID: '4242',
+    STRAVA_CLIENT_SECRET: 'client-secret-value-for-test',
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+test('app.yaml points at the compiled server that gcp-build produced', () => {
+  const appYaml = parse(readFileSync(`${projectRoot}/app.yaml`, 'utf8')) as { entrypoint: string };
+  assert.equal(appYaml.entrypoint, 'node dist/app/server.js');
+  const pkg = JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['gcp-build']!, /build/);
+});
+
+test('the compiled migration command applies migrations once, then finds nothing to do', () => {
+  const env = { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: db.url };
+  const first = execFileSync('node', ['dist/scripts/migrate.js'], { cwd: projectRoot, env, encoding: 'utf8' });
+  assert.match(first, /Applied migrations: 1/);
+  const second = execFileSync('node', ['dist/scripts/migrate.js'], { cwd: projectRoot, env, encoding: 'utf8' });
+  assert.match(second, /Database is up to date/);
+});
+
+test('the compiled server serves pages, answers health checks and logs JSON for Cloud Logging', async () => {
+  const port = await freePort();
+  const server = run('node', ['dist/app/server.js'], productionEnv(port));
+  try {
+    let home: Response | undefined;
+    for (let i = 0; i < 100 && !home; i++) {
+      home = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-cloud-trace-context': '0123456789abcdef0123456789abcdef/7;o=1' } }).catch(() => undefined);
+      if (!home) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(home, `server did not answer:\n${server.out()}\n${server.err()}`);
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /Connect with Strava/);
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text(), 'ok');
+
+    // /login in production: the state cookie is Secure and the redirect goes to Strava with our callback.
+    const login = await fetch(`http://127.0.0.1:${port}/login`, { redirect: 'manual' });
+    assert.equal(login.status, 302);
+    const location = new URL(login.headers.get('location')!);
+    assert.equal(location.origin + location.pathname, 'https://www.strava.com/oauth/authorize');
+    assert.equal(location.searchParams.get('redirect_uri'), 'https://training.example.org/exchange_token');
+    assert.match(login.headers.get('set-cookie') ?? '', /Secure/);
+
+    const lines = server.out().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const request = lines.find((line) => line.message === 'GET / 200');
+    assert.ok(request, server.out());
+    assert.equal(request.severity, 'INFO');
+    assert.equal(request['logging.googleapis.com/trace'], '0123456789abcdef0123456789abcdef');
+    assert.ok(!server.out().includes('client-secret-value-for-test'));
+  } finally {
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0, 'SIGTERM shuts down cleanly');
+  }
+});
+
+test('a missing secret stops the compiled server with a message naming it', async () => {
+  const env = productionEnv(await freePort());
+  delete env.SESSION_SECRET;
+  const server = run('node', ['dist/app/server.js'], env);
+  assert.equal(await server.exited, 1);
+  assert.match(server.err(), /Cannot start: Missing secret in the environment: SESSION_SECRET \(secret "session-secret"/);
+});
+
+test('missing production configuration stops it with the variable named', async () => {
+  const env = productionEnv(await freePort());
+  delete env.DATABASE_URL;
+  const server = run('node', ['dist/app/server.js'], env);
+  assert.equal(await server.exited, 1);
+  assert.match(server.err(), /DATABASE_URL or INSTANCE_CONNECTION_NAME is missing/);
+});
