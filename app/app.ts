@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
+import { webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
 import { renderPage } from './views.js';
 
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
   app.route('/', adminRoutes);
+  app.route('/', webhookRoutes);
 
   app.get('/healthz', (c) => c.text('ok'));
 

@@ -1,12 +1,18 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
 import type { Athlete } from '../shared/athletes/store.js';
+import type { EventBus } from '../shared/events/bus.js';
 import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
 import type { Runtime } from '../shared/runtime.js';
+import type { SubscriptionIdCache } from '../shared/strava/subscriptions.js';
 
 export type AppDeps = Omit<Runtime, 'close'> & {
   /** The clock, injectable so tests can pin "this week". */
   now?: () => Date;
+  /** Where webhook events (and import requests) are published: Pub/Sub, or the in-process bus on a laptop. */
+  bus: EventBus;
+  /** The webhook's check of subscription ids; by default Strava's record, looked up once and cached. */
+  webhookSubscriptions?: SubscriptionIdCache;
 };
 
 export interface AppEnv {

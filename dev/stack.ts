@@ -5,10 +5,15 @@ import { closeServer, listen } from '../app/serve.js';
 import { loadConfig } from '../shared/config.js';
 import { migrate } from '../shared/db/migrate.js';
 import { fromRoot } from '../shared/paths.js';
+import { createEventHandler } from '../shared/events/handler.js';
+import { createBus, isInProcessBus } from '../shared/events/pubsub-bus.js';
+import { createBackfillHandler } from '../shared/imports/requests.js';
 import { createRuntime } from '../shared/runtime.js';
+import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '../shared/strava/subscriptions.js';
 import { loadSecrets } from '../shared/secrets.js';
 import { ensureDevSecrets } from './secrets.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
+import { startOpenAIStub, type OpenAIStub } from './openai-stub/server.js';
 
 async function main(): Promise<void> {
   if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
@@ -28,13 +33,49 @@ async function main(): Promise<void> {
     env.STRAVA_OAUTH_BASE_URL = sandbox.oauthBaseUrl;
   }
 
+  // AI notes stay off unless configured; OPENAI_BASE_URL=stub serves them from the local stand-in instead.
+  let openai: OpenAIStub | undefined;
+  if (env.OPENAI_BASE_URL === 'stub') {
+    openai = await startOpenAIStub();
+    env.OPENAI_BASE_URL = openai.baseUrl;
+    env.OPENAI_API_KEY ||= openai.apiKey;
+  }
+
   const config = loadConfig(env);
   const secrets = await loadSecrets({ env });
   const runtime = await createRuntime(config, secrets);
   const applied = await migrate(runtime.pool);
   if (applied.length > 0) runtime.log.info(`Applied migrations ${applied.join(', ')}`);
 
-  const { server, port } = await listen(createApp(runtime), config.port);
+  // Webhook events go through the in-process bus to the same handler the processStravaEvent function runs
+  // (or through Pub/Sub when GOOGLE_CLOUD_PROJECT is set, e.g. with the emulator and a processor of its own).
+  const bus = await createBus(config, { log: runtime.log });
+  if (isInProcessBus(bus)) bus.subscribe(config.pubsub.eventsTopic, createEventHandler(async () => runtime));
+
+  // History imports: the backfill function's handler on the same bus; a long import queues its next slice there too.
+  if (isInProcessBus(bus)) {
+    const backfillTopic = config.pubsub.backfillTopic;
+    bus.subscribe(backfillTopic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(backfillTopic, request) }));
+  }
+
+  const { server, port } = await listen(createApp({ ...runtime, bus }), config.port);
+
+  // The sandbox pushes events to the app once subscribed, through the same validation round trip as Strava's.
+  let liveUpdates = 'off (subscribe with npm run strava:subscription -- create)';
+  if (sandbox) {
+    const callbackUrl = webhookCallbackUrl(config.publicBaseUrl, secrets.webhookPathSecret);
+    try {
+      await ensureSubscription(
+        { apiBaseUrl: config.strava.apiBaseUrl, clientId: config.strava.clientId, clientSecret: secrets.stravaClientSecret ?? '' },
+        callbackUrl,
+        secrets.webhookVerifyToken ?? '',
+        { recreate: true },
+      );
+      liveUpdates = `on: the sandbox pushes webhook events (try POST ${sandbox.url}/sandbox/athletes/${sandbox.demoAthleteId}/activities)`;
+    } catch (error) {
+      liveUpdates = `off: subscribing to the sandbox failed: ${describeStravaRefusal(error)}`;
+    }
+  }
   const url = config.publicBaseUrl;
   const database = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL from DATABASE_URL';
   const strava = sandbox ? `local Strava sandbox at ${sandbox.url} (demo athlete ready)` : `Strava at ${config.strava.apiBaseUrl}`;
@@ -44,6 +85,8 @@ async function main(): Promise<void> {
       `  Training Room is running: ${url}`,
       `  · database: ${database}`,
       `  · strava:   ${strava}`,
+      `  · AI notes: ${openai ? `local stand-in at ${openai.baseUrl}` : secrets.openaiApiKey ? `OpenAI-compatible API at ${config.openaiBaseUrl ?? 'https://api.openai.com/v1'}` : 'off (set OPENAI_API_KEY, or OPENAI_BASE_URL=stub for the local stand-in)'}`,
+      `  · live updates: ${liveUpdates}`,
       `  · app port: ${port}`,
       '  Press Ctrl-C to stop.',
       '',
@@ -55,8 +98,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await closeServer(server);
+    await bus.close();
     await runtime.close();
     await sandbox?.close();
+    await openai?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -6,12 +6,32 @@ import { createLogger, traceFields } from '../shared/log.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/tokens/job-config.js';
 import { refreshDueTokens, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
+import type { EventBus } from '../shared/events/bus.js';
+import { createPubSubBus } from '../shared/events/pubsub-bus.js';
+import { createImportResumer } from '../shared/imports/resume.js';
 
 /**
- * Where the history import will plug in its resumer of stalled imports (a separate issue). Until then the job
- * only refreshes tokens and reports `importsResumed: null`.
+ * The job also resumes history imports that stalled (rate limit, crash, lost request). Deployed, it publishes a
+ * request per import to the backfill topic so backfill instances do the work; without a Google Cloud project
+ * (laptop, tests) there is no Pub/Sub to publish to, so the slices run here within the job's deadline.
  */
-const resumeStalledImports: ResumeStalledImports | undefined = undefined;
+let resumer: Promise<ResumeStalledImports> | undefined;
+let resumerBus: EventBus | undefined;
+
+function getResumer(built: Runtime): Promise<ResumeStalledImports> {
+  resumer ??= (async () => {
+    const project = built.config.googleCloudProject;
+    if (!project) return createImportResumer(built);
+    const bus = await createPubSubBus({ projectId: project, log: built.log });
+    resumerBus = bus;
+    const topic = built.config.pubsub.backfillTopic;
+    return createImportResumer({ ...built, publish: (request) => bus.publish(topic, request) });
+  })().catch((error: unknown) => {
+    resumer = undefined;
+    throw error;
+  });
+  return resumer;
+}
 
 // Built once per instance, on the first call, and kept while the instance lives; a failed build is retried next call.
 let settings: UpdateTokensSettings | undefined;
@@ -32,6 +52,9 @@ export async function closeUpdateTokensRuntime(): Promise<void> {
   const current = runtime;
   runtime = undefined;
   settings = undefined;
+  resumer = undefined;
+  await resumerBus?.close().catch(() => undefined);
+  resumerBus = undefined;
   if (current) await (await current.catch(() => undefined))?.close();
 }
 
@@ -70,6 +93,11 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   }
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
+    // Tokens matter more than imports: a resumer that cannot start must not stop the refreshes.
+    const resumeStalledImports = await getResumer(built).catch((error: unknown) => {
+      log.error('Could not start the history import resumer; imports wait for the next run', { error });
+      return undefined;
+    });
     const summary = await refreshDueTokens(
       { ...built, log, resumeStalledImports },
       {

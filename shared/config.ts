@@ -25,7 +25,7 @@ export const KNOWN_ENV_VARS = Object.freeze({
   STRAVA_OAUTH_BASE_URL: { purpose: 'Strava OAuth base URL', default: 'https://www.strava.com/oauth' },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
   STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
-  WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)' },
+  WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)', secret: true },
   DATABASE_URL: { purpose: 'PostgreSQL connection string (takes precedence over the Cloud SQL connector)' },
   INSTANCE_CONNECTION_NAME: { purpose: 'Cloud SQL instance (project:region:instance), connected with IAM authentication' },
   DATABASE_USER: { purpose: 'Database user for the Cloud SQL connector (IAM: the service account email without .gserviceaccount.com)' },

@@ -44,6 +44,13 @@ export const SECRET_SPECS = Object.freeze({
     required: false,
     readBy: ['app'],
   },
+  webhookPathSecret: {
+    env: 'WEBHOOK_PATH_SECRET',
+    secretId: 'webhook-path-secret',
+    purpose: 'unguessable path segment of the webhook callback URL (Strava does not sign events)',
+    required: false,
+    readBy: ['app'],
+  },
   openaiApiKey: {
     env: 'OPENAI_API_KEY',
     secretId: 'openai-api-key',

@@ -67,6 +67,13 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
   return out;
 }
 
+/** "+12 m", "−3 m", and "0 m" rather than "−0 m" for a drop that rounds away. */
+function elevationChange(meters: number | null, fmt: Viewer['fmt']): string {
+  if (meters === null) return '—';
+  const shown = Math.round(fmt.elevationValue(meters));
+  return `${shown > 0 ? '+' : shown < 0 ? '−' : ''}${fmt.elevation(Math.abs(meters))}`;
+}
+
 function download(c: Context<AppEnv>, body: string, type: string, name: string) {
   c.header('content-type', type);
   c.header('content-disposition', `attachment; filename="${name}"`);
@@ -136,7 +143,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
       distance: fmt.distance(split.distance),
       time: fmt.duration(split.movingTime),
       pace: fmt.paceOrSpeed(activity.sportType, split.distance, split.movingTime),
-      elevation: split.elevationChange === null ? '—' : `${split.elevationChange >= 0 ? '+' : '−'}${fmt.elevation(Math.abs(split.elevationChange))}`,
+      elevation: elevationChange(split.elevationChange, fmt),
     }));
     const hasStreams = (streams.time?.length ?? 0) > 0;
     return page(c, 'activity', {

@@ -1,6 +1,7 @@
 // Sign-in with Strava: /login sends the athlete to Strava, /exchange_token brings them back connected.
 import { Hono } from 'hono';
 import { connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/athletes/connect.js';
+import { startHistoryImport } from '../../shared/imports/requests.js';
 import type { AppEnv } from '../env.js';
 import { consumeOAuthState, endSession, issueOAuthState, startSession } from '../session.js';
 import { page } from '../views.js';
@@ -72,6 +73,8 @@ export const authRoutes = new Hono<AppEnv>()
     }
 
     const result = await connectAthlete(deps, code, granted);
+    // The latest page is in; the rest of the history follows in the background (never failing the sign-in).
+    await startHistoryImport({ pool: deps.pool, log: deps.log, bus: deps.bus, topic: deps.config.pubsub.backfillTopic }, result.athlete.id);
     await startSession(c, result.athlete.id);
     deps.log.info('Athlete connected', { athleteId: result.athlete.id, imported: result.imported, importFailed: result.importFailed });
     return c.redirect('/results', 303);

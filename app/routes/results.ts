@@ -54,6 +54,12 @@ function refView(ref: ActivityRef | null, viewer: Viewer) {
   };
 }
 
+/** Distance, time and climbing; sports that never move (yoga, weights) show time only. */
+function figures(f: { distance: number; movingTime: number; elevationGain: number }, viewer: Viewer): string[] {
+  const { fmt } = viewer;
+  return [f.distance > 0 ? fmt.distance(f.distance) : '', fmt.hours(f.movingTime), f.elevationGain > 0 ? fmt.elevation(f.elevationGain) : ''].filter(Boolean);
+}
+
 function periodLabel(viewer: Viewer, period: Period): string {
   const { t } = viewer;
   return { week: t.periodWeek, month: t.periodMonth, year: t.periodYear, all: t.periodAll }[period];
@@ -127,9 +133,9 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
     sport: rate.sportType === '' ? t.allSports : fmt.sport(rate.sportType),
     all: rate.sportType === '',
     count: fmt.number(rate.count),
-    soFar: [fmt.distance(rate.distance), fmt.hours(rate.movingTime), fmt.elevation(rate.elevationGain)],
-    weekly: [fmt.distance(rate.weekly.distance), fmt.hours(rate.weekly.movingTime), fmt.elevation(rate.weekly.elevationGain)],
-    forecast: [fmt.distance(rate.forecast.distance), fmt.hours(rate.forecast.movingTime), fmt.elevation(rate.forecast.elevationGain)],
+    soFar: figures(rate, viewer),
+    weekly: figures(rate.weekly, viewer),
+    forecast: figures(rate.forecast, viewer),
   }));
   return {
     timeZone,

@@ -5,11 +5,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { matchedRoutes } from 'hono/route';
 import { apiRoutes } from './api.js';
 import { avatarRoutes } from './avatar.js';
+import { controlRoutes } from './control.js';
 import type { SandboxContext, SandboxEnv } from './context.js';
 import { SandboxError, faults } from './errors.js';
 import { oauthRoutes } from './oauth.js';
 import { indexPage } from './pages.js';
 import { DEMO_ATHLETE_ID } from './seed.js';
+import { pushSubscriptionRoutes } from './webhooks.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,8 +38,11 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.use('/oauth/*', delay);
 
   app.route('/oauth', oauthRoutes(ctx));
+  // Before the API router: push subscriptions authenticate with the client secret, not an athlete's bearer token.
+  app.route('/api/v3/push_subscriptions', pushSubscriptionRoutes(ctx));
   app.route('/api/v3', apiRoutes(ctx));
   app.route('/sandbox', avatarRoutes(ctx));
+  app.route('/sandbox', controlRoutes(ctx));
 
   app.get('/', (c) => {
     const demo = ctx.store.athletes.get(DEMO_ATHLETE_ID)!;

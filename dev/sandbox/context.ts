@@ -4,6 +4,7 @@ import type { AccessTokenRecord, Store } from './state.js';
 import type { TokenService } from './tokens.js';
 import type { RateLimiter } from './ratelimit.js';
 import type { FaultInjector } from './faults.js';
+import type { WebhookService } from './webhooks.js';
 
 export interface Counters {
   tokenRefreshes: number;
@@ -23,6 +24,7 @@ export interface SandboxContext {
   readonly tokens: TokenService;
   readonly limiter: RateLimiter;
   readonly faults: FaultInjector;
+  readonly webhooks: WebhookService;
   readonly counters: Counters;
   readonly latency: { ms: number };
   /** Public origin (known once the server listens); used for absolute URLs such as avatars. */

@@ -76,7 +76,7 @@ function firstValue(v: unknown): string | undefined {
 }
 
 /** Token and deauthorize requests may carry parameters in the query, a form or JSON; Strava accepts all three. */
-async function readParams(c: Context<SandboxEnv>): Promise<Params> {
+export async function readParams(c: Context<SandboxEnv>): Promise<Params> {
   const params: Params = { ...c.req.query() };
   const type = c.req.header('content-type') ?? '';
   if (type.includes('application/json')) {
@@ -197,6 +197,14 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const record = token ? ctx.tokens.verify(token) : null;
     if (!token || !record) throw new SandboxError(401, faults.invalidAccessToken());
     ctx.tokens.deauthorize(record.athleteId, record.clientId);
+    // Strava tells the application through its webhook, whoever asked for the revocation.
+    ctx.webhooks.emit({
+      aspect_type: 'update',
+      object_type: 'athlete',
+      object_id: record.athleteId,
+      owner_id: record.athleteId,
+      updates: { authorized: 'false' },
+    });
     return c.json({ access_token: token });
   });
 

@@ -11,6 +11,7 @@ import { isScope, orderScopes } from './scopes.js';
 import { DEFAULT_SEED, DEMO_ATHLETE_ID } from './seed.js';
 import { Store } from './state.js';
 import { TokenService } from './tokens.js';
+import { WebhookService, type WebhookDelivery, type WebhookEvent, type WebhookOptions } from './webhooks.js';
 
 export interface SandboxOptions {
   /** 0 = random free port; default 8090. */
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** The application's callback domain: redirect hosts allowed besides localhost and 127.0.0.1 (subdomains too). */
   callbackDomain?: string;
+  /** Webhook push timing: Strava's two-second timeout and three attempts by default; tests shorten the retry delay. */
+  webhooks?: WebhookOptions;
 }
 
 export interface Sandbox {
@@ -60,6 +63,16 @@ export interface Sandbox {
   counters: Counters;
   failNext(match: { method?: string; pathPrefix: string }, status: number, times?: number): void;
   setLatency(ms: number): void;
+  /** Every webhook event generated (pushed or not), oldest first. */
+  webhookEvents: WebhookEvent[];
+  /** Every push to the callback and the status of each attempt. */
+  webhookDeliveries: WebhookDelivery[];
+  /** The application's webhook subscription, if any. */
+  webhookSubscription(): { id: number; callbackUrl: string } | null;
+  /** Pushes any body to the subscription's callback, with Strava's retries (forged or malformed events in tests). */
+  pushToWebhook(body: unknown): void;
+  /** Resolves when every webhook push has been delivered or has run out of attempts. */
+  webhooksIdle(): Promise<void>;
 }
 
 const DEFAULT_SCOPES = ['read', 'activity:read_all'];
@@ -93,6 +106,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now,
     ),
     faults: new FaultInjector(),
+    webhooks: new WebhookService(store, now, options.log, options.webhooks),
     counters,
     latency: { ms: Math.max(0, options.latencyMs ?? 0) },
     origin: '',
@@ -119,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     demoAthleteId: DEMO_ATHLETE_ID,
     counters,
     close() {
+      ctx.webhooks.stop();
       closed ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive sockets from fetch would otherwise hold close() open until they time out.
@@ -147,6 +162,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     setLatency(ms) {
       ctx.latency.ms = Math.max(0, ms);
+    },
+    webhookEvents: ctx.webhooks.events,
+    webhookDeliveries: ctx.webhooks.deliveries,
+    webhookSubscription() {
+      const s = ctx.webhooks.subscription;
+      return s ? { id: s.id, callbackUrl: s.callbackUrl } : null;
+    },
+    pushToWebhook(body) {
+      ctx.webhooks.push(body);
+    },
+    webhooksIdle() {
+      return ctx.webhooks.idle();
     },
   };
 }

@@ -52,6 +52,28 @@ interface PersistedState {
   codes: AuthorizationCode[];
   accessTokens: AccessTokenRecord[];
   refreshTokens: RefreshTokenRecord[];
+  /** Added with webhooks; absent in older state files. */
+  pushSubscription?: PushSubscriptionRecord | null;
+  activityEdits?: [number, ActivityEdit][];
+  deletedActivityIds?: number[];
+}
+
+/** The application's one webhook subscription (Strava allows one per application). */
+export interface PushSubscriptionRecord {
+  id: number;
+  applicationId: number;
+  callbackUrl: string;
+  verifyToken: string;
+  /** ISO, as Strava shows them. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A change made through the control API to an activity; kept apart so seeded activities regenerate with it applied. */
+export interface ActivityEdit {
+  name?: string;
+  sportType?: string;
+  visibility?: ActivityRecord['visibility'];
 }
 
 export interface StoreOptions {
@@ -75,6 +97,9 @@ export class Store {
   private nextAthleteId = DEMO_ATHLETE_ID + 1;
   private nextActivityId = RUNTIME_ACTIVITY_ID_BASE + 1;
   private demoSeedAnchor: string;
+  pushSubscription: PushSubscriptionRecord | null = null;
+  private readonly activityEdits = new Map<number, ActivityEdit>();
+  private readonly deletedActivityIds = new Set<number>();
 
   constructor(private readonly options: StoreOptions) {
     const persisted = options.statePath ? readState(options.statePath) : null;
@@ -83,6 +108,10 @@ export class Store {
     }
     // A persisted anchor keeps seeded ids and dates identical across restarts, so imported data stays valid.
     this.demoSeedAnchor = persisted?.demoSeedAnchor ?? isoSeconds(options.now().getTime());
+    // Known before any history is generated, so seeded activities come back edited or not at all.
+    for (const [id, edit] of persisted?.activityEdits ?? []) this.activityEdits.set(id, edit);
+    for (const id of persisted?.deletedActivityIds ?? []) this.deletedActivityIds.add(id);
+    this.pushSubscription = persisted?.pushSubscription ?? null;
     this.addAthlete(demoAthlete(this.demoSeedAnchor));
     if (persisted) {
       this.nextAthleteId = persisted.nextAthleteId;
@@ -109,6 +138,9 @@ export class Store {
   }
 
   private indexActivity(a: ActivityRecord): void {
+    if (this.deletedActivityIds.has(a.id)) return;
+    const edit = this.activityEdits.get(a.id);
+    if (edit) applyEdit(a, edit);
     this.activities.set(a.id, a);
     this.byAthlete.delete(a.athleteId);
   }
@@ -131,6 +163,31 @@ export class Store {
     this.indexActivity(record);
     this.save();
     return id;
+  }
+
+  /** Renames, retypes or changes the visibility of an activity; returns it, or undefined when there is none. */
+  editActivity(id: number, edit: ActivityEdit): ActivityRecord | undefined {
+    const activity = this.activities.get(id);
+    if (!activity) return undefined;
+    this.activityEdits.set(id, { ...this.activityEdits.get(id), ...edit });
+    applyEdit(activity, edit);
+    this.byAthlete.delete(activity.athleteId);
+    this.save();
+    return activity;
+  }
+
+  /** Removes an activity for good (Strava never reuses an id); returns it, or undefined when there was none. */
+  deleteActivity(id: number): ActivityRecord | undefined {
+    const activity = this.activities.get(id);
+    if (!activity) return undefined;
+    this.activities.delete(id);
+    this.byAthlete.delete(activity.athleteId);
+    this.deletedActivityIds.add(id);
+    this.activityEdits.delete(id);
+    const runtimeIndex = this.runtimeActivities.findIndex((a) => a.id === id);
+    if (runtimeIndex >= 0) this.runtimeActivities.splice(runtimeIndex, 1);
+    this.save();
+    return activity;
   }
 
   activity(id: number): ActivityRecord | undefined {
@@ -163,12 +220,21 @@ export class Store {
       codes: [...this.codes.values()],
       accessTokens: [...this.accessTokens.values()],
       refreshTokens: [...this.refreshTokens.values()],
+      pushSubscription: this.pushSubscription,
+      activityEdits: [...this.activityEdits.entries()],
+      deletedActivityIds: [...this.deletedActivityIds],
     };
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(state, null, 1));
     renameSync(tmp, path);
   }
+}
+
+function applyEdit(activity: ActivityRecord, edit: ActivityEdit): void {
+  if (edit.name !== undefined) activity.name = edit.name;
+  if (edit.sportType !== undefined) activity.sportType = edit.sportType;
+  if (edit.visibility !== undefined) activity.visibility = edit.visibility;
 }
 
 function readState(path: string): PersistedState | null {

@@ -5,7 +5,7 @@ import type { StravaClient } from '../strava/client.js';
 import { StravaNotFoundError } from '../strava/errors.js';
 import type { StreamSet } from '../strava/types.js';
 import type { TokenCipher } from '../tokens/cipher.js';
-import { loadTokens } from '../tokens/store.js';
+import { getAccessToken } from '../tokens/access.js';
 
 export const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth', 'heartrate', 'cadence', 'moving', 'grade_smooth', 'watts'] as const;
 
@@ -71,11 +71,16 @@ async function saveStreams(db: Queryable, athleteId: number, activityId: number,
 }
 
 async function fetchStreams(deps: StreamDeps, athleteId: number, activityId: number): Promise<Streams> {
-  const tokens = await loadTokens(deps.pool, deps.cipher, athleteId);
-  if (!tokens) throw new StreamsUnavailableError('no tokens for this athlete');
+  let accessToken: string;
+  try {
+    // Refreshed first when it is about to expire; one refresh at a time per athlete across instances.
+    accessToken = await getAccessToken(deps, athleteId);
+  } catch (error) {
+    throw new StreamsUnavailableError('no usable Strava token for this athlete', { cause: error });
+  }
   let streams: Streams;
   try {
-    streams = normalizeStreams(await deps.strava.getStreams(tokens.accessToken, activityId, STREAM_KEYS));
+    streams = normalizeStreams(await deps.strava.getStreams(accessToken, activityId, STREAM_KEYS));
   } catch (error) {
     // Strava has no streams for manual entries: remember that, so the page never asks again.
     if (error instanceof StravaNotFoundError) streams = {};

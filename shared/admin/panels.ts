@@ -92,7 +92,7 @@ for (const placeholder of PLACEHOLDERS) {
   });
 }
 
-/** Import progress per athlete; set by the history-import module, which owns the imports table. */
+/** Import progress per athlete; the history-import module may register its own wording. */
 export type ImportProgressReader = (db: Queryable, athleteIds: readonly number[]) => Promise<Map<number, string>>;
 let importProgressReader: ImportProgressReader | undefined;
 
@@ -100,10 +100,21 @@ export function registerImportProgress(reader: ImportProgressReader): void {
   importProgressReader = reader;
 }
 
-/** undefined: not available yet (no imports table, or no reader registered). */
+/** The imports table's own columns, read as they are: status and how many activities are in so far. */
+export const readImportsTable: ImportProgressReader = async (db, athleteIds) => {
+  const { rows } = await db.query<{ athleteId: number; status: string; imported: number; lastError: string | null }>(
+    `select athlete_id as "athleteId", status, imported, last_error as "lastError"
+     from imports where athlete_id = any($1::bigint[])`,
+    [[...athleteIds]],
+  );
+  return new Map(
+    rows.map((row) => [row.athleteId, `${row.status} · ${row.imported.toLocaleString('en-US')}${row.status === 'failed' && row.lastError ? ` (${row.lastError.slice(0, 80)})` : ''}`]),
+  );
+};
+
+/** undefined: not available yet (the imports table does not exist). */
 export async function importProgress(db: Queryable, athleteIds: readonly number[]): Promise<Map<number, string> | undefined> {
-  if (!importProgressReader) return undefined;
   const present = await existingTables(db, ['imports']);
   if (!present.has('imports')) return undefined;
-  return importProgressReader(db, athleteIds);
+  return (importProgressReader ?? readImportsTable)(db, athleteIds);
 }

@@ -3,8 +3,8 @@ import type { Logger } from '../log.js';
 import type { Queryable } from '../db/types.js';
 import type { StravaClient } from '../strava/client.js';
 import { StravaUnauthorizedError } from '../strava/errors.js';
+import { getAccessToken, ReconnectRequiredError } from '../tokens/access.js';
 import type { TokenCipher } from '../tokens/cipher.js';
-import { loadTokens } from '../tokens/store.js';
 import { deleteAthlete } from './store.js';
 
 export interface DisconnectDeps {
@@ -23,19 +23,12 @@ export interface DisconnectResult {
 export async function disconnectAndDelete(deps: DisconnectDeps, athleteId: number): Promise<DisconnectResult> {
   let revokedAtStrava = false;
   try {
-    const tokens = await loadTokens(deps.pool, deps.cipher, athleteId);
-    if (tokens) {
-      let accessToken = tokens.accessToken;
-      // An expired access token cannot deauthorize; a refresh gets one that can.
-      if (tokens.expiresAt.getTime() < Date.now() + 60_000) {
-        accessToken = (await deps.strava.refreshToken(tokens.refreshToken)).access_token;
-      }
-      await deps.strava.deauthorize(accessToken);
-    }
+    // Through the shared refresh path: an expired token is refreshed (once, across instances) before revoking.
+    await deps.strava.deauthorize(await getAccessToken(deps, athleteId));
     revokedAtStrava = true;
   } catch (error) {
-    // Already revoked at Strava is the outcome we wanted.
-    revokedAtStrava = error instanceof StravaUnauthorizedError;
+    // Strava already refusing our tokens (revoked there, or refresh refused) is the outcome we wanted.
+    revokedAtStrava = error instanceof StravaUnauthorizedError || error instanceof ReconnectRequiredError;
     if (!revokedAtStrava) deps.log.warn('Could not deauthorize at Strava; deleting the data anyway', { error, athleteId });
   }
   // The athlete asked for deletion: it happens whatever Strava said.

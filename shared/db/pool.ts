@@ -51,7 +51,10 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
     }
     case 'embedded': {
       const embedded = await startEmbeddedPostgres(config.dataDir);
-      const pool = new pg.Pool({ connectionString: embedded.url, max: Math.min(max, 8) });
+      // PGlite is a single session: the socket server interleaves several connections' protocol messages and they
+      // share named prepared statements, so concurrent work (a page and a background import) breaks. One connection
+      // serialises everything, as the single session does anyway.
+      const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
       return {
         pool,
         async close() {

@@ -1,10 +1,10 @@
 // The one way to get an athlete's Strava access token: the stored one, or a refresh that one instance at a time performs.
 import { randomUUID } from 'node:crypto';
 import { claimOrRead, type ClaimResult } from './claims.js';
+import { tokenContext } from './store.js';
 import {
   ReconnectRequiredError,
   refreshClaimed,
-  tokenContext,
   TokenRefreshError,
   type RefreshHooks,
   type TokenDeps,

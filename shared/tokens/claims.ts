@@ -2,6 +2,9 @@
 import type { Queryable } from '../db/types.js';
 import type { AthleteStatus } from '../athletes/store.js';
 
+// The statements are deliberately not named (prepared): the embedded laptop database serves every pool connection
+// from one session, where statement names collide.
+
 /** What one claim attempt saw: the athlete, their encrypted tokens, and whether this caller now holds the claim. */
 export interface ClaimResult {
   athleteId: number;
@@ -56,8 +59,6 @@ export interface ClaimParams {
  */
 export async function claimOrRead(db: Queryable, params: ClaimParams): Promise<ClaimResult> {
   const { rows } = await db.query<ClaimRow>({
-    // Named, so each connection plans it once: planning this statement costs more than running it.
-    name: 'tokens_claim_or_read',
     text: `with target as (
        select t.athlete_id, t.refresh_claim_id as previous_claim
          from tokens t
@@ -126,7 +127,6 @@ export interface StoreRefreshedParams {
  */
 export async function storeRefreshed(db: Queryable, params: StoreRefreshedParams): Promise<boolean> {
   const { rowCount } = await db.query({
-    name: 'tokens_store_refreshed',
     text: `update tokens
         set access_token = $3::bytea,
             refresh_token = $4::bytea,
@@ -193,28 +193,72 @@ export async function releaseClaim(db: Queryable, athleteId: number, claimId: st
   );
 }
 
-const DUE_FILTER = `a.status = 'connected' and t.expires_at <= now() + $1::double precision * interval '1 millisecond'`;
+/** Connected athletes whose token expires within the window given by the numbered parameter. */
+const dueFilter = (windowParam: string) =>
+  `a.status = 'connected' and t.expires_at <= now() + ${windowParam}::double precision * interval '1 millisecond'`;
 
 /** How many connected athletes' tokens expire within the window. */
 export async function countDue(db: Queryable, windowMs: number): Promise<number> {
   const { rows } = await db.query<{ due: number }>(
-    `select count(*)::integer as due from tokens t join athletes a on a.id = t.athlete_id where ${DUE_FILTER}`,
+    `select count(*)::integer as due from tokens t join athletes a on a.id = t.athlete_id where ${dueFilter('$1')}`,
     [windowMs],
   );
   return rows[0]!.due;
 }
 
-/** One keyset page of due athletes, in id order, after `afterId`. */
-export async function findDue(db: Queryable, windowMs: number, afterId: number, limit: number): Promise<number[]> {
-  const { rows } = await db.query<{ athlete_id: number }>(
-    `select t.athlete_id
-       from tokens t
-       join athletes a on a.id = t.athlete_id
-      where ${DUE_FILTER}
-        and t.athlete_id > $2::bigint
-      order by t.athlete_id
-      limit $3::integer`,
-    [windowMs, afterId, limit],
+/**
+ * Claims the next due athletes after `afterId` in id order, up to `limit`, in one statement, returning their tokens:
+ * the job's one round trip per batch instead of one per athlete. Rows another instance holds are skipped, not waited
+ * for. The batch shares one claim id; each row is still stored or released on its own.
+ */
+export async function claimDueBatch(
+  db: Queryable,
+  params: { claimId: string; windowMs: number; claimTtlMs: number; afterId: number; limit: number },
+): Promise<ClaimResult[]> {
+  const { rows } = await db.query<ClaimRow & { athlete_id: number }>({
+    text: `with target as (
+       select t.athlete_id, t.refresh_claim_id as previous_claim
+         from tokens t
+         join athletes a on a.id = t.athlete_id
+        where ${dueFilter('$2')}
+          and (t.refresh_claimed_until is null or t.refresh_claimed_until <= now())
+          and t.athlete_id > $4::bigint
+        order by t.athlete_id
+        limit $5::integer
+        for update of t skip locked
+     )
+     update tokens t
+        set refresh_claim_id = $1::uuid,
+            refresh_claimed_until = now() + $3::double precision * interval '1 millisecond'
+       from target
+      where t.athlete_id = target.athlete_id
+     returning t.athlete_id, 'connected' as status, t.access_token, t.refresh_token, t.expires_at, true as due, true as claimed,
+               target.previous_claim is not null as taken_over, false as claim_held_elsewhere, t.refresh_failed_at, now() as db_now`,
+    values: [params.claimId, params.windowMs, params.claimTtlMs, params.afterId, params.limit],
+  });
+  return rows
+    .sort((a, b) => a.athlete_id - b.athlete_id)
+    .map((row) => ({
+      athleteId: row.athlete_id,
+      status: 'connected',
+      accessCipher: row.access_token,
+      refreshCipher: row.refresh_token,
+      expiresAt: row.expires_at,
+      due: true,
+      claimed: true,
+      takenOver: row.taken_over,
+      claimHeldElsewhere: false,
+      refreshFailedAt: row.refresh_failed_at,
+      dbNow: row.db_now,
+    }));
+}
+
+/** Gives back claims taken in a batch that the run will not get to (the deadline came first). */
+export async function releaseClaims(db: Queryable, athleteIds: readonly number[], claimId: string): Promise<void> {
+  if (athleteIds.length === 0) return;
+  await db.query(
+    `update tokens set refresh_claim_id = null, refresh_claimed_until = null
+      where athlete_id = any($1::bigint[]) and refresh_claim_id = $2::uuid`,
+    [[...athleteIds], claimId],
   );
-  return rows.map((row) => row.athlete_id);
 }

@@ -11,6 +11,7 @@ export interface UpdateTokensSettings {
   readonly horizonMs: number;
   readonly concurrency: number;
   readonly timeBudgetMs: number;
+  /** Athletes claimed per statement: the concurrency, so a claimed athlete waits at most about one refresh. */
   readonly batchSize: number;
 }
 
@@ -47,14 +48,15 @@ export function loadUpdateTokensSettings(env: Env = process.env): UpdateTokensSe
     );
   }
   const intervalMs = positiveInteger(env, 'UPDATE_TOKENS_INTERVAL_MINUTES', 30) * 60_000;
+  const concurrency = positiveInteger(env, 'UPDATE_TOKENS_CONCURRENCY', 10);
   const marginMs = positiveInteger(env, 'UPDATE_TOKENS_MARGIN_MINUTES', REFRESH_WINDOW_MS / 60_000) * 60_000;
   return Object.freeze({
     requireAuth,
     invoker,
     intervalMs,
     horizonMs: intervalMs + marginMs,
-    concurrency: positiveInteger(env, 'UPDATE_TOKENS_CONCURRENCY', 10),
+    concurrency,
     timeBudgetMs: positiveInteger(env, 'UPDATE_TOKENS_TIME_BUDGET_SECONDS', 420) * 1000,
-    batchSize: 500,
+    batchSize: concurrency,
   });
 }

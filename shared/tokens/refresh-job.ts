@@ -1,7 +1,7 @@
 // The update_tokens job: refresh every token due before the next run, in pages, with bounded concurrency, within a deadline.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { claimOrRead, countDue, findDue } from './claims.js';
+import { claimDueBatch, countDue, releaseClaims, type ClaimResult } from './claims.js';
 import { DEFAULT_CLAIM_TTL_MS } from './access.js';
 import { refreshClaimed, type RefreshHooks, type TokenDeps } from './refresh.js';
 
@@ -24,7 +24,10 @@ export interface RefreshJobOptions {
   concurrency: number;
   /** No refresh starts once this many milliseconds have passed since the run began; the rest wait for the next run. */
   deadlineMs: number;
-  /** Due athletes are read this many at a time. */
+  /**
+   * Due athletes are claimed this many at a time, in one statement. Claimed athletes wait in a queue for a worker,
+   * and a page view for one of them waits for the job, so keep it near the concurrency (it is capped there).
+   */
   batchSize: number;
   /** The clock the deadline is measured with; injectable so a test can move time. */
   now?: () => number;
@@ -66,32 +69,37 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
 
   const due = await countDue(deps.pool, options.horizonMs);
 
-  // Keyset pages of due ids, fetched when the queue runs dry; one fetch is shared by the workers that wait on it.
-  const queue: number[] = [];
+  // Keyset batches of claimed athletes, claimed when the queue runs dry; one claim is shared by the workers that wait on it.
+  const batchSize = Math.max(1, Math.min(options.batchSize, options.concurrency));
+  const queue: { claim: ClaimResult; claimId: string }[] = [];
   let cursor = 0;
   let exhausted = false;
   let fetching: Promise<void> | undefined;
-  async function nextAthlete(): Promise<number | undefined> {
-    while (queue.length === 0) {
-      if (exhausted) return undefined;
-      fetching ??= findDue(deps.pool, options.horizonMs, cursor, options.batchSize)
-        .then((ids) => {
-          queue.push(...ids);
-          if (ids.length > 0) cursor = ids[ids.length - 1]!;
-          if (ids.length < options.batchSize) exhausted = true;
-        })
-        .finally(() => {
-          fetching = undefined;
-        });
-      await fetching;
-    }
-    return queue.shift();
+  function claimNextBatch(): Promise<void> {
+    fetching ??= (async () => {
+      const claimId = randomUUID();
+      const claims = await claimDueBatch(deps.pool, { claimId, windowMs: options.horizonMs, claimTtlMs, afterId: cursor, limit: batchSize });
+      queue.push(...claims.map((claim) => ({ claim, claimId })));
+      if (claims.length > 0) cursor = claims[claims.length - 1]!.athleteId;
+      if (claims.length < batchSize) exhausted = true;
+    })().finally(() => {
+      fetching = undefined;
+    });
+    return fetching;
   }
 
-  async function refreshOne(athleteId: number): Promise<void> {
-    const claimId = randomUUID();
-    const claim = await claimOrRead(deps.pool, { athleteId, claimId, windowMs: options.horizonMs, claimTtlMs });
-    if (!claim.claimed) return; // someone else has it, or it is no longer due
+  async function nextAthlete(): Promise<{ claim: ClaimResult; claimId: string } | undefined> {
+    while (queue.length === 0) {
+      if (exhausted) return undefined;
+      await claimNextBatch();
+    }
+    const next = queue.shift();
+    // Claim the next batch while this one is worked on, so no worker waits for the claim round trip.
+    if (queue.length < batchSize / 2 && !exhausted && !pastDeadline()) claimNextBatch().catch(() => undefined);
+    return next;
+  }
+
+  async function refreshOne(claim: ClaimResult, claimId: string): Promise<void> {
     const outcome = await refreshClaimed(deps, claim, claimId, {
       hooks: deps.hooks,
       ...(options.storeRetryDelaysMs ? { storeRetryDelaysMs: options.storeRetryDelaysMs } : {}),
@@ -118,21 +126,30 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
         stoppedEarly = true;
         return;
       }
-      const athleteId = await nextAthlete();
-      if (athleteId === undefined) return;
+      const next = await nextAthlete();
+      if (next === undefined) return;
       try {
-        await refreshOne(athleteId);
+        await refreshOne(next.claim, next.claimId);
       } catch (error) {
         // A database hiccup on one athlete should not end the run for the others.
         counts.failed++;
-        log.warn('Token refresh failed', { athleteId, error });
+        log.warn('Token refresh failed', { athleteId: next.claim.athleteId, error });
       }
     }
   }
 
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, () => worker()));
-  // Ids fetched but never started are part of what the deadline left for the next run.
-  if (stoppedEarly && queue.length === 0 && exhausted) stoppedEarly = false;
+  // Claimed but never started (the deadline came first): give them back now rather than when the claims lapse.
+  await fetching?.catch(() => undefined);
+  const unstarted = queue.splice(0);
+  for (const claimId of new Set(unstarted.map((item) => item.claimId))) {
+    await releaseClaims(
+      deps.pool,
+      unstarted.filter((item) => item.claimId === claimId).map((item) => item.claim.athleteId),
+      claimId,
+    ).catch((error: unknown) => log.warn('Could not release unstarted claims; they lapse on their own', { error }));
+  }
+  if (stoppedEarly && unstarted.length === 0 && exhausted) stoppedEarly = false;
 
   let importsResumed: number | null = null;
   if (deps.resumeStalledImports && !pastDeadline()) {
@@ -150,7 +167,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     unchanged: counts.unchanged,
     failed: counts.failed,
     disconnected: counts.disconnected,
-    // Counted by difference: athletes a page view refreshed before this run reached them never show up in its pages.
+    // Counted by difference: athletes a page view refreshed before this run reached them never show up in its batches.
     skipped: Math.max(0, due - handled),
     stoppedEarly,
     importsResumed,

@@ -1,4 +1,5 @@
 // One token refresh under a held claim: ask Strava, store the rotated tokens first, or mark the athlete disconnected.
+import { tokenContext } from './store.js';
 import type { Queryable } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { StravaClient } from '../strava/client.js';
@@ -75,10 +76,6 @@ function isApplicationFault(error: StravaError): boolean {
   return error.fault?.errors?.some((e) => e.resource === 'Application' || e.field === 'client_id' || e.field === 'client_secret') ?? false;
 }
 
-/** The authenticated-data context store.ts encrypts each token field with; must stay identical to it. */
-export function tokenContext(athleteId: number, field: 'access' | 'refresh'): string {
-  return `athlete:${athleteId}:${field}`;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

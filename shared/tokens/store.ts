@@ -8,7 +8,8 @@ export interface StoredTokens {
   expiresAt: Date;
 }
 
-const context = (athleteId: number, field: 'access' | 'refresh') => `athlete:${athleteId}:${field}`;
+/** The authenticated data each field is sealed with: a ciphertext moved to another athlete or field will not open. */
+export const tokenContext = (athleteId: number, field: 'access' | 'refresh') => `athlete:${athleteId}:${field}`;
 
 export async function saveTokens(db: Queryable, cipher: TokenCipher, athleteId: number, tokens: StoredTokens): Promise<void> {
   await db.query(
@@ -21,8 +22,8 @@ export async function saveTokens(db: Queryable, cipher: TokenCipher, athleteId: 
        updated_at = now()`,
     [
       athleteId,
-      cipher.encrypt(tokens.accessToken, context(athleteId, 'access')),
-      cipher.encrypt(tokens.refreshToken, context(athleteId, 'refresh')),
+      cipher.encrypt(tokens.accessToken, tokenContext(athleteId, 'access')),
+      cipher.encrypt(tokens.refreshToken, tokenContext(athleteId, 'refresh')),
       tokens.expiresAt,
     ],
   );
@@ -36,8 +37,8 @@ export async function loadTokens(db: Queryable, cipher: TokenCipher, athleteId: 
   const row = rows[0];
   if (!row) return undefined;
   return {
-    accessToken: cipher.decrypt(row.access_token, context(athleteId, 'access')),
-    refreshToken: cipher.decrypt(row.refresh_token, context(athleteId, 'refresh')),
+    accessToken: cipher.decrypt(row.access_token, tokenContext(athleteId, 'access')),
+    refreshToken: cipher.decrypt(row.refresh_token, tokenContext(athleteId, 'refresh')),
     expiresAt: row.expires_at,
   };
 }

@@ -36,7 +36,7 @@ after(async () => {
 async function parseGpx(text: string): Promise<{ error: boolean; points: [number, number][] }> {
   return page.evaluate((xml) => {
     const doc = new DOMParser().parseFromString(xml, 'application/xml');
-    const points = [...doc.getElementsByTagName('trkpt')].map((p) => [Number(p.getAttribute('lat')), Number(p.getAttribute('lon'))] as [number, number]);
+    const points = Array.from(doc.getElementsByTagName('trkpt')).map((p) => [Number(p.getAttribute('lat')), Number(p.getAttribute('lon'))] as [number, number]);
     return { error: doc.getElementsByTagName('parsererror').length > 0, points };
   }, text);
 }
@@ -151,8 +151,9 @@ test('admin: the admin sees athletes; a non-admin gets 403', async () => {
   const other = stack.sandbox.createAthlete({ firstname: 'Nora', lastname: 'Member', activityCount: 5 });
   const context = await browser.newContext();
   const guest = await context.newPage();
-  await guest.goto(`${stack.baseUrl}/login`);
-  const authorize = new URL(guest.url());
+  // The context's own request client shares its cookies: it keeps the OAuth state cookie without following to Strava.
+  const login = await context.request.get(`${stack.baseUrl}/login`, { maxRedirects: 0 });
+  const authorize = new URL(login.headers()['location']!);
   authorize.searchParams.set('athlete_id', String(other));
   await guest.goto(authorize.toString());
   await guest.locator('button[name="decision"][value="approve"]').click();

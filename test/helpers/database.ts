@@ -38,6 +38,9 @@ export async function freshDatabase(options: { migrate?: boolean; max?: number }
     drop = () => embedded.close();
   }
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // pool.end() resolves before every socket is gone; dropping the database then ends the stragglers,
+  // which would otherwise surface as an unhandled error in whatever test runs next.
+  pool.on('error', () => undefined);
   if (options.migrate !== false) await migrate(pool);
   return {
     url,

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../app/app.js';
 import type { AppDeps } from '../../app/env.js';
+import type { EventBus } from '../../shared/events/bus.js';
+import { createEventHandler } from '../../shared/events/handler.js';
+import { createInProcessBus } from '../../shared/events/in-process-bus.js';
 import { loadConfig } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { createRuntime, type Runtime } from '../../shared/runtime.js';
@@ -15,6 +18,8 @@ export interface TestStack {
   sandbox: Sandbox;
   db: TestDatabase;
   runtime: Runtime;
+  /** What the app publishes to: the options' bus, or an in-process bus wired to the webhook event processor. */
+  bus: EventBus;
   /** Every log line the app wrote, for asserting that nothing secret was logged. */
   logLines: string[];
   close(): Promise<void>;
@@ -24,6 +29,7 @@ export interface TestStackOptions {
   sandbox?: SandboxOptions;
   now?: () => Date;
   env?: Record<string, string>;
+  bus?: EventBus;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -54,7 +60,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const logLines: string[] = [];
   const log: Logger = createLogger({ format: 'json', level: 'debug', write: (line) => logLines.push(line) });
   const runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log, poolMax: 5, stravaRetryDelayMs: () => 5 });
-  const deps: AppDeps = { ...runtime, ...(options.now ? { now: options.now } : {}) };
+  let bus = options.bus;
+  if (!bus) {
+    const inProcess = createInProcessBus({ log, backoffMs: () => 10 });
+    inProcess.subscribe(runtime.config.pubsub.eventsTopic, createEventHandler(async () => runtime));
+    bus = inProcess;
+  }
+  const deps: AppDeps = { ...runtime, bus, ...(options.now ? { now: options.now } : {}) };
   const app = createApp(deps);
   handler = (request) => app.fetch(request);
 
@@ -63,9 +75,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     sandbox,
     db,
     runtime,
+    bus,
     logLines,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A bus passed in belongs to the test that made it.
+      if (!options.bus) await bus.close();
       await runtime.close();
       await db.close();
       await sandbox.close();

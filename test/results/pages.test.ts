@@ -302,6 +302,15 @@ describe('AI notes', () => {
 });
 
 describe('admin', () => {
+  test('a panel whose tables do not exist says "Not available yet" and shows no figures', async () => {
+    const { loadAdminPanels, registerAdminPanel } = await import('../../shared/admin/panels.js');
+    let loaded = false;
+    registerAdminPanel({ id: 'future', title: 'Future', order: 99, requiresTables: ['no_such_table'], load: async () => ((loaded = true), { kind: 'facts', facts: [] }) });
+    const panels = await loadAdminPanels(stack.db.pool, DEMO_ATHLETE_ID, stack.runtime.log, 'Not available yet.');
+    assert.deepEqual(panels.find((p) => p.id === 'future')?.content, { kind: 'unavailable', reason: 'Not available yet.' });
+    assert.equal(loaded, false);
+  });
+
   test('a non-admin gets 403 on /admin and its actions', async () => {
     const other = stack.sandbox.createAthlete({ firstname: 'Norma', lastname: 'User', activityCount: 3 });
     const c = await signInAs(other);
@@ -314,11 +323,11 @@ describe('admin', () => {
   });
 
   test('the admin sees athletes, bans and unbans with CSRF; a banned athlete cannot sign in; actions are logged', async () => {
+    await stack.db.pool.query(`insert into imports (athlete_id, status, imported) values ($1::bigint, 'running', 40)`, [OTHER_ATHLETE]);
     const page = await get('/admin');
     assert.equal(page.status, 200);
-    assert.match(page.text, new RegExp(`data-athlete="${OTHER_ATHLETE}"`));
-    assert.match(page.text, /Strava webhook subscription/);
-    assert.match(page.text, /Not available yet/);
+    assert.match(page.text, new RegExp(`data-athlete="${OTHER_ATHLETE}"[\\s\\S]*?running · 40`), 'import progress from the imports table');
+    assert.match(page.text, /id="panel-webhook-subscription"/);
     const token = hiddenValue(page.text, 'csrf');
 
     assert.equal((await post(`/admin/athletes/${OTHER_ATHLETE}/ban`, { csrf: 'forged' })).status, 403);

@@ -1,5 +1,4 @@
-// A second instance of the product in its own process, driven over IPC by the token tests: runs the job, serves
-// token requests, or stops dead right after Strava answered a refresh (the parent kills it there).
+// A second instance in its own process for the token tests: runs the job, serves token requests, or hangs after Strava answers (to be killed).
 import pg from 'pg';
 import '../../shared/db/pool.js'; // the bigint type parser, as in every real process
 import { createLogger } from '../../shared/log.js';

@@ -1,5 +1,4 @@
-// What happens when the refreshed tokens do not reach the database: retried when the database hiccups, and when the
-// process dies right after Strava's answer, the athlete is shown as disconnected and asked to reconnect, never left broken.
+// Refreshed tokens that do not reach the database: retried on a hiccup; after a crash, shown as disconnected, never silently broken.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
@@ -18,17 +17,19 @@ before(async () => {
 after(() => world.close());
 
 /** A pool whose writes of refreshed tokens fail `times` times, as if the connection dropped at that moment. */
-function failingStores(pool: pg.Pool, times: number): Queryable {
+function failingStores(pool: pg.Pool, times: number): Queryable & { failures: () => number } {
   let left = times;
-  return {
-    query: ((text: string, values?: unknown[]) => {
-      if (typeof text === 'string' && text.includes('refreshed_at = now()') && left > 0) {
-        left--;
-        return Promise.reject(new Error('Connection terminated unexpectedly'));
-      }
-      return pool.query(text, values);
-    }) as Queryable['query'],
-  } as Queryable;
+  let failures = 0;
+  const query = (config: string | pg.QueryConfig, values?: unknown[]) => {
+    const text = typeof config === 'string' ? config : config.text;
+    if (text.includes('refreshed_at = now()') && left > 0) {
+      left--;
+      failures++;
+      return Promise.reject(new Error('Connection terminated unexpectedly'));
+    }
+    return typeof config === 'string' ? pool.query(config, values) : pool.query(config);
+  };
+  return { query: query as Queryable['query'], failures: () => failures } as Queryable & { failures: () => number };
 }
 
 /** Lets the lease of an abandoned claim run out now rather than in two minutes. */
@@ -41,7 +42,9 @@ test('a database hiccup while storing the refreshed tokens is retried: the athle
   const { athleteId, accessToken: old } = await seedAthlete(world, 30 * 60);
   const before = world.sandbox.counters.tokenRefreshes;
 
-  const token = await getAccessToken({ ...instance, pool: failingStores(instance.pool, 2) }, athleteId, { storeRetryDelaysMs: [1, 1, 1] });
+  const flaky = failingStores(instance.pool, 2);
+  const token = await getAccessToken({ ...instance, pool: flaky }, athleteId, { storeRetryDelaysMs: [1, 1, 1] });
+  assert.equal(flaky.failures(), 2, 'the write failed twice before it went through');
 
   assert.notEqual(token, old);
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 1);
@@ -53,10 +56,12 @@ test('a database hiccup while storing the refreshed tokens is retried: the athle
 test('storing fails for good: logged as an error, then, once the claim lapses, the athlete is marked disconnected', async () => {
   const instance = world.instance();
   const { athleteId, accessToken: old } = await seedAthlete(world, 30 * 60);
-  const broken = { ...instance, pool: failingStores(instance.pool, Infinity) };
+  const failing = failingStores(instance.pool, Infinity);
+  const broken = { ...instance, pool: failing };
 
   // The page still gets a working token (the current one has half an hour left) ...
   assert.equal(await getAccessToken(broken, athleteId, { storeRetryDelaysMs: [1, 1] }), old);
+  assert.equal(failing.failures(), 3, 'one attempt and two retries');
   assert.ok(instance.logLines.some((line) => line.includes('"severity":"ERROR"') && line.includes('could not be stored')));
   // ... and the claim is kept until it lapses, so nobody spends the old (rotated-away) refresh token at once.
   assert.equal((await claimState(world.db.pool, athleteId)).claimed, true);

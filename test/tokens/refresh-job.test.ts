@@ -90,6 +90,22 @@ test('the deadline stops the run cleanly and the next run finishes the rest', as
   assert.deepEqual([second.due, second.refreshed, second.skipped, second.stoppedEarly], [4, 4, 0, false]);
 });
 
+test('with several workers, athletes claimed in a batch but not started by the deadline are released at once', async () => {
+  world = await startWorld({ latencyMs: 10 });
+  const ids = await seedMany(world, 20, 30 * 60);
+  let clock = 0;
+  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => void (clock += MINUTE) } };
+
+  const summary = await refreshDueTokens(instance, { ...JOB, concurrency: 4, batchSize: 4, deadlineMs: 2.5 * MINUTE, now: () => clock });
+  assert.equal(summary.stoppedEarly, true);
+  assert.ok(summary.refreshed >= 3 && summary.refreshed < 20, `refreshed ${summary.refreshed}`);
+  assert.equal(summary.refreshed + summary.skipped, 20);
+  for (const id of ids) assert.equal((await claimState(world.db.pool, id)).claimed, false, 'no claim left to lapse');
+
+  const rest = await refreshDueTokens({ ...instance, hooks: {} }, { ...JOB, concurrency: 4 });
+  assert.equal(rest.refreshed, 20 - summary.refreshed);
+});
+
 test('no more refreshes in flight than the concurrency allows', async () => {
   world = await startWorld({ latencyMs: 30 });
   await seedMany(world, 40, 30 * 60);

@@ -50,6 +50,7 @@ const STORED: Record<string, string> = {
   'session-secret': 'sm-session-secret-9b7e',
   'token-encryption-key': MULTI_LINE_KEY,
   'strava-verify-token': 'sm-verify-token-22aa',
+  'webhook-path-secret': 'sm-webhook-path-secret-51bd',
   'openai-api-key': 'sm-openai-key-77d0',
   'database-password': 'sm-database-password-e3e3',
 };
@@ -86,6 +87,7 @@ describe('loadSecrets from the environment only', () => {
         sessionSecret: 'env-session-secret',
         tokenEncryptionKey: 'env-token-key',
         webhookVerifyToken: undefined,
+        webhookPathSecret: undefined,
         openaiApiKey: undefined,
         databasePassword: undefined,
       },
@@ -184,6 +186,7 @@ describe('secretManagerStore with the real client against the fake', () => {
         // The store trims, as for environment values: the trailing newline goes, inner lines stay.
         tokenEncryptionKey: MULTI_LINE_KEY.trim(),
         webhookVerifyToken: STORED['strava-verify-token'],
+        webhookPathSecret: STORED['webhook-path-secret'],
         openaiApiKey: STORED['openai-api-key'],
         databasePassword: STORED['database-password'],
       },
@@ -201,10 +204,10 @@ describe('secretManagerStore with the real client against the fake', () => {
     assert.equal(secrets.sessionSecret, STORED['session-secret']);
     assert.equal(count(fake.requests, accessPath('strava-client-secret')), 0);
     assert.equal(count(fake.requests, accessPath('openai-api-key')), 0);
-    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'database-password']) {
+    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'database-password']) {
       assert.equal(count(fake.requests, accessPath(id)), 1, id);
     }
-    assert.equal(fake.requests.length, 4);
+    assert.equal(fake.requests.length, 5);
   });
 
   test('latest follows a newly added version', async () => {

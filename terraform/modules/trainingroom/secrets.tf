@@ -7,6 +7,7 @@ locals {
     "session-secret"       = ["app"]
     "token-encryption-key" = ["app", "process-strava-event", "update-tokens", "backfill"]
     "strava-verify-token"  = ["app"]
+    "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
     "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill"]
   }

@@ -1,0 +1,50 @@
+// `npm run events:replay`: republishes the webhook events waiting on the dead-letter topic (or lists them with --list).
+import { parseArgs } from 'node:util';
+import { exitOnStartupError } from '../shared/boot.js';
+import { ConfigError } from '../shared/config.js';
+import { listDeadLetters, replayDeadLetters } from '../shared/events/replay.js';
+
+const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava-events]
+
+Reads the <topic>-dead-letter-inspect subscription. Without --list each message is republished to the topic
+(attributes and ordering key kept) and acknowledged once Pub/Sub accepted it; already-applied events change
+nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      list: { type: 'boolean' },
+      max: { type: 'string' },
+      topic: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const project = process.env.GOOGLE_CLOUD_PROJECT?.trim();
+  if (!project) throw new ConfigError('GOOGLE_CLOUD_PROJECT is missing: the project whose dead-letter subscription to read.');
+  const max = values.max === undefined ? 1000 : Number(values.max);
+  if (!Number.isInteger(max) || max < 1) throw new ConfigError(`--max must be a positive whole number, got ${values.max}.`);
+  const { PubSub } = await import('@google-cloud/pubsub');
+  const client = new PubSub({ projectId: project });
+  try {
+    const options = { max, ...(values.topic ? { topic: values.topic } : {}) };
+    if (values.list) {
+      const letters = await listDeadLetters(client, options);
+      for (const letter of letters) {
+        const reason = letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount;
+        console.log(`${letter.id}  ${letter.publishTime.toISOString()}  ${reason ? `after ${reason} deliveries  ` : ''}${letter.data}`);
+      }
+      console.log(`${letters.length} dead letter(s).`);
+    } else {
+      const replayed = await replayDeadLetters(client, options);
+      console.log(`Replayed ${replayed.length} dead letter(s).`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,213 @@
+// The event processor against PostgreSQL and the sandbox: each kind of event, redelivery, stale and early events, and which failures retry.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import type { WebhookEvent } from '../../dev/sandbox/webhooks.js';
+import type { PubSubCloudEvent } from '../../shared/events/bus.js';
+import { createEventHandler } from '../../shared/events/handler.js';
+import { processWebhookEvent, type ProcessorDeps } from '../../shared/events/process.js';
+import { recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
+import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
+import { seedAthlete, startWorld, type Instance, type World } from '../tokens/setup.js';
+
+let world: World;
+let deps: Instance;
+let clockMs = Date.now();
+
+async function control(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${world.sandbox.url}/sandbox${path}`, {
+    method,
+    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
+  assert.ok(res.ok, `${method} ${path} answered ${res.status}`);
+  return res.json();
+}
+
+/** Does something at the sandbox one second later than the last thing, and returns the event it generated. */
+async function act(method: string, path: string, body?: unknown): Promise<StravaWebhookEvent> {
+  clockMs += 1000;
+  const answer = await control(method, path, body);
+  return parseWebhookEvent({ ...(answer.event as WebhookEvent), subscription_id: 777 });
+}
+
+function newActivity(athleteId: number, name: string) {
+  return act('POST', `/athletes/${athleteId}/activities`, { name, sport_type: 'Run', distance: 5000, moving_time: 1500, start_date: '2025-03-14T12:00:00Z' });
+}
+
+async function row(id: number): Promise<{ name: string; sport_type: string; private: boolean } | undefined> {
+  const { rows } = await world.db.pool.query('select name, sport_type, private from activities where id = $1::bigint', [id]);
+  return rows[0];
+}
+
+async function eventRow(event: StravaWebhookEvent): Promise<{ status: string; attempts: number; error: string | null; updates: unknown }> {
+  const { rows } = await world.db.pool.query(
+    `select status, attempts, error, updates from webhook_events
+     where object_id = $1::bigint and aspect_type = $2::text and event_time = to_timestamp($3::bigint) order by id desc limit 1`,
+    [event.object_id, event.aspect_type, event.event_time],
+  );
+  return rows[0];
+}
+
+const activityFetches = () => world.sandbox.counters.byRoute['GET /activities/:id'] ?? 0;
+
+describe('processStravaEvent logic', () => {
+  let athleteId: number;
+
+  before(async () => {
+    world = await startWorld({ now: () => new Date(clockMs) });
+    deps = world.instance();
+    ({ athleteId } = await seedAthlete(world, 6 * 3600));
+  });
+  after(async () => {
+    // Closes the instance's pool too.
+    await world.close();
+  });
+
+  it('create: one GET /activities/{id} and an upsert; a redelivery changes nothing and calls Strava no more', async () => {
+    const fetchesBefore = activityFetches();
+    const event = await newActivity(athleteId, 'Morning Run');
+    assert.deepEqual(await processWebhookEvent(deps, event), { status: 'processed' });
+    assert.equal(activityFetches(), fetchesBefore + 1);
+    assert.deepEqual(await row(event.object_id), { name: 'Morning Run', sport_type: 'Run', private: false });
+
+    assert.deepEqual(await processWebhookEvent(deps, event), { status: 'duplicate' });
+    assert.equal(activityFetches(), fetchesBefore + 1);
+    assert.equal((await eventRow(event)).attempts, 1);
+    assert.equal((await eventRow(event)).status, 'processed');
+  });
+
+  it('update: applies title, type and privacy from the event itself, without calling Strava', async () => {
+    const created = await newActivity(athleteId, 'Ride?');
+    await processWebhookEvent(deps, created);
+    const fetches = activityFetches();
+    const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Evening Ride', sport_type: 'Ride', private: true });
+    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed' });
+    assert.equal(activityFetches(), fetches);
+    assert.deepEqual(await row(created.object_id), { name: 'Evening Ride', sport_type: 'Ride', private: true });
+  });
+
+  it("an update's older activity type keeps a more precise sport type (TrailRun stays TrailRun on type Run)", async () => {
+    const created = await act('POST', `/athletes/${athleteId}/activities`, { name: 'Hills', sport_type: 'TrailRun', distance: 9000, moving_time: 3600, start_date: '2025-03-14T08:00:00Z' });
+    await processWebhookEvent(deps, created);
+    const toRoad = await act('PUT', `/activities/${created.object_id}`, { sport_type: 'Run' });
+    assert.deepEqual(toRoad.updates, { type: 'Run' });
+    await processWebhookEvent(deps, toRoad);
+    // Strava sends the parent type for both; the stored sport type only changes when the type does.
+    assert.equal((await row(created.object_id))?.sport_type, 'TrailRun');
+    const toRide = await act('PUT', `/activities/${created.object_id}`, { sport_type: 'Ride' });
+    await processWebhookEvent(deps, toRide);
+    assert.equal((await row(created.object_id))?.sport_type, 'Ride');
+  });
+
+  it('a stale update never overwrites newer data', async () => {
+    const created = await newActivity(athleteId, 'Current name');
+    await processWebhookEvent(deps, created);
+    const newer = await act('PUT', `/activities/${created.object_id}`, { name: 'Newest name' });
+    await processWebhookEvent(deps, newer);
+    const stale = { ...newer, event_time: newer.event_time - 1, updates: { title: 'Older name' } };
+    const outcome = await processWebhookEvent(deps, stale);
+    assert.equal(outcome.status, 'ignored');
+    assert.equal((await row(created.object_id))?.name, 'Newest name');
+  });
+
+  it('an update that arrives before its create is not lost: the activity is fetched, and the late create changes nothing', async () => {
+    const created = await newActivity(athleteId, 'First title');
+    const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Second title' });
+    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed', reason: 'activity was unknown: fetched, then updated' });
+    assert.equal((await row(created.object_id))?.name, 'Second title');
+    const fetches = activityFetches();
+    assert.equal((await processWebhookEvent(deps, created)).status, 'ignored');
+    assert.equal(activityFetches(), fetches, 'the create finds newer data and does not fetch');
+    assert.equal((await row(created.object_id))?.name, 'Second title');
+  });
+
+  it('delete removes the activity, and a late create or update does not bring it back', async () => {
+    const created = await newActivity(athleteId, 'Doomed');
+    await processWebhookEvent(deps, created);
+    const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Still doomed' });
+    const deleted = await act('DELETE', `/activities/${created.object_id}`);
+    assert.deepEqual(await processWebhookEvent(deps, deleted), { status: 'processed' });
+    assert.equal(await row(created.object_id), undefined);
+    // The create again (a replay) and the update arriving after the delete.
+    const replayedCreate = { ...created, updates: {} };
+    await world.db.pool.query(`update webhook_events set status = 'retrying' where object_id = $1::bigint and aspect_type = 'create'`, [created.object_id]);
+    assert.equal((await processWebhookEvent(deps, replayedCreate)).status, 'ignored');
+    assert.equal((await processWebhookEvent(deps, update)).status, 'ignored');
+    assert.equal(await row(created.object_id), undefined);
+  });
+
+  it('an activity Strava no longer has (404) is recorded and acknowledged', async () => {
+    const created = await newActivity(athleteId, 'Gone before we looked');
+    await control('DELETE', `/activities/${created.object_id}`);
+    const outcome = await processWebhookEvent(deps, created);
+    assert.equal(outcome.status, 'ignored');
+    assert.match((await eventRow(created)).error ?? '', /404/);
+  });
+
+  it('transient failures (5xx, 429) throw so Pub/Sub redelivers; the next delivery applies the event', async () => {
+    const created = await newActivity(athleteId, 'Flaky Strava');
+    world.sandbox.failNext({ method: 'GET', pathPrefix: '/activities' }, 503, 3);
+    await assert.rejects(processWebhookEvent(deps, created), /Strava answered 503/);
+    assert.equal((await eventRow(created)).status, 'retrying');
+    world.sandbox.failNext({ method: 'GET', pathPrefix: '/activities' }, 429, 1);
+    await assert.rejects(processWebhookEvent(deps, created), /rate limit/i);
+    assert.deepEqual(await processWebhookEvent(deps, created), { status: 'processed' });
+    const recorded = await eventRow(created);
+    assert.equal(recorded.status, 'processed');
+    assert.equal(recorded.attempts, 3);
+    assert.equal((await row(created.object_id))?.name, 'Flaky Strava');
+  });
+
+  it('events of athletes we do not know are recorded as ignored, without the titles they carried', async () => {
+    const stranger = world.sandbox.createAthlete({ activityCount: 0 });
+    const event: StravaWebhookEvent = {
+      object_type: 'activity', aspect_type: 'update', object_id: 42, owner_id: stranger, subscription_id: 777,
+      event_time: Math.floor(clockMs / 1000), updates: { title: 'Private words' },
+    };
+    assert.deepEqual(await processWebhookEvent(deps, event), { status: 'ignored', reason: 'unknown athlete' });
+    assert.deepEqual((await eventRow(event)).updates, {});
+  });
+
+  it('deauthorization deletes the athlete and everything of theirs, their recorded events included', async () => {
+    const other = await seedAthlete(world, 6 * 3600);
+    const created = await newActivity(other.athleteId, 'Soon gone');
+    await processWebhookEvent(deps, created);
+    const deauth = await act('POST', `/athletes/${other.athleteId}/deauthorize`);
+    assert.equal((await processWebhookEvent(deps, deauth)).status, 'processed');
+    const left = await world.db.pool.query(
+      `select (select count(*) from athletes where id = $1::bigint)::int as athletes,
+              (select count(*) from activities where athlete_id = $1::bigint)::int as activities,
+              (select count(*) from tokens where athlete_id = $1::bigint)::int as tokens,
+              (select count(*) from webhook_events where owner_id = $1::bigint)::int as events`,
+      [other.athleteId],
+    );
+    assert.deepEqual(left.rows[0], { athletes: 0, activities: 0, tokens: 0, events: 1 });
+    assert.equal((await processWebhookEvent(deps, deauth)).status, 'duplicate');
+  });
+
+  it('the admin queries report recent events and counts by status', async () => {
+    const recent = await recentWebhookEvents(world.db.pool, 5);
+    assert.equal(recent.length, 5);
+    assert.ok(recent[0]!.receivedAt >= recent[4]!.receivedAt);
+    const counts = await webhookEventCounts(world.db.pool);
+    assert.ok(counts.processed > 0 && counts.ignored > 0);
+    assert.equal(counts.total, counts.received + counts.retrying + counts.processed + counts.ignored + counts.failed);
+  });
+
+  it('the handler acknowledges a message that is not a webhook event, and throws when the database is down', async () => {
+    const envelope = (data: string): PubSubCloudEvent => ({
+      specversion: '1.0', id: '1', source: '//pubsub.googleapis.com/projects/p/topics/strava-events',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      data: { message: { data, messageId: '1', publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/s' },
+    });
+    const handler = createEventHandler(async () => deps as ProcessorDeps);
+    await handler(envelope(Buffer.from('{"hello":"world"}').toString('base64')));
+    await handler(envelope('%%% not base64 json'));
+
+    const down = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 2000 });
+    const broken = createEventHandler(async () => ({ ...deps, pool: down }) as ProcessorDeps);
+    const event = await newActivity(athleteId, 'Database down');
+    await assert.rejects(broken(envelope(Buffer.from(JSON.stringify(event)).toString('base64'))));
+    await down.end();
+  });
+});

@@ -1,0 +1,133 @@
+// The webhook receiver over HTTP: Strava's validation GET, and POSTs that are published, refused (4xx) or left for Strava to retry (5xx).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { decodeMessage, type PubSubCloudEvent } from '../../shared/events/bus.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createLogger } from '../../shared/log.js';
+import { ensureSubscription, viewSubscription, webhookCallbackUrl } from '../../shared/strava/subscriptions.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const VERIFY_TOKEN = `verify-${randomBytes(8).toString('hex')}`;
+const PATH_SECRET = randomBytes(18).toString('base64url');
+const quietLog = () => createLogger({ format: 'json', level: 'error', write: () => undefined });
+
+function activityEvent(subscriptionId: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    aspect_type: 'update',
+    event_time: 1_741_950_000,
+    object_id: 1_360_128_428,
+    object_type: 'activity',
+    owner_id: 134_815,
+    subscription_id: subscriptionId,
+    updates: { title: 'Messy' },
+    ...overrides,
+  };
+}
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('webhook receiver with a path secret', () => {
+  let stack: TestStack;
+  let bus: InProcessBus;
+  const published: PubSubCloudEvent[] = [];
+  let callbackUrl: string;
+  let subscriptionId: number;
+
+  before(async () => {
+    bus = createInProcessBus({ log: quietLog() });
+    bus.subscribe('strava-events', async (event) => {
+      published.push(event);
+    });
+    stack = await startTestStack({ bus, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_PATH_SECRET: PATH_SECRET } });
+    callbackUrl = webhookCallbackUrl(stack.baseUrl, PATH_SECRET);
+    // The real round trip: the sandbox calls the running app's GET /webhook/<secret> before it answers.
+    const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+    subscriptionId = (await ensureSubscription(options, callbackUrl, VERIFY_TOKEN)).id;
+    assert.equal((await viewSubscription(options))?.callback_url, callbackUrl);
+  });
+  after(async () => {
+    await stack.close();
+    await bus.close();
+  });
+
+  it('answers the validation GET with the challenge, 403 for a wrong verify token, 400 when incomplete', async () => {
+    const ok = await fetch(`${callbackUrl}?hub.mode=subscribe&hub.challenge=abc123&hub.verify_token=${VERIFY_TOKEN}`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { 'hub.challenge': 'abc123' });
+    const wrong = await fetch(`${callbackUrl}?hub.mode=subscribe&hub.challenge=abc123&hub.verify_token=guess`);
+    assert.equal(wrong.status, 403);
+    const incomplete = await fetch(`${callbackUrl}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}`);
+    assert.equal(incomplete.status, 400);
+  });
+
+  it('is not found without the path secret or with a wrong one, and publishes nothing', async () => {
+    const before = published.length;
+    assert.equal((await post(`${stack.baseUrl}/webhook`, activityEvent(subscriptionId))).status, 404);
+    assert.equal((await post(`${stack.baseUrl}/webhook/${'x'.repeat(24)}`, activityEvent(subscriptionId))).status, 404);
+    assert.equal((await fetch(`${stack.baseUrl}/webhook?hub.mode=subscribe&hub.challenge=a&hub.verify_token=${VERIFY_TOKEN}`)).status, 404);
+    await bus.idle();
+    assert.equal(published.length, before);
+  });
+
+  it('publishes a valid event to strava-events with the owner as ordering key, and answers 200', async () => {
+    const before = published.length;
+    const res = await post(callbackUrl, activityEvent(subscriptionId));
+    assert.equal(res.status, 200);
+    await bus.idle();
+    assert.equal(published.length, before + 1);
+    const event = published.at(-1)!;
+    assert.equal(event.type, 'google.cloud.pubsub.topic.v1.messagePublished');
+    assert.equal(event.data!.message.orderingKey, '134815');
+    assert.deepEqual(decodeMessage(event), activityEvent(subscriptionId));
+  });
+
+  it('refuses malformed, oversized and foreign events with a 4xx, never publishing them', async () => {
+    const before = published.length;
+    const cases: [unknown, number][] = [
+      ['not json', 400],
+      [[], 400],
+      [activityEvent(subscriptionId, { object_type: 'route' }), 400],
+      [activityEvent(subscriptionId, { aspect_type: 'rename' }), 400],
+      [activityEvent(subscriptionId, { object_id: '1360128428' }), 400],
+      [activityEvent(subscriptionId, { owner_id: -4 }), 400],
+      [activityEvent(subscriptionId, { event_time: 1_741_950_000_000 }), 400],
+      [activityEvent(subscriptionId, { updates: { private: 'maybe' } }), 400],
+      [activityEvent(subscriptionId, { aspect_type: 'create', updates: { title: 'x' } }), 400],
+      [activityEvent(subscriptionId, { object_type: 'athlete', object_id: 5, owner_id: 6, updates: { authorized: 'false' } }), 400],
+      [activityEvent(subscriptionId, { updates: { title: 'x'.repeat(20_000) } }), 413],
+      [activityEvent(subscriptionId + 1), 403],
+    ];
+    for (const [body, status] of cases) {
+      const res = await post(callbackUrl, body);
+      assert.equal(res.status, status, `${JSON.stringify(body).slice(0, 120)} should get ${status}`);
+    }
+    await bus.idle();
+    assert.equal(published.length, before);
+    assert.ok(stack.logLines.some((line) => line.includes('Webhook event refused')));
+  });
+
+  it('never logs the verify token or the path secret', () => {
+    const all = stack.logLines.join('\n');
+    assert.ok(!all.includes(VERIFY_TOKEN));
+    assert.ok(!all.includes(PATH_SECRET));
+  });
+});
+
+describe('webhook receiver when publishing fails', () => {
+  it('answers 5xx, so Strava retries', async () => {
+    const closed = createInProcessBus({ log: quietLog() });
+    await closed.close();
+    const stack = await startTestStack({ bus: closed, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN } });
+    try {
+      const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+      const { id } = await ensureSubscription(options, `${stack.baseUrl}/webhook`, VERIFY_TOKEN);
+      const res = await post(`${stack.baseUrl}/webhook`, activityEvent(id));
+      assert.ok(res.status >= 500, `got ${res.status}`);
+      assert.ok(stack.logLines.some((line) => line.includes('Webhook event not published')));
+    } finally {
+      await stack.close();
+    }
+  });
+});
