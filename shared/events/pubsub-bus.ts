@@ -66,8 +66,18 @@ export interface CreateBusOptions extends Omit<InProcessBusOptions, 'log'> {
 /** Pub/Sub when GOOGLE_CLOUD_PROJECT is set (production, or the emulator with PUBSUB_EMULATOR_HOST); the in-process bus otherwise. */
 export async function createBus(config: Pick<Config, 'googleCloudProject' | 'production'>, options: CreateBusOptions): Promise<EventBus> {
   if (config.googleCloudProject) return createPubSubBus({ projectId: config.googleCloudProject, log: options.log });
-  // Deployed, an in-process bus would have no subscribers: webhook events would be accepted and dropped.
-  if (config.production) throw new ConfigError('GOOGLE_CLOUD_PROJECT is missing: production publishes webhook events to Pub/Sub in that project.');
+  if (config.production) {
+    // Deployed, an in-process bus would have no subscribers: events would be accepted and dropped. Every publish
+    // fails instead (the webhook answers 5xx, so Strava retries), and the pages keep working.
+    const reason = 'GOOGLE_CLOUD_PROJECT is missing: production publishes events to Pub/Sub in that project.';
+    options.log.error(`No event bus: ${reason}`);
+    return {
+      publish: async () => {
+        throw new ConfigError(reason);
+      },
+      close: async () => undefined,
+    };
+  }
   return createInProcessBus(options);
 }
 

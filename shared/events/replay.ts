@@ -41,12 +41,12 @@ async function drain(
     failure = error;
   });
   subscription.on('message', (message: Message) => {
-    lastActivity = Date.now();
-    // A nacked message comes straight back: each is looked at once per run.
+    // A nacked message comes straight back: each is looked at once per run, and only new ones keep the run going.
     if (seen.has(message.id) || handled >= max) {
       message.nack();
       return;
     }
+    lastActivity = Date.now();
     seen.add(message.id);
     handled++;
     work.push(
