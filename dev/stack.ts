@@ -8,12 +8,17 @@ import { fromRoot } from '../shared/paths.js';
 import { createEventHandler } from '../shared/events/handler.js';
 import { createBus, isInProcessBus } from '../shared/events/pubsub-bus.js';
 import { createBackfillHandler } from '../shared/imports/requests.js';
+import { createImportResumer } from '../shared/imports/resume.js';
 import { createRuntime } from '../shared/runtime.js';
 import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '../shared/strava/subscriptions.js';
 import { loadSecrets } from '../shared/secrets.js';
 import { ensureDevSecrets } from './secrets.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
 import { startOpenAIStub, type OpenAIStub } from './openai-stub/server.js';
+import { startTokenTimer } from './token-timer.js';
+
+// Cloud Scheduler calls update_tokens every 30 minutes in production; the laptop does the same on a timer.
+const TOKEN_JOB_INTERVAL_MS = 30 * 60_000;
 
 async function main(): Promise<void> {
   if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
@@ -54,11 +59,19 @@ async function main(): Promise<void> {
 
   // History imports: the backfill function's handler on the same bus; a long import queues its next slice there too.
   if (isInProcessBus(bus)) {
-    const backfillTopic = config.pubsub.backfillTopic;
-    bus.subscribe(backfillTopic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(backfillTopic, request) }));
+    const topic = config.pubsub.backfillTopic;
+    bus.subscribe(topic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(topic, request) }));
   }
 
   const { server, port } = await listen(createApp({ ...runtime, bus }), config.port);
+
+  // Paused imports are resumed through the bus, as the deployed job publishes to the backfill topic.
+  const backfillTopic = config.pubsub.backfillTopic;
+  const tokenTimer = startTokenTimer(
+    runtime,
+    TOKEN_JOB_INTERVAL_MS,
+    createImportResumer({ ...runtime, publish: (request) => bus.publish(backfillTopic, request) }),
+  );
 
   // The sandbox pushes events to the app once subscribed, through the same validation round trip as Strava's.
   let liveUpdates = 'off (subscribe with npm run strava:subscription -- create)';
@@ -98,6 +111,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await closeServer(server);
+    await tokenTimer.stop();
     await bus.close();
     await runtime.close();
     await sandbox?.close();

@@ -1,7 +1,7 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
 import type { Runtime } from '../shared/runtime.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
-import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/refresh-job.js';
+import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
 
 export interface TokenTimer {
   /** Runs the job now (or joins the run in progress) and resolves with its summary; undefined if it failed. */
@@ -10,8 +10,11 @@ export interface TokenTimer {
   stop(): Promise<void>;
 }
 
-/** Runs once right away, then `intervalMs` after each run ends, so runs never overlap. */
-export function startTokenTimer(runtime: Runtime, intervalMs: number): TokenTimer {
+/**
+ * Runs once right away, then `intervalMs` after each run ends, so runs never overlap. Like the deployed job it
+ * also resumes stalled or rate-limited history imports when given a resumer.
+ */
+export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStalledImports?: ResumeStalledImports): TokenTimer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RefreshJobSummary | undefined> | undefined;
   let stopped = false;
@@ -25,7 +28,7 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number): TokenTime
 
   function runNow(): Promise<RefreshJobSummary | undefined> {
     clearTimeout(timer);
-    running ??= refreshDueTokens(runtime, {
+    running ??= refreshDueTokens({ ...runtime, resumeStalledImports }, {
       // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
       horizonMs: intervalMs + REFRESH_WINDOW_MS,
       concurrency: 4,

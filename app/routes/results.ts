@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { latestActivityWithDistance, recentActivities, type ActivityRow } from '../../shared/activities/store.js';
 import { thumbnailPath } from '../../shared/activities/route-svg.js';
 import type { Queryable } from '../../shared/db/types.js';
+import { getImportProgress, type ImportProgress } from '../../shared/imports/store.js';
 import { insightsConfigured, notesFor, type InsightDeps, type NoteView } from '../../shared/insights/service.js';
 import { listZones, type PrivacyZone } from '../../shared/privacy/zones.js';
 import { localDate, addDays } from '../../shared/stats/calendar.js';
@@ -105,6 +106,27 @@ function sportChart(stats: ResultsStats, viewer: Viewer) {
   return horizontalBars(rows, { width: 480, rowHeight: 22, labelWidth: 150 });
 }
 
+/**
+ * The history import as the athlete should hear of it: while it runs the page already shows what is in, so it says
+ * how far it got; a finished import (or none) says nothing.
+ */
+export function importNotice(progress: ImportProgress | undefined, viewer: Pick<Viewer, 't' | 'fmt'>) {
+  if (!progress) return undefined;
+  const { t, fmt } = viewer;
+  const importing = progress.imported > 0 ? t.importingSoFar(fmt.number(progress.imported), progress.imported) : t.importingStarted;
+  switch (progress.status) {
+    case 'pending':
+    case 'running':
+      return { status: progress.status, lines: [importing], reconnect: false };
+    case 'waiting':
+      return { status: progress.status, lines: [importing, t.importPaused], reconnect: false };
+    case 'failed':
+      return { status: progress.status, lines: [t.importFailed], reconnect: true };
+    case 'done':
+      return undefined;
+  }
+}
+
 export interface ResultsDeps {
   pool: Queryable;
   config: { strava: { oauthBaseUrl: string } };
@@ -120,13 +142,14 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
   const { athlete, fmt, t } = viewer;
   const now = deps.now?.() ?? new Date();
   const timeZone = await athleteTimeZone(pool, athlete.id);
-  const [stats, latest, recent, zones] = await Promise.all([
+  const [stats, latest, recent, zones, progress] = await Promise.all([
     source === 'sql'
       ? loadResultsStats(pool, athlete.id, now, timeZone, viewer.units)
       : loadAllActivities(pool, athlete.id).then((all) => computeResultsStats(all, now, timeZone, viewer.units)),
     latestActivityWithDistance(pool, athlete.id),
     recentActivities(pool, athlete.id, RECENT_LIMIT),
     listZones(pool, athlete.id),
+    getImportProgress(pool, athlete.id),
   ]);
   const day = stats.now.dayOfYear;
   const rates = yearRates(stats.totals.year, stats.now).map((rate) => ({
@@ -142,6 +165,7 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
     title: `${athlete.firstname} ${athlete.lastname}`.trim() || t.yourResults,
     units: viewer.units,
     needsReconnect: athlete.status === 'disconnected',
+    importProgress: importNotice(progress, viewer),
     year: {
       heading: t.thisYear(stats.now.year),
       rates: stats.totals.year.length > 0 ? rates : [],

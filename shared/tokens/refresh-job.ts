@@ -11,8 +11,8 @@ export type ResumeStalledImports = (context: { deadlineAt: number; log: Logger }
 export interface RefreshJobDeps extends TokenDeps {
   hooks?: RefreshHooks;
   /**
-   * The job also restarts history imports that stalled. The history import is not built yet; when it is, it plugs
-   * in here. Until then the summary says `importsResumed: null`.
+   * The job also restarts history imports that stalled or paused for the rate limit (shared/imports/resume.ts).
+   * Without a resumer the summary says `importsResumed: null`.
    */
   resumeStalledImports?: ResumeStalledImports | undefined;
 }

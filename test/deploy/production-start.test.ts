@@ -19,10 +19,18 @@ before(async () => {
 });
 after(() => db?.close());
 
+/** As app.yaml configures it, with every secret in the environment so no Secret Manager call is needed here. */
 function productionEnv(port: number): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    GOOGLE_CLOUD_PROJECT: 'test-project',
+    // Nothing is published in these tests; the client only needs to know where Pub/Sub would be.
+    PUBSUB_EMULATOR_HOST: '127.0.0.1:9',
+    STRAVA_VERIFY_TOKEN: randomBytes(16).toString('hex'),
+    WEBHOOK_PATH_SECRET: randomBytes(16).toString('hex'),
+    OPENAI_API_KEY: 'sk-test-not-used',
+    DATABASE_PASSWORD: 'unused-with-database-url',
     PORT: String(port),
     PUBLIC_BASE_URL: `https://training.example.org`,
     DATABASE_URL: db.url,
@@ -84,7 +92,7 @@ test('the compiled server serves pages, answers health checks and logs JSON for 
     const request = lines.find((line) => line.message === 'GET / 200');
     assert.ok(request, server.out());
     assert.equal(request.severity, 'INFO');
-    assert.equal(request['logging.googleapis.com/trace'], '0123456789abcdef0123456789abcdef');
+    assert.equal(request['logging.googleapis.com/trace'], 'projects/test-project/traces/0123456789abcdef0123456789abcdef');
     assert.ok(!server.out().includes('client-secret-value-for-test'));
   } finally {
     server.child.kill('SIGTERM');
@@ -92,12 +100,22 @@ test('the compiled server serves pages, answers health checks and logs JSON for 
   }
 });
 
-test('a missing secret stops the compiled server with a message naming it', async () => {
+test('a secret that is neither in the environment nor readable in Secret Manager stops it, naming the secret', async () => {
+  // GOOGLE_CLOUD_PROJECT is set, so the server turns to Secret Manager, which it cannot reach from here.
   const env = productionEnv(await freePort());
   delete env.SESSION_SECRET;
   const server = run('node', ['dist/app/server.js'], env);
   assert.equal(await server.exited, 1);
-  assert.match(server.err(), /Cannot start: Missing secret in the environment: SESSION_SECRET \(secret "session-secret"/);
+  assert.match(server.err(), /Cannot start: Secret Manager could not read secret session-secret/);
+});
+
+test('without Google Cloud, a missing secret is named with its variable and purpose', async () => {
+  const env = productionEnv(await freePort());
+  delete env.SESSION_SECRET;
+  delete env.GOOGLE_CLOUD_PROJECT;
+  const server = run('node', ['dist/app/server.js'], env);
+  assert.equal(await server.exited, 1);
+  assert.match(server.err(), /Cannot start: Missing secret in the environment: SESSION_SECRET \(secret "session-secret": signs session/);
 });
 
 test('missing production configuration stops it with the variable named', async () => {
