@@ -5,41 +5,32 @@ import type { EventBus, MessagePublishedData } from '../shared/events/bus.js';
 import { createBus } from '../shared/events/pubsub-bus.js';
 import { createBackfillHandler, type ImportRequest } from '../shared/imports/requests.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { perInstance } from './instance.js';
 
 interface Instance {
   runtime: Runtime;
   bus: EventBus;
 }
 
-// Built once per instance, on the first request, and kept while the instance lives; a failed build is retried next request.
-let instance: Promise<Instance> | undefined;
-
-function getInstance(): Promise<Instance> {
-  instance ??= (async () => {
-    const { config, secrets } = await loadConfigAndSecrets({ reader: 'backfill', need: ['stravaClientSecret', 'tokenEncryptionKey'] });
+const instance = perInstance<Instance>(
+  async () => {
+    const { config, secrets } = await loadConfigAndSecrets({ reader: 'backfill' });
     const runtime = await createRuntime(config, secrets);
     // The function queues the next slice of a long import on its own topic (it is a publisher there in pubsub.tf).
     const bus = await createBus(config, { log: runtime.log });
     return { runtime, bus };
-  })().catch((error: unknown) => {
-    instance = undefined;
-    throw error;
-  });
-  return instance;
-}
+  },
+  async ({ runtime, bus }) => {
+    await bus.close();
+    await runtime.close();
+  },
+);
 
 /** Ends the instance's database pool and publisher (tests, and an instance being shut down). */
-export async function closeBackfillRuntime(): Promise<void> {
-  const current = instance;
-  instance = undefined;
-  const built = current ? await current.catch(() => undefined) : undefined;
-  if (!built) return;
-  await built.bus.close();
-  await built.runtime.close();
-}
+export const closeBackfillRuntime = () => instance.close();
 
 export async function backfill(event: CloudEvent<MessagePublishedData>): Promise<void> {
-  const { runtime, bus } = await getInstance();
+  const { runtime, bus } = await instance.get();
   const topic = runtime.config.pubsub.backfillTopic;
   const handler = createBackfillHandler({
     ...runtime,

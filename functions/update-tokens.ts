@@ -9,53 +9,38 @@ import { refreshDueTokens, type ResumeStalledImports } from '../shared/tokens/re
 import type { EventBus } from '../shared/events/bus.js';
 import { createPubSubBus } from '../shared/events/pubsub-bus.js';
 import { createImportResumer } from '../shared/imports/resume.js';
+import { perInstance } from './instance.js';
 
 /**
  * The job also resumes history imports that stalled (rate limit, crash, lost request). Deployed, it publishes a
  * request per import to the backfill topic so backfill instances do the work; without a Google Cloud project
  * (laptop, tests) there is no Pub/Sub to publish to, so the slices run here within the job's deadline.
  */
-let resumer: Promise<ResumeStalledImports> | undefined;
-let resumerBus: EventBus | undefined;
-
-function getResumer(built: Runtime): Promise<ResumeStalledImports> {
-  resumer ??= (async () => {
+const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
+  async () => {
+    const built = await runtime.get();
     const project = built.config.googleCloudProject;
-    if (!project) return createImportResumer(built);
+    if (!project) return { resume: createImportResumer(built) };
     const bus = await createPubSubBus({ projectId: project, log: built.log });
-    resumerBus = bus;
     const topic = built.config.pubsub.backfillTopic;
-    return createImportResumer({ ...built, publish: (request) => bus.publish(topic, request) });
-  })().catch((error: unknown) => {
-    resumer = undefined;
-    throw error;
-  });
-  return resumer;
-}
+    return { resume: createImportResumer({ ...built, publish: (request) => bus.publish(topic, request) }), bus };
+  },
+  async ({ bus }) => {
+    await bus?.close().catch(() => undefined);
+  },
+);
 
-// Built once per instance, on the first call, and kept while the instance lives; a failed build is retried next call.
+const runtime = perInstance(
+  () => loadConfigAndSecrets({ reader: 'update-tokens' }).then(({ config, secrets }) => createRuntime(config, secrets)),
+  (built) => built.close(),
+);
 let settings: UpdateTokensSettings | undefined;
-let runtime: Promise<Runtime> | undefined;
 
-function getRuntime(): Promise<Runtime> {
-  runtime ??= loadConfigAndSecrets({ need: ['stravaClientSecret', 'tokenEncryptionKey'] })
-    .then(({ config, secrets }) => createRuntime(config, secrets))
-    .catch((error: unknown) => {
-      runtime = undefined;
-      throw error;
-    });
-  return runtime;
-}
-
-/** Ends the instance's database pool (tests, and an instance being shut down). */
+/** Ends the instance's database pool and publisher (tests, and an instance being shut down). */
 export async function closeUpdateTokensRuntime(): Promise<void> {
-  const current = runtime;
-  runtime = undefined;
   settings = undefined;
-  resumer = undefined;
-  await resumerBus?.close().catch(() => undefined);
-  resumerBus = undefined;
-  if (current) await (await current.catch(() => undefined))?.close();
+  await resumer.close();
+  await runtime.close();
 }
 
 // Used only until the runtime (and its configured logger) exists.
@@ -85,7 +70,7 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
 
   let built: Runtime;
   try {
-    built = await getRuntime();
+    built = await runtime.get();
   } catch (error) {
     bootLog.error('update_tokens could not start', { error });
     res.status(500).json({ error: 'update_tokens could not start; see the logs' });
@@ -94,7 +79,7 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
     // Tokens matter more than imports: a resumer that cannot start must not stop the refreshes.
-    const resumeStalledImports = await getResumer(built).catch((error: unknown) => {
+    const resumeStalledImports = await resumer.get().then(({ resume }) => resume, (error: unknown) => {
       log.error('Could not start the history import resumer; imports wait for the next run', { error });
       return undefined;
     });

@@ -1,0 +1,28 @@
+// Every entry point loads its secrets as the service Terraform grants them to, so it never asks Secret Manager
+// for one it may not read (which would stop it at start-up in production).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fromRoot } from '../../shared/paths.js';
+
+const READER_OF: Record<string, string> = {
+  'app/server.ts': 'app',
+  'functions/process-strava-event.ts': 'process-strava-event',
+  'functions/update-tokens.ts': 'update-tokens',
+  'functions/backfill.ts': 'backfill',
+};
+
+test('each entry point that loads secrets names its own reader', () => {
+  const entryPoints = ['app/server.ts', ...readdirSync(fromRoot('functions')).map((f) => `functions/${f}`)];
+  let checked = 0;
+  for (const file of entryPoints) {
+    const source = readFileSync(fromRoot(file), 'utf8');
+    const calls = [...source.matchAll(/loadConfigAndSecrets\(([^)]*)\)/g)];
+    for (const [, args] of calls) {
+      const reader = /reader:\s*'([^']+)'/.exec(args ?? '')?.[1];
+      assert.equal(reader, READER_OF[file], `${file} loads secrets as ${reader ?? 'nobody in particular'}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, Object.keys(READER_OF).length, 'every entry point was checked once');
+});

@@ -1,0 +1,162 @@
+// The history import's progress on /results over HTTP: each import state's line in English and Russian, and a real import seen mid-way.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createBackfillHandler } from '../../shared/imports/requests.js';
+import { getImportProgress } from '../../shared/imports/store.js';
+import { createLogger } from '../../shared/log.js';
+import { CookieClient } from '../helpers/http.js';
+import { signIn } from '../helpers/oauth.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const TOPIC = 'strava-backfill';
+/** The page the held import stops after, and how many activities the athlete has in all. */
+const HOLD_AT_PAGE = 7;
+const MANY = 1500;
+
+let stack: TestStack;
+let bus: InProcessBus;
+/** The athlete whose import is held after HOLD_AT_PAGE pages; others run straight through. */
+let heldAthlete: number | undefined;
+let reached: () => void = () => undefined;
+const reachedHold = new Promise<void>((resolve) => (reached = resolve));
+let release: () => void = () => undefined;
+const released = new Promise<void>((resolve) => (release = resolve));
+
+before(async () => {
+  bus = createInProcessBus({ log: createLogger({ format: 'json', level: 'error', write: () => undefined }), backoffMs: () => 10 });
+  // The backfill function's handler on the app's bus, as `npm start` wires it, with a hook that holds one athlete's import.
+  bus.subscribe(TOPIC, (event) =>
+    createBackfillHandler(
+      { ...stack.runtime, publish: (request) => bus.publish(TOPIC, request) },
+      {
+        hooks: {
+          afterSave: async (athleteId, page) => {
+            if (athleteId !== heldAthlete || page !== HOLD_AT_PAGE) return;
+            reached();
+            await released;
+          },
+        },
+      },
+    )(event),
+  );
+  stack = await startTestStack({ bus });
+});
+
+after(async () => {
+  release();
+  await bus.close();
+  await stack.close();
+});
+
+async function section(client: CookieClient, language: 'en' | 'ru' = 'en'): Promise<{ status: string; text: string; html: string } | undefined> {
+  const res = await client.request(`${stack.baseUrl}/results`, { headers: { 'accept-language': language } });
+  assert.equal(res.status, 200);
+  const match = /<section class="banner [a-z]+ import-progress" id="import-progress" data-import-status="([a-z]+)">([\s\S]*?)<\/section>/.exec(res.text);
+  if (!match) {
+    assert.doesNotMatch(res.text, /import-progress|Importing your history|Загружаем/);
+    return undefined;
+  }
+  return { status: match[1]!, html: match[2]!, text: match[2]!.replace(/<[^>]+>/g, '').replace(/[ \t\r\n]+/g, ' ').trim() };
+}
+
+describe('each import state', () => {
+  let client: CookieClient;
+  let athleteId: number;
+
+  before(async () => {
+    athleteId = stack.sandbox.createAthlete({ activityCount: 30 });
+    client = new CookieClient();
+    await signIn(client, stack.baseUrl, {}, athleteId);
+    await bus.idle();
+    assert.equal((await getImportProgress(stack.db.pool, athleteId))?.status, 'done');
+  });
+
+  async function setImport(status: string, imported: number, nextAttemptAt: Date | null = null): Promise<void> {
+    const { rowCount } = await stack.db.pool.query(
+      `update imports set status = $2::text, imported = $3::integer, next_attempt_at = $4::timestamptz where athlete_id = $1::bigint`,
+      [athleteId, status, imported, nextAttemptAt],
+    );
+    assert.equal(rowCount, 1);
+  }
+
+  test('pending and running: the count so far in the reader\u2019s number format, or that it has begun', async () => {
+    await setImport('pending', 0);
+    const pending = await section(client);
+    assert.equal(pending?.status, 'pending');
+    assert.equal(pending?.text, 'Importing your history\u2026');
+    assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю\u2026');
+
+    await setImport('running', 1400);
+    assert.equal((await section(client))?.text, 'Importing your history: 1,400 activities so far.');
+    assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю: уже 1\u00a0400 тренировок.');
+
+    await setImport('pending', 1);
+    assert.equal((await section(client))?.text, 'Importing your history: 1 activity so far.');
+    assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю: уже 1 тренировка.');
+    await setImport('running', 22);
+    assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю: уже 22 тренировки.');
+  });
+
+  test('waiting: the count and that it goes on by itself after Strava\u2019s rate limit', async () => {
+    await setImport('waiting', 1400, new Date(Date.now() + 15 * 60_000));
+    const en = await section(client);
+    assert.equal(en?.status, 'waiting');
+    assert.equal(en?.text, 'Importing your history: 1,400 activities so far. Paused for Strava\u2019s rate limit; it carries on by itself.');
+    assert.doesNotMatch(en!.html, /login/, 'nothing for the athlete to do');
+    assert.equal(
+      (await section(client, 'ru'))?.text,
+      'Загружаем вашу историю: уже 1\u00a0400 тренировок. Пауза из-за лимита запросов Strava, загрузка продолжится сама.',
+    );
+  });
+
+  test('failed: says so and links to connecting again', async () => {
+    await setImport('failed', 600);
+    const en = await section(client);
+    assert.equal(en?.status, 'failed');
+    assert.match(en!.text, /^Your history import stopped\. Connect with Strava again to finish it\./);
+    assert.match(en!.html, /<a class="button" href="\/login\?force=1">/);
+    const ru = await section(client, 'ru');
+    assert.match(ru!.text, /^Загрузка истории остановилась\. Подключитесь к Strava заново, чтобы её завершить\./);
+    assert.match(ru!.html, /href="\/login\?force=1"/);
+  });
+
+  test('done, or no import at all: nothing', async () => {
+    await setImport('done', 30);
+    assert.equal(await section(client), undefined);
+    await stack.db.pool.query('delete from imports where athlete_id = $1::bigint', [athleteId]);
+    assert.equal(await section(client), undefined);
+    assert.equal(await section(client, 'ru'), undefined);
+  });
+});
+
+test('a real import: the page shows the running count while the history is still coming in, then nothing once it is done', async () => {
+  heldAthlete = stack.sandbox.createAthlete({ activityCount: MANY });
+  const client = new CookieClient();
+  const hops = await signIn(client, stack.baseUrl, {}, heldAthlete);
+  assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
+
+  // The import has saved its seventh page and waits in the hook: the state is fixed until the test lets it go.
+  await reachedHold;
+  const progress = await getImportProgress(stack.db.pool, heldAthlete);
+  assert.equal(progress?.status, 'running');
+  // Each page after the first repeats the boundary second's activity, so seven pages hold a little under 1,400.
+  const imported = progress!.imported;
+  assert.ok(imported > 1000 && imported <= HOLD_AT_PAGE * 200 && imported < MANY, `imported ${imported}`);
+  const during = await section(client);
+  assert.equal(during?.status, 'running');
+  assert.equal(during?.text, `Importing your history: ${imported.toLocaleString('en-US')} activities so far.`);
+  assert.match(during!.text, /: 1,\d{3} activities/);
+  // Usable meanwhile: the rest of the page is built from what is in.
+  const page = await client.request(`${stack.baseUrl}/results`);
+  assert.match(page.text, /<table class="activities">/);
+  const { rows } = await stack.db.pool.query<{ n: number }>('select count(*)::int as n from activities where athlete_id = $1::bigint', [heldAthlete]);
+  assert.ok(rows[0]!.n < MANY, 'the history is not all in yet');
+
+  release();
+  await bus.idle();
+  assert.equal((await getImportProgress(stack.db.pool, heldAthlete))?.status, 'done');
+  const counted = await stack.db.pool.query<{ n: number }>('select count(*)::int as n from activities where athlete_id = $1::bigint', [heldAthlete]);
+  assert.equal(counted.rows[0]!.n, MANY);
+  assert.equal(await section(client), undefined);
+});
