@@ -1,5 +1,7 @@
 // The first import on connect: the most recent page of activities in one API call and one upsert.
-import type { Queryable } from '../db/types.js';
+import type pg from 'pg';
+import { withTransaction } from '../db/transaction.js';
+import { withoutDeletedActivities } from '../events/store.js';
 import type { StravaClient } from '../strava/client.js';
 import { upsertActivities } from './store.js';
 
@@ -7,7 +9,7 @@ import { upsertActivities } from './store.js';
 export const RECENT_PAGE_SIZE = 200;
 
 export async function importRecentActivities(
-  db: Queryable,
+  pool: pg.Pool,
   strava: StravaClient,
   athleteId: number,
   accessToken: string,
@@ -16,6 +18,10 @@ export async function importRecentActivities(
   const activities = await strava.listActivities(accessToken, { page: 1, perPage: RECENT_PAGE_SIZE });
   // Strava only lists the token owner's activities; the filter guards against a confused caller.
   const own = activities.filter((activity) => activity.athlete?.id === undefined || activity.athlete.id === athleteId);
-  await upsertActivities(db, athleteId, own, fetchedAt);
-  return own.length;
+  // Reconnecting must not bring back what the athlete deleted while connected (see withoutDeletedActivities).
+  return withTransaction(pool, async (client) => {
+    const kept = await withoutDeletedActivities(client, own);
+    await upsertActivities(client, athleteId, kept, fetchedAt);
+    return kept.length;
+  });
 }

@@ -1,4 +1,5 @@
 // webhook_events: claiming an event for processing (the dedupe), recording its outcome, and the reads the admin page needs.
+import type pg from 'pg';
 import type { Queryable } from '../db/types.js';
 import { dedupeKey, type StravaWebhookEvent } from './webhook-event.js';
 
@@ -64,7 +65,26 @@ export async function deletedActivityIds(db: Queryable, activityIds: readonly nu
      where object_type = 'activity' and aspect_type = 'delete' and status = 'processed' and object_id = any($1::bigint[])`,
     [[...activityIds]],
   );
-  return new Set(rows.map((row) => row.id));
+  return new Set(rows.map((row) => Number(row.id)));
+}
+
+/**
+ * For importers, inside the transaction that saves the page: takes each activity's lock (the one the event processor
+ * holds while it applies an event to that activity: process.ts lockActivity, same key) and drops the activities a
+ * processed delete removed. Under the locks a delete is either committed and seen here, or waits until this
+ * transaction's rows are in and then removes them, so an import page can never bring a deleted activity back. One
+ * whose row exists again was created after its delete (Strava turns "Only You" into delete + create) and stays.
+ */
+export async function withoutDeletedActivities<T extends { id: number }>(client: pg.PoolClient, activities: readonly T[]): Promise<T[]> {
+  if (activities.length === 0) return [];
+  // Ascending order, so two importers sharing activities can never each hold a lock the other waits for.
+  const ids = [...new Set(activities.map((activity) => activity.id))].sort((a, b) => a - b);
+  await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || id::text, 0)) from unnest($1::bigint[]) as id`, [ids]);
+  const deleted = await deletedActivityIds(client, ids);
+  if (deleted.size === 0) return [...activities];
+  const { rows } = await client.query<{ id: number }>('select id from activities where id = any($1::bigint[])', [[...deleted]]);
+  for (const row of rows) deleted.delete(Number(row.id));
+  return activities.filter((activity) => !deleted.has(activity.id));
 }
 
 /** An athlete's events go with the athlete (titles in `updates` are theirs), except the one recording the deletion. */

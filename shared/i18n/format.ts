@@ -1,11 +1,15 @@
 // Numbers, distances, durations, paces and dates in the reader's language and units.
-import type { Units } from '../units.js';
+import {
+  FEET_PER_METER,
+  formatDuration,
+  METERS_PER_100_YARDS,
+  METERS_PER_MILE,
+  PACE_SPORTS,
+  sportLabel,
+  SWIM_SPORTS,
+  type Units,
+} from '../units.js';
 import type { Locale } from './index.js';
-
-const METERS_PER_MILE = 1609.344;
-const FEET_PER_METER = 3.28084;
-const PACE_SPORTS = new Set(['Run', 'TrailRun', 'VirtualRun', 'Walk', 'Hike', 'Snowshoe']);
-const SWIM_SPORTS = new Set(['Swim']);
 
 const RU_SPORTS: Record<string, string> = {
   Run: 'Бег', TrailRun: 'Трейл', VirtualRun: 'Виртуальный бег', Ride: 'Велосипед', VirtualRide: 'Виртуальный велосипед',
@@ -58,14 +62,7 @@ export function createFormatter(locale: Locale, units: Units): Formatter {
     }
     return f.format(value);
   };
-  const duration = (seconds: number) => {
-    const total = Math.max(0, Math.round(seconds));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
-    return h > 0 ? `${h}:${mm}:${String(s).padStart(2, '0')}` : `${mm}:${String(s).padStart(2, '0')}`;
-  };
+  const duration = formatDuration;
   const dateFormat = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
   const shortDateFormat = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
   const asUtc = (local: string) => new Date(`${local.slice(0, 10)}T00:00:00Z`);
@@ -89,7 +86,7 @@ export function createFormatter(locale: Locale, units: Units): Formatter {
     paceOrSpeed: (sportType, distance, movingTime) => {
       if (distance <= 0 || movingTime <= 0) return '—';
       const mps = distance / movingTime;
-      if (SWIM_SPORTS.has(sportType)) return `${duration((imperial ? 91.44 : 100) / mps)} ${imperial ? words.per100yd : words.per100m}`;
+      if (SWIM_SPORTS.has(sportType)) return `${duration((imperial ? METERS_PER_100_YARDS : 100) / mps)} ${imperial ? words.per100yd : words.per100m}`;
       if (PACE_SPORTS.has(sportType)) return `${duration((imperial ? METERS_PER_MILE : 1000) / mps)} ${imperial ? words.perMi : words.perKm}`;
       return `${number(imperial ? (mps * 3600) / METERS_PER_MILE : mps * 3.6, 1)} ${imperial ? words.mph : words.kmh}`;
     },
@@ -102,7 +99,7 @@ export function createFormatter(locale: Locale, units: Units): Formatter {
     shortDate: (local) => shortDateFormat.format(asUtc(local)),
     sport: (sportType) => {
       if (locale === 'ru' && RU_SPORTS[sportType]) return RU_SPORTS[sportType]!;
-      return sportType.replace(/^E(?=[A-Z])/, 'E-').replace(/([a-z])([A-Z])/g, '$1 $2');
+      return sportLabel(sportType);
     },
   };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { upsertActivities } from '../activities/store.js';
 import { withTransaction } from '../db/transaction.js';
+import { withoutDeletedActivities } from '../events/store.js';
 import type { StravaBudget } from '../strava/budget.js';
 import { StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
 import type { SummaryActivity } from '../strava/types.js';
@@ -143,7 +144,8 @@ export async function runImportSlice(deps: ImportDeps, athleteId: number, option
         // The last answer holds only the overlap (or ties new to us): saved too, but it is not a page of history.
         const countPage = older.length > 0;
         const saved = await withTransaction(deps.pool, async (client) => {
-          await upsertActivities(client, athleteId, own, fetchedAt);
+          // Strava may still list an activity whose delete event is already applied: it must not come back.
+          await upsertActivities(client, athleteId, await withoutDeletedActivities(client, own), fetchedAt);
           const advanced = await advanceImport(client, { athleteId, claimId, cursorBefore: nextCursor ?? 0, leaseMs, countPage });
           if (!advanced) throw new LeaseLostError();
           return advanced;

@@ -11,7 +11,6 @@ import { createFormatter } from '../../shared/i18n/format.js';
 import { chooseLocale, fromAcceptLanguage } from '../../shared/i18n/index.js';
 import { distanceM, insideAnyZone, visibleRuns, type PrivacyZone } from '../../shared/privacy/zones.js';
 import { niceStep } from '../../shared/stats/chart.js';
-import { formatDistance, formatDuration, formatElevation, formatHours, formatPaceOrSpeed } from '../../shared/units.js';
 
 const home: PrivacyZone = { id: 1, lat: 52.5, lng: 13.4, radiusM: 200 };
 
@@ -104,15 +103,26 @@ test('language from Accept-Language by q-value, an explicit choice wins', () => 
   assert.equal(chooseLocale('xx', 'ru'), 'ru');
 });
 
-test('English formatting matches units.ts exactly; Russian and imperial differ as they should', () => {
-  for (const units of ['metric', 'imperial'] as const) {
-    const fmt = createFormatter('en', units);
-    assert.equal(fmt.distance(12_345.6), formatDistance(12_345.6, units));
-    assert.equal(fmt.elevation(1234), formatElevation(1234, units));
-    assert.equal(fmt.duration(3909), formatDuration(3909));
-    assert.equal(fmt.hours(123 * 3600 + 240), formatHours(123 * 3600 + 240));
-    for (const sport of ['Run', 'Ride', 'Swim']) assert.equal(fmt.paceOrSpeed(sport, 10_000, 3000), formatPaceOrSpeed(sport, 10_000, 3000, units));
-  }
+test('formatting in English and Russian, metric and imperial', () => {
+  const en = createFormatter('en', 'metric');
+  assert.equal(en.distance(10_000), '10.0 km');
+  assert.equal(en.distance(1_234_567), '1,234.6 km');
+  assert.equal(en.elevation(100), '100 m');
+  assert.equal(en.duration(59), '0:59');
+  assert.equal(en.duration(42 * 60 + 7), '42:07');
+  assert.equal(en.duration(3909), '1:05:09');
+  assert.equal(en.hours(123 * 3600 + 240), '123h 04m');
+  assert.equal(en.paceOrSpeed('Run', 10_000, 50 * 60), '5:00 /km');
+  assert.equal(en.paceOrSpeed('Swim', 1_000, 20 * 60), '2:00 /100m');
+  assert.equal(en.paceOrSpeed('Ride', 30_000, 3600), '30.0 km/h');
+  assert.equal(en.paceOrSpeed('WeightTraining', 0, 3600), '—');
+  assert.equal(en.sport('TrailRun'), 'Trail Run');
+  assert.equal(en.sport('EBikeRide'), 'E-Bike Ride');
+  const imperial = createFormatter('en', 'imperial');
+  assert.equal(imperial.distance(1_609.344 * 26.2), '26.2 mi');
+  assert.equal(imperial.elevation(100), '328 ft');
+  assert.equal(imperial.paceOrSpeed('Run', 1_609.344, 8 * 60), '8:00 /mi');
+  assert.equal(imperial.paceOrSpeed('Ride', 1_609.344 * 20, 3600), '20.0 mph');
   const ru = createFormatter('ru', 'metric');
   assert.equal(ru.distance(12_345.6), '12,3 км');
   assert.equal(ru.paceOrSpeed('Run', 10_000, 3000), '5:00 /км');
