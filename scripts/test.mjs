@@ -27,7 +27,11 @@ function canConnect(host, port) {
 }
 
 // PostgreSQL: DATABASE_URL if set, else the local server, else the embedded database.
-if (env.DATABASE_URL) {
+// TEST_DATABASE=embedded forces the embedded one, to check what a laptop without PostgreSQL gets.
+if (env.TEST_DATABASE === 'embedded') {
+  delete env.DATABASE_URL;
+  notes.push('database: embedded PGlite (TEST_DATABASE=embedded)');
+} else if (env.DATABASE_URL) {
   notes.push(`database: PostgreSQL from DATABASE_URL`);
 } else if (await canConnect('127.0.0.1', 5432)) {
   env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,7 +46,10 @@ if (env.DATABASE_URL) {
 // Chromium for the browser tests.
 const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
-if (haveChromium) env.CHROMIUM_PATH = chromium;
+if (haveChromium) {
+  env.CHROMIUM_PATH = chromium;
+  notes.push(`browser: Chromium at ${chromium}`);
+}
 
 // The Pub/Sub emulator (Java + the Cloud SDK's emulator jar).
 function findEmulatorJar() {
@@ -55,6 +62,7 @@ const emulatorJar = env.PUBSUB_EMULATOR_JAR || findEmulatorJar();
 const haveJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 const haveEmulator = Boolean(env.PUBSUB_EMULATOR_HOST) || (Boolean(emulatorJar) && haveJava);
 if (emulatorJar && haveJava) env.PUBSUB_EMULATOR_JAR = emulatorJar;
+if (haveEmulator) notes.push(`Pub/Sub: ${env.PUBSUB_EMULATOR_HOST ? `emulator at ${env.PUBSUB_EMULATOR_HOST}` : `emulator started by the tests from ${emulatorJar}`}`);
 
 function walk(dir) {
   const out = [];

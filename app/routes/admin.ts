@@ -1,12 +1,25 @@
-// The admin pages: athletes with status and ban/unban, plus whatever panels are registered; admins only, every action logged.
-import { Hono, type MiddlewareHandler } from 'hono';
+// The admin pages: athletes with status and ban/unban, the live-updates panels (webhook subscription, events, rate-limit budget) and any others registered; admins only, every action logged.
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/athletes.js';
-import { importProgress, loadAdminPanels } from '../../shared/admin/panels.js';
+import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/panels.js';
 import { AppError } from '../../shared/errors.js';
-import type { AppEnv } from '../env.js';
-import { textsOf } from '../locale.js';
+import { isInProcessBus } from '../../shared/events/pubsub-bus.js';
+import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
+import { createFormatter } from '../../shared/i18n/format.js';
+import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/budget.js';
+import { StravaRequestError } from '../../shared/strava/errors.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  describeStravaRefusal,
+  viewSubscription,
+  webhookCallbackUrl,
+} from '../../shared/strava/subscriptions.js';
+import type { AppDeps, AppEnv } from '../env.js';
+import { localeOf, textsOf } from '../locale.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
+import { subscriptionCache } from './webhook.js';
 
 /** After requireAthlete: a signed-in athlete who is not in ADMIN_ATHLETE_IDS gets 403 and nothing else. */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -27,20 +40,46 @@ function targetId(raw: string | undefined): number {
   return id;
 }
 
-export const adminRoutes = new Hono<AppEnv>()
-  .get('/admin', ...adminGuard, async (c) => {
-    const deps = c.get('deps');
-    const t = textsOf(c);
-    const { rows, total } = await listAthletes(deps.pool);
-    const [progress, panels, audit] = await Promise.all([
-      importProgress(deps.pool, rows.map((row) => row.id)),
-      loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), t.adminNotAvailable),
-      recentAdminActions(deps.pool),
-    ]);
-    const statusLabel = { connected: t.statusConnected, disconnected: t.statusDisconnected, banned: t.statusBanned };
-    return page(c, 'admin/index', {
+type AdminContext = Context<AppEnv>;
+type Notice = { kind: 'ok' | 'error'; text: string };
+
+/** What the live-updates panels reach beyond the database, from the app's configuration. */
+function panelServices(deps: AppDeps): PanelServices {
+  const pathSecret = deps.secrets.webhookPathSecret ?? deps.config.webhookPathSecret;
+  const eventsTopic = deps.config.pubsub.eventsTopic;
+  return {
+    stravaSubscriptions: {
+      apiBaseUrl: deps.config.strava.apiBaseUrl,
+      clientId: deps.config.strava.clientId,
+      clientSecret: deps.secrets.stravaClientSecret ?? '',
+    },
+    webhookCallbackUrl: webhookCallbackUrl(deps.config.publicBaseUrl, pathSecret),
+    webhookPathSecret: pathSecret,
+    verifyTokenSet: Boolean(deps.secrets.webhookVerifyToken),
+    stravaClientId: deps.config.strava.clientId,
+    busDeadLetters: isInProcessBus(deps.bus) ? deps.bus.deadLetters.filter((letter) => letter.topic === eventsTopic).length : undefined,
+    // The clock the budget cuts its windows with, so "this 15 minutes" is the window the budget itself uses.
+    now: deps.budget.now(),
+  };
+}
+
+async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 | 502 = 200): Promise<Response> {
+  const deps = c.get('deps');
+  const t = textsOf(c);
+  const { rows, total } = await listAthletes(deps.pool);
+  const [progress, panels, audit] = await Promise.all([
+    importProgress(deps.pool, rows.map((row) => row.id)),
+    loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), t.adminNotAvailable, { locale: localeOf(c), services: panelServices(deps) }),
+    recentAdminActions(deps.pool),
+  ]);
+  const statusLabel = { connected: t.statusConnected, disconnected: t.statusDisconnected, banned: t.statusBanned };
+  return page(
+    c,
+    'admin/index',
+    {
       title: t.adminTitle,
       csrfToken: c.get('csrfToken'),
+      notice,
       total,
       athletes: rows.map((row) => ({
         id: row.id,
@@ -55,14 +94,149 @@ export const adminRoutes = new Hono<AppEnv>()
       })),
       panels,
       audit: audit.map((entry) => ({
-        at: entry.createdAt.toISOString().replace('T', ' ').slice(0, 19),
+        at: utc(entry.createdAt),
         admin: entry.adminAthleteId,
         action: entry.action,
         target: entry.targetAthleteId ?? '',
         detail: Object.keys(entry.detail).length ? JSON.stringify(entry.detail) : '',
       })),
-    });
-  })
+    },
+    status,
+  );
+}
+
+function utc(at: Date): string {
+  return at.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The notice after a redirect: a fixed text per outcome, so the query string cannot put words on the page. */
+function noticeFromQuery(c: AdminContext): Notice | undefined {
+  const t = textsOf(c);
+  const id = Number(c.req.query('id'));
+  if (!Number.isSafeInteger(id) || id <= 0) return undefined;
+  const done = c.req.query('done');
+  if (done === 'subscription-created') return { kind: 'ok', text: t.adminSubscriptionCreated(id) };
+  if (done === 'subscription-deleted') return { kind: 'ok', text: t.adminSubscriptionDeleted(id) };
+  return undefined;
+}
+
+/** The callback URL as shown: the path secret is what keeps forged events out, so it stays off the page. */
+function shownCallback(url: string, pathSecret: string | undefined): string {
+  if (!pathSecret) return url;
+  return url.split(encodeURIComponent(pathSecret)).join('\u2022\u2022\u2022').split(pathSecret).join('\u2022\u2022\u2022');
+}
+
+/** A Strava refusal as a 4xx (Strava said no to the request) or a 502 (Strava failed or could not be reached). */
+function refusalStatus(error: unknown): 400 | 502 {
+  return error instanceof StravaRequestError || error instanceof RangeError ? 400 : 502;
+}
+
+// The page waits on Strava for the subscription; a slow Strava should cost seconds, not the whole page.
+const VIEW_TIMEOUT_MS = 5_000;
+
+registerAdminPanel({
+  id: 'webhook-subscription',
+  title: (t) => t.adminSubscriptionTitle,
+  order: 20,
+  requiresTables: [],
+  async load({ t, services }) {
+    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+    const missingToken = services.verifyTokenSet ? [] : [{ label: t.adminStravaSays, value: t.adminVerifyTokenMissing }];
+    let subscription;
+    try {
+      subscription = await viewSubscription({ ...services.stravaSubscriptions, timeoutMs: VIEW_TIMEOUT_MS });
+    } catch (error) {
+      return { kind: 'facts', facts: [{ label: t.adminStravaSays, value: t.adminStravaUnreachable(describeStravaRefusal(error)) }] };
+    }
+    const expected = shownCallback(services.webhookCallbackUrl, services.webhookPathSecret);
+    if (!subscription) {
+      return {
+        kind: 'facts',
+        facts: [{ label: t.adminSubscriptionId, value: t.adminNoSubscription }, { label: t.adminExpectedCallback, value: expected }, ...missingToken],
+        actions: services.verifyTokenSet ? [{ label: t.adminCreateSubscription, path: '/admin/webhook-subscription/create' }] : [],
+      };
+    }
+    return {
+      kind: 'facts',
+      facts: [
+        { label: t.adminSubscriptionId, value: String(subscription.id) },
+        { label: t.adminCallbackUrl, value: shownCallback(subscription.callback_url, services.webhookPathSecret) },
+        { label: t.adminPointsHere, value: subscription.callback_url === services.webhookCallbackUrl ? t.adminYes : t.adminNo },
+        ...(subscription.created_at ? [{ label: t.adminCreated, value: subscription.created_at }] : []),
+      ],
+      actions: [{ label: t.adminDeleteSubscription, path: '/admin/webhook-subscription/delete', fields: { id: String(subscription.id) }, danger: true }],
+    };
+  },
+});
+
+registerAdminPanel({
+  id: 'webhook-events',
+  title: (t) => t.adminEventsTitle,
+  order: 30,
+  requiresTables: ['webhook_events'],
+  async load({ db, t, locale, services }) {
+    const fmt = createFormatter(locale, 'metric');
+    const [events, counts, exhausted] = await Promise.all([
+      recentWebhookEvents(db, 20),
+      webhookEventCounts(db),
+      services?.busDeadLetters === undefined ? exhaustedWebhookEvents(db) : Promise.resolve(undefined),
+    ]);
+    const byStatus = (['processed', 'ignored', 'failed', 'retrying', 'received'] as const).map((status) => `${status} ${fmt.number(counts[status])}`).join(' · ');
+    const deadLetters =
+      services?.busDeadLetters !== undefined
+        ? t.adminDeadLettersBus(fmt.number(services.busDeadLetters))
+        : t.adminDeadLettersPubSub(fmt.number(exhausted ?? 0), DEFAULT_MAX_DELIVERIES);
+    return {
+      kind: 'table',
+      facts: [
+        { label: t.adminEventsByStatus, value: byStatus },
+        { label: t.adminLastReceived, value: counts.lastReceivedAt ? `${utc(counts.lastReceivedAt)} UTC` : '—' },
+        { label: t.adminDeadLetters, value: deadLetters },
+      ],
+      columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminStatus, t.adminAttempts, t.adminError],
+      // The titles an update carries are the athlete's words: the field names say enough here.
+      rows: events.map((event) => [
+        `${utc(event.receivedAt)} UTC`,
+        `${event.objectType} ${event.objectId}`,
+        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+        String(event.ownerId),
+        event.status,
+        event.attempts,
+        event.error ? event.error.slice(0, 160) : null,
+      ]),
+      empty: t.adminNoEvents,
+    };
+  },
+});
+
+registerAdminPanel({
+  id: 'rate-limit-budget',
+  title: (t) => t.adminBudgetTitle,
+  order: 40,
+  requiresTables: ['strava_budget'],
+  async load({ db, t, locale, services }) {
+    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+    const usage = await readBudgetUsage(db, services.stravaClientId, services.now);
+    if (!usage) return { kind: 'unavailable', reason: t.adminBudgetNone };
+    const n = createFormatter(locale, 'metric').number;
+    return {
+      kind: 'facts',
+      facts: [
+        { label: t.adminBudgetNow, value: t.adminBudgetUsage(n(usage.usage15), n(usage.limit15), n(usage.readUsage15), n(usage.readLimit15)) },
+        { label: t.adminBudgetToday, value: t.adminBudgetUsage(n(usage.usageDaily), n(usage.limitDaily), n(usage.readUsageDaily), n(usage.readLimitDaily)) },
+        ...(usage.assumedLimits ? [{ label: t.adminBudgetAssumed, value: t.adminBudgetAssumedValue }] : []),
+        { label: t.adminBudgetObserved, value: usage.observedAt ? `${utc(usage.observedAt)} UTC` : '—' },
+        {
+          label: t.adminBudgetBackground,
+          value: t.adminBudgetBackgroundValue(DEFAULT_BUDGET_POLICY.backgroundPercent15, DEFAULT_BUDGET_POLICY.backgroundPercentDaily),
+        },
+      ],
+    };
+  },
+});
+
+export const adminRoutes = new Hono<AppEnv>()
+  .get('/admin', ...adminGuard, async (c) => renderAdmin(c, noticeFromQuery(c)))
 
   .post('/admin/athletes/:id/ban', ...adminGuard, requireCsrf, async (c) => {
     const deps = c.get('deps');
@@ -84,11 +258,56 @@ export const adminRoutes = new Hono<AppEnv>()
     const changed = await unbanAthlete(deps.pool, admin, id);
     c.get('log').info('Admin unbanned an athlete', { adminAthleteId: admin, athleteId: id, changed });
     return c.redirect('/admin', 303);
+  })
+
+  // Strava validates the callback before it answers: it calls this app's GET /webhook with the verify token.
+  .post('/admin/webhook-subscription/create', ...adminGuard, requireCsrf, async (c) => {
+    const deps = c.get('deps');
+    const t = textsOf(c);
+    const services = panelServices(deps);
+    const verifyToken = deps.secrets.webhookVerifyToken;
+    const callbackUrl = shownCallback(services.webhookCallbackUrl, services.webhookPathSecret);
+    if (!verifyToken) {
+      await logAdminAction(c, 'webhook_subscription_create', { outcome: 'refused', reason: 'STRAVA_VERIFY_TOKEN is not set' });
+      return renderAdmin(c, { kind: 'error', text: t.adminCreateRefused(t.adminVerifyTokenMissing) }, 400);
+    }
+    try {
+      const { id } = await createSubscription(services.stravaSubscriptions, services.webhookCallbackUrl, verifyToken);
+      subscriptionCache(deps).invalidate();
+      await logAdminAction(c, 'webhook_subscription_create', { outcome: 'created', subscriptionId: id, callbackUrl });
+      return c.redirect(`/admin?done=subscription-created&id=${id}#panel-webhook-subscription`, 303);
+    } catch (error) {
+      const reason = describeStravaRefusal(error);
+      await logAdminAction(c, 'webhook_subscription_create', { outcome: 'refused', reason, callbackUrl });
+      return renderAdmin(c, { kind: 'error', text: t.adminCreateRefused(reason) }, refusalStatus(error));
+    }
+  })
+
+  .post('/admin/webhook-subscription/delete', ...adminGuard, requireCsrf, async (c) => {
+    const deps = c.get('deps');
+    const t = textsOf(c);
+    const body = await c.req.parseBody();
+    const raw = typeof body.id === 'string' ? body.id.trim() : '';
+    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      await logAdminAction(c, 'webhook_subscription_delete', { outcome: 'refused', reason: 'not a subscription id', given: raw.slice(0, 40) });
+      return renderAdmin(c, { kind: 'error', text: t.adminBadSubscriptionId }, 400);
+    }
+    try {
+      await deleteSubscription(panelServices(deps).stravaSubscriptions, id);
+      subscriptionCache(deps).invalidate();
+      await logAdminAction(c, 'webhook_subscription_delete', { outcome: 'deleted', subscriptionId: id });
+      return c.redirect(`/admin?done=subscription-deleted&id=${id}#panel-webhook-subscription`, 303);
+    } catch (error) {
+      const reason = describeStravaRefusal(error);
+      await logAdminAction(c, 'webhook_subscription_delete', { outcome: 'refused', reason, subscriptionId: id });
+      return renderAdmin(c, { kind: 'error', text: t.adminDeleteRefused(reason) }, refusalStatus(error));
+    }
   });
 
 /** For modules adding admin actions: records the action in the audit table and the log, like ban and unban. */
 export async function logAdminAction(
-  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  c: AdminContext,
   action: string,
   detail: Record<string, unknown> = {},
   targetAthleteId: number | null = null,

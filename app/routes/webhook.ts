@@ -11,7 +11,8 @@ export const MIN_PATH_SECRET_LENGTH = 16;
 
 const caches = new WeakMap<AppDeps, SubscriptionIdCache>();
 
-function subscriptionCache(deps: AppDeps): SubscriptionIdCache {
+/** The check of incoming subscription ids for this app; the admin page forgets it after creating or deleting the subscription. */
+export function subscriptionCache(deps: AppDeps): SubscriptionIdCache {
   if (deps.webhookSubscriptions) return deps.webhookSubscriptions;
   let cache = caches.get(deps);
   if (!cache) {

@@ -1,6 +1,8 @@
 // Admin panels as providers: the page shows every registered panel, so a later module adds one by registering it.
 import type { Queryable } from '../db/types.js';
+import { messages, type Locale, type Messages } from '../i18n/index.js';
 import type { Logger } from '../log.js';
+import type { SubscriptionClientOptions } from '../strava/subscriptions.js';
 
 export type PanelCell = string | number | null;
 
@@ -14,22 +16,51 @@ export interface PanelAction {
 
 export type PanelContent =
   | { kind: 'unavailable'; reason: string }
-  | { kind: 'table'; columns: string[]; rows: PanelCell[][]; empty?: string; actions?: PanelAction[] }
+  /** `facts`, when given, are shown above the table (totals that go with the rows). */
+  | { kind: 'table'; columns: string[]; rows: PanelCell[][]; empty?: string; facts?: { label: string; value: string }[]; actions?: PanelAction[] }
   | { kind: 'facts'; facts: { label: string; value: string }[]; actions?: PanelAction[] };
+
+/** What the app can reach beyond the database, for panels that show Strava's or the event bus's side. */
+export interface PanelServices {
+  /** Strava's push-subscription API for this application. */
+  stravaSubscriptions: SubscriptionClientOptions;
+  /** This deployment's webhook callback, as a subscription should point at it. */
+  webhookCallbackUrl: string;
+  /** The callback's path secret, never shown on the page. */
+  webhookPathSecret: string | undefined;
+  /** Whether STRAVA_VERIFY_TOKEN is set: without it Strava's validation of a new subscription fails. */
+  verifyTokenSet: boolean;
+  /** The Strava application whose rate-limit budget is shown. */
+  stravaClientId: string;
+  /** Webhook events the in-process bus gave up on (laptop); undefined on Pub/Sub, where webhook_events tells. */
+  busDeadLetters: number | undefined;
+  /** When the page is read, on the rate-limit budget's clock. */
+  now: Date;
+}
+
+export interface PanelContext {
+  db: Queryable;
+  adminAthleteId: number;
+  locale: Locale;
+  t: Messages;
+  /** Absent when the caller has none to give (panels that need them say they are unavailable). */
+  services: PanelServices | undefined;
+}
 
 export interface AdminPanel {
   id: string;
-  title: string;
+  /** A text, or one in the reader's language. */
+  title: string | ((t: Messages) => string);
   /** Smaller first. */
   order: number;
   /** Tables the panel reads; while any is missing the panel says "not available yet" instead of loading. */
   requiresTables: readonly string[];
-  load(ctx: { db: Queryable; adminAthleteId: number }): Promise<PanelContent>;
+  load(ctx: PanelContext): Promise<PanelContent>;
 }
 
 const panels = new Map<string, AdminPanel>();
 
-/** Adds a panel, or replaces the one with the same id (how a real panel takes over from a placeholder). */
+/** Adds a panel, or replaces the one with the same id. */
 export function registerAdminPanel(panel: AdminPanel): void {
   panels.set(panel.id, panel);
 }
@@ -53,43 +84,33 @@ export interface LoadedPanel {
   content: PanelContent;
 }
 
-export async function loadAdminPanels(db: Queryable, adminAthleteId: number, log: Logger, notAvailable: string): Promise<LoadedPanel[]> {
+export async function loadAdminPanels(
+  db: Queryable,
+  adminAthleteId: number,
+  log: Logger,
+  notAvailable: string,
+  request: { locale?: Locale; services?: PanelServices } = {},
+): Promise<LoadedPanel[]> {
+  const locale = request.locale ?? 'en';
+  const t = messages(locale);
+  const ctx: PanelContext = { db, adminAthleteId, locale, t, services: request.services };
   const all = adminPanels();
   const present = await existingTables(db, [...new Set(all.flatMap((p) => p.requiresTables))]);
   return Promise.all(
     all.map(async (panel): Promise<LoadedPanel> => {
+      const title = typeof panel.title === 'function' ? panel.title(t) : panel.title;
       if (!panel.requiresTables.every((table) => present.has(table))) {
-        return { id: panel.id, title: panel.title, content: { kind: 'unavailable', reason: notAvailable } };
+        return { id: panel.id, title, content: { kind: 'unavailable', reason: notAvailable } };
       }
       try {
-        return { id: panel.id, title: panel.title, content: await panel.load({ db, adminAthleteId }) };
+        return { id: panel.id, title, content: await panel.load(ctx) };
       } catch (error) {
         // One broken panel must not take the admin page down with it.
         log.error('Admin panel failed to load', { panel: panel.id, error });
-        return { id: panel.id, title: panel.title, content: { kind: 'unavailable', reason: 'This panel could not be loaded; see the logs.' } };
+        return { id: panel.id, title, content: { kind: 'unavailable', reason: t.adminPanelFailed } };
       }
     }),
   );
-}
-
-/**
- * Placeholders for the live-updates panels. Their tables arrive with the webhook work; until a module
- * registers the real panel under the same id, the page says plainly what is missing and shows no figures.
- */
-const PLACEHOLDERS: { id: string; title: string; order: number; tables: string[] }[] = [
-  { id: 'webhook-subscription', title: 'Strava webhook subscription', order: 20, tables: ['webhook_events'] },
-  { id: 'webhook-events', title: 'Recent webhook events', order: 30, tables: ['webhook_events'] },
-  { id: 'rate-limit-budget', title: 'Strava rate-limit budget', order: 40, tables: ['strava_budget'] },
-];
-
-for (const placeholder of PLACEHOLDERS) {
-  registerAdminPanel({
-    id: placeholder.id,
-    title: placeholder.title,
-    order: placeholder.order,
-    requiresTables: placeholder.tables,
-    load: async () => ({ kind: 'unavailable', reason: 'The data exists but no panel module is installed for it yet.' }),
-  });
 }
 
 /** Import progress per athlete; the history-import module may register its own wording. */

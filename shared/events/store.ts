@@ -119,6 +119,21 @@ export async function recentWebhookEvents(db: Queryable, limit = 50): Promise<We
   return rows;
 }
 
+/** Terraform's var.max_delivery_attempts default: Pub/Sub moves a message to the dead-letter topic after this many. */
+export const DEFAULT_MAX_DELIVERIES = 10;
+
+/**
+ * Events whose every delivery failed: still `retrying` after `maxDeliveries` attempts, so Pub/Sub has given up on them
+ * and they wait in the dead-letter topic (replay them with `npm run events:replay`).
+ */
+export async function exhaustedWebhookEvents(db: Queryable, maxDeliveries = DEFAULT_MAX_DELIVERIES): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
+    `select count(*)::integer as count from webhook_events where status = 'retrying' and attempts >= $1::integer`,
+    [maxDeliveries],
+  );
+  return rows[0]?.count ?? 0;
+}
+
 export type WebhookEventCounts = Record<WebhookEventStatus, number> & { total: number; lastReceivedAt: Date | null };
 
 /** How many events are in each state, and when the last one arrived (admin page). */

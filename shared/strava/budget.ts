@@ -123,6 +123,53 @@ export function evaluateBudget(row: BudgetRow | undefined, at: Date, policy: Bud
 const ROW_COLUMNS = `window_start, day_start, usage_15, usage_day, read_usage_15, read_usage_day,
   limit_15, limit_day, read_limit_15, read_limit_day, observed_at`;
 
+/** The budget as it stands at one instant, for people to read (the admin page). */
+export interface BudgetUsageNow {
+  /** The quarter hour and UTC day the figures belong to. */
+  windowStart: Date;
+  dayStart: Date;
+  usage15: number;
+  usageDaily: number;
+  readUsage15: number;
+  readUsageDaily: number;
+  limit15: number;
+  limitDaily: number;
+  readLimit15: number;
+  readLimitDaily: number;
+  /** True while no answer has stated the application's own limits and Strava's documented defaults stand in. */
+  assumedLimits: boolean;
+  /** When Strava last reported usage. */
+  observedAt: Date | null;
+}
+
+/**
+ * Usage in the quarter hour and the UTC day containing `at`: a window that has reset since the last figures counts as
+ * zero, as Strava counts it. Undefined when no Strava answer has been recorded for this application yet.
+ */
+export async function readBudgetUsage(db: Queryable, clientId: string, at: Date): Promise<BudgetUsageNow | undefined> {
+  const { rows } = await db.query<BudgetRow>(`select ${ROW_COLUMNS} from strava_budget where client_id = $1::text`, [clientId]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const w = windowStart(at);
+  const d = dayStart(at);
+  const same15 = row.window_start.getTime() >= w.getTime();
+  const sameDay = row.day_start.getTime() >= d.getTime();
+  return {
+    windowStart: w,
+    dayStart: d,
+    usage15: same15 ? row.usage_15 : 0,
+    usageDaily: sameDay ? row.usage_day : 0,
+    readUsage15: same15 ? row.read_usage_15 : 0,
+    readUsageDaily: sameDay ? row.read_usage_day : 0,
+    limit15: row.limit_15 ?? DOCUMENTED_LIMITS.overall.limit15,
+    limitDaily: row.limit_day ?? DOCUMENTED_LIMITS.overall.limitDaily,
+    readLimit15: row.read_limit_15 ?? DOCUMENTED_LIMITS.read.limit15,
+    readLimitDaily: row.read_limit_day ?? DOCUMENTED_LIMITS.read.limitDaily,
+    assumedLimits: row.limit_15 === null || row.limit_day === null,
+    observedAt: row.observed_at,
+  };
+}
+
 export function createStravaBudget(options: StravaBudgetOptions): StravaBudget {
   const { pool, clientId, log } = options;
   const now = options.now ?? (() => new Date());
