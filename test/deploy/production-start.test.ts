@@ -1,7 +1,8 @@
 // The production start path: compile to dist/ as `gcp-build` does, run `node dist/app/server.js` as app.yaml's
 // entrypoint does, and check it serves, logs structured JSON and fails fast on missing configuration.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -58,12 +59,12 @@ test('app.yaml points at the compiled server that gcp-build produced', () => {
   assert.match(pkg.scripts['gcp-build']!, /build/);
 });
 
-test('the compiled migration command applies migrations once, then finds nothing to do', () => {
+test('the compiled migration command applies migrations once, then finds nothing to do', async () => {
+  // Asynchronously: with the embedded test database this process must stay free to answer the child.
   const env = { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: db.url };
-  const first = execFileSync('node', ['dist/scripts/migrate.js'], { cwd: projectRoot, env, encoding: 'utf8' });
-  assert.match(first, /Applied migrations: 1/);
-  const second = execFileSync('node', ['dist/scripts/migrate.js'], { cwd: projectRoot, env, encoding: 'utf8' });
-  assert.match(second, /Database is up to date/);
+  const migrate = () => promisify(execFile)('node', ['dist/scripts/migrate.js'], { cwd: projectRoot, env, encoding: 'utf8' });
+  assert.match((await migrate()).stdout, /Applied migrations: 1/);
+  assert.match((await migrate()).stdout, /Database is up to date/);
 });
 
 test('the compiled server serves pages, answers health checks and logs JSON for Cloud Logging', async () => {
