@@ -77,6 +77,19 @@ function walk(dir) {
 const only = process.argv.slice(2);
 let files = (only.length > 0 ? only.map((f) => join(process.cwd(), f)) : walk(join(root, 'test'))).sort();
 
+// Files that say so in their header model several instances at once and need a real server.
+if (!env.DATABASE_URL) {
+  const needServer = files.filter((f) => readFileSync(f, 'utf8').slice(0, 600).includes('// Needs a PostgreSQL server:'));
+  if (needServer.length > 0) {
+    if (ci) {
+      console.error('CI: these tests need a PostgreSQL server: ' + needServer.map((f) => relative(root, f)).join(', '));
+      process.exit(1);
+    }
+    skipped.push(`${needServer.length} file(s) that need a PostgreSQL server (several instances at once): ${needServer.map((f) => relative(root, f)).join(', ')}`);
+    files = files.filter((f) => !needServer.includes(f));
+  }
+}
+
 const needs = [
   { dir: '/test/browser/', have: haveChromium, what: 'browser tests', why: `no Chromium at ${chromium} (apt-get install chromium)` },
   { dir: '/test/pubsub/', have: haveEmulator, what: 'Pub/Sub emulator tests', why: 'no Pub/Sub emulator (Google Cloud SDK pubsub-emulator and Java)' },

@@ -1,4 +1,5 @@
 // The shared rate-limit budget against the sandbox's real limits: imports stop short of them, never meet a 429 storm, and resume after a reset.
+// Needs a PostgreSQL server: several instances share one budget concurrently, each with its own pool.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { handleImportRequest, type ImportRequest } from '../../shared/imports/requests.js';

@@ -1,4 +1,5 @@
 // The history import against the sandbox and a real Postgres: whole history, newest first, idempotent, resumable, one worker per athlete.
+// Needs a PostgreSQL server: its "instances" each hold a pool of their own, which the single-connection embedded database cannot serve faithfully.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PubSubCloudEvent } from '../../shared/events/bus.js';

@@ -1,4 +1,5 @@
 // The job and page views refreshing the same athletes at the same moment from two instances never spend a rotated refresh token.
+// Needs a PostgreSQL server: two processes refresh at the same moment, each with its own connections.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getAccessToken } from '../../shared/tokens/access.js';
