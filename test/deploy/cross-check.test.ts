@@ -11,6 +11,8 @@ import { loadSecrets, SECRET_SPECS, SecretError, type SecretName, type SecretRea
 import {
   block,
   environmentKeys,
+  instance,
+  instancesOfType,
   isObject,
   loadAppYaml,
   loadTerraform,
@@ -112,21 +114,24 @@ interface TfFunction {
   body: Body;
 }
 
+/** Whether an expression refers to the address (a resource, or one instance of it: type.name["key"]). */
 function refersTo(value: string | undefined, address: string): boolean {
-  return value !== undefined && new RegExp(`\\$\\{[^}]*\\b${address.replace(/\./g, '\\.')}\\b`).test(value);
+  const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return value !== undefined && new RegExp(`\\$\\{[^}]*(?<![\\w.])${escaped}(?![\\w-])`).test(value);
 }
 
+/** The name of the topic a `${google_pubsub_topic.<name or name["key"]>.id|name}` reference points at. */
 function topicName(files: readonly TfFile[], reference: string | undefined): string | undefined {
-  const m = /google_pubsub_topic\.([\w-]+)\.(?:id|name)\}/.exec(reference ?? '');
+  const m = /google_pubsub_topic\.([\w-]+(?:\["[\w-]+"\])?)\.(?:id|name)\}/.exec(reference ?? '');
   if (!m) return undefined;
-  return str(resource(files, 'google_pubsub_topic', m[1]!).body.name);
+  return str(instance(files, 'google_pubsub_topic', m[1]!).body.name);
 }
 
 function terraformFunctions(files: readonly TfFile[]): TfFunction[] {
   const locals = localsOf(files);
-  const schedulerJobs = resourcesOfType(files, 'google_cloud_scheduler_job');
-  const subscriptions = resourcesOfType(files, 'google_pubsub_subscription');
-  return resourcesOfType(files, 'google_cloudfunctions2_function').map((fn: TfBlock) => {
+  const schedulerJobs = instancesOfType(files, 'google_cloud_scheduler_job');
+  const subscriptions = instancesOfType(files, 'google_pubsub_subscription');
+  return instancesOfType(files, 'google_cloudfunctions2_function').map((fn: TfBlock) => {
     const address = `google_cloudfunctions2_function.${fn.name}`;
     const build = block(fn.body, 'build_config');
     const service = block(fn.body, 'service_config');
@@ -374,8 +379,12 @@ describe('environment variables: everything set is something the config knows', 
   });
 
   it('topic names match the defaults the code assumes', () => {
-    assert.equal(str(resource(mod, 'google_pubsub_topic', 'events').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
-    assert.equal(str(resource(mod, 'google_pubsub_topic', 'backfill').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    // The topics the functions are told to publish to, as local.function_environment names them.
+    const environment = locals.function_environment as Body;
+    assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_EVENTS)), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
+    assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-events"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
+    assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-backfill"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(appEnv.PUBSUB_TOPIC_EVENTS, KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(appEnv.PUBSUB_TOPIC_BACKFILL, KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
   });
@@ -390,16 +399,16 @@ describe('environment variables: everything set is something the config knows', 
 });
 
 describe('Pub/Sub push path: what the Functions Framework turns into a CloudEvent', () => {
-  const pushSubscriptions = resourcesOfType(files, 'google_pubsub_subscription').filter((s) => block(s.body, 'push_config'));
+  const pushSubscriptions = instancesOfType(files, 'google_pubsub_subscription').filter((s) => block(s.body, 'push_config'));
   const PROJECT = 'example-project';
   const FUNCTION_URL = 'https://process-strava-event-abc123-uc.a.run.app';
 
   /** The endpoint as Pub/Sub will see it, with the Terraform references filled in. */
   function rendered(endpoint: string): string {
     return endpoint
-      .replace(/\$\{google_cloudfunctions2_function\.[\w-]+\.service_config\[0\]\.uri\}/, FUNCTION_URL)
+      .replace(/\$\{google_cloudfunctions2_function\.[\w-]+(?:\["[\w-]+"\])?\.service_config\[0\]\.uri\}/, FUNCTION_URL)
       .replace(/\$\{var\.project_id\}/g, PROJECT)
-      .replace(/\$\{google_pubsub_topic\.([\w-]+)\.name\}/g, (_, name: string) => str(resource(files, 'google_pubsub_topic', name).body.name) ?? '?');
+      .replace(/\$\{google_pubsub_topic\.([\w-]+(?:\["[\w-]+"\])?)\.name\}/g, (_, name: string) => str(instance(files, 'google_pubsub_topic', name).body.name) ?? '?');
   }
 
   it('there is one push subscription per pushed function', () => {
@@ -414,7 +423,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
     it(`${sub.name}: the endpoint is <function uri>/projects/<project>/topics/<its own topic>`, () => {
       assert.match(
         endpoint,
-        /^\$\{google_cloudfunctions2_function\.[\w-]+\.service_config\[0\]\.uri\}\/projects\/\$\{var\.project_id\}\/topics\/\$\{google_pubsub_topic\.[\w-]+\.name\}$/,
+        /^\$\{google_cloudfunctions2_function\.[\w-]+(?:\["[\w-]+"\])?\.service_config\[0\]\.uri\}\/projects\/\$\{var\.project_id\}\/topics\/\$\{google_pubsub_topic\.[\w-]+(?:\["[\w-]+"\])?\.name\}$/,
       );
       assert.equal(new URL(rendered(endpoint)).pathname, `/projects/${PROJECT}/topics/${topic}`);
     });
@@ -424,7 +433,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
       assert.ok(oidc, 'push must carry an OIDC token');
       assert.equal(oidc.service_account_email, '${google_service_account.pubsub_pusher.email}');
       // Cloud Run checks the audience against the service URL, so it is the URL without the path.
-      assert.match(String(oidc.audience), /^\$\{google_cloudfunctions2_function\.[\w-]+\.service_config\[0\]\.uri\}$/);
+      assert.match(String(oidc.audience), /^\$\{google_cloudfunctions2_function\.[\w-]+(?:\["[\w-]+"\])?\.service_config\[0\]\.uri\}$/);
       assert.ok(endpoint.startsWith(`${String(oidc.audience)}/`), 'audience and endpoint name different functions');
     });
   }

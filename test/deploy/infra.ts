@@ -108,6 +108,146 @@ export function resource(files: readonly TfFile[], type: string, name: string): 
   return found;
 }
 
+// ---------------------------------------------------------------------------------------------
+// for_each instances: the resources Terraform will actually manage, with each.key and each.value filled in
+
+export interface TfInstance extends TfBlock {
+  /** The name as declared, without the instance key. */
+  declared: string;
+  /** The instance key, when the block has a for_each. */
+  key?: string;
+  /** Set when the block has a for_each this reader cannot resolve; then the block is returned as declared. */
+  unresolved?: boolean;
+}
+
+/** The for_each map of a block when it is `local.<name>` and that local is a literal map or object. */
+export function forEachMap(body: Body, locals: Body): Body | undefined {
+  const name = /^\$\{local\.([A-Za-z0-9_]+)\}$/.exec(str(body.for_each) ?? '')?.[1];
+  const map = name === undefined ? undefined : locals[name];
+  return isObject(map) ? map : undefined;
+}
+
+/** The value a reference like each.value.a.b names, or undefined when the path does not exist. */
+function eachValue(key: string, value: Json, kind: string, path: string): Json | undefined {
+  if (kind === 'key') return path === '' ? key : undefined;
+  let here: Json | undefined = value;
+  for (const part of path.split('.').filter((p) => p !== '')) here = isObject(here) ? here[part] : undefined;
+  return here;
+}
+
+/** A value as Terraform expression text, the way it would read written inline (hcl2json's strings hold `${expr}`). */
+export function hclExpression(value: Json): string {
+  if (typeof value === 'string') {
+    if (value.startsWith('${') && value.endsWith('}') && !value.includes('${', 2)) return value.slice(2, -1);
+    return JSON.stringify(value);
+  }
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `[${value.map(hclExpression).join(', ')}]`;
+  const entries = Object.entries(value);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([k, v]) => `  ${/^[A-Za-z_][\w-]*$/.test(k) ? k : JSON.stringify(k)} = ${hclExpression(v)}`);
+  return `{\n${lines.join('\n')}\n}`;
+}
+
+const EACH_WHOLE = /^\$\{\s*each\.(key|value)((?:\.[A-Za-z_][\w-]*)*)\s*\}$/;
+const EACH_INTERPOLATION = /\$\{\s*each\.(key|value)((?:\.[A-Za-z_][\w-]*)*)\s*\}/g;
+const EACH_REFERENCE = /(?<![\w.])each\.(key|value)((?:\.[A-Za-z_][\w-]*)*)/g;
+
+/**
+ * A block body with each.key and each.value references replaced by what they name for one instance:
+ * an attribute that is just the reference takes the value itself (number, string, map, expression),
+ * a template interpolation of a literal becomes its text, and a reference inside a larger expression
+ * becomes the value's expression text. References to paths the value lacks are left as they are.
+ */
+export function substituteEach(body: Json, key: string, value: Json): Json {
+  if (typeof body === 'string') {
+    const whole = EACH_WHOLE.exec(body);
+    if (whole) return eachValue(key, value, whole[1]!, whole[2]!) ?? body;
+    return body
+      .replace(EACH_INTERPOLATION, (m, kind: string, path: string) => {
+        const v = eachValue(key, value, kind, path);
+        if (v === undefined) return m;
+        if (typeof v === 'string') return v; // a literal's text, or an expression's own ${…}
+        return typeof v === 'object' && v !== null ? `\${${hclExpression(v)}}` : String(v);
+      })
+      .replace(EACH_REFERENCE, (m, kind: string, path: string) => {
+        const v = eachValue(key, value, kind, path);
+        return v === undefined ? m : hclExpression(v);
+      });
+  }
+  if (Array.isArray(body)) return body.map((item) => substituteEach(item, key, value));
+  if (isObject(body)) return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substituteEach(v, key, value)]));
+  return body;
+}
+
+/** One block as the instances Terraform creates from it: one per for_each key, named type.name["key"]. */
+export function expand(b: TfBlock, locals: Body): TfInstance[] {
+  if (!('for_each' in b.body)) return [{ ...b, declared: b.name }];
+  const map = forEachMap(b.body, locals);
+  if (!map) return [{ ...b, declared: b.name, unresolved: true }];
+  return Object.entries(map).map(([key, value]) => {
+    const rest: Body = { ...b.body };
+    delete rest.for_each; // an instance is one of the set, not a set
+    return { ...b, name: `${b.name}[${JSON.stringify(key)}]`, declared: b.name, key, body: substituteEach(rest, key, value) as Body };
+  });
+}
+
+/** The resource instances of a type, for_each expanded against the locals of each block's own directory. */
+export function instancesOfType(files: readonly TfFile[], type: string): TfInstance[] {
+  return resourcesOfType(files, type).flatMap((b) => expand(b, localsOf(files.filter((f) => f.dir === b.dir))));
+}
+
+/** One resource instance by its address within the type: `name` or `name["key"]`. */
+export function instance(files: readonly TfFile[], type: string, name: string): TfInstance {
+  const found = instancesOfType(files, type).find((b) => b.name === name);
+  if (!found) throw new Error(`Terraform has no ${type}.${name}`);
+  return found;
+}
+
+/** Matches a resource address, with an optional instance key: the type, the name and the key. */
+export const ADDRESS = /^(data\.)?(google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\["([^"]*)"\])?$/;
+
+/**
+ * Problems with the moved blocks of each directory: every `to` must be an instance the directory
+ * declares, every `from` an address it no longer declares (or the moves would fight the config), and
+ * no address may be moved from or to twice.
+ */
+export function movedProblems(files: readonly TfFile[]): string[] {
+  const errors: string[] = [];
+  const dirs = new Set(files.map((f) => f.dir));
+  for (const dir of dirs) {
+    const group = files.filter((f) => f.dir === dir);
+    const locals = localsOf(group);
+    const declared = blocksOf(group).filter((b) => b.kind === 'resource');
+    const instances = new Set(declared.flatMap((b) => expand(b, locals).map((i) => `${i.type}.${i.name}`)));
+    const seen = { from: new Set<string>(), to: new Set<string>() };
+    for (const file of group) {
+      for (const moved of asBodies(file.json.moved)) {
+        for (const side of ['from', 'to'] as const) {
+          const address = /^\$\{([\s\S]*)\}$/.exec(str(moved[side]) ?? '')?.[1]?.trim() ?? '';
+          const where = `${file.path}: moved ${side} ${address || String(moved[side])}`;
+          const m = ADDRESS.exec(address);
+          if (!m || m[1]) {
+            errors.push(`${where}: not a resource address`);
+            continue;
+          }
+          if (seen[side].has(address)) errors.push(`${where}: moved ${side} twice`);
+          seen[side].add(address);
+          const block = declared.find((b) => b.type === m[2] && b.name === m[3]);
+          if (side === 'to') {
+            const unresolved = block !== undefined && m[4] !== undefined && expand(block, locals).some((i) => i.unresolved);
+            if (unresolved) errors.push(`${where}: the for_each of ${m[2]}.${m[3]} is not a literal local map, so the key cannot be checked`);
+            else if (!instances.has(address)) errors.push(`${where}: no such resource instance is declared in ${dir}`);
+          } else if (block && (m[4] === undefined || instances.has(address))) {
+            errors.push(`${where}: still declared in ${dir}`);
+          }
+        }
+      }
+    }
+  }
+  return errors;
+}
+
 /** All locals of the given files, merged (Terraform forbids duplicates within a module). */
 export function localsOf(files: readonly TfFile[]): Body {
   const out: Body = {};
@@ -322,7 +462,8 @@ export function danglingReferences(files: readonly TfFile[]): string[] {
     for (const name of Object.keys(localsOf(group))) declared.add(`local.${name}`);
     for (const file of group) {
       for (const { path, value } of strings(file.json)) {
-        if (!value.includes('${')) continue;
+        // A moved block's from names an address that is gone on purpose; movedProblems checks both ends.
+        if (!value.includes('${') || /^moved\[/.test(path)) continue;
         for (const m of value.matchAll(REFERENCE)) {
           const ref = m[2] ? `${m[1] ?? ''}${m[2]}.${m[3]}` : `${m[4]}.${m[5]}`;
           if (!declared.has(ref)) errors.push(`${file.path} (${path}): ${ref} is not declared in ${dir}`);

@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import {
   block,
   asBodies,
+  instance,
+  instancesOfType,
   isObject,
   loadAppYaml,
   loadTerraform,
@@ -54,7 +56,7 @@ describe('service accounts', () => {
   });
 
   it('the functions build as the dedicated builder, not the default compute account', () => {
-    for (const fn of resourcesOfType(mod, 'google_cloudfunctions2_function')) {
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
       assert.equal(block(fn.body, 'build_config')?.service_account, '${google_service_account.functions_builder.id}', fn.name);
     }
   });
@@ -104,23 +106,24 @@ describe('Cloud SQL', () => {
 });
 
 describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants', () => {
+  // Instance addresses (for_each over local.pushed_topics and local.functions).
   const pipelines = [
-    { push: 'events_push', dlqTopic: 'events_dead_letter', pull: 'events_dead_letter_pull', fn: 'process_strava_event' },
-    { push: 'backfill_push', dlqTopic: 'backfill_dead_letter', pull: 'backfill_dead_letter_pull', fn: 'backfill' },
+    { push: 'push["strava-events"]', dlqTopic: 'dead_letter["strava-events"]', pull: 'dead_letter_pull["strava-events"]', fn: 'function["process-strava-event"]' },
+    { push: 'push["strava-backfill"]', dlqTopic: 'dead_letter["strava-backfill"]', pull: 'dead_letter_pull["strava-backfill"]', fn: 'function["backfill"]' },
   ];
-  const topicIam = resourcesOfType(mod, 'google_pubsub_topic_iam_member');
-  const subscriptionIam = resourcesOfType(mod, 'google_pubsub_subscription_iam_member');
+  const topicIam = instancesOfType(mod, 'google_pubsub_topic_iam_member');
+  const subscriptionIam = instancesOfType(mod, 'google_pubsub_subscription_iam_member');
 
   for (const p of pipelines) {
     it(`${p.push}: retry policy, max delivery attempts, dead-letter topic, never expires`, () => {
-      const sub = resource(mod, 'google_pubsub_subscription', p.push).body;
+      const sub = instance(mod, 'google_pubsub_subscription', p.push).body;
       assert.ok(block(sub, 'retry_policy')?.minimum_backoff);
       const dlq = block(sub, 'dead_letter_policy')!;
       assert.equal(dlq.dead_letter_topic, `\${google_pubsub_topic.${p.dlqTopic}.id}`);
       assert.equal(dlq.max_delivery_attempts, '${var.max_delivery_attempts}');
       assert.equal(block(sub, 'expiration_policy')?.ttl, '');
       // The function's timeout must fit in the ack deadline, or Pub/Sub redelivers work still running.
-      const timeout = Number(block(resource(mod, 'google_cloudfunctions2_function', p.fn).body, 'service_config')?.timeout_seconds);
+      const timeout = Number(block(instance(mod, 'google_cloudfunctions2_function', p.fn).body, 'service_config')?.timeout_seconds);
       assert.ok(Number(sub.ack_deadline_seconds) > timeout, `${p.push}: ack deadline must exceed the function timeout ${timeout}s`);
     });
 
@@ -134,7 +137,7 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
     });
 
     it(`${p.pull}: a pull subscription on the dead-letter topic for inspection and replay`, () => {
-      const pull = resource(mod, 'google_pubsub_subscription', p.pull).body;
+      const pull = instance(mod, 'google_pubsub_subscription', p.pull).body;
       assert.equal(pull.topic, `\${google_pubsub_topic.${p.dlqTopic}.id}`);
       assert.equal(pull.push_config, undefined);
       assert.equal(block(pull, 'expiration_policy')?.ttl, '');
@@ -148,26 +151,26 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
 
 describe('invokers', () => {
   const invokers = [
-    ...resourcesOfType(mod, 'google_cloud_run_v2_service_iam_member').map((b) => ({ target: String(b.body.name), role: b.body.role, member: b.body.member })),
-    ...resourcesOfType(mod, 'google_cloud_run_service_iam_member').map((b) => ({ target: String(b.body.service), role: b.body.role, member: b.body.member })),
-    ...resourcesOfType(mod, 'google_cloudfunctions2_function_iam_member').map((b) => ({ target: String(b.body.cloud_function), role: b.body.role, member: b.body.member })),
+    ...instancesOfType(mod, 'google_cloud_run_v2_service_iam_member').map((b) => ({ target: String(b.body.name), role: b.body.role, member: b.body.member })),
+    ...instancesOfType(mod, 'google_cloud_run_service_iam_member').map((b) => ({ target: String(b.body.service), role: b.body.role, member: b.body.member })),
+    ...instancesOfType(mod, 'google_cloudfunctions2_function_iam_member').map((b) => ({ target: String(b.body.cloud_function), role: b.body.role, member: b.body.member })),
   ];
   const of = (fn: string) =>
     invokers.filter((i) => i.target.includes(`google_cloudfunctions2_function.${fn}.`)).map((i) => `${String(i.role)} ${String(i.member)}`);
 
   it('only the Pub/Sub pusher may invoke processStravaEvent and backfill', () => {
-    for (const fn of ['process_strava_event', 'backfill']) {
+    for (const fn of ['function["process-strava-event"]', 'function["backfill"]']) {
       assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.pubsub_pusher.email}'], fn);
     }
   });
 
   it('only the scheduler may invoke update_tokens, and the job authenticates as it', () => {
-    assert.deepEqual(of('update_tokens'), ['roles/run.invoker serviceAccount:${google_service_account.scheduler.email}']);
+    assert.deepEqual(of('function["update-tokens"]'), ['roles/run.invoker serviceAccount:${google_service_account.scheduler.email}']);
     const target = block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')!;
     const oidc = block(target, 'oidc_token')!;
     assert.equal(oidc.service_account_email, '${google_service_account.scheduler.email}');
     assert.equal(oidc.audience, target.uri);
-    assert.equal(target.uri, '${google_cloudfunctions2_function.update_tokens.service_config[0].uri}');
+    assert.equal(target.uri, '${google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri}');
   });
 
   it('no other invoker grants', () => {
@@ -180,7 +183,7 @@ describe('functions source', () => {
     const object = resource(mod, 'google_storage_bucket_object', 'functions_source').body;
     assert.equal(object.source, '${var.functions_source_zip}');
     assert.match(String(object.name), /\$\{filemd5\(var\.functions_source_zip\)\}/);
-    for (const fn of resourcesOfType(mod, 'google_cloudfunctions2_function')) {
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
       const storage = block(block(block(fn.body, 'build_config'), 'source'), 'storage_source')!;
       assert.equal(storage.bucket, '${local.function_build_source.bucket}');
       assert.equal(storage.object, '${local.function_build_source.object}');

@@ -11,6 +11,7 @@ import {
   blocksOf,
   block,
   environmentKeys,
+  instancesOfType,
   isObject,
   keys,
   loadAppYaml,
@@ -106,7 +107,7 @@ describe('no secret values in the deployment files', () => {
   });
 
   it('secrets are not injected into the functions (the code reads Secret Manager with its own identity)', () => {
-    for (const fn of resourcesOfType(files, 'google_cloudfunctions2_function')) {
+    for (const fn of instancesOfType(files, 'google_cloudfunctions2_function')) {
       const service = block(fn.body, 'service_config');
       assert.equal(service?.secret_environment_variables, undefined, fn.name);
       assert.equal(service?.secret_volumes, undefined, fn.name);
@@ -118,7 +119,7 @@ describe('no secret values in the deployment files', () => {
     const sets: { where: string; names: string[] }[] = [
       { where: 'app.yaml env_variables', names: Object.keys(appYaml.env_variables ?? {}) },
     ];
-    for (const fn of resourcesOfType(files, 'google_cloudfunctions2_function')) {
+    for (const fn of instancesOfType(files, 'google_cloudfunctions2_function')) {
       for (const part of ['service_config', 'build_config']) {
         const env = environmentKeys(block(fn.body, part)?.environment_variables, locals);
         sets.push({ where: `${fn.name}.${part}`, names: env.keys });
@@ -169,6 +170,7 @@ describe('no secret values in the deployment files', () => {
       'cloudsql.iam_authentication',
       'https://www.strava.com/api/v3',
       '${google_cloudfunctions2_function.process_strava_event.service_config[0].uri}/projects/${var.project_id}/topics/x',
+      '${google_cloudfunctions2_function.function["process-strava-event"].service_config[0].uri}/projects/${var.project_id}/topics/x',
       'fn-process-strava-event',
       '*/30 * * * *',
       'roles/secretmanager.secretAccessor',

@@ -6,8 +6,10 @@ import {
   blocksOf,
   checkAgainstSchema,
   danglingReferences,
+  instancesOfType,
   loadSchema,
   loadTerraform,
+  movedProblems,
   parseTerraform,
   TERRAFORM_DIR,
   type TfFile,
@@ -38,6 +40,10 @@ describe('Terraform against the provider schema', () => {
 
   it('every reference to a resource, data source, variable, local or module is declared in the same directory', async () => {
     assert.deepEqual(danglingReferences(await loadTerraform()), []);
+  });
+
+  it('every moved block moves a no-longer-declared address to a declared resource instance', async () => {
+    assert.deepEqual(movedProblems(await loadTerraform()), []);
   });
 
   it('terraform fmt -check finds nothing to reformat (when terraform is installed)', (t) => {
@@ -149,6 +155,69 @@ describe('Terraform against the provider schema', () => {
         'var.missing is not declared in snippet',
         'google_pubsub_topic.nowhere is not declared in snippet',
       ]);
+    });
+
+    it('expands for_each over a literal local map, filling in each.key and each.value', async () => {
+      const files = await snippet(`
+        locals {
+          topics = {
+            "a" = { ack = 60, fn = "f-a", env = {} }
+            "b" = { ack = 600, fn = "f-b", env = { X = var.x } }
+          }
+        }
+        resource "google_pubsub_subscription" "s" {
+          for_each             = local.topics
+          name                 = "\${each.key}-sub"
+          topic                = google_pubsub_topic.t[each.key].id
+          ack_deadline_seconds = each.value.ack
+          labels               = merge({ K = each.value.fn }, each.value.env)
+        }
+        resource "google_pubsub_topic" "unresolved" {
+          for_each = toset(var.names)
+          name     = each.key
+        }
+      `);
+      const subs = instancesOfType(files, 'google_pubsub_subscription');
+      assert.deepEqual(subs.map((s) => s.name), ['s["a"]', 's["b"]']);
+      assert.deepEqual(subs[0]!.body, { name: 'a-sub', topic: '\${google_pubsub_topic.t["a"].id}', ack_deadline_seconds: 60, labels: '\${merge({ K = "f-a" }, {})}' });
+      assert.equal(subs[1]!.body.ack_deadline_seconds, 600);
+      assert.equal(subs[1]!.body.labels, '\${merge({ K = "f-b" }, {\n  X = var.x\n})}');
+      const [unresolved] = instancesOfType(files, 'google_pubsub_topic');
+      assert.equal(unresolved!.unresolved, true, 'a for_each this reader cannot follow is reported, not guessed');
+      assert.equal(unresolved!.name, 'unresolved');
+    });
+
+    it('reports moved blocks that point nowhere, move a declared address, or move twice', async () => {
+      const files = await snippet(`
+        locals {
+          topics = { "a" = {} }
+        }
+        resource "google_pubsub_topic" "t" {
+          for_each = local.topics
+          name     = each.key
+        }
+        resource "google_pubsub_topic" "kept" {
+          name = "k"
+        }
+        moved {
+          from = google_pubsub_topic.old
+          to   = google_pubsub_topic.t["a"]
+        }
+        moved {
+          from = google_pubsub_topic.old2
+          to   = google_pubsub_topic.t["missing"]
+        }
+        moved {
+          from = google_pubsub_topic.kept
+          to   = google_pubsub_topic.t["a"]
+        }
+      `);
+      assert.deepEqual(movedProblems(files).map((e) => e.replace(/^snippet\.tf: /, '')), [
+        'moved to google_pubsub_topic.t["missing"]: no such resource instance is declared in snippet',
+        'moved from google_pubsub_topic.kept: still declared in snippet',
+        'moved to google_pubsub_topic.t["a"]: moved to twice',
+      ]);
+      assert.deepEqual(danglingReferences(files), [], 'a moved block names a removed address on purpose');
     });
   });
 });

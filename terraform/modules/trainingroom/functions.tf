@@ -14,26 +14,64 @@ locals {
     INSTANCE_CONNECTION_NAME = google_sql_database_instance.main.connection_name
     DATABASE_NAME            = google_sql_database.main.name
     LOG_FORMAT               = "json"
-    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.events.name
-    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.backfill.name
+    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.push["strava-events"].name
+    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.push["strava-backfill"].name
   }
 
   function_build_source = {
     bucket = google_storage_bucket.functions_source.name
     object = google_storage_bucket_object.functions_source.name
   }
+
+  # Keyed by function name, which is also the function's runtime identity (local.runtime_identities)
+  # and database user, so logs and grants line up. invoker is the only account that may call it.
+  functions = {
+    "process-strava-event" = {
+      entry_point        = "processStravaEvent"
+      description        = "Applies Strava webhook events from Pub/Sub to Postgres."
+      available_memory   = "256Mi"
+      timeout_seconds    = 60
+      max_instance_count = var.processor_max_instances
+      invoker            = google_service_account.pubsub_pusher.email
+      environment        = {}
+    }
+    "update-tokens" = {
+      entry_point        = "update_tokens"
+      description        = "Refreshes Strava tokens before they expire and resumes unfinished history imports (called by Cloud Scheduler)."
+      available_memory   = "256Mi"
+      timeout_seconds    = 540
+      max_instance_count = 1 # one sweep at a time; the per-athlete refresh claim handles overlap anyway
+      invoker            = google_service_account.scheduler.email
+      environment = {
+        # The code checks the caller's identity as well as the platform (a function made public by mistake still refuses).
+        UPDATE_TOKENS_INVOKER          = google_service_account.scheduler.email
+        UPDATE_TOKENS_INTERVAL_MINUTES = tostring(var.token_refresh_interval_minutes)
+      }
+    }
+    "backfill" = {
+      entry_point        = "backfill"
+      description        = "Imports an athlete's activity history page by page from strava-backfill requests."
+      available_memory   = "512Mi"
+      timeout_seconds    = 540
+      max_instance_count = var.backfill_max_instances
+      invoker            = google_service_account.pubsub_pusher.email
+      environment        = {}
+    }
+  }
 }
 
-resource "google_cloudfunctions2_function" "process_strava_event" {
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.functions
+
   project     = var.project_id
   location    = var.region
-  name        = "process-strava-event"
-  description = "Applies Strava webhook events from Pub/Sub to Postgres."
+  name        = each.key
+  description = each.value.description
   labels      = var.labels
 
   build_config {
     runtime         = "nodejs20"
-    entry_point     = "processStravaEvent"
+    entry_point     = each.value.entry_point
     service_account = google_service_account.functions_builder.id
 
     source {
@@ -45,106 +83,17 @@ resource "google_cloudfunctions2_function" "process_strava_event" {
   }
 
   service_config {
-    service_account_email          = google_service_account.runtime["process-strava-event"].email
-    available_memory               = "256Mi"
-    timeout_seconds                = 60
+    service_account_email          = google_service_account.runtime[each.key].email
+    available_memory               = each.value.available_memory
+    timeout_seconds                = each.value.timeout_seconds
     min_instance_count             = 0
-    max_instance_count             = var.processor_max_instances
+    max_instance_count             = each.value.max_instance_count
     ingress_settings               = "ALLOW_ALL" # Pub/Sub push arrives from outside the project's network; IAM guards it
     all_traffic_on_latest_revision = true
 
     environment_variables = merge(local.function_environment, {
-      DATABASE_USER = local.database_users["process-strava-event"]
-    })
-  }
-
-  depends_on = [
-    google_project_iam_member.functions_builder,
-    google_project_iam_member.cloudsql_client,
-    google_project_iam_member.cloudsql_instance_user,
-    google_secret_manager_secret_iam_member.accessor,
-    google_sql_user.iam,
-  ]
-}
-
-resource "google_cloudfunctions2_function" "update_tokens" {
-  project     = var.project_id
-  location    = var.region
-  name        = "update-tokens"
-  description = "Refreshes Strava tokens before they expire and resumes unfinished history imports (called by Cloud Scheduler)."
-  labels      = var.labels
-
-  build_config {
-    runtime         = "nodejs20"
-    entry_point     = "update_tokens"
-    service_account = google_service_account.functions_builder.id
-
-    source {
-      storage_source {
-        bucket = local.function_build_source.bucket
-        object = local.function_build_source.object
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = google_service_account.runtime["update-tokens"].email
-    available_memory               = "256Mi"
-    timeout_seconds                = 540
-    min_instance_count             = 0
-    max_instance_count             = 1 # one sweep at a time; the per-athlete refresh claim handles overlap anyway
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
-
-    environment_variables = merge(local.function_environment, {
-      DATABASE_USER = local.database_users["update-tokens"]
-      # The code checks the caller's identity as well as the platform (a function made public by mistake still refuses).
-      UPDATE_TOKENS_INVOKER          = google_service_account.scheduler.email
-      UPDATE_TOKENS_INTERVAL_MINUTES = tostring(var.token_refresh_interval_minutes)
-    })
-  }
-
-  depends_on = [
-    google_project_iam_member.functions_builder,
-    google_project_iam_member.cloudsql_client,
-    google_project_iam_member.cloudsql_instance_user,
-    google_secret_manager_secret_iam_member.accessor,
-    google_sql_user.iam,
-  ]
-}
-
-resource "google_cloudfunctions2_function" "backfill" {
-  project     = var.project_id
-  location    = var.region
-  name        = "backfill"
-  description = "Imports an athlete's activity history page by page from strava-backfill requests."
-  labels      = var.labels
-
-  build_config {
-    runtime         = "nodejs20"
-    entry_point     = "backfill"
-    service_account = google_service_account.functions_builder.id
-
-    source {
-      storage_source {
-        bucket = local.function_build_source.bucket
-        object = local.function_build_source.object
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = google_service_account.runtime["backfill"].email
-    available_memory               = "512Mi"
-    timeout_seconds                = 540
-    min_instance_count             = 0
-    max_instance_count             = var.backfill_max_instances
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
-
-    environment_variables = merge(local.function_environment, {
-      DATABASE_USER = local.database_users["backfill"]
-    })
+      DATABASE_USER = local.database_users[each.key]
+    }, each.value.environment)
   }
 
   depends_on = [
@@ -157,27 +106,12 @@ resource "google_cloudfunctions2_function" "backfill" {
 }
 
 # Gen2 functions are Cloud Run services named after the function; invocation is roles/run.invoker there.
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
+  for_each = local.functions
 
-resource "google_cloud_run_v2_service_iam_member" "pusher_invokes_processor" {
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.process_strava_event.name
+  name     = google_cloudfunctions2_function.function[each.key].name
   role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.pubsub_pusher.email}"
-}
-
-resource "google_cloud_run_v2_service_iam_member" "pusher_invokes_backfill" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.backfill.name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.pubsub_pusher.email}"
-}
-
-resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_update_tokens" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.update_tokens.name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.scheduler.email}"
+  member   = "serviceAccount:${each.value.invoker}"
 }

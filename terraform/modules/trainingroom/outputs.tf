@@ -23,9 +23,9 @@ output "webhook_callback_url" {
 output "function_urls" {
   description = "HTTPS endpoints of the functions (each accepts only its own caller's OIDC token)."
   value = {
-    processStravaEvent = google_cloudfunctions2_function.process_strava_event.service_config[0].uri
-    update_tokens      = google_cloudfunctions2_function.update_tokens.service_config[0].uri
-    backfill           = google_cloudfunctions2_function.backfill.service_config[0].uri
+    processStravaEvent = google_cloudfunctions2_function.function["process-strava-event"].service_config[0].uri
+    update_tokens      = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
+    backfill           = google_cloudfunctions2_function.function["backfill"].service_config[0].uri
   }
 }
 
@@ -82,14 +82,14 @@ output "secret_ids" {
 output "pubsub" {
   description = "Topics and subscriptions; the dead-letter pull subscriptions are where failed messages wait for inspection."
   value = {
-    events_topic               = google_pubsub_topic.events.name
-    events_push_subscription   = google_pubsub_subscription.events_push.name
-    events_dead_letter_topic   = google_pubsub_topic.events_dead_letter.name
-    events_dead_letter_pull    = google_pubsub_subscription.events_dead_letter_pull.name
-    backfill_topic             = google_pubsub_topic.backfill.name
-    backfill_push_subscription = google_pubsub_subscription.backfill_push.name
-    backfill_dead_letter_topic = google_pubsub_topic.backfill_dead_letter.name
-    backfill_dead_letter_pull  = google_pubsub_subscription.backfill_dead_letter_pull.name
+    events_topic               = google_pubsub_topic.push["strava-events"].name
+    events_push_subscription   = google_pubsub_subscription.push["strava-events"].name
+    events_dead_letter_topic   = google_pubsub_topic.dead_letter["strava-events"].name
+    events_dead_letter_pull    = google_pubsub_subscription.dead_letter_pull["strava-events"].name
+    backfill_topic             = google_pubsub_topic.push["strava-backfill"].name
+    backfill_push_subscription = google_pubsub_subscription.push["strava-backfill"].name
+    backfill_dead_letter_topic = google_pubsub_topic.dead_letter["strava-backfill"].name
+    backfill_dead_letter_pull  = google_pubsub_subscription.dead_letter_pull["strava-backfill"].name
   }
 }
 
@@ -114,8 +114,8 @@ output "app_engine_env_variables" {
     INSTANCE_CONNECTION_NAME = google_sql_database_instance.main.connection_name
     DATABASE_USER            = local.database_users["app"]
     DATABASE_NAME            = google_sql_database.main.name
-    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.events.name
-    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.backfill.name
+    PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.push["strava-events"].name
+    PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.push["strava-backfill"].name
     ADMIN_ATHLETE_IDS        = join(",", [for id in var.admin_athlete_ids : tostring(id)])
   }
 }

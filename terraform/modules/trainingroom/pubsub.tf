@@ -5,56 +5,82 @@
 # Functions Framework turn the push body into a CloudEvent.
 
 locals {
-  # Who publishes where: the web app receives webhooks and starts imports; update_tokens resumes
-  # stalled imports and backfill queues the next page of an import.
-  event_publishers    = toset(["app"])
-  backfill_publishers = toset(["app", "update-tokens", "backfill"])
+  # Keyed by topic name; function is a key of local.functions.
+  pushed_topics = {
+    "strava-events" = {
+      function     = "process-strava-event"
+      subscription = "strava-events-to-processor"
+      # How long the function may take before Pub/Sub counts the delivery as failed.
+      ack_deadline_seconds = 120
+      minimum_backoff      = "10s"
+    }
+    "strava-backfill" = {
+      function     = "backfill"
+      subscription = "strava-backfill-to-backfill"
+      # A page of history can take minutes under Strava's rate limit; 600 s is Pub/Sub's maximum.
+      ack_deadline_seconds = 600
+      minimum_backoff      = "30s"
+    }
+  }
+
+  # Who publishes where, spelled out so each grant can be read (and checked) on its own: the web app
+  # receives webhooks and starts imports; update_tokens resumes stalled imports and backfill queues
+  # the next page of an import. publisher is a key of local.runtime_identities.
+  topic_publishers = {
+    "strava-events/app"             = { topic = "strava-events", publisher = "app" }
+    "strava-backfill/app"           = { topic = "strava-backfill", publisher = "app" }
+    "strava-backfill/update-tokens" = { topic = "strava-backfill", publisher = "update-tokens" }
+    "strava-backfill/backfill"      = { topic = "strava-backfill", publisher = "backfill" }
+  }
 }
 
-# --- strava-events -> processStravaEvent ---------------------------------------------------------
+resource "google_pubsub_topic" "push" {
+  for_each = local.pushed_topics
 
-resource "google_pubsub_topic" "events" {
   project = var.project_id
-  name    = "strava-events"
+  name    = each.key
   labels  = var.labels
 
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "events_dead_letter" {
+resource "google_pubsub_topic" "dead_letter" {
+  for_each = local.pushed_topics
+
   project = var.project_id
-  name    = "strava-events-dead-letter"
+  name    = "${each.key}-dead-letter"
   labels  = var.labels
 
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_subscription" "events_push" {
+resource "google_pubsub_subscription" "push" {
+  for_each = local.pushed_topics
+
   project = var.project_id
-  name    = "strava-events-to-processor"
-  topic   = google_pubsub_topic.events.id
+  name    = each.value.subscription
+  topic   = google_pubsub_topic.push[each.key].id
   labels  = var.labels
 
-  # How long the function may take before Pub/Sub counts the delivery as failed.
-  ack_deadline_seconds = 120
+  ack_deadline_seconds = each.value.ack_deadline_seconds
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.process_strava_event.service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.events.name}"
+    push_endpoint = "${google_cloudfunctions2_function.function[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.push[each.key].name}"
 
     oidc_token {
       service_account_email = google_service_account.pubsub_pusher.email
       # Cloud Run checks the token's audience against the service URL, not the full push path.
-      audience = google_cloudfunctions2_function.process_strava_event.service_config[0].uri
+      audience = google_cloudfunctions2_function.function[each.value.function].service_config[0].uri
     }
   }
 
   retry_policy {
-    minimum_backoff = "10s"
+    minimum_backoff = each.value.minimum_backoff
     maximum_backoff = "600s"
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.events_dead_letter.id
+    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id
     max_delivery_attempts = var.max_delivery_attempts
   }
 
@@ -63,13 +89,16 @@ resource "google_pubsub_subscription" "events_push" {
     ttl = ""
   }
 
-  depends_on = [google_cloud_run_v2_service_iam_member.pusher_invokes_processor]
+  # Pushes before the pusher may invoke the function would fail and count towards dead-lettering.
+  depends_on = [google_cloud_run_v2_service_iam_member.invoker]
 }
 
-resource "google_pubsub_subscription" "events_dead_letter_pull" {
+resource "google_pubsub_subscription" "dead_letter_pull" {
+  for_each = local.pushed_topics
+
   project = var.project_id
-  name    = "strava-events-dead-letter-inspect"
-  topic   = google_pubsub_topic.events_dead_letter.id
+  name    = "${each.key}-dead-letter-inspect"
+  topic   = google_pubsub_topic.dead_letter[each.key].id
   labels  = var.labels
 
   # Kept for a week so an operator can inspect and replay (docs/DEPLOY.md, "Dead letters"); the long
@@ -82,117 +111,31 @@ resource "google_pubsub_subscription" "events_dead_letter_pull" {
   }
 }
 
-resource "google_pubsub_topic_iam_member" "events_publishers" {
-  for_each = local.event_publishers
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = local.topic_publishers
 
   project = var.project_id
-  topic   = google_pubsub_topic.events.name
+  topic   = google_pubsub_topic.push[each.value.topic].name
   role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_service_account.runtime[each.key].email}"
+  member  = "serviceAccount:${google_service_account.runtime[each.value.publisher].email}"
 }
 
 # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter topic
 # and acknowledge on the source subscription.
-resource "google_pubsub_topic_iam_member" "events_dead_letter_publisher" {
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = local.pushed_topics
+
   project = var.project_id
-  topic   = google_pubsub_topic.events_dead_letter.name
+  topic   = google_pubsub_topic.dead_letter[each.key].name
   role    = "roles/pubsub.publisher"
   member  = local.pubsub_service_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "events_dead_letter_subscriber" {
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each = local.pushed_topics
+
   project      = var.project_id
-  subscription = google_pubsub_subscription.events_push.name
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_service_agent
-}
-
-# --- strava-backfill -> backfill -----------------------------------------------------------------
-
-resource "google_pubsub_topic" "backfill" {
-  project = var.project_id
-  name    = "strava-backfill"
-  labels  = var.labels
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_pubsub_topic" "backfill_dead_letter" {
-  project = var.project_id
-  name    = "strava-backfill-dead-letter"
-  labels  = var.labels
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_pubsub_subscription" "backfill_push" {
-  project = var.project_id
-  name    = "strava-backfill-to-backfill"
-  topic   = google_pubsub_topic.backfill.id
-  labels  = var.labels
-
-  # A page of history can take minutes under Strava's rate limit; 600 s is Pub/Sub's maximum.
-  ack_deadline_seconds = 600
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.backfill.service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.backfill.name}"
-
-    oidc_token {
-      service_account_email = google_service_account.pubsub_pusher.email
-      audience              = google_cloudfunctions2_function.backfill.service_config[0].uri
-    }
-  }
-
-  retry_policy {
-    minimum_backoff = "30s"
-    maximum_backoff = "600s"
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.backfill_dead_letter.id
-    max_delivery_attempts = var.max_delivery_attempts
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  depends_on = [google_cloud_run_v2_service_iam_member.pusher_invokes_backfill]
-}
-
-resource "google_pubsub_subscription" "backfill_dead_letter_pull" {
-  project = var.project_id
-  name    = "strava-backfill-dead-letter-inspect"
-  topic   = google_pubsub_topic.backfill_dead_letter.id
-  labels  = var.labels
-
-  message_retention_duration = "604800s"
-  ack_deadline_seconds       = 600
-
-  expiration_policy {
-    ttl = ""
-  }
-}
-
-resource "google_pubsub_topic_iam_member" "backfill_publishers" {
-  for_each = local.backfill_publishers
-
-  project = var.project_id
-  topic   = google_pubsub_topic.backfill.name
-  role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_service_account.runtime[each.key].email}"
-}
-
-resource "google_pubsub_topic_iam_member" "backfill_dead_letter_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.backfill_dead_letter.name
-  role    = "roles/pubsub.publisher"
-  member  = local.pubsub_service_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "backfill_dead_letter_subscriber" {
-  project      = var.project_id
-  subscription = google_pubsub_subscription.backfill_push.name
+  subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
 }

@@ -18,15 +18,15 @@ resource "google_cloud_scheduler_job" "update_tokens" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.update_tokens.service_config[0].uri
+    uri         = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
     headers     = { "Content-Type" = "application/json" }
     body        = base64encode("{}")
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.update_tokens.service_config[0].uri
+      audience              = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
     }
   }
 
-  depends_on = [google_cloud_run_v2_service_iam_member.scheduler_invokes_update_tokens]
+  depends_on = [google_cloud_run_v2_service_iam_member.invoker]
 }
