@@ -1,25 +1,12 @@
 // Reads one activity for its owner only: another athlete's id answers "not found", never their data.
 import type { Queryable } from '../db/types.js';
+import type { ActivityRow } from './store.js';
 
-export interface ActivityDetail {
-  id: number;
-  name: string;
-  sportType: string;
-  /** Instant the activity started (UTC). */
-  startDate: Date;
+/** The stored row's fields, with the local start as text (as the page prints it) and the maximum heart rate. */
+export interface ActivityDetail extends Omit<ActivityRow, 'startDateLocal' | 'private'> {
   /** "YYYY-MM-DDTHH:MM:SS" wall-clock where it happened. */
   startDateLocal: string;
-  timezone: string | null;
-  distance: number;
-  movingTime: number;
-  elapsedTime: number;
-  totalElevationGain: number;
-  averageSpeed: number | null;
-  maxSpeed: number | null;
-  averageHeartrate: number | null;
   maxHeartrate: number | null;
-  manual: boolean;
-  summaryPolyline: string | null;
 }
 
 export async function getOwnActivity(db: Queryable, athleteId: number, activityId: number): Promise<ActivityDetail | undefined> {

@@ -124,22 +124,29 @@ const ROW_COLUMNS = `window_start, day_start, usage_15, usage_day, read_usage_15
   limit_15, limit_day, read_limit_15, read_limit_day, observed_at`;
 
 /** The budget as it stands at one instant, for people to read (the admin page). */
-export interface BudgetUsageNow {
-  /** The quarter hour and UTC day the figures belong to. */
-  windowStart: Date;
-  dayStart: Date;
-  usage15: number;
-  usageDaily: number;
-  readUsage15: number;
-  readUsageDaily: number;
+export interface BudgetUsageNow extends Omit<BudgetSnapshot, 'limit15' | 'limitDaily' | 'readLimit15' | 'readLimitDaily'> {
   limit15: number;
   limitDaily: number;
   readLimit15: number;
   readLimitDaily: number;
   /** True while no answer has stated the application's own limits and Strava's documented defaults stand in. */
   assumedLimits: boolean;
-  /** When Strava last reported usage. */
-  observedAt: Date | null;
+}
+
+function toSnapshot(row: BudgetRow): BudgetSnapshot {
+  return {
+    windowStart: row.window_start,
+    dayStart: row.day_start,
+    usage15: row.usage_15,
+    usageDaily: row.usage_day,
+    readUsage15: row.read_usage_15,
+    readUsageDaily: row.read_usage_day,
+    limit15: row.limit_15,
+    limitDaily: row.limit_day,
+    readLimit15: row.read_limit_15,
+    readLimitDaily: row.read_limit_day,
+    observedAt: row.observed_at,
+  };
 }
 
 /**
@@ -148,25 +155,25 @@ export interface BudgetUsageNow {
  */
 export async function readBudgetUsage(db: Queryable, clientId: string, at: Date): Promise<BudgetUsageNow | undefined> {
   const { rows } = await db.query<BudgetRow>(`select ${ROW_COLUMNS} from strava_budget where client_id = $1::text`, [clientId]);
-  const row = rows[0];
-  if (!row) return undefined;
+  if (!rows[0]) return undefined;
+  const seen = toSnapshot(rows[0]);
   const w = windowStart(at);
   const d = dayStart(at);
-  const same15 = row.window_start.getTime() >= w.getTime();
-  const sameDay = row.day_start.getTime() >= d.getTime();
+  const same15 = seen.windowStart.getTime() >= w.getTime();
+  const sameDay = seen.dayStart.getTime() >= d.getTime();
   return {
     windowStart: w,
     dayStart: d,
-    usage15: same15 ? row.usage_15 : 0,
-    usageDaily: sameDay ? row.usage_day : 0,
-    readUsage15: same15 ? row.read_usage_15 : 0,
-    readUsageDaily: sameDay ? row.read_usage_day : 0,
-    limit15: row.limit_15 ?? DOCUMENTED_LIMITS.overall.limit15,
-    limitDaily: row.limit_day ?? DOCUMENTED_LIMITS.overall.limitDaily,
-    readLimit15: row.read_limit_15 ?? DOCUMENTED_LIMITS.read.limit15,
-    readLimitDaily: row.read_limit_day ?? DOCUMENTED_LIMITS.read.limitDaily,
-    assumedLimits: row.limit_15 === null || row.limit_day === null,
-    observedAt: row.observed_at,
+    usage15: same15 ? seen.usage15 : 0,
+    usageDaily: sameDay ? seen.usageDaily : 0,
+    readUsage15: same15 ? seen.readUsage15 : 0,
+    readUsageDaily: sameDay ? seen.readUsageDaily : 0,
+    limit15: seen.limit15 ?? DOCUMENTED_LIMITS.overall.limit15,
+    limitDaily: seen.limitDaily ?? DOCUMENTED_LIMITS.overall.limitDaily,
+    readLimit15: seen.readLimit15 ?? DOCUMENTED_LIMITS.read.limit15,
+    readLimitDaily: seen.readLimitDaily ?? DOCUMENTED_LIMITS.read.limitDaily,
+    assumedLimits: seen.limit15 === null || seen.limitDaily === null,
+    observedAt: seen.observedAt,
   };
 }
 
@@ -357,20 +364,7 @@ export function createStravaBudget(options: StravaBudgetOptions): StravaBudget {
 
     async snapshot() {
       const row = await readRow();
-      if (!row) return undefined;
-      return {
-        windowStart: row.window_start,
-        dayStart: row.day_start,
-        usage15: row.usage_15,
-        usageDaily: row.usage_day,
-        readUsage15: row.read_usage_15,
-        readUsageDaily: row.read_usage_day,
-        limit15: row.limit_15,
-        limitDaily: row.limit_day,
-        readLimit15: row.read_limit_15,
-        readLimitDaily: row.read_limit_day,
-        observedAt: row.observed_at,
-      };
+      return row ? toSnapshot(row) : undefined;
     },
 
     now,

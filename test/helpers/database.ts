@@ -5,6 +5,16 @@ import { startEmbeddedPostgres } from '../../shared/db/embedded.js';
 import { migrate } from '../../shared/db/migrate.js';
 import '../../shared/db/pool.js'; // installs the bigint and numeric type parsers
 
+/**
+ * pg's pool.end() resolves before its sockets have closed, so dropping the test database (with force) can still
+ * terminate them; without a listener that 'error' event would crash the test process. Anything else still throws.
+ */
+export function ignoreTerminationOnClose(pool: pg.Pool): void {
+  pool.on('error', (error) => {
+    if (!/terminating connection due to administrator command/.test(error.message)) throw error;
+  });
+}
+
 export interface TestDatabase {
   url: string;
   pool: pg.Pool;
@@ -38,9 +48,7 @@ export async function freshDatabase(options: { migrate?: boolean; max?: number }
     drop = () => embedded.close();
   }
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
-  // pool.end() resolves before every socket is gone; dropping the database then ends the stragglers,
-  // which would otherwise surface as an unhandled error in whatever test runs next.
-  pool.on('error', () => undefined);
+  ignoreTerminationOnClose(pool);
   if (options.migrate !== false) await migrate(pool);
   return {
     url,

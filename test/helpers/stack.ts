@@ -12,6 +12,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime.js';
 import { loadSecrets } from '../../shared/secrets.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from './database.js';
+import { productEnvironment } from './environment.js';
 
 export interface TestStack {
   baseUrl: string;
@@ -47,13 +48,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const env = {
     PORT: String(port),
     PUBLIC_BASE_URL: baseUrl,
-    DATABASE_URL: db.url,
-    STRAVA_CLIENT_ID: sandbox.clientId,
-    STRAVA_CLIENT_SECRET: sandbox.clientSecret,
-    STRAVA_API_BASE_URL: sandbox.apiBaseUrl,
-    STRAVA_OAUTH_BASE_URL: sandbox.oauthBaseUrl,
+    ...productEnvironment({ sandbox, databaseUrl: db.url, encryptionKey: randomBytes(32).toString('base64') }),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_FORMAT: 'json',
     ...options.env,
   };

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getImportProgress, requestImport } from '../../shared/imports/store.js';
 import { activityStats, seedAthlete, startWorld, TOKEN_TTL_SECONDS, type World } from './setup.js';
+import { useProductEnvironment } from '../helpers/environment.js';
 
 let world: World;
 let server: Server;
@@ -13,17 +14,7 @@ let url: string;
 before(async () => {
   // The function's budget runs on the real clock; the sandbox's tokens are issued on it too.
   world = await startWorld({ now: () => new Date(), accessTokenTtlSeconds: TOKEN_TTL_SECONDS });
-  for (const name of ['GOOGLE_CLOUD_PROJECT', 'K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
-  Object.assign(process.env, {
-    DATABASE_URL: world.db.url,
-    STRAVA_CLIENT_ID: world.sandbox.clientId,
-    STRAVA_CLIENT_SECRET: world.sandbox.clientSecret,
-    STRAVA_API_BASE_URL: world.sandbox.apiBaseUrl,
-    STRAVA_OAUTH_BASE_URL: world.sandbox.oauthBaseUrl,
-    TOKEN_ENCRYPTION_KEY: world.encryptionKey,
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: 'error',
-  });
+  useProductEnvironment({ sandbox: world.sandbox, databaseUrl: world.db.url, encryptionKey: world.encryptionKey });
   await import('../../functions/index.js');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   server = getTestServer('backfill');

@@ -9,7 +9,7 @@ import { createTokenCipher, type TokenCipher } from '../../shared/tokens/cipher.
 import { saveTokens } from '../../shared/tokens/store.js';
 import type { ImportDeps } from '../../shared/imports/run.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { freshDatabase, ignoreTerminationOnClose, type TestDatabase } from '../helpers/database.js';
 
 export const SCOPES = ['read', 'activity:read_all'];
 const LIST_PATH = '/athlete/activities';
@@ -63,7 +63,6 @@ export async function startWorld(sandboxOptions: SandboxOptions = {}): Promise<W
   };
   const sandbox = await startSandbox({ port: 0, now: clock.now, accessTokenTtlSeconds: TOKEN_TTL_SECONDS, ...sandboxOptions });
   const db = await freshDatabase();
-  ignoreTerminationOnClose(db.pool);
   const encryptionKey = randomBytes(32).toString('base64');
   const cipher = createTokenCipher(encryptionKey);
   const instances: Instance[] = [];
@@ -86,11 +85,6 @@ export async function startWorld(sandboxOptions: SandboxOptions = {}): Promise<W
   };
 }
 
-function ignoreTerminationOnClose(pool: pg.Pool): void {
-  pool.on('error', (error) => {
-    if (!/terminating connection due to administrator command/.test(error.message)) throw error;
-  });
-}
 
 /** An "instance" of the product as a separate process would have it: its own pool, client, budget writer and logger. */
 function createInstance(sandbox: Sandbox, databaseUrl: string, encryptionKey: string, now: () => Date, policy?: Partial<BudgetPolicy>): Instance {

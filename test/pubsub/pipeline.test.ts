@@ -16,6 +16,7 @@ import { createTokenCipher } from '../../shared/tokens/cipher.js';
 import { saveTokens } from '../../shared/tokens/store.js';
 import { startPubSubEmulator, startTcpProxy, type Emulator, type TcpProxy } from '../helpers/pubsub-emulator.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { productEnvironment } from '../helpers/environment.js';
 
 const PROJECT = 'trainingroom-test';
 const VERIFY_TOKEN = randomBytes(12).toString('hex');
@@ -77,13 +78,7 @@ describe('webhook events through Pub/Sub to the processor function', () => {
     dbUrl.port = String(proxy.port);
     // What Terraform sets for the function, pointed at local parts; its runtime is built from this on the first event.
     delete process.env.GOOGLE_CLOUD_PROJECT;
-    Object.assign(process.env, {
-      DATABASE_URL: dbUrl.toString(),
-      STRAVA_CLIENT_ID: stack.sandbox.clientId,
-      STRAVA_CLIENT_SECRET: stack.sandbox.clientSecret,
-      STRAVA_API_BASE_URL: stack.sandbox.apiBaseUrl,
-      STRAVA_OAUTH_BASE_URL: stack.sandbox.oauthBaseUrl,
-      TOKEN_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    Object.assign(process.env, productEnvironment({ sandbox: stack.sandbox, databaseUrl: dbUrl.toString(), encryptionKey: ENCRYPTION_KEY }), {
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'error',
     });

@@ -10,7 +10,7 @@ import { createTokenCipher, type TokenCipher } from '../../shared/tokens/cipher.
 import type { TokenDeps } from '../../shared/tokens/refresh.js';
 import { saveTokens } from '../../shared/tokens/store.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { freshDatabase, ignoreTerminationOnClose, type TestDatabase } from '../helpers/database.js';
 import type { ChildCommand, ChildMessage } from './child-instance.js';
 
 export const SCOPES = ['read', 'activity:read_all'];
@@ -45,7 +45,6 @@ export async function startWorld(sandboxOptions: SandboxOptions = {}): Promise<W
   // Rate limits off: the tests check tokens against the API far more often than a real app would.
   const sandbox = await startSandbox({ port: 0, rateLimits: { overall: [1e9, 1e9], read: [1e9, 1e9] }, ...sandboxOptions });
   const db = await freshDatabase();
-  ignoreTerminationOnClose(db.pool);
   const encryptionKey = randomBytes(32).toString('base64');
   const cipher = createTokenCipher(encryptionKey);
   const instances: Instance[] = [];
@@ -67,15 +66,6 @@ export async function startWorld(sandboxOptions: SandboxOptions = {}): Promise<W
   };
 }
 
-/**
- * pg's pool.end() resolves before its sockets have closed, so dropping the test database (with force) can still
- * terminate them, and an 'error' event without a listener would crash the test process.
- */
-function ignoreTerminationOnClose(pool: pg.Pool): void {
-  pool.on('error', (error) => {
-    if (!/terminating connection due to administrator command/.test(error.message)) throw error;
-  });
-}
 
 /** An "instance" of the product: its own pool, Strava client and logger, as a separate process would have. */
 export function createInstance(sandbox: Sandbox, databaseUrl: string, encryptionKey: string, poolMax = 10): Instance {

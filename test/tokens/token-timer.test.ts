@@ -7,6 +7,7 @@ import { createLogger } from '../../shared/log.js';
 import { createRuntime, type Runtime } from '../../shared/runtime.js';
 import { loadSecrets } from '../../shared/secrets.js';
 import { seedAthlete, startWorld, type World } from './setup.js';
+import { productEnvironment } from '../helpers/environment.js';
 
 let world: World;
 let runtime: Runtime;
@@ -14,12 +15,7 @@ let runtime: Runtime;
 before(async () => {
   world = await startWorld();
   const env = {
-    DATABASE_URL: world.db.url,
-    STRAVA_CLIENT_ID: world.sandbox.clientId,
-    STRAVA_CLIENT_SECRET: world.sandbox.clientSecret,
-    STRAVA_API_BASE_URL: world.sandbox.apiBaseUrl,
-    STRAVA_OAUTH_BASE_URL: world.sandbox.oauthBaseUrl,
-    TOKEN_ENCRYPTION_KEY: world.encryptionKey,
+    ...productEnvironment({ sandbox: world.sandbox, databaseUrl: world.db.url, encryptionKey: world.encryptionKey }),
     SESSION_SECRET: 'x'.repeat(32),
   };
   runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log: createLogger({ format: 'json', write: () => undefined }) });

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { seedAthlete, startWorld, type World } from './setup.js';
+import { useProductEnvironment } from '../helpers/environment.js';
 
 const INVOKER = 'update-tokens-scheduler@example-project.iam.gserviceaccount.com';
 let world: World;
@@ -21,19 +22,10 @@ const schedulerToken = () => jwt({ email: INVOKER, email_verified: true, aud: 'h
 before(async () => {
   world = await startWorld();
   // The function reads its configuration from the environment on its first call, as it does when deployed.
-  for (const name of ['GOOGLE_CLOUD_PROJECT', 'K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
-  Object.assign(process.env, {
-    DATABASE_URL: world.db.url,
-    STRAVA_CLIENT_ID: world.sandbox.clientId,
-    STRAVA_CLIENT_SECRET: world.sandbox.clientSecret,
-    STRAVA_API_BASE_URL: world.sandbox.apiBaseUrl,
-    STRAVA_OAUTH_BASE_URL: world.sandbox.oauthBaseUrl,
-    TOKEN_ENCRYPTION_KEY: world.encryptionKey,
-    UPDATE_TOKENS_REQUIRE_AUTH: 'true',
-    UPDATE_TOKENS_INVOKER: INVOKER,
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: 'error',
-  });
+  useProductEnvironment(
+    { sandbox: world.sandbox, databaseUrl: world.db.url, encryptionKey: world.encryptionKey },
+    { UPDATE_TOKENS_REQUIRE_AUTH: 'true', UPDATE_TOKENS_INVOKER: INVOKER },
+  );
   await import('../../functions/index.js');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   server = getTestServer('update_tokens');
