@@ -65,7 +65,13 @@ export function collectFiles(root) {
   if (!existsSync(join(root, 'functions', 'index.ts'))) {
     throw new PackageError(`functions/index.ts is missing: it compiles to ${MAIN}, which the functions start from.`);
   }
-  const files = [...ROOT_FILES];
+  // `npm ci` in the cloud runs the install lifecycle scripts too, so every file they start must travel along.
+  const installScripts = ['preinstall', 'install', 'postinstall'].map((name) => pkg.scripts?.[name]).filter(Boolean);
+  const scriptFiles = installScripts.flatMap((command) => [...command.matchAll(/\bnode\s+(\S+\.[cm]?js)\b/g)].map((m) => m[1]));
+  for (const file of scriptFiles) {
+    if (!existsSync(join(root, file))) throw new PackageError(`${file} is missing in ${root}: package.json's install scripts run it.`);
+  }
+  const files = [...ROOT_FILES, ...scriptFiles];
   for (const dir of SOURCE_DIRS) {
     if (existsSync(join(root, dir))) files.push(...walk(root, dir));
   }

@@ -10,7 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const env = { ...process.env };
 const skipped = [];
-const notes = [];
+const notes = [`Node.js ${process.version} (${process.execPath})`];
 
 function canConnect(host, port) {
   return new Promise((resolve) => {
