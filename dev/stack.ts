@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       `  · AI notes: ${openai ? `local stand-in at ${openai.baseUrl}` : secrets.openaiApiKey ? `OpenAI-compatible API at ${config.openaiBaseUrl ?? 'https://api.openai.com/v1'}` : 'off (set OPENAI_API_KEY, or OPENAI_BASE_URL=stub for the local stand-in)'}`,
       `  · live updates: ${liveUpdates}`,
       `  · app port: ${port}`,
+      `  · Node.js:  ${process.version}`,
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n') + '\n',
