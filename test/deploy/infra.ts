@@ -9,6 +9,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TERRAFORM_DIR = join(ROOT, 'terraform');
 export const MODULE_DIR = join(TERRAFORM_DIR, 'modules', 'trainingroom');
 export const SCHEMA_FILE = join(ROOT, 'test', 'fixtures', 'terraform', 'google-provider-schema.json');
+/** hashicorp/time, for time_sleep; merged into the google snapshot by loadSchema. */
+export const TIME_SCHEMA_FILE = join(ROOT, 'test', 'fixtures', 'terraform', 'time-provider-schema.json');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Body = { [key: string]: Json };
@@ -349,8 +351,11 @@ export interface ProviderSchema {
   resources: Record<string, BlockSchema>;
 }
 
+/** The google provider snapshot with the time provider's resources added (the module uses both). */
 export function loadSchema(): ProviderSchema {
-  return JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as ProviderSchema;
+  const google = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as ProviderSchema;
+  const time = JSON.parse(readFileSync(TIME_SCHEMA_FILE, 'utf8')) as ProviderSchema;
+  return { source: google.source, resources: { ...google.resources, ...time.resources } };
 }
 
 /** Valid on every resource and data block whatever the provider says. */
@@ -447,7 +452,7 @@ export function checkAgainstSchema(schema: ProviderSchema, files: readonly TfFil
 // ---------------------------------------------------------------------------------------------
 // References inside one module
 
-const REFERENCE = /(?<![\w.])(data\.)?(google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)|(?<![\w.])(var|local|module)\.([A-Za-z0-9_]+)/g;
+const REFERENCE = /(?<![\w.])(data\.)?((?:google|time)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)|(?<![\w.])(var|local|module)\.([A-Za-z0-9_]+)/g;
 
 /** References to resources, data sources, variables, locals and modules that the directory does not declare. */
 export function danglingReferences(files: readonly TfFile[]): string[] {

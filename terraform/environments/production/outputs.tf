@@ -26,7 +26,7 @@ output "service_account_emails" {
 }
 
 output "app_service_account" {
-  description = "Set this as service_account in app.yaml."
+  description = "The service account the app runs as (service_account in app.deploy.yaml)."
   value       = module.trainingroom.app_service_account
 }
 
@@ -81,6 +81,11 @@ output "functions_source_object" {
 }
 
 output "app_engine_env_variables" {
-  description = "The env_variables block for app.yaml."
+  description = "The env_variables of app.deploy.yaml."
   value       = module.trainingroom.app_engine_env_variables
+}
+
+output "project_id" {
+  description = "Google Cloud project the site is deployed in."
+  value       = module.trainingroom.project_id
 }

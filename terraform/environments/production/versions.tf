@@ -7,6 +7,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50.0, < 7.0.0"
     }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12.0, < 1.0.0"
+    }
   }
 
   # State lives in a versioned bucket you create once (docs/DEPLOY.md step 2):

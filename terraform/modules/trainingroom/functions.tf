@@ -70,8 +70,12 @@ resource "google_cloudfunctions2_function" "function" {
   labels      = var.labels
 
   build_config {
-    runtime         = "nodejs20"
-    entry_point     = each.value.entry_point
+    # terraform/runtimes.json records each runtime's deprecation and decommission dates; test/deploy
+    # fails 90 days before this one's deprecation, so the upgrade happens while deploys still work.
+    runtime     = "nodejs24"
+    entry_point = each.value.entry_point
+    # The dedicated builder, never a default build account: an organisation that disables automatic grants
+    # to default service accounts (iam.automaticIamGrantsForDefaultServiceAccounts) leaves those without roles.
     service_account = google_service_account.functions_builder.id
 
     source {
@@ -83,12 +87,17 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   service_config {
-    service_account_email          = google_service_account.runtime[each.key].email
-    available_memory               = each.value.available_memory
-    timeout_seconds                = each.value.timeout_seconds
-    min_instance_count             = 0
-    max_instance_count             = each.value.max_instance_count
-    ingress_settings               = "ALLOW_ALL" # Pub/Sub push arrives from outside the project's network; IAM guards it
+    service_account_email = google_service_account.runtime[each.key].email
+    available_memory      = each.value.available_memory
+    timeout_seconds       = each.value.timeout_seconds
+    min_instance_count    = 0
+    max_instance_count    = each.value.max_instance_count
+    # Internal only: Cloud Run counts Pub/Sub push subscriptions and Cloud Scheduler jobs of the same project
+    # as internal sources when they call the default run.app URL, which service_config[0].uri is and which
+    # both the push subscriptions and the Scheduler job use (https://cloud.google.com/run/docs/securing/ingress,
+    # "Internal"; `gcloud run deploy --ingress=internal`). Nothing else needs to reach the functions, and IAM
+    # (roles/run.invoker for one account each) still applies on top.
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
 
     environment_variables = merge(local.function_environment, {
@@ -97,7 +106,8 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   depends_on = [
-    google_project_iam_member.functions_builder,
+    # Waits until the builder's roles have propagated, or the first build fails for want of them.
+    time_sleep.builder_roles_propagated,
     google_project_iam_member.cloudsql_client,
     google_project_iam_member.cloudsql_instance_user,
     google_secret_manager_secret_iam_member.accessor,

@@ -100,11 +100,24 @@ resource "google_project_iam_member" "log_writer" {
   member  = "serviceAccount:${each.value}"
 }
 
-# A dedicated build identity keeps function builds off the default compute account, which often holds Editor.
+# A dedicated build identity keeps function builds off the default build accounts: those often hold Editor,
+# and in an organisation that disables automatic grants to default service accounts they hold nothing at all.
 resource "google_project_iam_member" "functions_builder" {
   project = var.project_id
   role    = "roles/cloudbuild.builds.builder"
   member  = "serviceAccount:${google_service_account.functions_builder.email}"
+}
+
+# IAM grants take effect within about a minute but can take up to seven
+# (https://cloud.google.com/iam/docs/access-change-propagation); a build started before then fails with a
+# permission error on the source bucket or Artifact Registry. The functions wait for this, once: it sleeps
+# on create and again only when the grant it follows is replaced.
+resource "time_sleep" "builder_roles_propagated" {
+  create_duration = "120s"
+
+  triggers = {
+    builder_role = google_project_iam_member.functions_builder.id
+  }
 }
 
 # Operators run migrations as the migrator, so one role owns every table whoever runs them.
@@ -116,7 +129,7 @@ resource "google_service_account_iam_member" "operators_impersonate_migrator" {
   member             = each.value
 }
 
-# `gcloud app deploy` with `service_account:` in app.yaml needs actAs on that account.
+# Deploying a version that runs as this account (service_account in app.deploy.yaml) needs actAs on it.
 resource "google_service_account_iam_member" "operators_deploy_as_app" {
   for_each = toset(var.operator_members)
 

@@ -30,7 +30,7 @@ output "function_urls" {
 }
 
 output "service_account_emails" {
-  description = "Service accounts by role; app is what app.yaml's service_account must be."
+  description = "Service accounts by role; app is the one the web app runs as."
   value = merge(local.runtime_emails, {
     scheduler         = google_service_account.scheduler.email
     pubsub_pusher     = google_service_account.pubsub_pusher.email
@@ -40,7 +40,7 @@ output "service_account_emails" {
 }
 
 output "app_service_account" {
-  description = "Set this as service_account in app.yaml."
+  description = "The service account the app runs as (service_account in app.deploy.yaml)."
   value       = google_service_account.runtime["app"].email
 }
 
@@ -104,7 +104,7 @@ output "functions_source_object" {
 }
 
 output "app_engine_env_variables" {
-  description = "The env_variables block app.yaml needs for this deployment (no secrets: the app reads those from Secret Manager)."
+  description = "The env_variables scripts/deploy-app.mjs writes into app.deploy.yaml (no secrets: the app reads those from Secret Manager)."
   value = {
     NODE_ENV                 = "production"
     LOG_FORMAT               = "json"
@@ -118,4 +118,9 @@ output "app_engine_env_variables" {
     PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.push["strava-backfill"].name
     ADMIN_ATHLETE_IDS        = join(",", [for id in var.admin_athlete_ids : tostring(id)])
   }
+}
+
+output "project_id" {
+  description = "Google Cloud project the site is deployed in (the deploy scripts pass it to gcloud)."
+  value       = var.project_id
 }

@@ -64,6 +64,14 @@ resource "google_pubsub_subscription" "push" {
 
   ack_deadline_seconds = each.value.ack_deadline_seconds
 
+  # No ordering, and nothing publishes with an ordering key (test/deploy checks both). The processor does
+  # not need order: every field keeps the event_time of its last change, deletions leave a tombstone, and an
+  # update that overtakes its create fetches the activity. Ordering would only add head-of-line blocking: on
+  # a push subscription one failing message holds back every later message with its key until it is
+  # dead-lettered (up to max_delivery_attempts deliveries with backoff of up to 600 s, about an hour), and a
+  # dead-lettered message breaks the order anyway. Changing this replaces the subscription.
+  enable_message_ordering = false
+
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.function[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.push[each.key].name}"
 
@@ -122,6 +130,11 @@ resource "google_pubsub_topic_iam_member" "publisher" {
 
 # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter topic
 # and acknowledge on the source subscription.
+#
+# A grant lives on the resource: when Terraform replaces the topic or subscription (a new name, message
+# ordering switched, anything that forces a new resource) the new one starts without it, while the state
+# still records the old grant and no plan would restore it. replace_triggered_by re-creates the grant
+# whenever its resource is replaced (or updated, which costs a moment's re-grant and nothing else).
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   for_each = local.pushed_topics
 
@@ -129,6 +142,10 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   topic   = google_pubsub_topic.dead_letter[each.key].name
   role    = "roles/pubsub.publisher"
   member  = local.pubsub_service_agent
+
+  lifecycle {
+    replace_triggered_by = [google_pubsub_topic.dead_letter[each.key]]
+  }
 }
 
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
@@ -138,14 +155,14 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
+
+  lifecycle {
+    replace_triggered_by = [google_pubsub_subscription.push[each.key]]
+  }
 }
 
-# --- push identity -------------------------------------------------------------------------------
-
-# Pub/Sub mints the push OIDC tokens as the pusher; projects older than April 2021 need this grant
-# explicitly, and it is scoped to the one account.
-resource "google_service_account_iam_member" "pubsub_agent_mints_pusher_tokens" {
-  service_account_id = google_service_account.pubsub_pusher.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.pubsub_service_agent
-}
+# No grant lets the Pub/Sub service agent mint tokens for pubsub-pusher: Google's service agent role already
+# carries that for projects that enabled Pub/Sub after April 8, 2021, and only older projects need it added by
+# hand (https://cloud.google.com/pubsub/docs/create-push-subscription, "Prerequisites for enabling
+# authentication"). Whoever applies needs iam.serviceAccounts.actAs on pubsub-pusher to attach it to a
+# subscription; the project Owner has it. test/deploy keeps the grant from coming back.

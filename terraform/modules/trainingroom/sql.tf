@@ -45,9 +45,14 @@ resource "google_sql_database_instance" "main" {
     }
 
     ip_configuration {
-      # A public address with no authorized networks: reachable only through the connector.
+      # A public address with no authorized networks: reachable only through the connectors.
       ipv4_enabled = true
-      ssl_mode     = "ENCRYPTED_ONLY"
+      # TLS with a client certificate the instance trusts. The Cloud SQL connectors (the Node.js connector the
+      # site uses, the Auth Proxy an operator might) always present one, an ephemeral certificate issued for
+      # the caller's IAM identity; the API reference says IAM-authenticated PostgreSQL clients must use them to
+      # have the client identity verified (IpConfiguration.SslMode TRUSTED_CLIENT_CERTIFICATE_REQUIRED,
+      # https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#sslmode).
+      ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
     }
 
     maintenance_window {

@@ -1,4 +1,4 @@
-# Provider requirements of the module; the google provider range matches the schema snapshot test/deploy checks against.
+# Provider requirements of the module; the ranges match the schema snapshots test/deploy checks against.
 terraform {
   required_version = ">= 1.5.0"
 
@@ -6,6 +6,11 @@ terraform {
     google = {
       source  = "hashicorp/google"
       version = ">= 6.50.0, < 7.0.0"
+    }
+    # time_sleep: waits for IAM grants to propagate before the first function build (iam.tf).
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12.0, < 1.0.0"
     }
   }
 }
