@@ -78,18 +78,9 @@ export function collectFiles(root) {
   return files.map((file) => file.split(sep).join('/')).sort();
 }
 
-// CRC-32 (IEEE), which zip requires; zlib.crc32 exists only from Node 20.15.
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
+// CRC-32 (IEEE), which every zip entry carries; zlib.crc32 computes exactly that (Node 22.2 / 20.15 and later).
 function crc32(data) {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(data) >>> 0;
-  let c = 0xffffffff;
-  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlib.crc32(data) >>> 0;
 }
 
 // 1980-01-01 00:00, the earliest MS-DOS date: a constant so the archive depends only on content.
