@@ -67,7 +67,7 @@ function projectOf(args) {
  */
 export function grantHint(text, args = []) {
   const project = projectOf(args);
-  const bucket = /service account (\S+@\S+?) does not have access to the bucket/.exec(text) ?? /You must grant \S+ \S+ permission to (\S+@\S+?)\.?(?:\s|$)/.exec(text) ?? /(\S+@\S+?) does not have storage\.objects\.\w+ access/.exec(text);
+  const bucket = /service account (\S+@\S+?) does not have access to the bucket/.exec(text) ?? /You must grant [\w ]+? permission to (\S+@\S+?)\.?(?:\s|$)/.exec(text) ?? /(\S+@\S+?) does not have storage\.objects\.\w+ access/.exec(text);
   if (bucket) {
     const account = bucket[1].replace(/[.,;]+$/, '');
     return (

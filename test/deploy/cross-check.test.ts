@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as functionsFramework from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { parse as parseYaml } from 'yaml';
+import { renderDeployYaml } from '../../scripts/deploy-app.mjs';
 import { KNOWN_ENV_VARS, loadConfig } from '../../shared/config.js';
 import { loadSecrets, SECRET_SPECS, SecretError, type SecretName, type SecretReader, type SecretStore } from '../../shared/secrets.js';
 import {
@@ -24,7 +26,9 @@ import {
   ROOT,
   str,
   stringList,
+  type AppYaml,
   type Body,
+  type Json,
   type TfBlock,
   type TfFile,
 } from './infra.js';
@@ -247,9 +251,9 @@ describe('functions: code registrations and Terraform agree', () => {
     });
   }
 
-  it('each function runs Node 20 as the runtime identity named after it', () => {
+  it('each function runs Node 24 as the runtime identity named after it', () => {
     for (const fn of tf) {
-      assert.equal(fn.runtime, 'nodejs20', fn.resource);
+      assert.equal(fn.runtime, 'nodejs24', fn.resource);
       assert.equal(fn.reader, EXPECTED_FUNCTIONS[fn.entryPoint]?.reader, `${fn.resource} runs as the wrong service account`);
       assert.equal(fn.name, fn.reader, `${fn.resource}: the function is named after its identity so logs and grants line up`);
     }
@@ -300,22 +304,34 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
     });
   }
 
-  it('app.yaml runs the app as the app identity that holds the app grants', () => {
-    const identities = locals.runtime_identities as Body;
-    const app = identities.app as Body;
-    const account = String(loadAppYaml().service_account ?? '');
-    assert.match(account, new RegExp(`^${String(app.account_id)}@[^@]+\\.iam\\.gserviceaccount\\.com$`));
+  it('the app is deployed as the app identity that holds the app grants (terraform output app_service_account)', () => {
+    const output = namedBlocks(files, 'output').find((o) => o.name === 'app_service_account');
+    assert.equal(output?.body.value, '${google_service_account.runtime["app"].email}');
+    assert.ok(isObject(locals.runtime_identities) && 'app' in locals.runtime_identities);
   });
 });
 
 describe('environment variables: everything set is something the config knows', () => {
   const mod = files;
   const known = new Set(Object.keys(KNOWN_ENV_VARS));
-  const appEnv = loadAppYaml().env_variables ?? {};
+  const appOutput = namedBlocks(mod, 'output').find((o) => o.name === 'app_engine_env_variables');
+  const appEnv: Body = isObject(appOutput?.body.value) ? appOutput.body.value : {};
 
-  it('app.yaml env_variables', () => {
-    const unknown = Object.keys(appEnv).filter((k) => !known.has(k));
-    assert.deepEqual(unknown, [], 'app.yaml sets variables shared/config.ts does not know');
+  /** A value the deployed app could see for each variable: literals as written, references as examples. */
+  function exampleValue(name: string, value: Json): string {
+    const text = String(value);
+    if (!text.includes('${')) return text;
+    if (name.endsWith('_URL')) return 'https://example-project.uc.r.appspot.com';
+    if (name === 'INSTANCE_CONNECTION_NAME') return 'example-project:us-central1:trainingroom';
+    if (name === 'DATABASE_USER') return 'app-runtime@example-project.iam';
+    if (name === 'STRAVA_CLIENT_ID') return '12345';
+    if (name === 'ADMIN_ATHLETE_IDS') return '';
+    return 'example-project';
+  }
+
+  it('app.yaml sets no environment of its own: all of it comes from the app_engine_env_variables output', () => {
+    assert.equal(loadAppYaml().env_variables, undefined);
+    assert.ok(Object.keys(appEnv).length >= 8, 'app_engine_env_variables must be a literal map');
   });
 
   for (const fn of tf) {
@@ -329,18 +345,22 @@ describe('environment variables: everything set is something the config knows', 
     for (const fn of tf) assert.equal(block(fn.body, 'build_config')?.environment_variables, undefined, fn.resource);
   });
 
-  it('the app_engine_env_variables output lists exactly what app.yaml sets', () => {
-    const output = namedBlocks(mod, 'output').find((o) => o.name === 'app_engine_env_variables');
-    assert.ok(output && isObject(output.body.value));
-    assert.deepEqual(Object.keys(output.body.value).sort(), Object.keys(appEnv).sort());
-    assert.deepEqual(Object.keys(output.body.value).filter((k) => !known.has(k)), []);
+  it('the app_engine_env_variables output sets only variables the config knows', () => {
+    assert.deepEqual(Object.keys(appEnv).filter((k) => !known.has(k)), []);
   });
 
-  it("app.yaml's settings pass the config's own production checks", () => {
-    const env = Object.fromEntries(Object.entries(appEnv).map(([k, v]) => [k, String(v)]));
+  it("the app.deploy.yaml scripts/deploy-app.mjs writes from that output passes the config's own production checks", () => {
+    const outputs = {
+      app_service_account: { value: 'app-runtime@example-project.iam.gserviceaccount.com' },
+      app_engine_env_variables: { value: Object.fromEntries(Object.entries(appEnv).map(([k, v]) => [k, exampleValue(k, v)])) },
+    };
+    const rendered = parseYaml(renderDeployYaml(readFileSync(join(ROOT, 'app.yaml'), 'utf8'), outputs)) as AppYaml;
+    const env = Object.fromEntries(Object.entries(rendered.env_variables ?? {}).map(([k, v]) => [k, String(v)]));
+    assert.deepEqual(Object.keys(env).sort(), Object.keys(appEnv).sort());
     const config = loadConfig({ ...env, GAE_ENV: 'standard', PORT: '8081' });
     assert.equal(config.production, true);
     assert.equal(config.database.kind, 'cloud-sql');
+    assert.equal(rendered.runtime, loadAppYaml().runtime, 'everything else is app.yaml as it is');
   });
 
   for (const fn of tf) {
@@ -352,7 +372,6 @@ describe('environment variables: everything set is something the config knows', 
       assert.ok(config.googleCloudProject, 'GOOGLE_CLOUD_PROJECT is how the code finds Secret Manager');
     });
   }
-
   it("update_tokens: its job settings load from what Terraform sets, checking the scheduler's identity at the scheduler's interval", async (t) => {
     const jobConfig = join(ROOT, 'shared', 'tokens', 'job-config.ts');
     if (!existsSync(jobConfig)) return t.skip('shared/tokens/job-config.ts is not there');
@@ -385,16 +404,41 @@ describe('environment variables: everything set is something the config knows', 
     assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-events"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-backfill"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
-    assert.equal(appEnv.PUBSUB_TOPIC_EVENTS, KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
-    assert.equal(appEnv.PUBSUB_TOPIC_BACKFILL, KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_EVENTS)), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
+    assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
   });
 
-  it("app.yaml's database settings match Terraform's defaults", () => {
+  it("the app's database settings are Terraform's instance, database and the app's IAM user", () => {
+    assert.equal(appEnv.INSTANCE_CONNECTION_NAME, '${google_sql_database_instance.main.connection_name}');
+    assert.equal(appEnv.DATABASE_NAME, '${google_sql_database.main.name}');
+    assert.equal(appEnv.DATABASE_USER, '${local.database_users["app"]}');
     const variables = new Map(namedBlocks(mod, 'variable').map((v) => [v.name, v.body]));
-    assert.equal(appEnv.DATABASE_NAME, variables.get('database_name')?.default);
-    assert.match(String(appEnv.INSTANCE_CONNECTION_NAME), new RegExp(`:${String(variables.get('database_instance_name')?.default)}$`));
-    const identities = locals.runtime_identities as Body;
-    assert.match(String(appEnv.DATABASE_USER), new RegExp(`^${String((identities.app as Body).account_id)}@[^@]+\\.iam$`));
+    assert.equal(variables.get('database_name')?.default, KNOWN_ENV_VARS.DATABASE_NAME.default);
+  });
+});
+
+describe('message ordering: the code and the subscriptions say the same thing', () => {
+  const pushSubscriptions = instancesOfType(files, 'google_pubsub_subscription').filter((s) => block(s.body, 'push_config'));
+
+  /** Ordering keys the code sets itself at a publish (passing on a key it was given is not setting one). */
+  function orderingKeysSet(): string[] {
+    const found: string[] = [];
+    for (const dir of ['app', 'functions', 'shared']) {
+      for (const path of tsFiles(join(ROOT, dir))) {
+        readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+          if (/\borderingKey\s*:\s*(?!\s*(?:publishOptions|message|options)\.orderingKey\b)(?!\s*string\b)/.test(line)) found.push(`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+    return found;
+  }
+
+  it('no push subscription enables message ordering', () => {
+    for (const sub of pushSubscriptions) assert.equal(sub.body.enable_message_ordering, false, sub.name);
+  });
+
+  it('so nothing publishes with an ordering key (a key would promise an order the subscriptions do not keep)', () => {
+    assert.deepEqual(orderingKeysSet(), []);
   });
 });
 

@@ -60,6 +60,34 @@ describe('service accounts', () => {
       assert.equal(block(fn.body, 'build_config')?.service_account, '${google_service_account.functions_builder.id}', fn.name);
     }
   });
+
+  it("no function build starts before the builder's role has propagated", () => {
+    const grant = resource(mod, 'google_project_iam_member', 'functions_builder').body;
+    assert.equal(grant.role, 'roles/cloudbuild.builds.builder');
+    assert.equal(grant.member, 'serviceAccount:${google_service_account.functions_builder.email}');
+    const sleep = resource(mod, 'time_sleep', 'builder_roles_propagated').body;
+    // IAM changes can take minutes to apply; a minute is the least worth waiting.
+    const seconds = Number(/^(\d+)s$/.exec(String(sleep.create_duration))?.[1]);
+    assert.ok(seconds >= 60, `create_duration ${String(sleep.create_duration)}`);
+    // Sleeping again when the grant is re-created is what makes a replaced grant wait too.
+    assert.match(JSON.stringify(sleep.triggers), /google_project_iam_member\.functions_builder\.id/);
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
+      assert.ok((fn.body.depends_on as string[]).includes('${time_sleep.builder_roles_propagated}'), `${fn.name} must wait for time_sleep.builder_roles_propagated`);
+    }
+  });
+
+  it('the time provider that time_sleep needs is declared wherever Terraform runs', () => {
+    for (const file of files.filter((f) => f.path.endsWith('versions.tf'))) {
+      const providers = JSON.stringify(file.json.terraform);
+      assert.match(providers, /"time":\[?\{"source":"hashicorp\/time"/, `${file.path} must require hashicorp/time`);
+    }
+  });
+
+  it("App Engine's build account holds the build role, granted explicitly (no default grant is relied on)", () => {
+    const grant = resource(mod, 'google_project_iam_member', 'app_engine_builder').body;
+    assert.equal(grant.role, 'roles/cloudbuild.builds.builder');
+    assert.equal(grant.member, 'serviceAccount:${data.google_app_engine_default_service_account.default.email}');
+  });
 });
 
 describe('Cloud SQL', () => {
@@ -85,9 +113,17 @@ describe('Cloud SQL', () => {
     assert.equal(variables.get('deletion_protection')?.default, true);
   });
 
-  it('reachable only through the connector, no authorized networks', () => {
+  it('reachable only through the connectors, no authorized networks', () => {
     assert.equal(settings.connector_enforcement, 'REQUIRED');
     assert.equal(block(settings, 'ip_configuration')?.authorized_networks, undefined);
+  });
+
+  it('TLS with a trusted client certificate required (the connectors always present one)', () => {
+    // The values of the Cloud SQL Admin API's IpConfiguration.SslMode; only the last checks the client.
+    const modes = ['ALLOW_UNENCRYPTED_AND_ENCRYPTED', 'ENCRYPTED_ONLY', 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED'];
+    const mode = block(settings, 'ip_configuration')?.ssl_mode;
+    assert.ok(modes.includes(String(mode)), `ssl_mode ${String(mode)} is not a Cloud SQL SSL mode`);
+    assert.equal(mode, 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED');
   });
 
   it('IAM database users for the app, every function and the migrator', () => {
@@ -144,6 +180,33 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
     });
   }
 
+  it('no push subscription orders its messages (the processor does not need order; see pubsub.tf)', () => {
+    for (const p of pipelines) {
+      // Written out, so the choice is visible and a provider default cannot change it.
+      assert.equal(instance(mod, 'google_pubsub_subscription', p.push).body.enable_message_ordering, false, p.push);
+    }
+  });
+
+  it('each dead-letter grant is re-created when its subscription or topic is replaced', () => {
+    const follows = (b: { body: Body }, target: string) => {
+      const lifecycle = block(b.body, 'lifecycle');
+      const triggers = (lifecycle?.replace_triggered_by ?? []) as string[];
+      return triggers.includes(`\${${target}}`);
+    };
+    for (const p of pipelines) {
+      const subscriber = subscriptionIam.find((b) => b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` && b.body.member === '${local.pubsub_service_agent}');
+      assert.ok(subscriber && follows(subscriber, `google_pubsub_subscription.${p.push}`), `${p.push}: the subscriber grant must have replace_triggered_by its subscription`);
+      const publisher = topicIam.find((b) => b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` && b.body.member === '${local.pubsub_service_agent}');
+      assert.ok(publisher && follows(publisher, `google_pubsub_topic.${p.dlqTopic}`), `${p.dlqTopic}: the publisher grant must have replace_triggered_by its topic`);
+    }
+  });
+
+  it('the Pub/Sub service agent gets no token-creator grant (only projects from before April 2021 need one)', () => {
+    const grants = [...instancesOfType(mod, 'google_service_account_iam_member'), ...instancesOfType(mod, 'google_project_iam_member')];
+    const minted = grants.filter((b) => b.body.member === '${local.pubsub_service_agent}' && b.body.role === 'roles/iam.serviceAccountTokenCreator');
+    assert.deepEqual(minted.map((b) => b.name), []);
+  });
+
   it('the service agent is the project-number address', () => {
     assert.equal(locals.pubsub_service_agent, 'serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
   });
@@ -175,6 +238,20 @@ describe('invokers', () => {
 
   it('no other invoker grants', () => {
     assert.equal(invokers.length, 3);
+  });
+
+  it('every function takes internal traffic only, and its callers use the run.app URL that makes them internal', () => {
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
+      assert.equal(block(fn.body, 'service_config')?.ingress_settings, 'ALLOW_INTERNAL_ONLY', fn.name);
+    }
+    // Pub/Sub push and Cloud Scheduler count as internal when they call the run.app URL, which is
+    // service_config[0].uri (a function's own url is the cloudfunctions.net one).
+    const callers = [
+      ...instancesOfType(mod, 'google_pubsub_subscription').flatMap((s) => (block(s.body, 'push_config') ? [String(block(s.body, 'push_config')?.push_endpoint)] : [])),
+      String(block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')?.uri),
+    ];
+    assert.equal(callers.length, 3);
+    for (const uri of callers) assert.match(uri, /^\$\{google_cloudfunctions2_function\.function\["[\w-]+"\]\.service_config\[0\]\.uri\}/, uri);
   });
 });
 
@@ -214,8 +291,8 @@ describe('outputs an operator needs', () => {
 describe('app.yaml', () => {
   const app = loadAppYaml();
 
-  it('Node 20 on App Engine standard, starting the compiled server', () => {
-    assert.equal(app.runtime, 'nodejs20');
+  it('Node 24 on App Engine standard, starting the compiled server', () => {
+    assert.equal(app.runtime, 'nodejs24');
     assert.equal(app.entrypoint, 'node dist/app/server.js');
     // tsc -p tsconfig.build.json maps app/server.ts to dist/app/server.js.
     assert.ok(existsSync(join(ROOT, 'app', 'server.ts')));
@@ -236,7 +313,11 @@ describe('app.yaml', () => {
     for (const h of handlers) assert.equal(h.secure, 'always', String(h.url));
   });
 
-  it('runs as a settable service account', () => {
-    assert.match(String(app.service_account), /@.+\.iam\.gserviceaccount\.com$/);
+  it('holds nothing one deployment fills in: the service account and environment come from terraform output', () => {
+    assert.equal(app.service_account, undefined);
+    assert.equal(app.env_variables, undefined);
+    const text = readFileSync(join(ROOT, 'app.yaml'), 'utf8');
+    assert.doesNotMatch(text.replace(/^#.*$/gm, ''), /PROJECT_ID|REGION_ID|STRAVA_CLIENT_ID/);
+    assert.match(readFileSync(join(ROOT, '.gitignore'), 'utf8'), /^\/app\.deploy\.yaml$/m, 'the generated file stays out of git');
   });
 });
