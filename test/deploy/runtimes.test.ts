@@ -50,7 +50,7 @@ describe('runtimes are supported on the day the tests run', () => {
       assert.ok(entry, platform);
       assert.match(entry.schedule, /^https:\/\/cloud\.google\.com\//);
       for (const runtime of ['nodejs20', 'nodejs22', 'nodejs24']) {
-        const dates = entry.runtimes[runtime];
+        const dates: RuntimeDates | undefined = entry.runtimes[runtime];
         assert.ok(dates, `${platform} ${runtime}`);
         assert.match(dates.deprecation, /^\d{4}-\d{2}-\d{2}$/, `${platform} ${runtime} deprecation`);
         assert.ok(!Number.isNaN(Date.parse(dates.deprecation)), `${platform} ${runtime} deprecation is a date`);
