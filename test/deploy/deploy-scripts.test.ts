@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { renderDeployYaml } from '../../scripts/deploy-app.mjs';
 import { adcPath, impersonatedCredentials, migrateEnvironment } from '../../scripts/deploy-database.mjs';
+import { readTfvars, stateBucket } from '../../scripts/deploy-init.mjs';
 import { grantHint, output } from '../../scripts/deploy-lib.mjs';
 import { planSecrets, SOURCES } from '../../scripts/deploy-secrets.mjs';
 import { subscriptionEnvironment } from '../../scripts/deploy-webhook.mjs';
@@ -53,6 +54,25 @@ describe('every output the scripts read exists in the production environment', (
   for (const name of Object.keys(OUTPUTS)) {
     it(name, () => assert.ok(outputNames.has(name), `terraform/environments/production has no output ${name}`));
   }
+});
+
+describe('scripts/deploy-init.mjs: the project comes from terraform.tfvars, the one file an operator edits', () => {
+  const example = readFileSync(join(ROOT, 'terraform', 'environments', 'production', 'terraform.tfvars.example'), 'utf8');
+
+  it('reads project_id and region as the example writes them', () => {
+    assert.deepEqual(readTfvars(example.replace('"my-training-site"', '"club-site-123"')), { projectId: 'club-site-123', region: 'us-central1' });
+    assert.equal(readTfvars('project_id = "club-site-123"\n').region, 'us-central1');
+  });
+
+  it("refuses the example's placeholder and ids Google would refuse", () => {
+    assert.throws(() => readTfvars(example), /Set project_id/);
+    assert.throws(() => readTfvars('project_id = "Bad_Id"'), /Set project_id/);
+  });
+
+  it('names the state bucket the way the backend comment in versions.tf says', () => {
+    assert.equal(stateBucket('club-site-123'), 'club-site-123-tfstate');
+    assert.match(readFileSync(join(ROOT, 'terraform', 'environments', 'production', 'versions.tf'), 'utf8'), /bucket=<project>-tfstate/);
+  });
 });
 
 describe('scripts/deploy-app.mjs: app.deploy.yaml', () => {
