@@ -89,3 +89,8 @@ output "project_id" {
   description = "Google Cloud project the site is deployed in."
   value       = module.trainingroom.project_id
 }
+
+output "region" {
+  description = "Region of Cloud SQL, the functions and the Scheduler job."
+  value       = module.trainingroom.region
+}

@@ -124,3 +124,8 @@ output "project_id" {
   description = "Google Cloud project the site is deployed in (the deploy scripts pass it to gcloud)."
   value       = var.project_id
 }
+
+output "region" {
+  description = "Region of Cloud SQL, the functions and the Scheduler job (gcloud --region / --location)."
+  value       = var.region
+}
