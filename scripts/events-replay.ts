@@ -7,7 +7,7 @@ import { listDeadLetters, replayDeadLetters } from '../shared/events/replay.js';
 const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava-events]
 
 Reads the <topic>-dead-letter-inspect subscription. Without --list each message is republished to the topic
-(attributes and ordering key kept) and acknowledged once Pub/Sub accepted it; already-applied events change
+(attributes kept) and acknowledged once Pub/Sub accepted it; already-applied events change
 nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
 
 async function main(): Promise<void> {

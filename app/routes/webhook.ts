@@ -109,8 +109,6 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
   let messageId: string;
   try {
     messageId = await deps.bus.publish(deps.config.pubsub.eventsTopic, event, {
-      // One athlete's events are processed in the order they were received.
-      orderingKey: String(event.owner_id),
       attributes: { object_type: event.object_type, aspect_type: event.aspect_type, owner_id: String(event.owner_id) },
     });
   } catch (error) {

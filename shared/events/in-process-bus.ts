@@ -42,8 +42,6 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
   const project = options.project ?? 'local';
   const handlers = new Map<string, TopicHandler[]>();
   const deadLetters: DeadLetter[] = [];
-  // Messages sharing an ordering key run one after another, retries included, as with Pub/Sub message ordering.
-  const keyTails = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
   let nextId = 1;
   let closed = false;
@@ -91,7 +89,6 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
           attributes: { ...publishOptions.attributes },
           messageId,
           publishTime,
-          ...(publishOptions.orderingKey ? { orderingKey: publishOptions.orderingKey } : {}),
         };
         const event: PubSubCloudEvent = {
           specversion: '1.0',
@@ -103,17 +100,8 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
           data: { message, subscription: `projects/${project}/subscriptions/${topic}-in-process-${index}` },
         };
         const delivery: Delivery = { topic, data, event, handler };
-        const key = publishOptions.orderingKey ? `${topic}\u0000${index}\u0000${publishOptions.orderingKey}` : undefined;
         // Never run the handler inside publish(): the publisher gets its answer first, as with Pub/Sub.
-        const previous = (key ? keyTails.get(key) : undefined) ?? Promise.resolve();
-        const work = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => deliver(delivery));
-        if (key) {
-          keyTails.set(key, work);
-          void work.finally(() => {
-            if (keyTails.get(key) === work) keyTails.delete(key);
-          });
-        }
-        track(work);
+        track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => deliver(delivery)));
       }
       return messageId;
     },

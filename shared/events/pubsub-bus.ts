@@ -27,8 +27,7 @@ export async function createPubSubBus(options: PubSubBusOptions): Promise<PubSub
   const topicFor = (name: string): Topic => {
     let topic = topics.get(name);
     if (!topic) {
-      // Ordering has to be switched on in the publisher for ordering keys to be accepted at all.
-      topic = client.topic(name, { messageOrdering: true, batching: { maxMessages: 100, maxMilliseconds: 5 } });
+      topic = client.topic(name, { batching: { maxMessages: 100, maxMilliseconds: 5 } });
       topics.set(name, topic);
     }
     return topic;
@@ -43,11 +42,8 @@ export async function createPubSubBus(options: PubSubBusOptions): Promise<PubSub
         return await topic.publishMessage({
           data: Buffer.from(body, 'utf8'),
           ...(publishOptions.attributes ? { attributes: publishOptions.attributes } : {}),
-          ...(publishOptions.orderingKey ? { orderingKey: publishOptions.orderingKey } : {}),
         });
       } catch (error) {
-        // A failed publish pauses its ordering key in the client; the caller answers 5xx and Strava retries, so resume it.
-        if (publishOptions.orderingKey) topic.resumePublishing(publishOptions.orderingKey);
         options.log.warn('Publishing to Pub/Sub failed', { topic: topicName, error });
         throw error;
       }

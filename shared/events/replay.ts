@@ -1,4 +1,4 @@
-// Dead letters: list what waits in <topic>-dead-letter-inspect, or republish it to the topic (attributes and ordering key kept) and acknowledge it.
+// Dead letters: list what waits in <topic>-dead-letter-inspect, or republish it to the topic (attributes kept) and acknowledge it.
 import type { Message, PubSub } from '@google-cloud/pubsub';
 import { eventsTopologyNames } from './topology.js';
 
@@ -91,12 +91,13 @@ export async function listDeadLetters(client: PubSub, options: DeadLetterOptions
 /** Republishes each dead letter to the topic and acknowledges it only once the publish was accepted. */
 export async function replayDeadLetters(client: PubSub, options: DeadLetterOptions = {}): Promise<DeadLetterMessage[]> {
   const names = eventsTopologyNames(options.topic);
-  const topic = client.topic(names.topic, { messageOrdering: true });
+  // The topic is not ordered (shared/events/bus.ts): a key carried by an old message is dropped, not republished.
+  const topic = client.topic(names.topic);
   const replayed: DeadLetterMessage[] = [];
   try {
     await drain(client, options, async (message) => {
       const attributes = Object.fromEntries(Object.entries(message.attributes).filter(([key]) => !DEAD_LETTER_ATTRIBUTE.test(key)));
-      await topic.publishMessage({ data: message.data, attributes, ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}) });
+      await topic.publishMessage({ data: message.data, attributes });
       replayed.push(toDeadLetter(message));
       return 'ack';
     });

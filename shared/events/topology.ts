@@ -12,8 +12,6 @@ export interface EventsTopologyOptions {
   minimumBackoffSeconds?: number;
   maximumBackoffSeconds?: number;
   ackDeadlineSeconds?: number;
-  /** Deliver each ordering key's messages one at a time, in order (off in Terraform). */
-  messageOrdering?: boolean;
 }
 
 export interface EventsTopology {
@@ -54,7 +52,7 @@ export async function ensureEventsTopology(client: PubSub, options: EventsTopolo
       ackDeadlineSeconds: options.ackDeadlineSeconds ?? 120,
       // Off, as in pubsub.tf: the processor does not depend on delivery order (event times decide), and an ordered key
       // would stall behind one failing event until it is dead-lettered. The emulator never dead-letters ordered messages.
-      enableMessageOrdering: options.messageOrdering ?? false,
+      enableMessageOrdering: false,
       retryPolicy: {
         minimumBackoff: { seconds: options.minimumBackoffSeconds ?? 10 },
         maximumBackoff: { seconds: options.maximumBackoffSeconds ?? 600 },
