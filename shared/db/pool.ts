@@ -1,5 +1,6 @@
 // Opens the one pg pool a process uses: a connection string, Cloud SQL through its connector, or the embedded database.
 import pg from 'pg';
+import type { ConnectorOptions } from '@google-cloud/cloud-sql-connector';
 import type { DatabaseConfig } from '../config.js';
 import { startEmbeddedPostgres } from './embedded.js';
 
@@ -17,6 +18,12 @@ export interface OpenDatabaseOptions {
   max?: number;
   /** Only for built-in Cloud SQL users; IAM authentication needs none. */
   password?: string | undefined;
+  /**
+   * Passed to the Cloud SQL connector as given. Unset in production, where it reaches Google's Cloud SQL Admin API
+   * with Application Default Credentials; a caller may name another Admin API endpoint (`sqlAdminAPIEndpoint`) or
+   * credentials (`auth`).
+   */
+  connector?: ConnectorOptions | undefined;
 }
 
 export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<Database> {
@@ -28,12 +35,22 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
     }
     case 'cloud-sql': {
       const { Connector, AuthTypes, IpAddressTypes } = await import('@google-cloud/cloud-sql-connector');
-      const connector = new Connector();
-      const clientOpts = await connector.getOptions({
-        instanceConnectionName: config.instanceConnectionName,
-        ipType: IpAddressTypes.PUBLIC,
-        authType: options.password ? AuthTypes.PASSWORD : AuthTypes.IAM,
-      });
+      const connector = new Connector(options.connector);
+      let clientOpts: Awaited<ReturnType<typeof connector.getOptions>>;
+      try {
+        clientOpts = await connector.getOptions({
+          instanceConnectionName: config.instanceConnectionName,
+          ipType: IpAddressTypes.PUBLIC,
+          authType: options.password ? AuthTypes.PASSWORD : AuthTypes.IAM,
+        });
+      } catch (error) {
+        // No connector.close() here: a failed first refresh leaves nothing running, and close() would chain onto the
+        // rejected instance promise without a handler (an unhandled rejection).
+        // The Admin API's own messages ("The client is not authorized to make this request.") do not say which
+        // instance was asked for, and INSTANCE_CONNECTION_NAME is the first thing an operator has to check.
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Cloud SQL instance ${config.instanceConnectionName} (INSTANCE_CONNECTION_NAME): ${reason}`, { cause: error });
+      }
       const pool = new pg.Pool({
         ...clientOpts,
         user: config.user,
