@@ -1,4 +1,5 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
+import { retryDeferredEvents } from '../shared/events/process.js';
 import type { Runtime } from '../shared/runtime.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
 import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
@@ -28,7 +29,12 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
 
   function runNow(): Promise<RefreshJobSummary | undefined> {
     clearTimeout(timer);
-    running ??= refreshDueTokens({ ...runtime, resumeStalledImports }, {
+    running ??= refreshDueTokens({
+      ...runtime,
+      resumeStalledImports,
+      // Webhook events deferred for Strava's budget are retried on the same beat as in production.
+      retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...runtime, log }, { deadlineAt }),
+    }, {
       // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
       horizonMs: intervalMs + REFRESH_WINDOW_MS,
       concurrency: 4,

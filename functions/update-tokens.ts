@@ -5,7 +5,8 @@ import { checkInvoker } from '../shared/invoker.js';
 import { createLogger, traceFields } from '../shared/log.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/tokens/job-config.js';
-import { refreshDueTokens, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
+import { refreshDueTokens, type ResumeStalledImports, type RetryDeferredEvents } from '../shared/tokens/refresh-job.js';
+import { retryDeferredEvents as retryEvents } from '../shared/events/process.js';
 import type { EventBus } from '../shared/events/bus.js';
 import { createPubSubBus } from '../shared/events/pubsub-bus.js';
 import { createImportResumer } from '../shared/imports/resume.js';
@@ -83,8 +84,10 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
       log.error('Could not start the history import resumer; imports wait for the next run', { error });
       return undefined;
     });
+    const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) =>
+      retryEvents({ ...built, log: jobLog }, { deadlineAt });
     const summary = await refreshDueTokens(
-      { ...built, log, resumeStalledImports },
+      { ...built, log, resumeStalledImports, retryDeferredEvents },
       {
         horizonMs: settings.horizonMs,
         concurrency: settings.concurrency,

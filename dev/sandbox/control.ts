@@ -99,16 +99,19 @@ export function controlRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       // Strava's update events carry the older `type`, which folds newer sport types into their parent.
       if (edit.sportType !== existing.sportType) updates.type = activityTypeOf(edit.sportType);
     }
-    if (body.private !== undefined) {
-      if (typeof body.private !== 'boolean') throw invalid('private', 'true or false');
-      const wasPrivate = existing.visibility === 'only_me';
-      if (body.private !== wasPrivate) {
-        edit.visibility = body.private ? 'only_me' : 'everyone';
-        updates.private = String(body.private);
+    if (body.private !== undefined || body.visibility !== undefined) {
+      if (body.private !== undefined && typeof body.private !== 'boolean') throw invalid('private', 'true or false');
+      if (body.visibility !== undefined && body.visibility !== 'everyone' && body.visibility !== 'followers_only' && body.visibility !== 'only_me') {
+        throw invalid('visibility', 'everyone, followers_only or only_me');
       }
+      const visibility = (body.visibility as ActivityEdit['visibility']) ?? (body.private ? 'only_me' : 'everyone');
+      if (visibility !== existing.visibility) edit.visibility = visibility;
+      // Strava's event says only private "true" or "false": Everyone and Followers look the same in it.
+      const wasPrivate = existing.visibility === 'only_me';
+      if ((visibility === 'only_me') !== wasPrivate) updates.private = String(visibility === 'only_me');
     }
-    if (body.name === undefined && body.sport_type === undefined && body.private === undefined) {
-      throw invalid('body', 'name, sport_type or private is required');
+    if (body.name === undefined && body.sport_type === undefined && body.private === undefined && body.visibility === undefined) {
+      throw invalid('body', 'name, sport_type, private or visibility is required');
     }
     const athlete = ctx.store.athletes.get(existing.athleteId)!;
     const updated = Object.keys(edit).length > 0 ? ctx.store.editActivity(id, edit)! : existing;

@@ -1,14 +1,15 @@
-// Applies one Strava webhook event to the database, exactly once in effect: throws for transient failures (retry), records and returns otherwise.
+// Applies one Strava webhook event, exactly once in effect and only as far as Strava itself confirms it: throws for transient failures (retry), records and returns otherwise.
 import type pg from 'pg';
 import { upsertActivities } from '../activities/store.js';
 import { withTransaction } from '../db/transaction.js';
 import type { Logger } from '../log.js';
+import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/budget.js';
 import type { StravaClient } from '../strava/client.js';
 import type { SummaryActivity } from '../strava/types.js';
-import { StravaError, StravaNotFoundError } from '../strava/errors.js';
+import { StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../tokens/access.js';
 import type { TokenCipher } from '../tokens/cipher.js';
-import { activityDeletedSince, claimEvent, finishEvent, forgetAthleteEvents } from './store.js';
+import { activityDeletedSince, claimEvent, deferEvent, dueDeferredEvents, finishEvent, forgetAthleteEvents, reserveEventSpend } from './store.js';
 import { InvalidEventError, isDeauthorization, type StravaWebhookEvent } from './webhook-event.js';
 
 export interface ProcessorDeps {
@@ -16,14 +17,24 @@ export interface ProcessorDeps {
   strava: StravaClient;
   cipher: TokenCipher;
   log: Logger;
+  /** The shared Strava rate-limit budget: every request an event costs is reserved from its background share. */
+  budget: StravaBudget;
+  /** Strava requests one athlete's events may spend per quarter hour (default EVENT_REQUESTS_PER_ATHLETE). */
+  eventRequestsPerAthlete?: number;
 }
 
+/**
+ * A real athlete's burst (a dozen uploads, a few edits) fits; a flood in one athlete's name stops here and waits for
+ * the next window, so it can never drain the share the history imports and other athletes' events live on.
+ */
+export const EVENT_REQUESTS_PER_ATHLETE = 30;
+
 export type EventOutcome =
-  | { status: 'processed' | 'ignored' | 'failed'; reason?: string }
+  | { status: 'processed' | 'ignored' | 'unconfirmed' | 'failed' | 'deferred'; reason?: string }
   /** Already in a final state: a redelivery or a replay, and nothing was done. */
   | { status: 'duplicate' };
 
-type Final = { status: 'processed' | 'ignored' | 'failed'; reason?: string; forgetUpdates?: boolean };
+type Final = { status: 'processed' | 'ignored' | 'unconfirmed' | 'failed' | 'deferred'; reason?: string; forgetUpdates?: boolean };
 
 /** Whether a failure is worth a redelivery. Unknown errors are: a dead letter is visible, a wrongly dropped event is not. */
 export function isTransient(error: unknown): boolean {
@@ -50,9 +61,17 @@ export async function processWebhookEvent(deps: ProcessorDeps, event: StravaWebh
   }
   try {
     const outcome = await apply(deps, event, claim.id);
-    log.info(`Webhook event ${outcome.status}`, { objectId: event.object_id, reason: outcome.reason, attempt: claim.attempts });
+    const level = outcome.status === 'unconfirmed' ? 'warn' : 'info';
+    log[level](`Webhook event ${outcome.status}`, { objectId: event.object_id, reason: outcome.reason, attempt: claim.attempts });
     return { status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   } catch (error) {
+    if (error instanceof StravaRateLimitError) {
+      // Strava's own limit: redelivering in seconds would only be refused again. Parked until the window resets.
+      const retryAt = deps.budget.resumeAfterRateLimit(error.usage);
+      await deferEvent(deps.pool, claim.id, retryAt, 'Strava answered 429 (rate limit)');
+      log.warn('Webhook event deferred: Strava rate limit', { objectId: event.object_id, retryAt });
+      return { status: 'deferred', reason: 'Strava answered 429 (rate limit)' };
+    }
     if (isTransient(error)) {
       log.warn('Webhook event failed for now; it will be redelivered', { objectId: event.object_id, attempt: claim.attempts, error });
       await finishEvent(deps.pool, claim.id, 'retrying', describe(error)).catch(() => undefined);
@@ -64,26 +83,80 @@ export async function processWebhookEvent(deps: ProcessorDeps, event: StravaWebh
   }
 }
 
+/**
+ * Applies the deferred events whose time has come (the scheduled job calls this), oldest first, until `deadlineAt`.
+ * An event deferred again stays recorded for the next run; nothing is dropped.
+ */
+export async function retryDeferredEvents(deps: ProcessorDeps, options: { limit?: number; deadlineAt?: number } = {}): Promise<{ retried: number; deferredAgain: number }> {
+  const events = await dueDeferredEvents(deps.pool, options.limit ?? 200);
+  let retried = 0;
+  let deferredAgain = 0;
+  for (const event of events) {
+    if (options.deadlineAt !== undefined && Date.now() >= options.deadlineAt) break;
+    try {
+      const outcome = await processWebhookEvent(deps, event);
+      retried++;
+      if (outcome.status === 'deferred') {
+        deferredAgain++;
+        // The budget is spent again: the rest would only be deferred too.
+        break;
+      }
+    } catch (error) {
+      // Recorded as retrying by processWebhookEvent; the next run (or a replay) tries again.
+      deps.log.warn('A deferred webhook event failed again', { error, objectId: event.object_id });
+    }
+  }
+  return { retried, deferredAgain };
+}
+
 async function apply(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   if (event.object_type === 'athlete') return applyAthlete(deps, event, eventId);
-  const known = await deps.pool.query('select 1 from athletes where id = $1::bigint', [event.owner_id]);
+  const known = await deps.pool.query<{ status: string }>('select status from athletes where id = $1::bigint', [event.owner_id]);
   if (known.rows.length === 0) {
-    // Someone else's data: acknowledged, recorded without the titles it carried.
+    // Someone else's data: acknowledged, recorded without the titles it carried, and no Strava request spent.
     return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete', forgetUpdates: true });
   }
+  // A banned or disconnected athlete's data is neither fetched nor changed on someone's word.
+  if (known.rows[0]!.status !== 'connected') return finish(deps.pool, eventId, { status: 'ignored', reason: `the athlete is ${known.rows[0]!.status}` });
   switch (event.aspect_type) {
     case 'create':
-      return applySnapshot(deps, event, eventId, 'create');
     case 'update':
-      return applyUpdate(deps, event, eventId);
+      return applySnapshot(deps, event, eventId);
     case 'delete':
       return applyDelete(deps, event, eventId);
   }
 }
 
 async function finish(db: pg.Pool | pg.PoolClient, eventId: number, outcome: Final): Promise<Final> {
+  if (outcome.status === 'deferred') throw new Error('deferred outcomes are recorded with deferEvent');
   await finishEvent(db, eventId, outcome.status, outcome.reason, { forgetUpdates: outcome.forgetUpdates });
   return outcome;
+}
+
+/**
+ * Takes the one Strava request an event needs from the athlete's share and from the shared background budget (never
+ * the share kept for sign-ins). Undefined when granted; otherwise the event is recorded as deferred until the window
+ * that ran out resets, and that outcome is returned.
+ */
+async function reserveRequest(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final | undefined> {
+  const at = deps.budget.now();
+  const window = windowStart(at);
+  const perAthlete = deps.eventRequestsPerAthlete ?? EVENT_REQUESTS_PER_ATHLETE;
+  let retryAt: Date | undefined;
+  let reason = '';
+  if (!(await reserveEventSpend(deps.pool, event.owner_id, window, perAthlete))) {
+    retryAt = new Date(window.getTime() + QUARTER_HOUR_MS);
+    reason = `this athlete's events already spent ${perAthlete} Strava requests this quarter hour`;
+  } else {
+    const granted = await deps.budget.reserveBackground();
+    if (!granted.granted) {
+      retryAt = granted.retryAt;
+      reason = `Strava's background budget is spent (${granted.limit === 'daily' ? 'daily' : '15-minute'} limit)`;
+    }
+  }
+  if (!retryAt) return undefined;
+  await deferEvent(deps.pool, eventId, retryAt, reason);
+  return { status: 'deferred', reason };
 }
 
 /** Serialises the writes for one activity across deliveries and instances, so a delete and a create cannot interleave. */
@@ -91,8 +164,47 @@ async function lockActivity(client: pg.PoolClient, activityId: number): Promise<
   await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || $1::text, 0))`, [activityId]);
 }
 
+/** Strava's own answer on whether the athlete's grant is gone: a token that no longer works, or a refused refresh. */
+async function grantGone(deps: ProcessorDeps, athleteId: number): Promise<'gone' | 'valid' | 'unknown_athlete' | 'cannot_ask'> {
+  try {
+    await deps.strava.getAthlete(await getAccessToken(deps, athleteId));
+    return 'valid';
+  } catch (error) {
+    if (error instanceof StravaUnauthorizedError) return 'gone';
+    if (error instanceof ReconnectRequiredError) {
+      if (error.reason === 'unknown_athlete') return 'unknown_athlete';
+      // Banned, or no tokens stored: nobody asked Strava, so nothing is confirmed.
+      if (error.reason === 'banned' || error.reason === 'no_tokens') return 'cannot_ask';
+      // Strava refused the refresh token, now or when the athlete was marked disconnected.
+      return 'gone';
+    }
+    throw error;
+  }
+}
+
 async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   if (!isDeauthorization(event)) return finish(deps.pool, eventId, { status: 'ignored', reason: 'athlete updates other than deauthorization are not used' });
+  const current = await deps.pool.query<{ reconnected: boolean }>(
+    `select connected_at >= to_timestamp($2::bigint + 1) as reconnected from athletes where id = $1::bigint`,
+    [event.owner_id, event.event_time],
+  );
+  // Nothing at stake, so nothing is spent at Strava.
+  if (!current.rows[0]) return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete' });
+  if (current.rows[0].reconnected) return finish(deps.pool, eventId, { status: 'ignored', reason: 'the athlete connected again after this deauthorization' });
+
+  const deferred = await reserveRequest(deps, event, eventId);
+  if (deferred) return deferred;
+  // Events are not signed: the deletion happens only on Strava's own word that the grant is gone.
+  const grant = await grantGone(deps, event.owner_id);
+  if (grant === 'unknown_athlete') return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete' });
+  if (grant !== 'gone') {
+    return finish(deps.pool, eventId, {
+      status: 'unconfirmed',
+      reason: grant === 'valid'
+        ? 'deauthorization not confirmed: Strava still accepts the athlete\'s token; nothing was deleted'
+        : 'deauthorization not confirmed: Strava could not be asked for this athlete; nothing was deleted',
+    });
+  }
   return withTransaction(deps.pool, async (client) => {
     // Strava's agreement: a deauthorized athlete's data goes. Unless they connected again after the event.
     const deleted = await client.query(
@@ -101,7 +213,7 @@ async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, even
     );
     if (deleted.rows.length > 0) {
       await forgetAthleteEvents(client, event.owner_id, eventId);
-      return finish(client, eventId, { status: 'processed', reason: 'athlete deauthorized: all their data deleted' });
+      return finish(client, eventId, { status: 'processed', reason: 'athlete deauthorized (confirmed by Strava): all their data deleted' });
     }
     const still = await client.query('select 1 from athletes where id = $1::bigint', [event.owner_id]);
     return finish(client, eventId, {
@@ -112,21 +224,25 @@ async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, even
 }
 
 /**
- * Fetches the activity and stores it as of the event's time. Used for creates, and for updates of an activity we do
- * not have yet (an update that overtook its create), so neither is lost.
+ * Fetches the activity and stores Strava's answer as of the event's time. Creates and updates alike: an update's
+ * body is never applied, since it carries the legacy type (a TrailRun arrives as "Run") and `private: "false"` does
+ * not say whether the activity is now visible to everyone or to followers only; Strava's answer says both.
  */
-async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number, why: 'create' | 'update'): Promise<Final> {
+async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   const id = event.object_id;
   const current = await deps.pool.query<{ newer: boolean; mine: boolean }>(
     `select event_time >= to_timestamp($2::bigint) as newer, athlete_id = $3::bigint as mine from activities where id = $1::bigint`,
     [id, event.event_time, event.owner_id],
   );
   if (current.rows[0] && !current.rows[0].mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
-  if (current.rows[0]?.newer && why === 'create') return finish(deps.pool, eventId, { status: 'ignored', reason: 'newer data already stored' });
+  // A fetch at least as late as this event is stored already: nothing at stake, nothing spent.
+  if (current.rows[0]?.newer) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
   if (await activityDeletedSince(deps.pool, id, event.event_time)) {
     return finish(deps.pool, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
   }
 
+  const deferred = await reserveRequest(deps, event, eventId);
+  if (deferred) return deferred;
   const accessToken = await getAccessToken(deps, event.owner_id);
   let activity;
   try {
@@ -147,52 +263,8 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
       return finish(client, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
     }
     await storeSnapshot(client, event.owner_id, activity, event.event_time);
-    if (why === 'update') await updateFields(client, event);
-    return finish(client, eventId, { status: 'processed', reason: why === 'update' ? 'activity was unknown: fetched, then updated' : undefined });
+    return finish(client, eventId, { status: 'processed', reason: event.aspect_type === 'update' ? 'applied from Strava\'s answer' : undefined });
   });
-}
-
-/**
- * The update's own fields, each applied only when the event is at least as new as what set that field last (the
- * last snapshot, or an update of that field). Returns whether anything changed.
- */
-async function updateFields(db: pg.PoolClient | pg.Pool, event: StravaWebhookEvent): Promise<'applied' | 'stale' | 'missing'> {
-  const u = event.updates;
-  const title = u.title ?? null;
-  const type = u.type ?? u.sport_type ?? null;
-  const isPrivate = u.private === undefined ? null : u.private === 'true';
-  const { rows } = await db.query<{ applied: boolean }>(
-    `with target as (
-       select id, raw,
-         $3::text is not null and $6::bigint >= greatest(extract(epoch from event_time), coalesce((field_event_times->>'name')::float8, 0)) as set_name,
-         $4::text is not null and $6::bigint >= greatest(extract(epoch from event_time), coalesce((field_event_times->>'sport_type')::float8, 0)) as set_type,
-         $5::boolean is not null and $6::bigint >= greatest(extract(epoch from event_time), coalesce((field_event_times->>'private')::float8, 0)) as set_private
-       from activities where id = $1::bigint and athlete_id = $2::bigint for update),
-     changed as (
-       update activities a set
-         name = case when t.set_name then $3::text else a.name end,
-         -- Events carry the older activity type, which folds newer sport types into their parent (TrailRun is "Run"):
-         -- only a different type replaces the sport type, so a "Run" update keeps a stored TrailRun.
-         sport_type = case when t.set_type and coalesce(a.raw->>'type', '') <> $4::text then $4::text else a.sport_type end,
-         private = case when t.set_private then $5::boolean else a.private end,
-         visibility = case when not t.set_private then a.visibility when $5::boolean then 'only_me'
-                           when a.visibility = 'only_me' then 'everyone' else a.visibility end,
-         raw = a.raw
-           || case when t.set_name then jsonb_build_object('name', $3::text) else '{}'::jsonb end
-           || case when t.set_type and coalesce(a.raw->>'type', '') <> $4::text then jsonb_build_object('type', $4::text, 'sport_type', $4::text) else '{}'::jsonb end
-           || case when t.set_private then jsonb_build_object('private', $5::boolean) else '{}'::jsonb end,
-         field_event_times = a.field_event_times
-           || case when t.set_name then jsonb_build_object('name', $6::bigint) else '{}'::jsonb end
-           || case when t.set_type then jsonb_build_object('sport_type', $6::bigint) else '{}'::jsonb end
-           || case when t.set_private then jsonb_build_object('private', $6::bigint) else '{}'::jsonb end,
-         updated_at = now()
-       from target t where a.id = t.id and (t.set_name or t.set_type or t.set_private)
-       returning a.id)
-     select exists (select 1 from changed) as applied from target`,
-    [event.object_id, event.owner_id, title, type, isPrivate, event.event_time],
-  );
-  if (rows.length === 0) return 'missing';
-  return rows[0]!.applied ? 'applied' : 'stale';
 }
 
 /**
@@ -226,18 +298,34 @@ async function storeSnapshot(client: pg.PoolClient, ownerId: number, activity: S
   );
 }
 
-async function applyUpdate(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
-  const result = await withTransaction(deps.pool, async (client) => {
-    await lockActivity(client, event.object_id);
-    const outcome = await updateFields(client, event);
-    if (outcome === 'applied') return finish(client, eventId, { status: 'processed' });
-    if (outcome === 'stale') return finish(client, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
-    return undefined;
-  });
-  return result ?? applySnapshot(deps, event, eventId, 'update');
-}
-
 async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
+  const current = await deps.pool.query<{ mine: boolean; recreated: boolean }>(
+    `select athlete_id = $2::bigint as mine, event_time >= to_timestamp($3::bigint + 1) as recreated from activities where id = $1::bigint`,
+    [event.object_id, event.owner_id, event.event_time],
+  );
+  if (current.rows[0] && !current.rows[0].mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
+  if (current.rows[0]?.recreated) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
+
+  const deferred = await reserveRequest(deps, event, eventId);
+  if (deferred) return deferred;
+  // Events are not signed: the activity goes only once Strava says it has no such activity (or the grant is gone).
+  let confirmed: string | undefined;
+  try {
+    const activity = await deps.strava.getActivity(await getAccessToken(deps, event.owner_id), event.object_id);
+    if (activity.athlete?.id !== undefined && activity.athlete.id !== event.owner_id) confirmed = undefined;
+  } catch (error) {
+    if (error instanceof StravaNotFoundError) confirmed = 'Strava has no such activity (404)';
+    else if (error instanceof StravaUnauthorizedError) confirmed = 'the athlete\'s grant is gone (401)';
+    else if (error instanceof ReconnectRequiredError && error.reason !== 'banned' && error.reason !== 'no_tokens' && error.reason !== 'unknown_athlete') {
+      confirmed = 'the athlete\'s grant is gone (refresh refused)';
+    } else if (error instanceof ReconnectRequiredError) {
+      return finish(deps.pool, eventId, { status: 'unconfirmed', reason: 'delete not confirmed: Strava could not be asked; nothing was deleted' });
+    } else throw error;
+  }
+  if (!confirmed) {
+    return finish(deps.pool, eventId, { status: 'unconfirmed', reason: 'delete not confirmed: Strava still has this activity; nothing was deleted' });
+  }
+
   return withTransaction(deps.pool, async (client) => {
     await lockActivity(client, event.object_id);
     // Event times are whole seconds: data stored within the delete's second counts as older than the delete.
@@ -251,6 +339,6 @@ async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, event
       return finish(client, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
     }
     // Processed, whether or not there was a row: this record is what keeps a late create from bringing it back.
-    return finish(client, eventId, { status: 'processed' });
+    return finish(client, eventId, { status: 'processed', reason: confirmed });
   });
 }

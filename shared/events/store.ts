@@ -3,8 +3,8 @@ import type pg from 'pg';
 import type { Queryable } from '../db/types.js';
 import { dedupeKey, type StravaWebhookEvent } from './webhook-event.js';
 
-export type WebhookEventStatus = 'received' | 'retrying' | 'processed' | 'ignored' | 'failed';
-export const FINAL_STATUSES: readonly WebhookEventStatus[] = ['processed', 'ignored', 'failed'];
+export type WebhookEventStatus = 'received' | 'retrying' | 'deferred' | 'processed' | 'ignored' | 'unconfirmed' | 'failed';
+export const FINAL_STATUSES: readonly WebhookEventStatus[] = ['processed', 'ignored', 'unconfirmed', 'failed'];
 
 export type Claim = { kind: 'new'; id: number; attempts: number } | { kind: 'done'; id: number; status: WebhookEventStatus };
 
@@ -19,7 +19,7 @@ export async function claimEvent(db: Queryable, event: StravaWebhookEvent, messa
        updates, status, attempts, message_id)
      values ($1::text, $2::bigint, $3::text, $4::bigint, $5::text, $6::bigint, to_timestamp($7::bigint), $8::jsonb, 'received', 1, $9::text)
      on conflict (dedupe_key) do update set attempts = w.attempts + 1, status = 'received', updated_at = now()
-       where w.status not in ('processed', 'ignored', 'failed')
+       where w.status not in ('processed', 'ignored', 'unconfirmed', 'failed')
      returning id, attempts`,
     [key, event.subscription_id, event.object_type, event.object_id, event.aspect_type, event.owner_id, event.event_time,
       JSON.stringify(event.updates), messageId ?? null],
@@ -32,17 +32,66 @@ export async function claimEvent(db: Queryable, event: StravaWebhookEvent, messa
 export async function finishEvent(
   db: Queryable,
   id: number,
-  status: Exclude<WebhookEventStatus, 'received'>,
+  status: Exclude<WebhookEventStatus, 'received' | 'deferred'>,
   error?: string,
   options: { forgetUpdates?: boolean } = {},
 ): Promise<void> {
   await db.query(
-    `update webhook_events set status = $2::text, error = $3::text, updated_at = now(),
+    `update webhook_events set status = $2::text, error = $3::text, updated_at = now(), retry_at = null,
        finished_at = case when $2::text = 'retrying' then null else now() end,
        updates = case when $4::boolean then '{}'::jsonb else updates end
      where id = $1::bigint`,
     [id, status, error ?? null, options.forgetUpdates === true],
   );
+}
+
+/** Parks an event until `retryAt` (Strava's budget is spent for now); the scheduled job picks it up again. */
+export async function deferEvent(db: Queryable, id: number, retryAt: Date, reason: string): Promise<void> {
+  await db.query(
+    `update webhook_events set status = 'deferred', error = $3::text, retry_at = $2::timestamptz, updated_at = now(), finished_at = null
+     where id = $1::bigint`,
+    [id, retryAt, reason],
+  );
+}
+
+/** Deferred events whose time has come, oldest event first, rebuilt as Strava sent them (minus nothing: every field is kept). */
+export async function dueDeferredEvents(db: Queryable, limit: number): Promise<StravaWebhookEvent[]> {
+  const { rows } = await db.query<{
+    subscription_id: string; object_type: 'activity' | 'athlete'; object_id: string; aspect_type: 'create' | 'update' | 'delete';
+    owner_id: string; event_time: string; updates: Record<string, string>;
+  }>(
+    `select subscription_id::text, object_type, object_id::text, aspect_type, owner_id::text,
+       extract(epoch from event_time)::bigint::text as event_time, updates
+     from webhook_events where status = 'deferred' and retry_at <= now()
+     order by event_time, id limit $1::integer`,
+    [Math.max(1, Math.trunc(limit))],
+  );
+  return rows.map((row) => ({
+    subscription_id: Number(row.subscription_id),
+    object_type: row.object_type,
+    object_id: Number(row.object_id),
+    aspect_type: row.aspect_type,
+    owner_id: Number(row.owner_id),
+    event_time: Number(row.event_time),
+    updates: row.updates,
+  }));
+}
+
+/**
+ * Takes one Strava request from the athlete's share for webhook events in this quarter hour, or says no. One athlete
+ * (or someone forging events in their name) can never spend more than `perWindow` requests a window on events.
+ */
+export async function reserveEventSpend(db: Queryable, athleteId: number, windowStart: Date, perWindow: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `insert into webhook_event_spend as s (athlete_id, window_start, used) values ($1::bigint, $2::timestamptz, 1)
+     on conflict (athlete_id) do update set
+       used = case when s.window_start < excluded.window_start then 1 else s.used + 1 end,
+       window_start = greatest(s.window_start, excluded.window_start)
+     where s.window_start < excluded.window_start or s.used < $3::integer
+     returning used`,
+    [athleteId, windowStart, perWindow],
+  );
+  return rows.length > 0;
 }
 
 /** A processed delete at or after `eventTime`: a create or update that old must not bring the activity back. */
@@ -108,6 +157,17 @@ export interface WebhookEventRow {
   finishedAt: Date | null;
 }
 
+/** Destructive events Strava did not confirm, newest first (admin page): each changed nothing. */
+export async function unconfirmedWebhookEvents(db: Queryable, limit = 50): Promise<WebhookEventRow[]> {
+  const { rows } = await db.query<WebhookEventRow>(
+    `select id, object_type as "objectType", object_id as "objectId", aspect_type as "aspectType", owner_id as "ownerId",
+       event_time as "eventTime", updates, status, attempts, error, received_at as "receivedAt", finished_at as "finishedAt"
+     from webhook_events where status = 'unconfirmed' order by received_at desc, id desc limit $1::integer`,
+    [Math.max(1, Math.min(500, Math.trunc(limit)))],
+  );
+  return rows;
+}
+
 /** The latest events, newest first (admin page). */
 export async function recentWebhookEvents(db: Queryable, limit = 50): Promise<WebhookEventRow[]> {
   const { rows } = await db.query<WebhookEventRow>(
@@ -141,7 +201,9 @@ export async function webhookEventCounts(db: Queryable): Promise<WebhookEventCou
   const { rows } = await db.query<{ status: WebhookEventStatus; count: number; last: Date | null }>(
     `select status, count(*)::integer as count, max(received_at) as last from webhook_events group by status`,
   );
-  const counts: WebhookEventCounts = { received: 0, retrying: 0, processed: 0, ignored: 0, failed: 0, total: 0, lastReceivedAt: null };
+  const counts: WebhookEventCounts = {
+    received: 0, retrying: 0, deferred: 0, processed: 0, ignored: 0, unconfirmed: 0, failed: 0, total: 0, lastReceivedAt: null,
+  };
   for (const row of rows) {
     counts[row.status] = row.count;
     counts.total += row.count;

@@ -8,6 +8,9 @@ import { refreshClaimed, type RefreshHooks, type TokenDeps } from './refresh.js'
 /** What the history import offers the job: pick up imports that stopped part-way. */
 export type ResumeStalledImports = (context: { deadlineAt: number; log: Logger }) => Promise<{ resumed: number }>;
 
+/** What the webhook event processor offers the job: apply the events deferred for Strava's budget whose time has come. */
+export type RetryDeferredEvents = (context: { deadlineAt: number; log: Logger }) => Promise<{ retried: number }>;
+
 export interface RefreshJobDeps extends TokenDeps {
   hooks?: RefreshHooks;
   /**
@@ -15,6 +18,8 @@ export interface RefreshJobDeps extends TokenDeps {
    * Without a resumer the summary says `importsResumed: null`.
    */
   resumeStalledImports?: ResumeStalledImports | undefined;
+  /** Webhook events deferred for the rate-limit budget (shared/events/process.ts); without it `eventsRetried: null`. */
+  retryDeferredEvents?: RetryDeferredEvents | undefined;
 }
 
 export interface RefreshJobOptions {
@@ -55,6 +60,8 @@ export interface RefreshJobSummary {
   stoppedEarly: boolean;
   /** Stalled history imports resumed; null while no history import is plugged in (or it failed). */
   importsResumed: number | null;
+  /** Deferred webhook events applied (or deferred again); null while no processor is plugged in (or it failed). */
+  eventsRetried: number | null;
   durationMs: number;
 }
 
@@ -160,6 +167,15 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     }
   }
 
+  let eventsRetried: number | null = null;
+  if (deps.retryDeferredEvents && !pastDeadline()) {
+    try {
+      eventsRetried = (await deps.retryDeferredEvents({ deadlineAt: startedAt + options.deadlineMs, log })).retried;
+    } catch (error) {
+      log.error('Retrying deferred webhook events failed', { error });
+    }
+  }
+
   const handled = counts.refreshed + counts.failed + counts.disconnected;
   const summary: RefreshJobSummary = {
     due,
@@ -171,6 +187,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     skipped: Math.max(0, due - handled),
     stoppedEarly,
     importsResumed,
+    eventsRetried,
     durationMs: now() - startedAt,
   };
   log[summary.failed > 0 || summary.stoppedEarly ? 'warn' : 'info']('update_tokens finished', { ...summary });

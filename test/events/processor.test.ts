@@ -8,10 +8,11 @@ import { createEventHandler } from '../../shared/events/handler.js';
 import { processWebhookEvent, type ProcessorDeps } from '../../shared/events/process.js';
 import { recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
+import { createStravaBudget } from '../../shared/strava/budget.js';
 import { seedAthlete, startWorld, type Instance, type World } from '../tokens/setup.js';
 
 let world: World;
-let deps: Instance;
+let deps: ProcessorDeps;
 let clockMs = Date.now();
 
 async function control(method: string, path: string, body?: unknown): Promise<any> {
@@ -55,7 +56,9 @@ describe('processStravaEvent logic', () => {
 
   before(async () => {
     world = await startWorld({ now: () => new Date(clockMs) });
-    deps = world.instance();
+    const instance: Instance = world.instance();
+    const budget = createStravaBudget({ pool: instance.pool, clientId: world.sandbox.clientId, log: instance.log });
+    deps = { ...instance, budget };
     ({ athleteId } = await seedAthlete(world, 6 * 3600));
   });
   after(async () => {
@@ -76,27 +79,39 @@ describe('processStravaEvent logic', () => {
     assert.equal((await eventRow(event)).status, 'processed');
   });
 
-  it('update: applies title, type and privacy from the event itself, without calling Strava', async () => {
+  it("update: title, type and privacy come from Strava's answer (one GET), never from the event body", async () => {
     const created = await newActivity(athleteId, 'Ride?');
     await processWebhookEvent(deps, created);
     const fetches = activityFetches();
     const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Evening Ride', sport_type: 'Ride', private: true });
-    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed' });
-    assert.equal(activityFetches(), fetches);
+    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed', reason: "applied from Strava's answer" });
+    assert.equal(activityFetches(), fetches + 1);
+    assert.deepEqual(await row(created.object_id), { name: 'Evening Ride', sport_type: 'Ride', private: true });
+    // A forged body naming another title changes nothing: Strava's answer still says "Evening Ride".
+    const forged = { ...update, event_time: update.event_time + 5, updates: { title: 'Forged', private: 'false' } };
+    assert.equal((await processWebhookEvent(deps, forged)).status, 'processed');
     assert.deepEqual(await row(created.object_id), { name: 'Evening Ride', sport_type: 'Ride', private: true });
   });
 
-  it("an update's older activity type keeps a more precise sport type (TrailRun stays TrailRun on type Run)", async () => {
-    const created = await act('POST', `/athletes/${athleteId}/activities`, { name: 'Hills', sport_type: 'TrailRun', distance: 9000, moving_time: 3600, start_date: '2025-03-14T08:00:00Z' });
+  it('a TrailRun whose event says the legacy type "Run" is stored as TrailRun, as Strava answers', async () => {
+    const created = await newActivity(athleteId, 'Hills');
     await processWebhookEvent(deps, created);
-    const toRoad = await act('PUT', `/activities/${created.object_id}`, { sport_type: 'Run' });
-    assert.deepEqual(toRoad.updates, { type: 'Run' });
-    await processWebhookEvent(deps, toRoad);
-    // Strava sends the parent type for both; the stored sport type only changes when the type does.
+    const toTrail = await act('PUT', `/activities/${created.object_id}`, { sport_type: 'TrailRun' });
+    assert.deepEqual(toTrail.updates, { type: 'Run' }, 'the sandbox pushes the legacy type, as Strava does');
+    await processWebhookEvent(deps, toTrail);
     assert.equal((await row(created.object_id))?.sport_type, 'TrailRun');
-    const toRide = await act('PUT', `/activities/${created.object_id}`, { sport_type: 'Ride' });
-    await processWebhookEvent(deps, toRide);
-    assert.equal((await row(created.object_id))?.sport_type, 'Ride');
+  });
+
+  it('private "false" stores the visibility Strava answers (Followers), not a guess of Everyone', async () => {
+    const created = await newActivity(athleteId, 'Secret loop');
+    await processWebhookEvent(deps, created);
+    const hidden = await act('PUT', `/activities/${created.object_id}`, { private: true });
+    await processWebhookEvent(deps, hidden);
+    const followers = await act('PUT', `/activities/${created.object_id}`, { visibility: 'followers_only' });
+    assert.deepEqual(followers.updates, { private: 'false' });
+    await processWebhookEvent(deps, followers);
+    const { rows } = await world.db.pool.query('select private, visibility from activities where id = $1::bigint', [created.object_id]);
+    assert.deepEqual(rows[0], { private: false, visibility: 'followers_only' });
   });
 
   it('a stale update never overwrites newer data', async () => {
@@ -113,7 +128,7 @@ describe('processStravaEvent logic', () => {
   it('an update that arrives before its create is not lost: the activity is fetched, and the late create changes nothing', async () => {
     const created = await newActivity(athleteId, 'First title');
     const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Second title' });
-    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed', reason: 'activity was unknown: fetched, then updated' });
+    assert.deepEqual(await processWebhookEvent(deps, update), { status: 'processed', reason: "applied from Strava's answer" });
     assert.equal((await row(created.object_id))?.name, 'Second title');
     const fetches = activityFetches();
     assert.equal((await processWebhookEvent(deps, created)).status, 'ignored');
@@ -126,7 +141,7 @@ describe('processStravaEvent logic', () => {
     await processWebhookEvent(deps, created);
     const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Still doomed' });
     const deleted = await act('DELETE', `/activities/${created.object_id}`);
-    assert.deepEqual(await processWebhookEvent(deps, deleted), { status: 'processed' });
+    assert.deepEqual(await processWebhookEvent(deps, deleted), { status: 'processed', reason: 'Strava has no such activity (404)' });
     assert.equal(await row(created.object_id), undefined);
     // The create again (a replay) and the update arriving after the delete.
     const replayedCreate = { ...created, updates: {} };
@@ -144,13 +159,14 @@ describe('processStravaEvent logic', () => {
     assert.match((await eventRow(created)).error ?? '', /404/);
   });
 
-  it('transient failures (5xx, 429) throw so Pub/Sub redelivers; the next delivery applies the event', async () => {
+  it('5xx throws so Pub/Sub redelivers; a 429 defers the event to the next window; the next delivery applies it', async () => {
     const created = await newActivity(athleteId, 'Flaky Strava');
     world.sandbox.failNext({ method: 'GET', pathPrefix: '/activities' }, 503, 3);
     await assert.rejects(processWebhookEvent(deps, created), /Strava answered 503/);
     assert.equal((await eventRow(created)).status, 'retrying');
     world.sandbox.failNext({ method: 'GET', pathPrefix: '/activities' }, 429, 1);
-    await assert.rejects(processWebhookEvent(deps, created), /rate limit/i);
+    assert.equal((await processWebhookEvent(deps, created)).status, 'deferred');
+    assert.equal((await eventRow(created)).status, 'deferred');
     assert.deepEqual(await processWebhookEvent(deps, created), { status: 'processed' });
     const recorded = await eventRow(created);
     assert.equal(recorded.status, 'processed');
@@ -191,7 +207,10 @@ describe('processStravaEvent logic', () => {
     assert.ok(recent[0]!.receivedAt >= recent[4]!.receivedAt);
     const counts = await webhookEventCounts(world.db.pool);
     assert.ok(counts.processed > 0 && counts.ignored > 0);
-    assert.equal(counts.total, counts.received + counts.retrying + counts.processed + counts.ignored + counts.failed);
+    assert.equal(
+      counts.total,
+      counts.received + counts.retrying + counts.deferred + counts.processed + counts.ignored + counts.unconfirmed + counts.failed,
+    );
   });
 
   it('the handler acknowledges a message that is not a webhook event, and throws when the database is down', async () => {
@@ -200,12 +219,12 @@ describe('processStravaEvent logic', () => {
       type: 'google.cloud.pubsub.topic.v1.messagePublished',
       data: { message: { data, messageId: '1', publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/s' },
     });
-    const handler = createEventHandler(async () => deps as ProcessorDeps);
+    const handler = createEventHandler(async () => deps);
     await handler(envelope(Buffer.from('{"hello":"world"}').toString('base64')));
     await handler(envelope('%%% not base64 json'));
 
     const down = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 2000 });
-    const broken = createEventHandler(async () => ({ ...deps, pool: down }) as ProcessorDeps);
+    const broken = createEventHandler(async () => ({ ...deps, pool: down }));
     const event = await newActivity(athleteId, 'Database down');
     await assert.rejects(broken(envelope(Buffer.from(JSON.stringify(event)).toString('base64'))));
     await down.end();
