@@ -5,6 +5,7 @@ import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
 import type { Runtime } from '../shared/runtime.js';
 import type { SubscriptionIdCache } from '../shared/strava/subscriptions.js';
+import type { FailureThrottle } from './webhook-throttle.js';
 
 export type AppDeps = Omit<Runtime, 'close'> & {
   /** The clock, injectable so tests can pin "this week". */
@@ -13,6 +14,8 @@ export type AppDeps = Omit<Runtime, 'close'> & {
   bus: EventBus;
   /** The webhook's check of subscription ids; by default Strava's record, looked up once and cached. */
   webhookSubscriptions?: SubscriptionIdCache;
+  /** The per-source throttle of failed webhook calls; one per app by default. */
+  webhookThrottle?: FailureThrottle;
 };
 
 export interface AppEnv {

@@ -7,6 +7,7 @@ interface DevSecrets {
   SESSION_SECRET: string;
   TOKEN_ENCRYPTION_KEY: string;
   STRAVA_VERIFY_TOKEN: string;
+  WEBHOOK_PATH_SECRET: string;
 }
 
 export async function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -21,6 +22,8 @@ export async function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv =
     SESSION_SECRET: saved.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     TOKEN_ENCRYPTION_KEY: saved.TOKEN_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
     STRAVA_VERIFY_TOKEN: saved.STRAVA_VERIFY_TOKEN ?? randomBytes(16).toString('base64url'),
+    // The laptop's webhook is guarded like production's: events are accepted only on /webhook/<this>.
+    WEBHOOK_PATH_SECRET: saved.WEBHOOK_PATH_SECRET ?? randomBytes(24).toString('base64url'),
   };
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });

@@ -1,6 +1,7 @@
 // `npm start`: the whole product on a laptop — local Strava sandbox, embedded PostgreSQL, migrations, the app.
 import { existsSync } from 'node:fs';
 import { createApp } from '../app/app.js';
+import { subscriptionCache } from '../app/routes/webhook.js';
 import { closeServer, listen } from '../app/serve.js';
 import { loadConfig } from '../shared/config.js';
 import { migrate } from '../shared/db/migrate.js';
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
     bus.subscribe(topic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(topic, request) }));
   }
 
-  const { server, port } = await listen(createApp({ ...runtime, bus }), config.port);
+  const deps = { ...runtime, bus };
+  // This machine only, unless HOST says otherwise: the laptop stack has a demo athlete and generated secrets.
+  const { server, port } = await listen(createApp(deps), config.port, config.host ?? '127.0.0.1');
 
   // Paused imports are resumed through the bus, as the deployed job publishes to the backfill topic.
   const backfillTopic = config.pubsub.backfillTopic;
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
         callbackUrl,
         secrets.webhookVerifyToken ?? '',
         { recreate: true },
+        runtime.pool,
       );
+      subscriptionCache(deps).invalidate();
       liveUpdates = `on: the sandbox pushes webhook events (try POST ${sandbox.url}/sandbox/athletes/${sandbox.demoAthleteId}/activities)`;
     } catch (error) {
       liveUpdates = `off: subscribing to the sandbox failed: ${describeStravaRefusal(error)}`;

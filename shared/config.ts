@@ -12,6 +12,10 @@ export interface EnvVarSpec {
 /** Every variable the project reads. The README table and the deployment checks are built from this. */
 export const KNOWN_ENV_VARS = Object.freeze({
   PORT: { purpose: 'HTTP port the app listens on', default: '8080' },
+  HOST: {
+    purpose: 'Address the app listens on',
+    default: '127.0.0.1 under npm start (this machine only); every interface in production',
+  },
   PUBLIC_BASE_URL: {
     purpose: 'Public origin of the app, used for the OAuth redirect and links',
     default: 'http://localhost:$PORT outside production; required in production',
@@ -79,6 +83,8 @@ export type DatabaseConfig =
 export interface Config {
   readonly production: boolean;
   readonly port: number;
+  /** Address to listen on; undefined means the entry point's own default. */
+  readonly host: string | undefined;
   readonly publicBaseUrl: string;
   readonly secureCookies: boolean;
   readonly strava: {
@@ -197,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     production,
     port: listenPort,
+    host: read(env, 'HOST'),
     publicBaseUrl,
     secureCookies: production || publicBaseUrl.startsWith('https:'),
     strava: {

@@ -12,6 +12,7 @@ import {
   createSubscription,
   deleteSubscription,
   describeStravaRefusal,
+  recordSubscription,
   viewSubscription,
   webhookCallbackUrl,
 } from '../../shared/strava/subscriptions.js';
@@ -273,6 +274,8 @@ export const adminRoutes = new Hono<AppEnv>()
     }
     try {
       const { id } = await createSubscription(services.stravaSubscriptions, services.webhookCallbackUrl, verifyToken);
+      // Every instance reads the id from the database, so it is known before Strava's first event.
+      await recordSubscription(deps.pool, deps.config.strava.clientId, { id, callback_url: services.webhookCallbackUrl });
       subscriptionCache(deps).invalidate();
       await logAdminAction(c, 'webhook_subscription_create', { outcome: 'created', subscriptionId: id, callbackUrl });
       return c.redirect(`/admin?done=subscription-created&id=${id}#panel-webhook-subscription`, 303);
@@ -295,6 +298,7 @@ export const adminRoutes = new Hono<AppEnv>()
     }
     try {
       await deleteSubscription(panelServices(deps).stravaSubscriptions, id);
+      await recordSubscription(deps.pool, deps.config.strava.clientId, null);
       subscriptionCache(deps).invalidate();
       await logAdminAction(c, 'webhook_subscription_delete', { outcome: 'deleted', subscriptionId: id });
       return c.redirect(`/admin?done=subscription-deleted&id=${id}#panel-webhook-subscription`, 303);

@@ -4,26 +4,64 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { InvalidEventError, MAX_EVENT_BYTES, parseWebhookEvent } from '../../shared/events/webhook-event.js';
 import { createSubscriptionIdCache, type SubscriptionIdCache } from '../../shared/strava/subscriptions.js';
+import { ConfigError } from '../../shared/config.js';
 import type { AppDeps, AppEnv } from '../env.js';
+import { createFailureThrottle, sourceOf, type FailureThrottle } from '../webhook-throttle.js';
 
 /** Shorter path secrets are guessable; the app refuses webhook traffic rather than pretend they protect anything. */
 export const MIN_PATH_SECRET_LENGTH = 16;
 
-const caches = new WeakMap<AppDeps, SubscriptionIdCache>();
+/**
+ * Why this path secret cannot guard the webhook, or undefined when it can: at least 16 characters that are safe in a
+ * URL path, and not a word or a repeated pattern (at least eight different characters).
+ */
+export function weakPathSecret(secret: string | undefined): string | undefined {
+  if (secret === undefined || secret === '') return 'it is not set';
+  if (secret.length < MIN_PATH_SECRET_LENGTH) return `it is shorter than ${MIN_PATH_SECRET_LENGTH} characters`;
+  if (!/^[A-Za-z0-9._~-]+$/.test(secret)) return 'it has characters other than letters, digits and . _ ~ -';
+  if (new Set(secret).size < 8) return 'it is not random (fewer than eight different characters)';
+  return undefined;
+}
 
-/** The check of incoming subscription ids for this app; the admin page forgets it after creating or deleting the subscription. */
+/**
+ * Production refuses to start without a strong path secret: Strava does not sign events, so the path is what keeps
+ * strangers from posting them at all.
+ */
+export function requireWebhookPathSecret(pathSecret: string | undefined): void {
+  const weak = weakPathSecret(pathSecret);
+  if (weak) {
+    throw new ConfigError(
+      `WEBHOOK_PATH_SECRET (secret "webhook-path-secret") cannot guard the webhook: ${weak}. ` +
+        'Set it to 16 or more random characters, e.g. `openssl rand -hex 16`, then create the subscription with it.',
+    );
+  }
+}
+
+const caches = new WeakMap<AppDeps, SubscriptionIdCache>();
+const throttles = new WeakMap<AppDeps, FailureThrottle>();
+
+/** The check of incoming subscription ids for this app; the admin page invalidates it after creating or deleting the subscription. */
 export function subscriptionCache(deps: AppDeps): SubscriptionIdCache {
   if (deps.webhookSubscriptions) return deps.webhookSubscriptions;
   let cache = caches.get(deps);
   if (!cache) {
     cache = createSubscriptionIdCache({
-      apiBaseUrl: deps.config.strava.apiBaseUrl,
-      clientId: deps.config.strava.clientId,
-      clientSecret: deps.secrets.stravaClientSecret ?? '',
+      strava: { apiBaseUrl: deps.config.strava.apiBaseUrl, clientId: deps.config.strava.clientId, clientSecret: deps.secrets.stravaClientSecret ?? '' },
+      db: deps.pool,
+      log: deps.log,
     });
     caches.set(deps, cache);
   }
   return cache;
+}
+
+function throttleOf(deps: AppDeps): FailureThrottle {
+  let throttle = throttles.get(deps);
+  if (!throttle) {
+    throttle = deps.webhookThrottle ?? createFailureThrottle();
+    throttles.set(deps, throttle);
+  }
+  return throttle;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -34,21 +72,39 @@ function sameSecret(given: string, expected: string): boolean {
 
 type Gate = { ok: true } | { ok: false; response: Response };
 
-/** The callback is /webhook, or /webhook/<secret> when a path secret is configured (then plain /webhook is not found). */
+/** A failed call from `source`: counted, and answered 429 once the source has failed too often. */
+function refuse(c: Context<AppEnv>, source: string, status: 400 | 403 | 404, error: string): { ok: false; response: Response } {
+  const throttle = throttleOf(c.get('deps'));
+  throttle.failed(source);
+  return { ok: false, response: c.json({ error }, status) };
+}
+
+/**
+ * The callback is /webhook/<secret> (or plain /webhook outside production when no secret is configured). Only a call
+ * on the right path is Strava's: it is never throttled. Wrong paths are counted per source and, past a small burst,
+ * refused with 429 before any check runs, so guessing the secret (or probing) is slow.
+ */
 function checkPath(c: Context<AppEnv>): Gate {
   const deps = c.get('deps');
   const expected = deps.secrets.webhookPathSecret ?? deps.config.webhookPathSecret;
   const given = c.req.param('secret');
-  if (expected === undefined) return given === undefined ? { ok: true } : { ok: false, response: c.json({ error: 'not found' }, 404) };
-  if (expected.length < MIN_PATH_SECRET_LENGTH) {
-    c.get('log').error(`WEBHOOK_PATH_SECRET is shorter than ${MIN_PATH_SECRET_LENGTH} characters; webhook calls are refused until it is longer`);
+  const source = sourceOf(c, deps.config.production);
+  if (expected !== undefined && given !== undefined && weakPathSecret(expected) === undefined && sameSecret(given, expected)) return { ok: true };
+  if (expected === undefined && given === undefined && !deps.config.production) return { ok: true };
+  if (!throttleOf(deps).allowed(source)) {
+    c.get('log').warn('Webhook call refused: too many failed calls from this source');
+    return { ok: false, response: c.json({ error: 'too many requests' }, 429, { 'retry-after': '60' }) };
+  }
+  if (expected !== undefined && weakPathSecret(expected) !== undefined) {
+    c.get('log').error(`WEBHOOK_PATH_SECRET cannot guard the webhook (${weakPathSecret(expected)}); webhook calls are refused until it is changed`);
     return { ok: false, response: c.json({ error: 'webhook misconfigured' }, 503) };
   }
-  if (given === undefined || !sameSecret(given, expected)) {
-    c.get('log').warn('Webhook call on a wrong path refused');
-    return { ok: false, response: c.json({ error: 'not found' }, 404) };
+  if (expected === undefined) {
+    c.get('log').error('WEBHOOK_PATH_SECRET is not set; production refuses webhook calls without it');
+    return refuse(c, source, 404, 'not found');
   }
-  return { ok: true };
+  c.get('log').warn('Webhook call on a wrong path refused');
+  return refuse(c, source, 404, 'not found');
 }
 
 async function validation(c: Context<AppEnv>): Promise<Response> {
@@ -69,10 +125,22 @@ async function validation(c: Context<AppEnv>): Promise<Response> {
   }
   if (!sameSecret(token, expected)) {
     log.warn('Webhook validation refused: wrong verify token');
-    return c.json({ error: 'verify token mismatch' }, 403);
+    return refuse(c, sourceOf(c, c.get('deps').config.production), 403, 'verify token mismatch').response;
   }
   log.info('Webhook subscription validated');
   return c.json({ 'hub.challenge': challenge });
+}
+
+/** The same answer whether the event was published or dropped: it must not tell a right subscription id from a wrong one. */
+const ACCEPTED = { received: true } as const;
+
+/** A client that went away mid-body: its problem, not ours (4xx semantics, logged as a warning). */
+function isAbandonedBody(error: unknown): boolean {
+  for (let e = error as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AbortError' || e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ABORT_ERR') return true;
+    if (typeof e.message === 'string' && /aborted|terminated|premature close|socket hang up/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 async function receive(c: Context<AppEnv>): Promise<Response> {
@@ -80,7 +148,14 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
   if (!gate.ok) return gate.response;
   const deps = c.get('deps');
   const log = c.get('log');
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch (error) {
+    if (!isAbandonedBody(error)) throw error;
+    log.warn('Webhook event not read: the client abandoned the request body', { status: 400, error });
+    return c.json({ error: 'the request body was not received' }, 400);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -96,15 +171,16 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
     log.warn('Webhook event refused: malformed', { reason: error.message });
     return c.json({ error: error.message }, 400);
   }
-  const known = await subscriptionCache(deps).matches(event.subscription_id);
-  if (known === undefined) {
-    // Strava could not tell us our subscription id: a 5xx makes Strava retry once it can.
-    log.error('Webhook event not accepted: the subscription on record could not be looked up', { subscriptionId: event.subscription_id });
-    return c.json({ error: 'try again later' }, 503);
+  const subscription = subscriptionCache(deps).check(event.subscription_id);
+  if (subscription === 'foreign') {
+    // Dropped, and answered exactly like an accepted event, so that guessing the id learns nothing.
+    log.warn('Webhook event dropped: not for our subscription', { subscriptionId: event.subscription_id, objectType: event.object_type });
+    return c.json(ACCEPTED);
   }
-  if (!known) {
-    log.warn('Webhook event refused: not for our subscription', { subscriptionId: event.subscription_id, objectType: event.object_type });
-    return c.json({ error: 'unknown subscription' }, 403);
+  if (subscription === 'unknown') {
+    // Nothing on record yet (first start, Strava not answering): the right path says it is Strava's, and the
+    // processor confirms anything destructive with Strava itself, so publishing loses nothing and risks nothing.
+    log.warn('Webhook event accepted before the subscription id is known', { subscriptionId: event.subscription_id });
   }
   let messageId: string;
   try {
@@ -116,7 +192,7 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
     return c.json({ error: 'could not queue the event' }, 503);
   }
   log.info('Webhook event published', { messageId, objectType: event.object_type, aspectType: event.aspect_type, ownerId: event.owner_id });
-  return c.json({ received: true });
+  return c.json(ACCEPTED);
 }
 
 const limit = bodyLimit({

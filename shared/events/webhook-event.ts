@@ -23,6 +23,9 @@ const MAX_UPDATE_KEYS = 16;
 // 2008-01-01: before Strava existed; a smaller event_time is not a real one.
 const EARLIEST_EVENT_TIME = 1_199_145_600;
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
 }
@@ -63,6 +66,10 @@ export function parseWebhookEvent(body: unknown): StravaWebhookEvent {
       // Strava documents string values ("true"/"false"); booleans are accepted and written the same way.
       const text = typeof value === 'boolean' ? String(value) : value;
       if (typeof text !== 'string' || text.length > MAX_UPDATE_VALUE_CHARS) throw new InvalidEventError(`updates.${key} must be a short string`);
+      // Refused here rather than failing every delivery at the database: PostgreSQL stores neither NUL nor a lone
+      // surrogate (which has no UTF-8 form), and Strava sends neither.
+      if (text.includes('\u0000')) throw new InvalidEventError(`updates.${key} contains a NUL character`);
+      if (LONE_SURROGATE.test(text)) throw new InvalidEventError(`updates.${key} contains an unpaired surrogate`);
       updates[key] = text;
     }
   }

@@ -1,4 +1,6 @@
-// Strava's webhook subscription (one per application): view, create, delete, and a cached id for checking incoming events.
+// Strava's webhook subscription (one per application): view, create, delete, its record in the database, and the id the receiver checks events against.
+import type { Queryable } from '../db/types.js';
+import type { Logger } from '../log.js';
 import { StravaError, StravaRequestError, StravaServerError, StravaUnauthorizedError, type StravaFault } from './errors.js';
 
 export interface SubscriptionClientOptions {
@@ -74,52 +76,123 @@ export function describeStravaRefusal(error: unknown): string {
   return details.length > 0 ? `${error.message} (${details.join('; ')})` : error.message;
 }
 
+/** The subscription as last seen at Strava or created here; `id` null when Strava says there is none. */
+export interface RecordedSubscription {
+  id: number | null;
+  callbackUrl: string | null;
+  checkedAt: Date;
+}
+
+/** Remembers the application's subscription (after creating, deleting or viewing it at Strava), for every instance. */
+export async function recordSubscription(db: Queryable, clientId: string, subscription: { id: number; callback_url?: string } | null): Promise<void> {
+  await db.query(
+    `insert into strava_push_subscription (client_id, subscription_id, callback_url, checked_at) values ($1::text, $2::bigint, $3::text, now())
+     on conflict (client_id) do update set subscription_id = excluded.subscription_id, callback_url = excluded.callback_url, checked_at = now()`,
+    [clientId, subscription?.id ?? null, subscription?.callback_url ?? null],
+  );
+}
+
+export async function readRecordedSubscription(db: Queryable, clientId: string): Promise<RecordedSubscription | undefined> {
+  const { rows } = await db.query<{ id: string | null; callback_url: string | null; checked_at: Date }>(
+    'select subscription_id::text as id, callback_url, checked_at from strava_push_subscription where client_id = $1::text',
+    [clientId],
+  );
+  const row = rows[0];
+  return row ? { id: row.id === null ? null : Number(row.id), callbackUrl: row.callback_url, checkedAt: row.checked_at } : undefined;
+}
+
+export type SubscriptionCheck = 'ours' | 'foreign' | 'unknown';
+
 export interface SubscriptionIdCache {
-  /** Whether `id` is the application's subscription; undefined when that cannot be known right now. */
-  matches(id: number): Promise<boolean | undefined>;
-  /** Forget the cached id (after creating or deleting the subscription). */
+  /** Whether `id` is the application's subscription, from memory only: it never waits on Strava or the database. */
+  check(id: number): SubscriptionCheck;
+  /** Resolves once the first load (database, then Strava when the database knows nothing) has finished or failed. */
+  ready(): Promise<void>;
+  /** Forget the cached id and read the record again in the background (after creating or deleting the subscription and recording it). */
   invalidate(): void;
+  /** Stops the background refresh. */
+  stop(): void;
+}
+
+export interface SubscriptionIdCacheOptions {
+  strava: SubscriptionClientOptions;
+  db: Queryable;
+  log: Logger;
+  /** How often the record in the database is read again (another instance may have recreated the subscription). */
+  reloadMs?: number;
+  /** How often Strava itself is asked, and the least time between look-ups that a foreign id triggers. */
+  stravaRecheckMs?: number;
 }
 
 /**
- * The subscription id on record at Strava, looked up once and kept, so checking an event costs no request. An id that
- * does not match triggers one fresh look-up at most every `recheckMs` (the subscription may have been recreated), so
- * forged events cannot make us hammer Strava.
+ * The subscription id, known before the first event and kept fresh in the background: read from the database (where
+ * creating the subscription put it), asked of Strava when the database has nothing or the record is old, never on a
+ * request's path. Strava allows two seconds for an answer; a look-up at Strava alone can take longer.
  */
-export function createSubscriptionIdCache(options: SubscriptionClientOptions, settings: { ttlMs?: number; recheckMs?: number; now?: () => number } = {}): SubscriptionIdCache {
-  const ttlMs = settings.ttlMs ?? 60 * 60_000;
-  const recheckMs = settings.recheckMs ?? 60_000;
-  const now = settings.now ?? Date.now;
-  let cached: { id: number | null; at: number } | undefined;
-  let inFlight: Promise<number | null> | undefined;
+export function createSubscriptionIdCache(options: SubscriptionIdCacheOptions): SubscriptionIdCache {
+  const reloadMs = options.reloadMs ?? 60_000;
+  const recheckMs = options.stravaRecheckMs ?? 15 * 60_000;
+  const clientId = options.strava.clientId;
+  let known: number | null | undefined;
+  let lastAskedStrava = 0;
+  let loading: Promise<void> | undefined;
+  let stopped = false;
 
-  const lookUp = (): Promise<number | null> => {
-    inFlight ??= viewSubscription(options)
-      .then((subscription) => {
-        cached = { id: subscription?.id ?? null, at: now() };
-        return cached.id;
-      })
-      .finally(() => {
-        inFlight = undefined;
-      });
-    return inFlight;
-  };
+  async function askStrava(): Promise<void> {
+    lastAskedStrava = Date.now();
+    const subscription = await viewSubscription(options.strava);
+    known = subscription?.id ?? null;
+    await recordSubscription(options.db, clientId, subscription ?? null);
+  }
+
+  async function load(forceStrava: boolean): Promise<void> {
+    try {
+      const recorded = await readRecordedSubscription(options.db, clientId);
+      if (recorded) known = recorded.id;
+      const stale = !recorded || Date.now() - recorded.checkedAt.getTime() > recheckMs;
+      if (forceStrava || stale) await askStrava();
+    } catch (error) {
+      // What is known stays known; the next reload tries again.
+      options.log.warn('Could not refresh the webhook subscription id', { error });
+    }
+  }
+
+  function refresh(forceStrava = false): Promise<void> {
+    loading ??= load(forceStrava).finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  }
+
+  const first = refresh();
+  const timer = setInterval(() => void refresh(), reloadMs);
+  // The server keeps the process alive; this timer should not on its own.
+  timer.unref();
 
   return {
-    async matches(id) {
-      try {
-        if (!cached || now() - cached.at > ttlMs) return (await lookUp()) === id;
-        if (cached.id === id) return true;
-        if (now() - cached.at < recheckMs) return false;
-        return (await lookUp()) === id;
-      } catch {
-        // Strava unreachable: a known id still decides; otherwise nobody can tell.
-        if (cached) return cached.id === id;
-        return undefined;
+    check(id) {
+      if (known === undefined) {
+        void refresh();
+        return 'unknown';
       }
+      if (known === id) return 'ours';
+      // Perhaps recreated elsewhere: ask Strava again, but never more often than the recheck interval, so forged
+      // events cannot make us hammer Strava.
+      if (!stopped && Date.now() - lastAskedStrava >= Math.min(recheckMs, 60_000)) {
+        lastAskedStrava = Date.now();
+        void refresh(true);
+      }
+      return 'foreign';
     },
+    ready: () => first,
     invalidate() {
-      cached = undefined;
+      // The caller has just recorded what it did at Strava: the database has the answer, no need to ask Strava.
+      known = undefined;
+      void refresh();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
     },
   };
 }
@@ -138,10 +211,17 @@ export async function ensureSubscription(
   callbackUrl: string,
   verifyToken: string,
   settings: { recreate?: boolean } = {},
+  /** Where to record the subscription for the webhook receiver (the database); omitted by tools without one. */
+  recordIn?: Queryable,
 ): Promise<{ id: number; created: boolean }> {
   const existing = await viewSubscription(options);
-  if (existing && existing.callback_url === callbackUrl && !settings.recreate) return { id: existing.id, created: false };
+  if (existing && existing.callback_url === callbackUrl && !settings.recreate) {
+    if (recordIn) await recordSubscription(recordIn, options.clientId, existing);
+    return { id: existing.id, created: false };
+  }
   if (existing) await deleteSubscription(options, existing.id);
   const { id } = await createSubscription(options, callbackUrl, verifyToken);
+  // Known to every instance before Strava's first event arrives.
+  if (recordIn) await recordSubscription(recordIn, options.clientId, { id, callback_url: callbackUrl });
   return { id, created: true };
 }
