@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         { recreate: true },
         runtime.pool,
       );
-      subscriptionCache(deps).invalidate();
+      await subscriptionCache(deps).invalidate();
       liveUpdates = `on: the sandbox pushes webhook events (try POST ${sandbox.url}/sandbox/athletes/${sandbox.demoAthleteId}/activities)`;
     } catch (error) {
       liveUpdates = `off: subscribing to the sandbox failed: ${describeStravaRefusal(error)}`;

@@ -109,7 +109,7 @@ export interface SubscriptionIdCache {
   /** Resolves once the first load (database, then Strava when the database knows nothing) has finished or failed. */
   ready(): Promise<void>;
   /** Forget the cached id and read the record again in the background (after creating or deleting the subscription and recording it). */
-  invalidate(): void;
+  invalidate(): Promise<void>;
   /** Stops the background refresh. */
   stop(): void;
 }
@@ -171,8 +171,10 @@ export function createSubscriptionIdCache(options: SubscriptionIdCacheOptions): 
 
   return {
     check(id) {
-      if (known === undefined) {
-        void refresh();
+      // Nothing on record, or Strava said there is no subscription (perhaps created since by a tool that records
+      // nothing): not knowing is not a reason to drop what may be Strava's event.
+      if (known === undefined || known === null) {
+        if (known === undefined) void refresh();
         return 'unknown';
       }
       if (known === id) return 'ours';
@@ -188,7 +190,7 @@ export function createSubscriptionIdCache(options: SubscriptionIdCacheOptions): 
     invalidate() {
       // The caller has just recorded what it did at Strava: the database has the answer, no need to ask Strava.
       known = undefined;
-      void refresh();
+      return refresh();
     },
     stop() {
       stopped = true;

@@ -6,6 +6,7 @@ import { decodeMessage, type PubSubCloudEvent } from '../../shared/events/bus.js
 import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { ensureSubscription, viewSubscription, webhookCallbackUrl } from '../../shared/strava/subscriptions.js';
+import { subscriptionCache } from '../../app/routes/webhook.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const VERIFY_TOKEN = `verify-${randomBytes(8).toString('hex')}`;
@@ -44,7 +45,9 @@ describe('webhook receiver with a path secret', () => {
     callbackUrl = webhookCallbackUrl(stack.baseUrl, PATH_SECRET);
     // The real round trip: the sandbox calls the running app's GET /webhook/<secret> before it answers.
     const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
-    subscriptionId = (await ensureSubscription(options, callbackUrl, VERIFY_TOKEN)).id;
+    subscriptionId = (await ensureSubscription(options, callbackUrl, VERIFY_TOKEN, {}, stack.runtime.pool)).id;
+    // As the admin page and npm start do after subscribing: the receiver reads the recorded id.
+    await subscriptionCache(stack.deps).invalidate();
     assert.equal((await viewSubscription(options))?.callback_url, callbackUrl);
   });
   after(async () => {
@@ -83,7 +86,7 @@ describe('webhook receiver with a path secret', () => {
     assert.deepEqual(decodeMessage(event), activityEvent(subscriptionId));
   });
 
-  it('refuses malformed, oversized and foreign events with a 4xx, never publishing them', async () => {
+  it('refuses malformed and oversized events (NUL, lone surrogates included) with a 4xx, never publishing them', async () => {
     const before = published.length;
     const cases: [unknown, number][] = [
       ['not json', 400],
@@ -97,7 +100,9 @@ describe('webhook receiver with a path secret', () => {
       [activityEvent(subscriptionId, { aspect_type: 'create', updates: { title: 'x' } }), 400],
       [activityEvent(subscriptionId, { object_type: 'athlete', object_id: 5, owner_id: 6, updates: { authorized: 'false' } }), 400],
       [activityEvent(subscriptionId, { updates: { title: 'x'.repeat(20_000) } }), 413],
-      [activityEvent(subscriptionId + 1), 403],
+      [activityEvent(subscriptionId, { updates: { title: 'nul\u0000byte' } }), 400],
+      [activityEvent(subscriptionId, { updates: { title: 'lone \ud800 surrogate' } }), 400],
+      ['{"aspect_type":"update","event_time":1741950000,"object_id":1,"object_type":"activity","owner_id":2,"subscription_id":3,"updates":{"title":"\\udc00"}}', 400],
     ];
     for (const [body, status] of cases) {
       const res = await post(callbackUrl, body);
@@ -106,6 +111,18 @@ describe('webhook receiver with a path secret', () => {
     await bus.idle();
     assert.equal(published.length, before);
     assert.ok(stack.logLines.some((line) => line.includes('Webhook event refused')));
+  });
+
+  it('answers an event for another subscription exactly like an accepted one, and drops it', async () => {
+    const before = published.length;
+    const ours = await post(callbackUrl, activityEvent(subscriptionId, { object_id: 77 }));
+    const foreign = await post(callbackUrl, activityEvent(subscriptionId + 1, { object_id: 78 }));
+    assert.equal(foreign.status, ours.status);
+    assert.equal(await foreign.text(), await ours.text());
+    await bus.idle();
+    assert.equal(published.length, before + 1);
+    assert.equal((decodeMessage(published.at(-1)!) as { object_id: number }).object_id, 77);
+    assert.ok(stack.logLines.some((line) => line.includes('Webhook event dropped: not for our subscription')));
   });
 
   it('never logs the verify token or the path secret', () => {

@@ -19,6 +19,8 @@ export interface TestStack {
   sandbox: Sandbox;
   db: TestDatabase;
   runtime: Runtime;
+  /** What the app was built from (for reaching its per-app parts, such as the webhook's subscription cache). */
+  deps: AppDeps;
   /** What the app publishes to: the options' bus, or an in-process bus wired to the webhook event processor. */
   bus: EventBus;
   /** Every log line the app wrote, for asserting that nothing secret was logged. */
@@ -71,6 +73,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     sandbox,
     db,
     runtime,
+    deps,
     bus,
     logLines,
     async close() {
