@@ -60,5 +60,7 @@ export function pageLocals(c: Context<AppEnv>): Record<string, unknown> {
     tr: (text: string) => sentence(locale, text),
     langLinks,
     isAdmin: Boolean(athlete && deps?.config.adminAthleteIds.includes(athlete.id)),
+    // The layout's logout form needs it on every signed-in page.
+    csrfToken: safeGet(c, 'csrfToken'),
   };
 }

@@ -29,10 +29,12 @@ function cookieOptions(c: Context<AppEnv>, maxAge: number) {
 interface Session {
   athleteId: number;
   issuedAt: number;
+  /** The athlete's session epoch when it was issued: a different one now means the session was revoked. */
+  epoch: string;
 }
 
-export async function startSession(c: Context<AppEnv>, athleteId: number): Promise<void> {
-  await setSignedCookie(c, SESSION_COOKIE, `${athleteId}.${Date.now()}`, secret(c), cookieOptions(c, SESSION_MAX_AGE_S));
+export async function startSession(c: Context<AppEnv>, athlete: { id: number; sessionEpoch: string }): Promise<void> {
+  await setSignedCookie(c, SESSION_COOKIE, `${athlete.id}.${Date.now()}.${athlete.sessionEpoch}`, secret(c), cookieOptions(c, SESSION_MAX_AGE_S));
 }
 
 export function endSession(c: Context<AppEnv>): void {
@@ -42,16 +44,16 @@ export function endSession(c: Context<AppEnv>): void {
 export async function readSession(c: Context<AppEnv>): Promise<Session | undefined> {
   const value = await getSignedCookie(c, secret(c), SESSION_COOKIE);
   if (typeof value !== 'string') return undefined;
-  const match = /^(\d+)\.(\d+)$/.exec(value);
+  const match = /^(\d+)\.(\d+)\.([0-9a-f-]{36})$/.exec(value);
   if (!match) return undefined;
-  const session = { athleteId: Number(match[1]), issuedAt: Number(match[2]) };
+  const session = { athleteId: Number(match[1]), issuedAt: Number(match[2]), epoch: match[3]! };
   if (Date.now() - session.issuedAt > SESSION_MAX_AGE_S * 1000) return undefined;
   return session;
 }
 
 /** The CSRF token is a MAC of the session, so it needs no storage and dies with the session. */
 function csrfFor(c: Context<AppEnv>, session: Session): string {
-  return createHmac('sha256', secret(c)).update(`csrf:${session.athleteId}:${session.issuedAt}`).digest('base64url');
+  return createHmac('sha256', secret(c)).update(`csrf:${session.athleteId}:${session.issuedAt}:${session.epoch}`).digest('base64url');
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -65,7 +67,8 @@ export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
   const session = await readSession(c);
   if (!session) throw new AppError(401, 'Please connect with Strava to see your results.');
   const athlete = await getAthlete(c.get('deps').pool, session.athleteId);
-  if (!athlete) {
+  // Deleted, or signed out / reconnected / banned since this cookie was issued.
+  if (!athlete || athlete.sessionEpoch !== session.epoch) {
     endSession(c);
     throw new AppError(401, 'Please connect with Strava to see your results.');
   }
@@ -76,6 +79,8 @@ export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('athlete', athlete);
   c.set('csrfToken', csrfFor(c, session));
   await next();
+  // Private pages never sit in a shared or back-button cache.
+  c.header('Cache-Control', 'no-store');
 };
 
 /** For state-changing forms; runs after requireAthlete. */

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/athletes/connect.js';
 import { startHistoryImport } from '../../shared/imports/requests.js';
 import type { AppEnv } from '../env.js';
-import { consumeOAuthState, endSession, issueOAuthState, startSession } from '../session.js';
+import { revokeSessions } from '../../shared/athletes/store.js';
+import { consumeOAuthState, endSession, issueOAuthState, requireAthlete, requireCsrf, startSession } from '../session.js';
 import { page } from '../views.js';
 
 const SCOPE_NAMES: Record<string, string> = {
@@ -75,12 +76,15 @@ export const authRoutes = new Hono<AppEnv>()
     const result = await connectAthlete(deps, code, granted);
     // The latest page is in; the rest of the history follows in the background (never failing the sign-in).
     await startHistoryImport({ pool: deps.pool, log: deps.log, bus: deps.bus, topic: deps.config.pubsub.backfillTopic }, result.athlete.id);
-    await startSession(c, result.athlete.id);
+    await startSession(c, result.athlete);
     deps.log.info('Athlete connected', { athleteId: result.athlete.id, imported: result.imported, importFailed: result.importFailed });
     return c.redirect('/results', 303);
   })
 
-  .post('/logout', async (c) => {
+  // A form with the CSRF token like every other; it ends every session of the athlete, not only this browser's.
+  .post('/logout', requireAthlete, requireCsrf, async (c) => {
+    await revokeSessions(c.get('deps').pool, c.get('athlete').id);
     endSession(c);
+    c.header('Cache-Control', 'no-store');
     return c.redirect('/', 303);
   });

@@ -71,7 +71,9 @@ export async function recentAdminActions(db: Queryable, limit = 20): Promise<Aud
 export async function banAthlete(pool: pg.Pool, adminAthleteId: number, targetId: number, reason: string | null): Promise<boolean> {
   return withTransaction(pool, async (client) => {
     const { rowCount } = await client.query(
-      `update athletes set status = 'banned', status_reason = $2::text, updated_at = now() where id = $1::bigint and status <> 'banned'`,
+      // A new session epoch: the banned athlete's open sessions end with the ban.
+      `update athletes set status = 'banned', status_reason = $2::text, session_epoch = gen_random_uuid()::text, updated_at = now()
+       where id = $1::bigint and status <> 'banned'`,
       [targetId, reason],
     );
     if (!rowCount) return false;

@@ -17,11 +17,13 @@ export interface Athlete {
   status: AthleteStatus;
   statusReason: string | null;
   connectedAt: Date;
+  /** Sessions issued under another epoch are over (logout, reconnect, ban, deletion). */
+  sessionEpoch: string;
 }
 
 const COLUMNS = `id, username, firstname, lastname, profile_url as "profileUrl", city, country,
   measurement_preference as "measurementPreference", scopes, status, status_reason as "statusReason",
-  connected_at as "connectedAt"`;
+  connected_at as "connectedAt", session_epoch as "sessionEpoch"`;
 
 /** Strava's placeholder avatar paths are relative ("avatar/athlete/large.png"): keep only real URLs. */
 function avatarUrl(athlete: DetailedAthlete): string | null {
@@ -46,6 +48,8 @@ export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAth
        status = case when a.status = 'banned' then a.status else 'connected' end,
        status_reason = case when a.status = 'banned' then a.status_reason else null end,
        connected_at = now(),
+       -- Connecting again ends every session issued before it (a cookie copied earlier stops working).
+       session_epoch = gen_random_uuid()::text,
        updated_at = now()
      returning ${COLUMNS}`,
     [
@@ -74,6 +78,11 @@ export async function setAthleteStatus(db: Queryable, id: number, status: Athlet
     status,
     reason,
   ]);
+}
+
+/** Ends every session of the athlete (logout, ban): the next request with an older cookie is signed out. */
+export async function revokeSessions(db: Queryable, id: number): Promise<void> {
+  await db.query('update athletes set session_epoch = gen_random_uuid()::text, updated_at = now() where id = $1::bigint', [id]);
 }
 
 /** Removes the athlete; tokens, activities and every other row of theirs go with it (on delete cascade). */

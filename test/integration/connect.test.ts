@@ -224,14 +224,7 @@ describe('sessions', () => {
     client.setCookie(host, 'session', foreign.split(';')[0]!.slice('session='.length));
     assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
   });
-
-  test('logout ends the session', async () => {
-    const client = new CookieClient();
-    await signIn(client, stack.baseUrl);
-    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 200);
-    await client.follow(`${stack.baseUrl}/logout`, { method: 'POST' });
-    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
-  });
+  // Logout and every other way a session ends: test/integration/sessions.test.ts.
 });
 
 describe('disconnect and delete my data', () => {
