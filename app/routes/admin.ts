@@ -4,7 +4,7 @@ import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminActio
 import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/panels.js';
 import { AppError } from '../../shared/errors.js';
 import { isInProcessBus } from '../../shared/events/pubsub-bus.js';
-import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
+import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { createFormatter } from '../../shared/i18n/format.js';
 import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/budget.js';
 import { StravaRequestError } from '../../shared/strava/errors.js';
@@ -182,7 +182,7 @@ registerAdminPanel({
       webhookEventCounts(db),
       services?.busDeadLetters === undefined ? exhaustedWebhookEvents(db) : Promise.resolve(undefined),
     ]);
-    const byStatus = (['processed', 'ignored', 'failed', 'retrying', 'received'] as const).map((status) => `${status} ${fmt.number(counts[status])}`).join(' · ');
+    const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const).map((status) => `${status} ${fmt.number(counts[status])}`).join(' · ');
     const deadLetters =
       services?.busDeadLetters !== undefined
         ? t.adminDeadLettersBus(fmt.number(services.busDeadLetters))
@@ -206,6 +206,30 @@ registerAdminPanel({
         event.error ? event.error.slice(0, 160) : null,
       ]),
       empty: t.adminNoEvents,
+    };
+  },
+});
+
+registerAdminPanel({
+  id: 'unconfirmed-events',
+  title: (t) => t.adminUnconfirmedTitle,
+  order: 35,
+  requiresTables: ['webhook_events'],
+  async load({ db, t }) {
+    // Events are not signed: a deauthorization or delete Strava did not confirm may be forged, and changed nothing.
+    const events = await unconfirmedWebhookEvents(db, 50);
+    return {
+      kind: 'table',
+      facts: [{ label: t.adminUnconfirmedWhat, value: t.adminUnconfirmedExplained }],
+      columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminError],
+      rows: events.map((event) => [
+        `${utc(event.receivedAt)} UTC`,
+        `${event.objectType} ${event.objectId}`,
+        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+        String(event.ownerId),
+        event.error ? event.error.slice(0, 160) : null,
+      ]),
+      empty: t.adminUnconfirmedNone,
     };
   },
 });

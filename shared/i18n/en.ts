@@ -206,6 +206,10 @@ export const en = {
   adminDeleteRefused: (reason: string) => `The subscription was not deleted. ${reason}`,
   adminBadSubscriptionId: 'That is not a subscription id. Nothing was changed.',
 
+  adminUnconfirmedTitle: 'Events Strava did not confirm',
+  adminUnconfirmedWhat: 'What these are',
+  adminUnconfirmedExplained: 'Deauthorizations and deletions that Strava did not confirm when asked. Strava does not sign its events, so these may be forged; none of them changed anything.',
+  adminUnconfirmedNone: 'None: every deauthorization and deletion was confirmed by Strava.',
   adminEventsTitle: 'Recent webhook events',
   adminEventsByStatus: 'Events by status',
   adminLastReceived: 'Last received',

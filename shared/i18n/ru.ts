@@ -214,6 +214,10 @@ export const ru: Messages = {
   adminDeleteRefused: (reason) => `Подписка не удалена. ${reason}`,
   adminBadSubscriptionId: 'Это не номер подписки. Ничего не изменено.',
 
+  adminUnconfirmedTitle: 'События, не подтверждённые Strava',
+  adminUnconfirmedWhat: 'Что это',
+  adminUnconfirmedExplained: 'Отзывы доступа и удаления, которые Strava не подтвердила по запросу. Strava не подписывает свои события, поэтому они могут быть подделкой; ни одно из них ничего не изменило.',
+  adminUnconfirmedNone: 'Нет: каждый отзыв доступа и каждое удаление подтверждены Strava.',
   adminEventsTitle: 'Последние события вебхука',
   adminEventsByStatus: 'События по статусам',
   adminLastReceived: 'Последнее получено',
