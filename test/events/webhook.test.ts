@@ -148,3 +148,38 @@ describe('webhook receiver when publishing fails', () => {
     }
   });
 });
+
+describe('webhook receiver when Strava answers slowly', () => {
+  it('acknowledges the first event within Strava\'s two seconds: the subscription id comes from the database, never from Strava on the request path', async () => {
+    const bus = createInProcessBus({ log: quietLog() });
+    const published: PubSubCloudEvent[] = [];
+    bus.subscribe('strava-events', async (event) => {
+      published.push(event);
+    });
+    const stack = await startTestStack({ bus, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_PATH_SECRET: PATH_SECRET } });
+    try {
+      const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+      // Created and recorded (as npm start and the admin page do) before this app instance has seen any event.
+      const { id } = await ensureSubscription(options, webhookCallbackUrl(stack.baseUrl, PATH_SECRET), VERIFY_TOKEN, {}, stack.runtime.pool);
+      const lookUps = () => stack.sandbox.counters.byRoute['GET /push_subscriptions'] ?? 0;
+      const before = lookUps();
+      stack.sandbox.setLatency(2_500);
+      // Strava's own push: two seconds per attempt, three attempts.
+      stack.sandbox.pushToWebhook(activityEvent(id));
+      await stack.sandbox.webhooksIdle();
+      await bus.idle();
+      const delivery = stack.sandbox.webhookDeliveries.at(-1)!;
+      assert.deepEqual(delivery.attempts, [200], 'answered on the first attempt');
+      assert.equal(published.length, 1);
+      assert.equal(lookUps(), before, 'Strava was not asked for the subscription id');
+      // The id is known: another subscription's event is dropped, not published.
+      stack.sandbox.setLatency(0);
+      assert.equal((await post(webhookCallbackUrl(stack.baseUrl, PATH_SECRET), activityEvent(id + 1))).status, 200);
+      await bus.idle();
+      assert.equal(published.length, 1);
+    } finally {
+      await stack.close();
+      await bus.close();
+    }
+  });
+});
