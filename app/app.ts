@@ -12,7 +12,7 @@ import { authRoutes } from './routes/auth.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
-import { webhookRoutes } from './routes/webhook.js';
+import { isAbandonedBody, webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
 import { renderPage } from './views.js';
 
@@ -48,6 +48,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(localeMiddleware);
 
+  // NUL cannot be stored in PostgreSQL text and no real form or link carries it: refused here, once, for every query
+  // parameter and form field, so no handler ever sends it to the database (where it would be a 500).
+  app.use(async (c, next) => {
+    const url = new URL(c.req.url);
+    let bad = /%00/i.test(url.pathname);
+    for (const [key, value] of url.searchParams) if (key.includes('\u0000') || value.includes('\u0000')) bad = true;
+    if (!bad && c.req.method === 'POST' && /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')) {
+      // Parsed once here; Hono keeps the result, so handlers and requireCsrf read the same body.
+      const body = await c.req.parseBody({ all: true });
+      for (const [key, value] of Object.entries(body)) {
+        const values = Array.isArray(value) ? value : [value];
+        if (key.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) bad = true;
+      }
+    }
+    if (bad) throw new AppError(400, 'This address or form contains a character that is not allowed.');
+    await next();
+  });
+
   app.route('/', staticRoutes());
   app.route('/', homeRoutes);
   app.route('/', authRoutes);
@@ -66,11 +84,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.onError((error, c) => {
     const log = c.get('log') ?? deps.log;
+    // A client that went away mid-body is its own failure (4xx), not ours: a warning, not an error report.
+    const abandoned = !(error instanceof AppError) && isAbandonedBody(error);
     const known = error instanceof AppError;
-    const status = known ? error.status : 500;
+    const status = known ? error.status : abandoned ? 400 : 500;
     if (status >= 500) log.error(error.message, { error, path: c.req.path });
     else log.warn(error.message, { status, path: c.req.path, ...(error.cause ? { cause: error.cause } : {}) });
-    const message = known ? error.publicMessage : 'Something went wrong on our side. Please try again in a moment.';
+    const message = known ? error.publicMessage : abandoned ? 'The request was not received completely.' : 'Something went wrong on our side. Please try again in a moment.';
     let athlete: unknown;
     try {
       athlete = c.get('athlete');
@@ -89,6 +109,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       status as 400,
     );
   });
+
+  // Hono answers HEAD by copying the GET answer into a new Response, and with @hono/node-server's Response that copy
+  // loses headers set by middleware (the CSP among them). HEAD is answered here as GET without the body instead.
+  const fetchAny = app.fetch;
+  app.fetch = async (request, env, executionCtx) => {
+    if (request.method !== 'HEAD') return fetchAny(request, env, executionCtx);
+    const answer = await fetchAny(new Request(request.url, { method: 'GET', headers: request.headers }), env, executionCtx);
+    // Headers first: touching the body of @hono/node-server's Response rebuilds it from its original init.
+    const headers = new Headers(answer.headers);
+    const { status, statusText } = answer;
+    await answer.body?.cancel();
+    return new Response(null, { status, statusText, headers });
+  };
 
   return app;
 }

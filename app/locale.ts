@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { chooseLocale, isLocale, LOCALES, messages, sentence, type Locale, type Messages } from '../shared/i18n/index.js';
 import type { AppEnv } from './env.js';
+import { linkablePath } from './redirect.js';
 
 const LANG_COOKIE = 'lang';
 
@@ -50,7 +51,8 @@ export function pageLocals(c: Context<AppEnv>): Record<string, unknown> {
   const langLinks = LOCALES.map((code) => {
     const params = new URLSearchParams(url.search);
     params.set('lang', code);
-    return { code, name: messages(code).langName, href: `${url.pathname}?${params}`, current: code === locale };
+    // A path like //evil.example would make the link protocol-relative, off this site.
+    return { code, name: messages(code).langName, href: `${linkablePath(url.pathname)}?${params}`, current: code === locale };
   });
   const athlete = safeGet(c, 'athlete');
   const deps = safeGet(c, 'deps');

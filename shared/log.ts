@@ -40,6 +40,17 @@ function scrubString(text: string): string {
     .replace(/((?:access_token|refresh_token|client_secret|code)=)[^&\s"]+/g, '$1[redacted]');
 }
 
+/**
+ * One log record, one line: control characters (a newline in a title, an ANSI escape in a header) are written as
+ * escapes, so nothing a request carries can start a fake line or repaint the terminal. JSON lines escape them already.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubString(value);
   if (value instanceof Error) {
@@ -75,9 +86,9 @@ export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger
     }
     const extras = Object.entries(all)
       .filter(([key]) => !key.startsWith('logging.googleapis.com/'))
-      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .map(([key, value]) => `${escapeControls(key)}=${escapeControls(typeof value === 'string' ? value : JSON.stringify(value))}`)
       .join(' ');
-    write(`${new Date().toISOString().slice(11, 19)} ${severity.padEnd(7)} ${scrubString(message)}${extras ? '  ' + extras : ''}`);
+    write(`${new Date().toISOString().slice(11, 19)} ${severity.padEnd(7)} ${escapeControls(scrubString(message))}${extras ? '  ' + extras : ''}`);
   }
 
   return {

@@ -74,6 +74,17 @@ export const authRoutes = new Hono<AppEnv>()
     }
 
     const result = await connectAthlete(deps, code, granted);
+    const stillMissing = missingScopes(result.athlete.scopes);
+    if (stillMissing.length > 0) {
+      // Strava granted less than the callback URL said: ask again rather than show an empty page.
+      return page(c, 'connect-problem', {
+        title: 'More access needed',
+        heading: 'We need a little more access',
+        message: 'Your results are built from your activities, so the site needs permission to:',
+        needs: stillMissing.map((scope) => SCOPE_NAMES[scope] ?? scope),
+        force: true,
+      });
+    }
     // The latest page is in; the rest of the history follows in the background (never failing the sign-in).
     await startHistoryImport({ pool: deps.pool, log: deps.log, bus: deps.bus, topic: deps.config.pubsub.backfillTopic }, result.athlete.id);
     await startSession(c, result.athlete);

@@ -4,13 +4,14 @@ import { insightsConfigured } from '../../shared/insights/service.js';
 import { updateSettings } from '../../shared/privacy/settings.js';
 import { addZone, deleteZone, listZones, validateZone, ZoneError } from '../../shared/privacy/zones.js';
 import type { AppEnv } from '../env.js';
+import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
 function backTo(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^\/[a-z0-9/_-]*$/i.test(value) ? value : fallback;
+  return sameSitePath(value, fallback);
 }
 
 async function form(c: Context<AppEnv>): Promise<Record<string, string>> {

@@ -5,11 +5,11 @@ import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StravaClient } from '../strava/client.js';
-import { StravaError, StravaRequestError } from '../strava/errors.js';
+import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/errors.js';
 import type { DetailedAthlete } from '../strava/types.js';
 import type { TokenCipher } from '../tokens/cipher.js';
 import { saveTokens } from '../tokens/store.js';
-import { getAthlete, upsertConnectedAthlete, type Athlete } from './store.js';
+import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from './store.js';
 
 /** What the site asks for, and what it cannot work without. */
 export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
@@ -62,9 +62,15 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
     deps.log.warn('Could not read the athlete profile; using the summary from the token answer', { error, athleteId: exchange.athlete.id });
   }
 
+  // The callback URL's `scope` is whatever the browser sent back, and anyone can edit it. Strava's own word wins:
+  // the scope its token answer reports, when it reports one; otherwise the claim stands until the token shows it
+  // false (below: a refused activity list drops the activity scopes from the record).
+  const reported = typeof exchange.scope === 'string' ? parseScopes(exchange.scope) : undefined;
+  const scopes = reported ?? [...grantedScopes];
+
   // Athlete and tokens land together or not at all; no Strava call happens inside the transaction.
-  const athlete = await withTransaction(deps.pool, async (client) => {
-    const row = await upsertConnectedAthlete(client, profile, grantedScopes);
+  let athlete = await withTransaction(deps.pool, async (client) => {
+    const row = await upsertConnectedAthlete(client, profile, scopes);
     await saveTokens(client, deps.cipher, row.id, {
       accessToken: exchange.access_token,
       refreshToken: exchange.refresh_token,
@@ -77,7 +83,13 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
     const imported = await importRecentActivities(deps.pool, deps.strava, athlete.id, exchange.access_token);
     return { athlete, imported, importFailed: false };
   } catch (error) {
-    deps.log.warn('First activity import failed; the athlete is connected and can retry', { error, athleteId: athlete.id });
+    if (error instanceof StravaUnauthorizedError) {
+      // The token cannot read activities: the callback claimed a scope Strava did not grant. Record the truth.
+      deps.log.warn('The granted scope does not include activities, whatever the callback said', { athleteId: athlete.id });
+      athlete = (await setAthleteScopes(deps.pool, athlete.id, scopes.filter((scope) => !scope.startsWith('activity:')))) ?? athlete;
+    } else {
+      deps.log.warn('First activity import failed; the athlete is connected and can retry', { error, athleteId: athlete.id });
+    }
     return { athlete, imported: 0, importFailed: true };
   }
 }

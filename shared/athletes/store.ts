@@ -80,6 +80,15 @@ export async function setAthleteStatus(db: Queryable, id: number, status: Athlet
   ]);
 }
 
+/** Records the scopes Strava actually granted (when they turn out narrower than the sign-in claimed). */
+export async function setAthleteScopes(db: Queryable, id: number, scopes: readonly string[]): Promise<Athlete | undefined> {
+  const { rows } = await db.query<Athlete>(
+    `update athletes set scopes = $2::text[], updated_at = now() where id = $1::bigint returning ${COLUMNS}`,
+    [id, [...scopes]],
+  );
+  return rows[0];
+}
+
 /** Ends every session of the athlete (logout, ban): the next request with an older cookie is signed out. */
 export async function revokeSessions(db: Queryable, id: number): Promise<void> {
   await db.query('update athletes set session_epoch = gen_random_uuid()::text, updated_at = now() where id = $1::bigint', [id]);

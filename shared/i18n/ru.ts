@@ -252,6 +252,8 @@ export const ru: Messages = {
 export const ruSentences: Record<string, string> = {
   'Please connect with Strava to see your results.': 'Подключите Strava, чтобы увидеть свои результаты.',
   'This account cannot use this site.': 'Этот аккаунт не может пользоваться сайтом.',
+  'The request was not received completely.': 'Запрос получен не полностью.',
+  'This address or form contains a character that is not allowed.': 'В адресе или форме есть недопустимый символ.',
   'This form has expired. Go back, reload the page and try again.': 'Форма устарела. Вернитесь, обновите страницу и попробуйте снова.',
   'Something went wrong on our side. Please try again in a moment.': 'У нас что-то сломалось. Попробуйте чуть позже.',
   'There is no page here.': 'Здесь нет страницы.',

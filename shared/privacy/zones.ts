@@ -64,10 +64,17 @@ export async function listZones(db: Queryable, athleteId: number): Promise<Priva
 
 export class ZoneError extends Error {}
 
+/** A number typed into a form: blank or missing is not zero (Number('') is 0, which would put a zone at 0,0). */
+function formNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || value.trim() === '') return NaN;
+  return Number(value);
+}
+
 export function validateZone(input: { lat: unknown; lng: unknown; radiusM: unknown }): { lat: number; lng: number; radiusM: number } {
-  const lat = Number(input.lat);
-  const lng = Number(input.lng);
-  const radiusM = Number(input.radiusM);
+  const lat = formNumber(input.lat);
+  const lng = formNumber(input.lng);
+  const radiusM = formNumber(input.radiusM);
   if (!Number.isFinite(lat) || lat < -90 || lat > 90) throw new ZoneError('latitude');
   if (!Number.isFinite(lng) || lng < -180 || lng > 180) throw new ZoneError('longitude');
   if (!Number.isFinite(radiusM) || radiusM < MIN_RADIUS_M || radiusM > MAX_RADIUS_M) throw new ZoneError('radius');

@@ -28,6 +28,8 @@ export interface TokenSet {
 
 export interface TokenExchange extends TokenSet {
   athlete: SummaryAthlete;
+  /** The granted scopes, when the token answer reports them (OAuth 2.0 allows it; Strava's answers seen so far do not). */
+  scope?: string;
 }
 
 export interface SummaryActivity {

@@ -126,3 +126,16 @@ test('missing production configuration stops it with the variable named', async 
   assert.equal(await server.exited, 1);
   assert.match(server.err(), /DATABASE_URL or INSTANCE_CONNECTION_NAME is missing/);
 });
+
+test('production refuses to start without a strong webhook path secret, naming it', async () => {
+  for (const secret of [undefined, 'short-secret', 'aaaaaaaaaaaaaaaaaaaaaaaa']) {
+    const env = productionEnv(await freePort());
+    delete env.GOOGLE_CLOUD_PROJECT;
+    if (secret === undefined) delete env.WEBHOOK_PATH_SECRET;
+    else env.WEBHOOK_PATH_SECRET = secret;
+    const server = run('node', ['dist/app/server.js'], env);
+    assert.equal(await server.exited, 1, `secret ${secret ?? '(unset)'}`);
+    assert.match(server.err(), /Cannot start: WEBHOOK_PATH_SECRET \(secret "webhook-path-secret"\) cannot guard the webhook/);
+    if (secret) assert.ok(!server.err().includes(secret), 'the secret itself is not printed');
+  }
+});
