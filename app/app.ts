@@ -46,6 +46,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
+  // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
+  app.route('/', webhookRoutes);
+
   app.use(localeMiddleware);
 
   // NUL cannot be stored in PostgreSQL text and no real form or link carries it: refused here, once, for every query
@@ -74,7 +78,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
   app.route('/', adminRoutes);
-  app.route('/', webhookRoutes);
 
   app.get('/healthz', (c) => c.text('ok'));
 
