@@ -164,6 +164,8 @@ describe('webhook receiver when Strava answers slowly', () => {
       const lookUps = () => stack.sandbox.counters.byRoute['GET /push_subscriptions'] ?? 0;
       const before = lookUps();
       stack.sandbox.setLatency(2_500);
+      // What the server does before it listens: read the record (a database read, bounded; Strava is not waited on).
+      await subscriptionCache(stack.deps).ready();
       // Strava's own push: two seconds per attempt, three attempts.
       stack.sandbox.pushToWebhook(activityEvent(id));
       await stack.sandbox.webhooksIdle();
@@ -172,6 +174,7 @@ describe('webhook receiver when Strava answers slowly', () => {
       assert.deepEqual(delivery.attempts, [200], 'answered on the first attempt');
       assert.equal(published.length, 1);
       assert.equal(lookUps(), before, 'Strava was not asked for the subscription id');
+      assert.ok(!stack.logLines.some((line) => line.includes('before the subscription id is known')), 'the id was known for the first event');
       // The id is known: another subscription's event is dropped, not published.
       stack.sandbox.setLatency(0);
       assert.equal((await post(webhookCallbackUrl(stack.baseUrl, PATH_SECRET), activityEvent(id + 1))).status, 200);

@@ -8,6 +8,7 @@ import { handleImportRequest } from '../../shared/imports/requests.js';
 import { getImport, requestImport } from '../../shared/imports/store.js';
 import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
+import type { Sandbox } from '../../dev/sandbox/server.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { activityStats, seedAthlete, startWorld, type World } from './setup.js';
 
@@ -17,9 +18,12 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /**
  * An activity event as Strava pushes it, applied by the event processor. The sandbox keeps listing the activity: it
  * stands for Strava still listing one whose delete was already applied here (its list lags, or the page was fetched
- * just before the delete), which is exactly what an importer must not write back.
+ * just before the delete), which is exactly what an importer must not write back. Its detail answers 404 once for a
+ * delete: the processor applies a delete only when Strava confirms it (test/events/forged-events.test.ts).
  */
+let sandbox: Sandbox;
 async function applyEvent(deps: ProcessorDeps, aspect: 'create' | 'delete', activityId: number, ownerId: number, eventTime: number) {
+  if (aspect === 'delete') sandbox.failNext({ method: 'GET', pathPrefix: `/activities/${activityId}` }, 404, 1);
   const event = parseWebhookEvent({
     aspect_type: aspect,
     event_time: eventTime,
@@ -42,6 +46,7 @@ describe('the history import', () => {
 
   before(async () => {
     world = await startWorld({ rateLimits: { overall: [1e6, 1e7], read: [1e6, 1e7] } });
+    sandbox = world.sandbox;
   });
   after(async () => {
     await world.close();
@@ -62,9 +67,9 @@ describe('the history import', () => {
     const recreated = listed[420]!.id;
 
     // Deleted before the import ever saw it: the processed delete is all there is.
-    assert.deepEqual(await applyEvent(instance, 'delete', neverStored, athleteId, nowSeconds() - 300), { status: 'processed' });
+    assert.deepEqual(await applyEvent(instance, 'delete', neverStored, athleteId, nowSeconds() - 300), { status: 'processed', reason: 'Strava has no such activity (404)' });
     // Strava turns "Only You" into delete + create: the later create brings that one back, and imports keep it.
-    assert.deepEqual(await applyEvent(instance, 'delete', recreated, athleteId, nowSeconds() - 200), { status: 'processed' });
+    assert.deepEqual(await applyEvent(instance, 'delete', recreated, athleteId, nowSeconds() - 200), { status: 'processed', reason: 'Strava has no such activity (404)' });
     assert.deepEqual(await applyEvent(instance, 'create', recreated, athleteId, nowSeconds() - 100), { status: 'processed' });
     await world.db.pool.query(`update activities set name = 'before the import' where id = $1::bigint`, [recreated]);
 
@@ -78,7 +83,7 @@ describe('the history import', () => {
 
     // Deleted after the import stored it (a delete applies to data fetched before it, hence "now"): the row goes,
     // and a restarted import, fetching every page again, does not put it back.
-    assert.deepEqual(await applyEvent(instance, 'delete', storedThenDeleted, athleteId, nowSeconds()), { status: 'processed' });
+    assert.deepEqual(await applyEvent(instance, 'delete', storedThenDeleted, athleteId, nowSeconds()), { status: 'processed', reason: 'Strava has no such activity (404)' });
     assert.equal(await stored(world.db.pool, storedThenDeleted), undefined);
 
     const again = await handleImportRequest(instance, { athleteId, restart: true }, { timeBudgetMs: HOUR });
@@ -98,6 +103,7 @@ describe('reconnecting', () => {
 
   before(async () => {
     stack = await startTestStack();
+    sandbox = stack.sandbox;
   });
   after(async () => {
     await stack.close();
@@ -114,7 +120,7 @@ describe('reconnecting', () => {
     assert.equal(rows.length, 30);
     const deleted = Number(rows[3]!.id);
 
-    assert.deepEqual(await applyEvent(stack.runtime, 'delete', deleted, athleteId, nowSeconds()), { status: 'processed' });
+    assert.deepEqual(await applyEvent(stack.runtime, 'delete', deleted, athleteId, nowSeconds()), { status: 'processed', reason: 'Strava has no such activity (404)' });
     assert.equal(await stored(stack.db.pool, deleted), undefined);
 
     // Connecting again, through Strava's consent page as an athlete would after "Connect with Strava".

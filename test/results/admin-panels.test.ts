@@ -187,7 +187,7 @@ test('an activity pushed by Strava is listed with its status; the budget shows w
   const page = await get('/admin');
   const events = panel(page.text, 'webhook-events');
   assert.match(events, new RegExp(`<td>activity ${id}</td><td>create</td><td>${DEMO_ATHLETE_ID}</td><td>processed</td><td>1</td>`));
-  assert.equal(fact(events, 'Events by status'), 'processed 1 · ignored 0 · failed 0 · retrying 0 · received 0');
+  assert.equal(fact(events, 'Events by status'), 'processed 1 · ignored 0 · unconfirmed 0 · deferred 0 · failed 0 · retrying 0 · received 0');
   assert.equal(fact(events, 'Events that failed every delivery attempt'), '0 (dead-lettered by this machine\u2019s in-process bus)');
   const budget = panel(page.text, 'rate-limit-budget');
   assert.equal(fact(budget, 'This 15 minutes'), `${row.usage_15} of ${row.limit_15} requests · reads ${row.read_usage_15} of ${row.read_limit_15}`);

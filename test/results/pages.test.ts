@@ -338,7 +338,8 @@ describe('admin', () => {
     assert.equal((await post(`/admin/athletes/${victim}/ban`, { csrf: token, reason: 'spam' })).status, 303);
     const status = await stack.db.pool.query('select status, status_reason from athletes where id = $1::bigint', [victim]);
     assert.deepEqual(status.rows[0], { status: 'banned', status_reason: 'spam' });
-    assert.equal((await get('/results', victimClient)).status, 403, 'the open session stops working');
+    // The ban ends the session itself (a new session epoch): the open cookie is signed out.
+    assert.equal((await get('/results', victimClient)).status, 401, 'the open session stops working');
     const retry = await signInAs(victim);
     assert.equal((await get('/results', retry)).status, 401, 'and signing in again is refused');
 
