@@ -29,7 +29,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   const earlyInWindow = await seedMany(world, 2, 80 * 60); // due within 90 min, but Strava only rotates at an hour
   await seedMany(world, 2, 6 * 3600); // not due
   const revoked = await seedAthlete(world, 30 * 60);
-  await instance.strava.deauthorize(revoked.accessToken);
+  await instance.strava.revoke(revoked.accessToken, 'access_token');
   const busy = await seedAthlete(world, 30 * 60);
   const elsewhere = await claimOrRead(world.db.pool, { athleteId: busy.athleteId, claimId: randomUUID(), windowMs: JOB.horizonMs, claimTtlMs: 10 * MINUTE });
   assert.ok(elsewhere.claimed);
