@@ -63,6 +63,15 @@ export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAth
   return rows[0]!;
 }
 
+/**
+ * Athletes who hold a grant of this application at Strava, which is what Strava's athlete limit counts: connected and
+ * banned ones (a ban is ours, the grant stays); not those whose access Strava already refused.
+ */
+export async function countAuthorizedAthletes(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`select count(*)::integer as n from athletes where status <> 'disconnected'`);
+  return rows[0]?.n ?? 0;
+}
+
 export async function getAthlete(db: Queryable, id: number): Promise<Athlete | undefined> {
   const { rows } = await db.query<Athlete>(`select ${COLUMNS} from athletes where id = $1::bigint`, [id]);
   return rows[0];

@@ -185,6 +185,14 @@ export function toStravaError(status: number, fault: StravaFault | undefined, us
   }
 }
 
+/** Whether this failure, or what caused it (a token refresh that failed on it), is Strava's "application inactive". */
+export function causedByInactiveApplication(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StravaError && e.kind === 'application_inactive') return true;
+  }
+  return false;
+}
+
 /** A short, safe description of a failure for logs and admin pages: never throws, whatever the body was. */
 export function describeStravaFailure(error: unknown): string {
   if (!(error instanceof StravaError)) return error instanceof Error ? error.message : String(error);
