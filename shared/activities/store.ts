@@ -1,6 +1,6 @@
 // Activity rows: batch upserts from Strava summaries and the reads the results page needs.
 import type { Queryable } from '../db/types.js';
-import { isSafeId } from '../strava/json.js';
+import { isSafeId, UnsafeIdError } from '../strava/json.js';
 import type { SummaryActivity } from '../strava/types.js';
 
 /**
@@ -8,12 +8,10 @@ import type { SummaryActivity } from '../strava/types.js';
  * whole product (pages, events, exports) handles ids as numbers; one beyond 2^53 arrives from the parser as its exact
  * digits and is refused here, by name, rather than stored under a rounded id that belongs to no activity.
  */
-export class UnsafeActivityIdError extends Error {
-  readonly ids: string[];
+export class UnsafeActivityIdError extends UnsafeIdError {
   constructor(ids: string[]) {
-    super(`Strava sent activity ids beyond 2^53, which this site cannot store exactly: ${ids.join(', ')}`);
+    super('activity', ids);
     this.name = 'UnsafeActivityIdError';
-    this.ids = ids;
   }
 }
 

@@ -60,3 +60,13 @@ export function quoteUnsafeIntegers(text: string): string {
 export function isSafeId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
+
+/** An id beyond 2^53: the site refuses it by name rather than work with a rounded one that belongs to someone else. */
+export class UnsafeIdError extends Error {
+  readonly ids: string[];
+  constructor(kind: string, ids: string[]) {
+    super(`Strava sent ${kind} ids beyond 2^53, which this site cannot store exactly: ${ids.join(', ')}`);
+    this.name = 'UnsafeIdError';
+    this.ids = ids;
+  }
+}
