@@ -27,7 +27,7 @@ export function createNextHostApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.route('/push_subscriptions', pushSubscriptionRoutes(ctx));
   app.route('/', apiRoutes(ctx, 'next'));
   app.onError((err, c) => {
-    if (err instanceof SandboxError) return err.body === null ? c.body(null, err.status as ContentfulStatusCode) : c.json(err.body, err.status as ContentfulStatusCode);
+    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
     return c.json({ message: 'Internal Server Error', errors: [] }, 500);
   });
   return app;
@@ -70,7 +70,7 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.notFound((c) => c.json(faults.notFound('resource', 'path'), 404));
 
   app.onError((err, c) => {
-    if (err instanceof SandboxError) return err.body === null ? c.body(null, err.status as ContentfulStatusCode) : c.json(err.body, err.status as ContentfulStatusCode);
+    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
     ctx.log?.(`error ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return c.json({ message: 'Internal Server Error', errors: [] }, 500);
   });
