@@ -9,7 +9,7 @@ import { createFormatter } from '../../shared/i18n/format.js';
 import { countAuthorizedAthletes } from '../../shared/athletes/store.js';
 import { readApplicationStatus } from '../../shared/strava/application.js';
 import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/budget.js';
-import { StravaRequestError } from '../../shared/strava/errors.js';
+import { StravaError } from '../../shared/strava/errors.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -132,7 +132,7 @@ function shownCallback(url: string, pathSecret: string | undefined): string {
 
 /** A Strava refusal as a 4xx (Strava said no to the request) or a 502 (Strava failed or could not be reached). */
 function refusalStatus(error: unknown): 400 | 502 {
-  return error instanceof StravaRequestError || error instanceof RangeError ? 400 : 502;
+  return (error instanceof StravaError && !error.transient) || error instanceof RangeError ? 400 : 502;
 }
 
 // The page waits on Strava for the subscription; a slow Strava should cost seconds, not the whole page.

@@ -41,7 +41,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
 
   assert.deepEqual(
     { ...first, durationMs: 0 },
-    { due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1, stoppedEarly: false, importsResumed: null, durationMs: 0 },
+    { due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, durationMs: 0 },
   );
   // Four rotations, two unchanged answers, one refusal; the injected 503s never reach the token endpoint.
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 4 + 2 + 1);
@@ -63,7 +63,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   // Left: the one that failed, the two Strava would not rotate yet, the one still claimed elsewhere; not the revoked one.
   assert.deepEqual(
     { ...second, durationMs: 0 },
-    { due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1, stoppedEarly: false, importsResumed: null, durationMs: 0 },
+    { due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, durationMs: 0 },
   );
   assert.equal(world.sandbox.counters.tokenRefreshes - middle, 3);
   for (const athleteId of earlyInWindow) assert.equal((await claimState(world.db.pool, athleteId)).claimed, false);
