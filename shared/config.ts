@@ -1,4 +1,5 @@
 // Reads the environment once into a typed, frozen configuration that fails fast naming what is missing.
+import { LEGACY_API_BASE_URL, NEXT_API_BASE_URL, NEXT_API_FROM, ApiHostSelector } from './strava/api-host.js';
 import { fromRoot } from './paths.js';
 
 export interface EnvVarSpec {
@@ -25,8 +26,15 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: 'Client id of your Strava API application (npm start runs a local Strava sandbox when it is unset)',
   },
   STRAVA_CLIENT_SECRET: { purpose: 'Client secret of your Strava API application', secret: true },
-  STRAVA_API_BASE_URL: { purpose: 'Strava REST API base URL', default: 'https://www.strava.com/api/v3' },
+  STRAVA_API_BASE_URL: {
+    purpose: 'Strava REST API base URL; when set it is used as it is, with no switch and no fallback',
+    default: `${LEGACY_API_BASE_URL} until ${NEXT_API_FROM.toISOString().slice(0, 10)}, then ${NEXT_API_BASE_URL}, each falling back to the other when it cannot be reached`,
+  },
   STRAVA_OAUTH_BASE_URL: { purpose: 'Strava OAuth base URL', default: 'https://www.strava.com/oauth' },
+  STRAVA_ATHLETE_LIMIT: {
+    purpose: 'Athletes your Strava API application may serve (Standard Tier: 10); the admin page counts against it and a refused sign-in at the limit says the site is full',
+    default: '10',
+  },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
   STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
   WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)', secret: true },
@@ -89,8 +97,12 @@ export interface Config {
   readonly secureCookies: boolean;
   readonly strava: {
     readonly clientId: string;
+    /** STRAVA_API_BASE_URL, or the host Strava's schedule names for the day the configuration was read. */
     readonly apiBaseUrl: string;
+    /** STRAVA_API_BASE_URL as set; undefined means "follow Strava's schedule" (see apiHostSelector). */
+    readonly apiBaseUrlOverride: string | undefined;
     readonly oauthBaseUrl: string;
+    readonly athleteLimit: number;
   };
   readonly database: DatabaseConfig;
   readonly dataDir: string;
@@ -154,6 +166,14 @@ function athleteIds(env: Env): number[] {
   });
 }
 
+function positiveInteger(env: Env, name: EnvVarName, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got ${raw}.`);
+  return value;
+}
+
 /** Whether the process runs as a deployed service rather than on a laptop or in tests. */
 export function isProduction(env: Env): boolean {
   return env.NODE_ENV === 'production' || env.GAE_ENV === 'standard' || env.K_SERVICE !== undefined;
@@ -200,6 +220,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warning or error, got ${logLevel}.`);
   }
 
+  const apiOverrideRaw = read(env, 'STRAVA_API_BASE_URL');
+  const apiOverride = apiOverrideRaw === undefined ? undefined : httpUrl('STRAVA_API_BASE_URL', apiOverrideRaw);
+
   const config: Config = {
     production,
     port: listenPort,
@@ -208,8 +231,10 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: production || publicBaseUrl.startsWith('https:'),
     strava: {
       clientId: required(env, 'STRAVA_CLIENT_ID'),
-      apiBaseUrl: httpUrl('STRAVA_API_BASE_URL', read(env, 'STRAVA_API_BASE_URL') ?? 'https://www.strava.com/api/v3'),
+      apiBaseUrl: apiOverride ?? new ApiHostSelector().scheduled(),
+      apiBaseUrlOverride: apiOverride,
       oauthBaseUrl: httpUrl('STRAVA_OAUTH_BASE_URL', read(env, 'STRAVA_OAUTH_BASE_URL') ?? 'https://www.strava.com/oauth'),
+      athleteLimit: positiveInteger(env, 'STRAVA_ATHLETE_LIMIT', 10),
     },
     database,
     dataDir,

@@ -5,6 +5,8 @@ import { openDatabase } from './db/pool.js';
 import { createLogger, registerSecretValues, type Logger } from './log.js';
 import type { Secrets } from './secrets.js';
 import { createStravaBudget, type StravaBudget } from './strava/budget.js';
+import { ApiHostSelector } from './strava/api-host.js';
+import { createApplicationStatusTracker, type ApplicationStatusTracker } from './strava/application.js';
 import { StravaClient } from './strava/client.js';
 import { createTokenCipher, type TokenCipher } from './tokens/cipher.js';
 
@@ -16,6 +18,8 @@ export interface Runtime {
   strava: StravaClient;
   /** Strava rate-limit usage shared by every instance; background work asks it before each request. */
   budget: StravaBudget;
+  /** Whether Strava says the API application is inactive, shared by every instance. */
+  application: ApplicationStatusTracker;
   cipher: TokenCipher;
   close(): Promise<void>;
 }
@@ -27,6 +31,8 @@ export interface RuntimeOptions {
   stravaRetryDelayMs?: (attempt: number) => number;
   /** The clock rate-limit windows are cut with (tests move it past a reset). */
   budgetNow?: () => Date;
+  /** Which API host to use; by default STRAVA_API_BASE_URL, or Strava's schedule with a fallback. */
+  apiHost?: ApiHostSelector;
 }
 
 export async function createRuntime(config: Config, secrets: Secrets, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -40,13 +46,21 @@ export async function createRuntime(config: Config, secrets: Secrets, options: R
     log,
     ...(options.budgetNow ? { now: options.budgetNow } : {}),
   });
+  const application = createApplicationStatusTracker({ pool: database.pool, clientId: config.strava.clientId, log });
+  const apiHost =
+    options.apiHost ??
+    new ApiHostSelector({
+      configured: config.strava.apiBaseUrlOverride,
+      onChange: (choice, previous) => log.warn('Strava API host changed', { from: previous.baseUrl, to: choice.baseUrl, reason: choice.reason }),
+    });
   const strava = new StravaClient({
-    apiBaseUrl: config.strava.apiBaseUrl,
+    apiBaseUrl: apiHost,
     oauthBaseUrl: config.strava.oauthBaseUrl,
     clientId: config.strava.clientId,
     clientSecret: secrets.stravaClientSecret ?? '',
     ...(options.stravaRetryDelayMs ? { retryDelayMs: options.stravaRetryDelayMs } : {}),
     onRateLimit: (usage) => budget.observe(usage),
+    onApplicationSignal: (signal) => application.signal(signal),
   });
   return {
     config,
@@ -55,9 +69,11 @@ export async function createRuntime(config: Config, secrets: Secrets, options: R
     pool: database.pool,
     strava,
     budget,
+    application,
     cipher: createTokenCipher(secrets.tokenEncryptionKey ?? ''),
     close: async () => {
       await budget.flush();
+      await application.flush();
       await database.close();
     },
   };

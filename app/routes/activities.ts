@@ -1,4 +1,5 @@
 // The activities list (search, filters, pages, thumbnails) and one activity: details, charts, splits, GPX and CSV.
+import { startTimeOfDay } from '../../shared/stats/calendar.js';
 import { Hono, type Context } from 'hono';
 import { getOwnActivity, type ActivityDetail } from '../../shared/activities/detail.js';
 import { exportFileName, toCsv, toGpx } from '../../shared/activities/export.js';
@@ -153,7 +154,8 @@ export const activitiesRoutes = new Hono<AppEnv>()
         name: activity.name,
         sport: fmt.sport(activity.sportType),
         date: fmt.date(activity.startDateLocal),
-        time: activity.startDateLocal.slice(11, 16),
+        // A hidden start time (00:00:01) is no time of day: show the date alone.
+        time: startTimeOfDay(activity.startDateLocal) ?? '',
         stravaUrl: `${stravaWebUrl(c)}/activities/${activity.id}`,
         figures: [
           [viewer.t.distance, activity.distance > 0 ? fmt.distance(activity.distance) : '—'],

@@ -6,8 +6,10 @@ import { AppError } from '../../shared/errors.js';
 import { isInProcessBus } from '../../shared/events/pubsub-bus.js';
 import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { createFormatter } from '../../shared/i18n/format.js';
+import { countAuthorizedAthletes } from '../../shared/athletes/store.js';
+import { readApplicationStatus } from '../../shared/strava/application.js';
 import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/budget.js';
-import { StravaRequestError } from '../../shared/strava/errors.js';
+import { StravaError } from '../../shared/strava/errors.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -61,6 +63,8 @@ function panelServices(deps: AppDeps): PanelServices {
     busDeadLetters: isInProcessBus(deps.bus) ? deps.bus.deadLetters.filter((letter) => letter.topic === eventsTopic).length : undefined,
     // The clock the budget cuts its windows with, so "this 15 minutes" is the window the budget itself uses.
     now: deps.budget.now(),
+    apiHost: deps.strava.apiHost.current(),
+    athleteLimit: deps.config.strava.athleteLimit,
   };
 }
 
@@ -129,11 +133,34 @@ function shownCallback(url: string, pathSecret: string | undefined): string {
 
 /** A Strava refusal as a 4xx (Strava said no to the request) or a 502 (Strava failed or could not be reached). */
 function refusalStatus(error: unknown): 400 | 502 {
-  return error instanceof StravaRequestError || error instanceof RangeError ? 400 : 502;
+  return (error instanceof StravaError && !error.transient) || error instanceof RangeError ? 400 : 502;
 }
 
 // The page waits on Strava for the subscription; a slow Strava should cost seconds, not the whole page.
 const VIEW_TIMEOUT_MS = 5_000;
+
+registerAdminPanel({
+  id: 'strava-connection',
+  title: (t) => t.adminStravaTitle,
+  order: 10,
+  requiresTables: ['strava_application'],
+  async load({ db, t, locale, services }) {
+    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+    const n = createFormatter(locale, 'metric').number;
+    const [status, count] = await Promise.all([readApplicationStatus(db, services.stravaClientId), countAuthorizedAthletes(db)]);
+    const inactive = status.status === 'inactive';
+    return {
+      kind: 'facts',
+      facts: [
+        { label: t.adminApiHost, value: `${services.apiHost.baseUrl} (${t.adminApiHostReason(services.apiHost.reason)})` },
+        { label: t.adminAppStatus, value: inactive ? t.adminAppInactive(utc(status.inactiveSince ?? services.now)) : t.adminAppActive },
+        ...(inactive ? [{ label: t.adminAppWhatToDo, value: t.adminAppWhatToDoValue }] : []),
+        { label: t.adminAthleteCap, value: t.adminAthleteCapValue(n(count), n(services.athleteLimit)) },
+        ...(count >= services.athleteLimit ? [{ label: t.adminAppWhatToDo, value: t.adminAthleteCapFull }] : []),
+      ],
+    };
+  },
+});
 
 registerAdminPanel({
   id: 'webhook-subscription',

@@ -1,9 +1,20 @@
 // Sign-in with Strava: /login sends the athlete to Strava, /exchange_token brings them back connected.
 import { Hono } from 'hono';
-import { connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/athletes/connect.js';
+import type { Context } from 'hono';
+import {
+  ApplicationPausedError,
+  connectAthlete,
+  missingScopes,
+  parseScopes,
+  PAUSED_HEADING,
+  PAUSED_MESSAGE,
+  REQUESTED_SCOPES,
+} from '../../shared/athletes/connect.js';
+import { countAuthorizedAthletes, revokeSessions } from '../../shared/athletes/store.js';
+import { AppError } from '../../shared/errors.js';
+import { INACTIVE_RETRY_MS } from '../../shared/strava/application.js';
 import { startHistoryImport } from '../../shared/imports/requests.js';
 import type { AppEnv } from '../env.js';
-import { revokeSessions } from '../../shared/athletes/store.js';
 import { consumeOAuthState, endSession, issueOAuthState, requireAthlete, requireCsrf, startSession } from '../session.js';
 import { page } from '../views.js';
 
@@ -12,9 +23,40 @@ const SCOPE_NAMES: Record<string, string> = {
   'activity:read_all': 'see your activities, including private ones',
 };
 
+/** The plain page for a paused application: the athlete can do nothing about it, so it says so and no more. */
+function pausedPage(c: Context<AppEnv>) {
+  return page(c, 'connect-problem', { title: 'Connection paused', heading: PAUSED_HEADING, message: PAUSED_MESSAGE }, 503);
+}
+
+function fullPage(c: Context<AppEnv>) {
+  return page(
+    c,
+    'connect-problem',
+    {
+      title: 'This site is full',
+      heading: 'This site is full',
+      message: 'This site has reached the number of athletes Strava lets it serve, so Strava did not connect you. Nothing was shared and nothing was stored. Please let the site\u2019s owner know.',
+    },
+    403,
+  );
+}
+
+/**
+ * Strava does not say why it turned an athlete away when the application is full (athletes saw its own "limit of
+ * connected athletes" page and the site got a callback without a code): any refusal while at the cap is taken as that.
+ */
+async function atAthleteCap(c: Context<AppEnv>): Promise<boolean> {
+  const deps = c.get('deps');
+  return (await countAuthorizedAthletes(deps.pool)) >= deps.config.strava.athleteLimit;
+}
+
 export const authRoutes = new Hono<AppEnv>()
   .get('/login', async (c) => {
-    const { strava, config } = c.get('deps');
+    const { strava, config, application } = c.get('deps');
+    // While Strava says the application is inactive, sending the athlete there only ends on an error. A sign-in is let
+    // through once the last answer is older than the retry interval, so a sign-in can also find the pause over.
+    const status = await application.read();
+    if (status.status === 'inactive' && status.checkedAt && Date.now() - status.checkedAt.getTime() < INACTIVE_RETRY_MS) return pausedPage(c);
     const state = await issueOAuthState(c);
     // force: after a refused or partial grant the athlete must see the consent page again.
     const force = c.req.query('force') === '1';
@@ -48,6 +90,12 @@ export const authRoutes = new Hono<AppEnv>()
       );
     }
 
+    const refused = c.req.query('error') !== undefined || !c.req.query('code');
+    if (refused && (await atAthleteCap(c))) {
+      deps.log.warn('Sign-in refused by Strava while the site is at its athlete limit', { limit: deps.config.strava.athleteLimit });
+      return fullPage(c);
+    }
+
     if (c.req.query('error') === 'access_denied') {
       return page(c, 'connect-problem', {
         title: 'Not connected',
@@ -73,7 +121,15 @@ export const authRoutes = new Hono<AppEnv>()
       });
     }
 
-    const result = await connectAthlete(deps, code, granted);
+    let result;
+    try {
+      result = await connectAthlete(deps, code, granted);
+    } catch (error) {
+      if (error instanceof ApplicationPausedError) return pausedPage(c);
+      // Strava refusing the code at the cap is the other way a full application can turn an athlete away.
+      if (error instanceof AppError && error.status === 400 && (await atAthleteCap(c))) return fullPage(c);
+      throw error;
+    }
     const stillMissing = missingScopes(result.athlete.scopes);
     if (stillMissing.length > 0) {
       // Strava granted less than the callback URL said: ask again rather than show an empty page.

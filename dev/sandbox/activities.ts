@@ -19,7 +19,11 @@ function dates(a: ActivityRecord): { start_date: string; start_date_local: strin
   };
 }
 
-export function summaryActivity(a: ActivityRecord, athlete: AthleteRecord): Record<string, unknown> {
+/**
+ * `listed`: as GET /athlete/activities shows it, where older records lack sport_type, have start_latlng null and a map
+ * without summary_polyline, and the distance may disagree with the detail's.
+ */
+export function summaryActivity(a: ActivityRecord, athlete: AthleteRecord, options: { listed?: boolean } = {}): Record<string, unknown> {
   const geo = summaryGeometry(a);
   const averageSpeed = a.movingTime > 0 ? r3(a.distance / a.movingTime) : 0;
   const hasHeartrate = a.averageHeartrate !== null;
@@ -86,6 +90,13 @@ export function summaryActivity(a: ActivityRecord, athlete: AthleteRecord): Reco
   json.has_kudoed = false;
   if (a.sufferScore !== null) json.suffer_score = a.sufferScore;
   if (a.deviceName !== null) json.device_name = a.deviceName;
+  if (options.listed && a.listDistance !== undefined) json.distance = r1(a.listDistance);
+  if (options.listed && a.legacyShape) {
+    delete json.sport_type;
+    json.start_latlng = null;
+    json.end_latlng = null;
+    json.map = { id: `a${a.id}`, resource_state: 2 };
+  }
   return json;
 }
 

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { detailedActivity, summaryActivity } from './activities.js';
 import { athleteStats, detailedAthlete, summaryAthlete } from './athletes.js';
 import type { SandboxContext, SandboxEnv } from './context.js';
-import { SandboxError, faultForStatus, faults } from './errors.js';
+import { SandboxError, emptyNotFound, faultForStatus, faults } from './errors.js';
 import type { ActivityRecord, AthleteRecord } from './model.js';
 import { canReadActivities, canReadFullProfile, canReadPrivateActivities, canReadProfile } from './scopes.js';
 import { streamsOf, type TrackStreams } from './track.js';
@@ -14,11 +14,17 @@ const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth'
 type StreamKey = (typeof STREAM_KEYS)[number];
 const RESOLUTIONS: Record<string, number> = { low: 100, medium: 1000, high: 10_000 };
 
-function bearerToken(c: Context<SandboxEnv>): string | undefined {
+function bearerToken(c: Context<SandboxEnv>, host: 'legacy' | 'next'): string | undefined {
   const header = c.req.header('authorization');
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  // Strava still accepts access_token in the query string (announced to end in 2027).
-  return match?.[1] ?? c.req.query('access_token');
+  // The old host still accepts access_token in the query string; the new one (from 2027-06-01) only the header.
+  return match?.[1] ?? (host === 'legacy' ? c.req.query('access_token') : undefined);
+}
+
+/** Ends the connection without an answer, as a host that is gone or not up yet does. */
+function dropConnection(c: Context<SandboxEnv>): Response {
+  (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket?.destroy();
+  return c.body(null, 502);
 }
 
 function setHeaders(c: Context<SandboxEnv>, headers: Record<string, string>): void {
@@ -33,7 +39,7 @@ function intParam(c: Context<SandboxEnv>, name: string): number | undefined {
   return Math.floor(n);
 }
 
-export function apiRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
+export function apiRoutes(ctx: SandboxContext, host: 'legacy' | 'next' = 'legacy'): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
 
   const gearDistance = (athleteId: number) => (gearId: string): number =>
@@ -56,7 +62,8 @@ export function apiRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       activity.athleteId !== auth.athleteId ||
       (activity.visibility === 'only_me' && !canReadPrivateActivities(auth.scopes))
     ) {
-      throw new SandboxError(404, faults.notFound('Activity'));
+      // Strava's own 404 for an activity can come with an empty body.
+      throw emptyNotFound();
     }
     return activity;
   };
@@ -64,6 +71,12 @@ export function apiRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
   // Order matters: injected faults first (so any request can be made to fail), then auth, then the rate limit,
   // which only charges requests Strava could attribute to the application.
   app.use('*', async (c, next) => {
+    const serving = host === 'legacy' ? ctx.application.legacyHost : ctx.application.nextHost;
+    if (serving === 'gone' || serving === 'down') return dropConnection(c);
+    if (serving === 'redirect') {
+      const url = new URL(c.req.url);
+      return c.redirect(`${ctx.nextHostUrl}${url.pathname.replace(/^\/api\/v3/, '')}${url.search}`, 301);
+    }
     ctx.counters.apiRequests++;
     const isRead = c.req.method === 'GET' || c.req.method === 'HEAD';
     const injected = ctx.faults.take(c.req.method, c.req.path);
@@ -71,14 +84,16 @@ export function apiRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       setHeaders(c, ctx.limiter.hit(isRead).headers);
       return c.json(faultForStatus(injected), injected as ContentfulStatusCode);
     }
-    const token = bearerToken(c);
-    const auth = token ? ctx.tokens.verify(token) : null;
-    if (!auth) {
-      setHeaders(c, ctx.limiter.headers());
-      throw new SandboxError(401, faults.invalidAccessToken());
+    // 401s carry no rate-limit headers, as Strava's do not.
+    if (host === 'next' && c.req.query('access_token') !== undefined && !c.req.header('authorization')) {
+      throw new SandboxError(401, faults.applicationUnauthorized());
     }
+    const token = bearerToken(c, host);
+    const auth = token ? ctx.tokens.verify(token) : null;
+    if (!auth) throw new SandboxError(401, faults.invalidAccessToken());
     const limit = ctx.limiter.hit(isRead);
     setHeaders(c, limit.headers);
+    if (ctx.application.status === 'inactive') throw new SandboxError(403, faults.applicationInactive());
     if (!limit.allowed) throw new SandboxError(429, faults.rateLimitExceeded());
     c.set('auth', auth);
     await next();
@@ -109,7 +124,7 @@ export function apiRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       return true;
     });
     const slice = matching.slice((page - 1) * perPage, page * perPage);
-    return c.json(slice.map((a) => summaryActivity(a, athlete)));
+    return c.json(slice.map((a) => summaryActivity(a, athlete, { listed: true })));
   });
 
   app.get('/activities/:id', (c) => {

@@ -15,6 +15,24 @@ import { pushSubscriptionRoutes } from './webhooks.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The API alone at the root, as Strava's new host serves it from 2027-06-01 (https://www.api-v3.strava.com). */
+export function createNextHostApp(ctx: SandboxContext): Hono<SandboxEnv> {
+  const app = new Hono<SandboxEnv>();
+  app.use('*', async (c, next) => {
+    if (ctx.latency.ms > 0) await sleep(ctx.latency.ms);
+    await next();
+    const key = `${c.req.method} (next host)`;
+    ctx.counters.byRoute[key] = (ctx.counters.byRoute[key] ?? 0) + 1;
+  });
+  app.route('/push_subscriptions', pushSubscriptionRoutes(ctx));
+  app.route('/', apiRoutes(ctx, 'next'));
+  app.onError((err, c) => {
+    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
+    return c.json({ message: 'Internal Server Error', errors: [] }, 500);
+  });
+  return app;
+}
+
 export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
 
@@ -40,7 +58,7 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.route('/oauth', oauthRoutes(ctx));
   // Before the API router: push subscriptions authenticate with the client secret, not an athlete's bearer token.
   app.route('/api/v3/push_subscriptions', pushSubscriptionRoutes(ctx));
-  app.route('/api/v3', apiRoutes(ctx));
+  app.route('/api/v3', apiRoutes(ctx, 'legacy'));
   app.route('/sandbox', avatarRoutes(ctx));
   app.route('/sandbox', controlRoutes(ctx));
 
@@ -52,7 +70,7 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.notFound((c) => c.json(faults.notFound('resource', 'path'), 404));
 
   app.onError((err, c) => {
-    if (err instanceof SandboxError) return c.json(err.body, err.status as ContentfulStatusCode);
+    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
     ctx.log?.(`error ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return c.json({ message: 'Internal Server Error', errors: [] }, 500);
   });

@@ -46,6 +46,43 @@ export function controlRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
   const authorized = (athleteId: number): boolean => ctx.tokens.grantedScopes(athleteId, ctx.clientId) !== null;
 
+  // The application's standing at Strava: inactive (owner without a subscription), its athlete limit, and which API
+  // hosts answer. Each field is optional; the answer is the settings after the change.
+  app.get('/application', (c) => c.json(applicationJson()));
+  app.post('/application', async (c) => {
+    const body = await jsonBody(c);
+    const invalidSetting = (field: string, code: string) => new SandboxError(400, faults.badRequest('Application', field, code));
+    if (body.status !== undefined && body.status !== 'active' && body.status !== 'inactive') throw invalidSetting('status', 'active or inactive');
+    if (body.athlete_limit !== undefined && body.athlete_limit !== null && (typeof body.athlete_limit !== 'number' || !Number.isInteger(body.athlete_limit) || body.athlete_limit < 0)) {
+      throw invalidSetting('athlete_limit', 'a whole number or null');
+    }
+    if (body.legacy_host !== undefined && !['serve', 'redirect', 'gone'].includes(body.legacy_host as string)) throw invalidSetting('legacy_host', 'serve, redirect or gone');
+    if (body.next_host !== undefined && !['serve', 'down'].includes(body.next_host as string)) throw invalidSetting('next_host', 'serve or down');
+    if (body.status !== undefined) ctx.application.status = body.status as 'active' | 'inactive';
+    if (body.athlete_limit !== undefined) ctx.application.athleteLimit = body.athlete_limit as number | null;
+    if (body.legacy_host !== undefined) ctx.application.legacyHost = body.legacy_host as 'serve' | 'redirect' | 'gone';
+    if (body.next_host !== undefined) ctx.application.nextHost = body.next_host as 'serve' | 'down';
+    return c.json(applicationJson());
+  });
+  const applicationJson = () => ({
+    status: ctx.application.status,
+    athlete_limit: ctx.application.athleteLimit,
+    authorized_athletes: ctx.store.grants.filter((g) => g.clientId === ctx.clientId).length,
+    legacy_host: ctx.application.legacyHost,
+    next_host: ctx.application.nextHost,
+    next_host_url: ctx.nextHostUrl,
+  });
+
+  // The list shows this distance while the detail keeps the real one, as a real activity listed at 0 m did.
+  app.post('/activities/:id/list-distance', async (c) => {
+    const id = idParam(c);
+    if (!ctx.store.activity(id)) throw new SandboxError(404, faults.notFound('Activity'));
+    const body = await jsonBody(c);
+    const distance = numberOf(body.distance, 'distance', 0);
+    ctx.store.editActivity(id, { listDistance: distance });
+    return c.json({ id, list_distance: distance });
+  });
+
   app.get('/athletes', (c) =>
     c.json(
       [...ctx.store.athletes.values()].map((a) => ({
@@ -69,6 +106,7 @@ export function controlRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     if (typeof startDate !== 'string' || Number.isNaN(Date.parse(startDate))) throw invalid('start_date', 'an ISO 8601 date-time is required');
     if (body.private !== undefined && typeof body.private !== 'boolean') throw invalid('private', 'true or false');
     if (body.manual !== undefined && typeof body.manual !== 'boolean') throw invalid('manual', 'true or false');
+    if (body.legacy !== undefined && typeof body.legacy !== 'boolean') throw invalid('legacy', 'true or false');
     const id = ctx.store.addActivity(athleteId, {
       name: nameOf(body.name),
       sport_type: sportTypeOf(body.sport_type),
@@ -77,6 +115,7 @@ export function controlRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       start_date: startDate,
       ...(typeof body.private === 'boolean' ? { private: body.private } : {}),
       ...(typeof body.manual === 'boolean' ? { manual: body.manual } : {}),
+      ...(body.legacy === true ? { legacy: true } : {}),
     });
     const event = ctx.webhooks.emit({ aspect_type: 'create', object_type: 'activity', object_id: id, owner_id: athleteId, updates: {} }, authorized(athleteId));
     return c.json({ activity: summaryActivity(ctx.store.activity(id)!, athlete), event }, 201);

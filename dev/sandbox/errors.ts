@@ -15,10 +15,10 @@ export interface StravaFault {
 export class SandboxError extends Error {
   constructor(
     readonly status: number,
-    readonly body: StravaFault,
+    readonly body: StravaFault | null,
     options?: { cause?: unknown },
   ) {
-    super(body.message, options);
+    super(body?.message ?? `HTTP ${status}`, options);
     this.name = 'SandboxError';
   }
 }
@@ -38,7 +38,14 @@ export const faults = {
   invalidClientSecret: (): StravaFault => fault('Authorization Error', 'Application', 'client_secret', 'invalid'),
   invalidRefreshToken: (): StravaFault => fault('Bad Request', 'RefreshToken', 'refresh_token', 'invalid'),
   invalidCode: (): StravaFault => fault('Bad Request', 'AuthorizationCode', 'code', 'invalid'),
+  /** Since 2026-06-30 for an application whose owner has no Strava subscription (stravalib #730, dreeve #2562). */
+  applicationInactive: (): StravaFault => fault('Forbidden', 'Application', 'Status', 'Inactive'),
+  /** A 401 that names the application rather than the athlete, with an empty field (recorded by strava-ruby-client, 2020). */
+  applicationUnauthorized: (): StravaFault => fault('Authorization Error', 'Application', '', 'invalid'),
 };
+
+/** Real 404s from Strava can come with an empty body: thrown as this, the app answers 404 with nothing in it. */
+export const emptyNotFound = (): SandboxError => new SandboxError(404, null);
 
 /**
  * The body Strava answers for a bare status, used by fault injection. Statuses

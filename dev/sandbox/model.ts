@@ -57,6 +57,10 @@ export interface ActivityRecord {
   intervals: boolean;
   /** Seeds the track shape, elevation profile and stream noise. */
   shapeSeed: number;
+  /** An older record as Strava lists it: no sport_type, start_latlng null, a map without summary_polyline. */
+  legacyShape?: boolean;
+  /** The list endpoint shows this distance while the detail shows the real one (a real disagreement seen on Strava). */
+  listDistance?: number;
 }
 
 export interface GearRecord {

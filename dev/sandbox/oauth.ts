@@ -98,8 +98,17 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
   app.use('*', async (c, next) => {
     const injected = ctx.faults.take(c.req.method, c.req.path);
     if (injected !== null) return c.json(faultForStatus(injected), injected as ContentfulStatusCode);
+    // An inactive application gets nothing from Strava: no tokens, no refreshes, no revocations.
+    if (ctx.application.status === 'inactive' && c.req.method === 'POST' && c.req.path !== '/oauth/authorize') {
+      throw new SandboxError(403, faults.applicationInactive());
+    }
     await next();
   });
+
+  /** Deauthorization and revocation count toward the application's usage, as Strava counts them. */
+  const charge = (c: Context<SandboxEnv>): void => {
+    for (const [k, v] of Object.entries(ctx.limiter.hit(false).headers)) c.header(k, v);
+  };
 
   app.get('/authorize', (c) => {
     const req = validateAuthorize(ctx, c.req.query());
@@ -144,6 +153,13 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     });
     if (one('decision') !== 'approve') {
       return c.redirect(redirectWith(req.redirectUri, [['state', req.state], ['error', 'access_denied']]), 302);
+    }
+    // A full application turns a new athlete away ("Limit of connected athletes exceeded"); what reaches the site is a
+    // callback without a code, as athletes of such applications reported (strava-to-fittrackee #25).
+    const limit = ctx.application.athleteLimit;
+    const alreadyAuthorized = ctx.tokens.grantedScopes(req.athlete.id, req.clientId) !== null;
+    if (limit !== null && !alreadyAuthorized && ctx.store.grants.filter((g) => g.clientId === req.clientId).length >= limit) {
+      return c.redirect(redirectWith(req.redirectUri, [['state', req.state]]), 302);
     }
     const rawTicked = body.scope;
     const ticked = new Set((Array.isArray(rawTicked) ? rawTicked : [rawTicked]).filter((v): v is string => typeof v === 'string'));
@@ -190,7 +206,32 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     throw new SandboxError(400, faults.badRequest('Application', 'grant_type'));
   });
 
+  // RFC 7009 style: HTTP Basic with the client id and secret; `token` is the access or the refresh token, and revoking
+  // either revokes the whole grant. A token Strava does not know is answered 200 as well: it is revoked either way.
+  app.post('/revoke', async (c) => {
+    const basic = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').map((part) => decodeURIComponent(part)) : [];
+    if (id !== ctx.clientId || secret !== ctx.clientSecret) throw new SandboxError(401, faults.invalidClientSecret());
+    charge(c);
+    const p = await readParams(c);
+    const token = p.token;
+    if (!token) throw new SandboxError(400, faults.badRequest('Token', 'token', 'missing'));
+    const record = ctx.tokens.verify(token) ?? ctx.store.refreshTokens.get(token) ?? null;
+    if (record && record.clientId === ctx.clientId) {
+      ctx.tokens.deauthorize(record.athleteId, record.clientId);
+      ctx.webhooks.emit({
+        aspect_type: 'update',
+        object_type: 'athlete',
+        object_id: record.athleteId,
+        owner_id: record.athleteId,
+        updates: { authorized: 'false' },
+      });
+    }
+    return c.body(null, 200);
+  });
+
   app.post('/deauthorize', async (c) => {
+    charge(c);
     const p = await readParams(c);
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const token = p.access_token ?? bearer;

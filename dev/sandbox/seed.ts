@@ -536,7 +536,7 @@ export function runtimeActivity(
   athlete: AthleteRecord,
   id: number,
   nowMs: number,
-  a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean }>,
+  a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean; legacy: boolean }>,
 ): ActivityRecord {
   const sportType = a.sport_type ?? 'Run';
   const movingTime = Math.max(1, Math.round(a.moving_time ?? 1800));
@@ -590,6 +590,7 @@ export function runtimeActivity(
     streamKind: manual ? 'none' : streamKindOf(sportType, hasGps),
     intervals: false,
     shapeSeed: mixSeed(id, 'shape'),
+    ...(a.legacy ? { legacyShape: true } : {}),
   };
   return record;
 }

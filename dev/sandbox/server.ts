@@ -3,8 +3,8 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createApp } from './app.js';
-import type { Counters, SandboxContext } from './context.js';
+import { createApp, createNextHostApp } from './app.js';
+import type { ApplicationSettings, Counters, SandboxContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { RateLimiter, STRAVA_DEFAULT_LIMITS } from './ratelimit.js';
 import { isScope, orderScopes } from './scopes.js';
@@ -40,11 +40,16 @@ export interface SandboxOptions {
   callbackDomain?: string;
   /** Webhook push timing: Strava's two-second timeout and three attempts by default; tests shorten the retry delay. */
   webhooks?: WebhookOptions;
+  /** The application's standing (active, athlete limit, which hosts answer); switchable later with setApplication. */
+  application?: Partial<ApplicationSettings>;
 }
 
 export interface Sandbox {
   url: string;
+  /** The API as on Strava's old host, https://www.strava.com/api/v3. */
   apiBaseUrl: string;
+  /** The API as on Strava's new host from 2027-06-01, https://www.api-v3.strava.com (its own port, at the root). */
+  nextApiBaseUrl: string;
   oauthBaseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -58,11 +63,13 @@ export interface Sandbox {
   ): { access_token: string; refresh_token: string; expires_at: number; scope: string };
   addActivity(
     athleteId: number,
-    a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean }>,
+    a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean; legacy: boolean }>,
   ): number;
   counters: Counters;
   failNext(match: { method?: string; pathPrefix: string }, status: number, times?: number): void;
   setLatency(ms: number): void;
+  /** Switches what POST /sandbox/application switches: inactive application, athlete limit, hosts up or down. */
+  setApplication(settings: Partial<ApplicationSettings>): void;
   /** Every webhook event generated (pushed or not), oldest first. */
   webhookEvents: WebhookEvent[];
   /** Every push to the callback and the status of each attempt. */
@@ -109,6 +116,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhooks: new WebhookService(store, now, options.log, options.webhooks),
     counters,
     latency: { ms: Math.max(0, options.latencyMs ?? 0) },
+    application: { status: 'active', athleteLimit: null, legacyHost: 'serve', nextHost: 'serve', ...options.application },
+    nextHostUrl: '',
     origin: '',
     log: options.log,
   };
@@ -122,11 +131,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = (server.address() as AddressInfo).port;
   const url = originFor(host, port);
   ctx.origin = url;
+  const nextServer = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: createNextHostApp(ctx).fetch, port: 0, hostname: host }) as Server;
+    s.once('listening', () => resolve(s));
+    s.once('error', reject);
+  });
+  ctx.nextHostUrl = originFor(host, (nextServer.address() as AddressInfo).port);
 
   let closed: Promise<void> | null = null;
   return {
     url,
     apiBaseUrl: `${url}/api/v3`,
+    nextApiBaseUrl: ctx.nextHostUrl,
     oauthBaseUrl: `${url}/oauth`,
     clientId,
     clientSecret,
@@ -134,11 +150,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counters,
     close() {
       ctx.webhooks.stop();
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets from fetch would otherwise hold close() open until they time out.
-        server.closeAllConnections();
-      });
+      const stop = (s: Server) =>
+        new Promise<void>((resolve, reject) => {
+          s.close((err) => (err ? reject(err) : resolve()));
+          // Keep-alive sockets from fetch would otherwise hold close() open until they time out.
+          s.closeAllConnections();
+        });
+      closed ??= Promise.all([stop(server), stop(nextServer)]).then(() => undefined);
       return closed;
     },
     createAthlete(p = {}) {
@@ -162,6 +180,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     setLatency(ms) {
       ctx.latency.ms = Math.max(0, ms);
+    },
+    setApplication(settings) {
+      Object.assign(ctx.application, settings);
     },
     webhookEvents: ctx.webhooks.events,
     webhookDeliveries: ctx.webhooks.deliveries,

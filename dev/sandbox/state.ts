@@ -74,6 +74,7 @@ export interface ActivityEdit {
   name?: string;
   sportType?: string;
   visibility?: ActivityRecord['visibility'];
+  listDistance?: number;
 }
 
 export interface StoreOptions {
@@ -235,6 +236,7 @@ function applyEdit(activity: ActivityRecord, edit: ActivityEdit): void {
   if (edit.name !== undefined) activity.name = edit.name;
   if (edit.sportType !== undefined) activity.sportType = edit.sportType;
   if (edit.visibility !== undefined) activity.visibility = edit.visibility;
+  if (edit.listDistance !== undefined) activity.listDistance = edit.listDistance;
 }
 
 function readState(path: string): PersistedState | null {

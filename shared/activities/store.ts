@@ -1,6 +1,19 @@
 // Activity rows: batch upserts from Strava summaries and the reads the results page needs.
 import type { Queryable } from '../db/types.js';
+import { isSafeId, UnsafeIdError } from '../strava/json.js';
 import type { SummaryActivity } from '../strava/types.js';
+
+/**
+ * Strava ids are 64-bit. Every id so far fits a JavaScript number exactly (about 1.6e10 today, 2^53 is 9e15), and the
+ * whole product (pages, events, exports) handles ids as numbers; one beyond 2^53 arrives from the parser as its exact
+ * digits and is refused here, by name, rather than stored under a rounded id that belongs to no activity.
+ */
+export class UnsafeActivityIdError extends UnsafeIdError {
+  constructor(ids: string[]) {
+    super('activity', ids);
+    this.name = 'UnsafeActivityIdError';
+  }
+}
 
 export interface ActivityRow {
   id: number;
@@ -44,6 +57,8 @@ export async function upsertActivities(
   eventTime: Date,
 ): Promise<number> {
   if (activities.length === 0) return 0;
+  const unsafe = activities.filter((a) => !isSafeId(a.id));
+  if (unsafe.length > 0) throw new UnsafeActivityIdError(unsafe.map((a) => String(a.id)));
   const { rowCount } = await db.query(
     `insert into activities as a (
        id, athlete_id, name, sport_type, start_date, start_date_local, timezone, distance, moving_time, elapsed_time,
@@ -65,19 +80,23 @@ export async function upsertActivities(
        start_date = excluded.start_date,
        start_date_local = excluded.start_date_local,
        timezone = excluded.timezone,
-       distance = excluded.distance,
-       moving_time = excluded.moving_time,
-       elapsed_time = excluded.elapsed_time,
-       total_elevation_gain = excluded.total_elevation_gain,
-       average_speed = excluded.average_speed,
-       max_speed = excluded.max_speed,
-       average_heartrate = excluded.average_heartrate,
-       max_heartrate = excluded.max_heartrate,
+       distance = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.distance else excluded.distance end,
+       moving_time = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.moving_time else excluded.moving_time end,
+       elapsed_time = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.elapsed_time else excluded.elapsed_time end,
+       total_elevation_gain = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.total_elevation_gain else excluded.total_elevation_gain end,
+       average_speed = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.average_speed else excluded.average_speed end,
+       max_speed = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.max_speed else excluded.max_speed end,
+       average_heartrate = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.average_heartrate else excluded.average_heartrate end,
+       max_heartrate = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.max_heartrate else excluded.max_heartrate end,
        manual = excluded.manual,
        private = excluded.private,
        visibility = excluded.visibility,
-       summary_polyline = excluded.summary_polyline,
-       raw = excluded.raw,
+       summary_polyline = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.summary_polyline else excluded.summary_polyline end,
+       -- The detail (resource_state 3) wins over a list's summary of the same activity for every figure: the two can
+       -- disagree (a real activity listed at 0 m had 101 km in its detail). Title, type and privacy follow the newer.
+       raw = case when (a.raw->>'resource_state' = '3' and coalesce(excluded.raw->>'resource_state', '') <> '3') then a.raw || jsonb_build_object('name', excluded.raw->'name', 'type', excluded.raw->'type',
+                    'sport_type', excluded.raw->'sport_type', 'private', excluded.raw->'private', 'visibility', excluded.raw->'visibility')
+                  else excluded.raw end,
        event_time = excluded.event_time,
        updated_at = now()
      where a.athlete_id = excluded.athlete_id and a.event_time <= excluded.event_time`,

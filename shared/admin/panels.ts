@@ -36,6 +36,10 @@ export interface PanelServices {
   busDeadLetters: number | undefined;
   /** When the page is read, on the rate-limit budget's clock. */
   now: Date;
+  /** The Strava API host this instance calls, and why that one. */
+  apiHost: { baseUrl: string; reason: 'configured' | 'scheduled' | 'fallback' };
+  /** STRAVA_ATHLETE_LIMIT. */
+  athleteLimit: number;
 }
 
 export interface PanelContext {

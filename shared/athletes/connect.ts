@@ -45,6 +45,7 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
   try {
     exchange = await deps.strava.exchangeCode(code);
   } catch (error) {
+    if (error instanceof StravaError && error.kind === 'application_inactive') throw new ApplicationPausedError(error);
     if (error instanceof StravaRequestError) {
       throw new AppError(400, 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.', { cause: error });
     }
@@ -91,6 +92,17 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
       deps.log.warn('First activity import failed; the athlete is connected and can retry', { error, athleteId: athlete.id });
     }
     return { athlete, imported: 0, importFailed: true };
+  }
+}
+
+export const PAUSED_HEADING = 'This site\u2019s Strava connection is paused';
+export const PAUSED_MESSAGE =
+  'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.';
+
+/** Strava says the site's API application is inactive: nobody can connect until its owner fixes that. */
+export class ApplicationPausedError extends AppError {
+  constructor(cause: unknown) {
+    super(503, PAUSED_MESSAGE, { cause });
   }
 }
 

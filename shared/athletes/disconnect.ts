@@ -2,9 +2,9 @@
 import type { Logger } from '../log.js';
 import type { Queryable } from '../db/types.js';
 import type { StravaClient } from '../strava/client.js';
-import { StravaUnauthorizedError } from '../strava/errors.js';
-import { getAccessToken, ReconnectRequiredError } from '../tokens/access.js';
+import { StravaError } from '../strava/errors.js';
 import type { TokenCipher } from '../tokens/cipher.js';
+import { loadTokens } from '../tokens/store.js';
 import { deleteAthlete } from './store.js';
 
 export interface DisconnectDeps {
@@ -23,13 +23,17 @@ export interface DisconnectResult {
 export async function disconnectAndDelete(deps: DisconnectDeps, athleteId: number): Promise<DisconnectResult> {
   let revokedAtStrava = false;
   try {
-    // Through the shared refresh path: an expired token is refreshed (once, across instances) before revoking.
-    await deps.strava.deauthorize(await getAccessToken(deps, athleteId));
-    revokedAtStrava = true;
+    // The refresh token revokes the whole grant (revoking one token revokes the other) and, unlike the access token,
+    // needs no refresh first: an expired access token cannot stand in the way of leaving.
+    const tokens = await loadTokens(deps.pool, deps.cipher, athleteId);
+    if (tokens) {
+      await deps.strava.revoke(tokens.refreshToken, 'refresh_token');
+      revokedAtStrava = true;
+    }
   } catch (error) {
-    // Strava already refusing our tokens (revoked there, or refresh refused) is the outcome we wanted.
-    revokedAtStrava = error instanceof StravaUnauthorizedError || error instanceof ReconnectRequiredError;
-    if (!revokedAtStrava) deps.log.warn('Could not deauthorize at Strava; deleting the data anyway', { error, athleteId });
+    // Strava no longer knowing the token (revoked there already) is the outcome we wanted.
+    revokedAtStrava = error instanceof StravaError && (error.kind === 'unauthorized' || (error.status === 400 && error.kind === 'refused'));
+    if (!revokedAtStrava) deps.log.warn('Could not revoke access at Strava; deleting the data anyway', { error, athleteId });
   }
   // The athlete asked for deletion: it happens whatever Strava said.
   const deleted = await deleteAthlete(deps.pool, athleteId);

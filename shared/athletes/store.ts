@@ -1,5 +1,6 @@
 // Athlete rows: connect (insert or update), read, and delete with everything that hangs off them.
 import type { Queryable } from '../db/types.js';
+import { isSafeId, UnsafeIdError } from '../strava/json.js';
 import type { DetailedAthlete } from '../strava/types.js';
 
 export type AthleteStatus = 'connected' | 'disconnected' | 'banned';
@@ -33,6 +34,7 @@ function avatarUrl(athlete: DetailedAthlete): string | null {
 
 /** Connecting again updates the same row; a banned athlete stays banned. */
 export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAthlete, scopes: readonly string[]): Promise<Athlete> {
+  if (!isSafeId(athlete.id)) throw new UnsafeIdError('athlete', [String(athlete.id)]);
   const { rows } = await db.query<Athlete>(
     `insert into athletes as a (id, username, firstname, lastname, profile_url, city, country, measurement_preference, scopes, status, connected_at)
      values ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[], 'connected', now())
@@ -65,6 +67,15 @@ export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAth
     ],
   );
   return rows[0]!;
+}
+
+/**
+ * Athletes who hold a grant of this application at Strava, which is what Strava's athlete limit counts: connected and
+ * banned ones (a ban is ours, the grant stays); not those whose access Strava already refused.
+ */
+export async function countAuthorizedAthletes(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`select count(*)::integer as n from athletes where status <> 'disconnected'`);
+  return rows[0]?.n ?? 0;
 }
 
 export async function getAthlete(db: Queryable, id: number): Promise<Athlete | undefined> {

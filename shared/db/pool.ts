@@ -4,7 +4,8 @@ import type { ConnectorOptions } from '@google-cloud/cloud-sql-connector';
 import type { DatabaseConfig } from '../config.js';
 import { startEmbeddedPostgres } from './embedded.js';
 
-// Postgres bigint (int8) and numeric come back as strings by default; Strava ids fit in a JS number.
+// Postgres bigint (int8) and numeric come back as strings by default. Strava ids fit a JS number exactly: activities
+// refuses an id beyond 2^53 before it is stored (shared/activities/store.ts), so no stored id is ever rounded here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 

@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/budget.js';
 import type { StravaClient } from '../strava/client.js';
 import type { SummaryActivity } from '../strava/types.js';
-import { StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
+import { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
+import { INACTIVE_RETRY_MS } from '../strava/application.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../tokens/access.js';
 import type { TokenCipher } from '../tokens/cipher.js';
 import { activityDeletedSince, claimEvent, deferEvent, dueDeferredEvents, finishEvent, forgetAthleteEvents, reserveEventSpend } from './store.js';
@@ -71,6 +72,14 @@ export async function processWebhookEvent(deps: ProcessorDeps, event: StravaWebh
       await deferEvent(deps.pool, claim.id, retryAt, 'Strava answered 429 (rate limit)');
       log.warn('Webhook event deferred: Strava rate limit', { objectId: event.object_id, retryAt });
       return { status: 'deferred', reason: 'Strava answered 429 (rate limit)' };
+    }
+    if (causedByInactiveApplication(error)) {
+      // The site's Strava application is paused (its owner has no subscription): a pause can outlast every Pub/Sub
+      // redelivery, so the event is parked like a rate-limited one and the scheduled job applies it once Strava answers.
+      const retryAt = new Date(Date.now() + INACTIVE_RETRY_MS);
+      await deferEvent(deps.pool, claim.id, retryAt, 'Strava application inactive');
+      log.warn('Webhook event deferred: the Strava application is inactive', { objectId: event.object_id, retryAt });
+      return { status: 'deferred', reason: 'Strava application inactive' };
     }
     if (isTransient(error)) {
       log.warn('Webhook event failed for now; it will be redelivered', { objectId: event.object_id, attempt: claim.attempts, error });

@@ -243,6 +243,18 @@ export const ru: Messages = {
   adminBudgetBackground: 'Загрузке истории доступно',
   adminBudgetBackgroundValue: (p15, pDay) => `${p15}% каждых 15 минут, ${pDay}% каждого дня`,
   adminForbidden: 'Эта страница для администраторов сайта.',
+  adminStravaTitle: 'Подключение к Strava',
+  adminApiHost: 'Адрес API',
+  adminApiHostReason: (reason) =>
+    reason === 'configured' ? 'задан в STRAVA_API_BASE_URL' : reason === 'scheduled' ? 'адрес Strava на сегодня (новый адрес с 1 июня 2027 года)' : 'запасной адрес: основной недоступен',
+  adminAppStatus: 'Состояние приложения в Strava',
+  adminAppActive: 'активно',
+  adminAppInactive: (since) => `неактивно с ${since} UTC: входы, импорт, обновление токенов и обновления в реальном времени приостановлены`,
+  adminAppWhatToDo: 'Что делать',
+  adminAppWhatToDoValue: 'Владельцу приложения Strava API этого сайта нужна активная подписка Strava; затем нужно снова включить приложение на strava.com/settings/api. Больше ничего не требуется: приостановленная работа продолжится сама.',
+  adminAthleteCap: 'Подключённые спортсмены',
+  adminAthleteCapValue: (count, cap) => `${count} из ${cap} (STRAVA_ATHLETE_LIMIT)`,
+  adminAthleteCapFull: 'Лимит достигнут: Strava не подключает новых спортсменов. Для большего лимита нужен более высокий уровень в настройках API Strava, затем STRAVA_ATHLETE_LIMIT с тем же числом.',
   statusConnected: 'подключён',
   statusDisconnected: 'отключён',
   statusBanned: 'заблокирован',
@@ -266,4 +278,11 @@ export const ruSentences: Record<string, string> = {
   'This page is for the site\u2019s administrators.': 'Эта страница для администраторов сайта.',
   'There is no such activity.': 'Такой тренировки нет.',
   'You cannot ban yourself.': 'Нельзя заблокировать самого себя.',
+  'Connection paused': 'Подключение приостановлено',
+  'This site\u2019s Strava connection is paused': 'Подключение этого сайта к Strava приостановлено',
+  'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.':
+    'Strava приостановила доступ этого сайта. Ваши данные в сохранности, и всё продолжится само, когда владелец сайта это исправит. Попробуйте позже.',
+  'This site is full': 'На сайте нет мест',
+  'This site has reached the number of athletes Strava lets it serve, so Strava did not connect you. Nothing was shared and nothing was stored. Please let the site\u2019s owner know.':
+    'Сайт обслуживает столько спортсменов, сколько разрешает Strava, поэтому Strava вас не подключила. Ничего не передано и не сохранено. Сообщите об этом владельцу сайта.',
 };

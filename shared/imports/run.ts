@@ -1,11 +1,12 @@
 // One slice of an athlete's history import: pages of 200, newest first, each saved with its cursor, within budgets.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { upsertActivities } from '../activities/store.js';
+import { UnsafeActivityIdError, upsertActivities } from '../activities/store.js';
 import { withTransaction } from '../db/transaction.js';
 import { withoutDeletedActivities } from '../events/store.js';
 import type { StravaBudget } from '../strava/budget.js';
-import { StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
+import { INACTIVE_RETRY_MS } from '../strava/application.js';
+import { causedByInactiveApplication, StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
 import type { SummaryActivity } from '../strava/types.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError, type TokenDeps } from '../tokens/access.js';
 import { advanceImport, claimImport, getImport, releaseImport, type ImportEnd } from './store.js';
@@ -68,6 +69,7 @@ function startEpoch(activity: SummaryActivity): number {
 /** Whether the failure is the athlete's (reconnect needed, access gone) rather than a passing one. */
 function permanentReason(error: unknown): string | undefined {
   if (error instanceof ReconnectRequiredError) return `reconnect_required:${error.reason}`;
+  if (error instanceof UnsafeActivityIdError) return error.message.slice(0, 300);
   if (error instanceof TokenRefreshError && !error.transient) return 'token_refresh_refused';
   if (error instanceof StravaUnauthorizedError) return 'strava_unauthorized';
   if (error instanceof StravaError && !error.transient) return `strava_${error.status}${error.fault?.message ? `: ${error.fault.message}` : ''}`;
@@ -176,6 +178,12 @@ export async function runImportSlice(deps: ImportDeps, athleteId: number, option
       await release({ status: 'waiting', nextAttemptAt, reason: 'strava_429' });
       log.warn('Strava answered 429 to the history import; waiting for the window to reset', { pages, resumesAt: nextAttemptAt.toISOString() });
       return { kind: 'waiting', pages, imported, nextAttemptAt, reason: 'strava_429' };
+    }
+    if (causedByInactiveApplication(error)) {
+      // The site's problem, not the athlete's: pause and ask Strava again later; the shared status logs it once.
+      const nextAttemptAt = new Date(deps.budget.now().getTime() + INACTIVE_RETRY_MS);
+      await release({ status: 'waiting', nextAttemptAt, reason: 'application_inactive' });
+      return { kind: 'waiting', pages, imported, nextAttemptAt, reason: 'application_inactive' };
     }
     const reason = permanentReason(error);
     if (reason !== undefined) {

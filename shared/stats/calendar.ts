@@ -65,3 +65,16 @@ export function weekStart(date: string): string {
 export function localDate(value: Date | string): string {
   return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
 }
+
+/**
+ * Strava shows an activity whose owner hides its start time as starting at 00:00:01 local (changelog, July 2024). The
+ * date is real; the time is not, so no figure or page may treat it as a time of day.
+ */
+export const HIDDEN_START_TIME = '00:00:01';
+
+/** "HH:MM" of a local start ("YYYY-MM-DDTHH:MM:SS"), or undefined when the owner hides the start time. */
+export function startTimeOfDay(startDateLocal: string): string | undefined {
+  const time = startDateLocal.slice(11, 19);
+  if (time === HIDDEN_START_TIME || time.length < 5) return undefined;
+  return time.slice(0, 5);
+}

@@ -61,6 +61,13 @@ export const unitLength = (units: Units): number => (units === 'imperial' ? 1609
 const LOCAL_TEXT = `to_char(start_date_local, 'YYYY-MM-DD"T"HH24:MI:SS')`;
 
 /**
+ * "Started by now", for per-day figures. An activity whose owner hides its start time shows 00:00:01 local: only its
+ * date is real, so it counts from the start of that day rather than from one second past midnight.
+ */
+const startedBy = (param: string) =>
+  `(start_date_local <= ${param}::timestamp or (start_date_local::time = time '00:00:01' and start_date_local::date <= ${param}::timestamp::date))`;
+
+/**
  * Eddington number: the largest E such that on at least E days the athlete covered at least E units.
  * Days are local calendar days; several activities on one day add up.
  */
@@ -69,7 +76,7 @@ export async function eddington(db: Queryable, athleteId: number, sportTypes: re
     `with days as (
        select sum(distance) / $3::float8 as units
        from activities
-       where athlete_id = $1::bigint and sport_type = any($2::text[]) and start_date_local <= $4::timestamp
+       where athlete_id = $1::bigint and sport_type = any($2::text[]) and ${startedBy('$4')}
        group by start_date_local::date
      ), ranked as (
        select units, row_number() over (order by units desc) as n from days
@@ -85,7 +92,7 @@ export async function streaks(db: Queryable, athleteId: number, today: string, u
   const { rows } = await db.query<{ first: string; last: string; len: number }>(
     `with days as (
        select distinct start_date_local::date as day from activities
-       where athlete_id = $1::bigint and start_date_local <= $2::timestamp
+       where athlete_id = $1::bigint and ${startedBy('$2')}
      ), islands as (
        select day, day - (row_number() over (order by day))::integer as grp from days
      )

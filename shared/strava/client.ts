@@ -1,18 +1,22 @@
 // A typed Strava client: OAuth and the REST endpoints this project uses, with errors by kind and bounded retries.
+import { ApiHostSelector } from './api-host.js';
 import {
+  parseFault,
+  StravaApplicationInactiveError,
   StravaError,
-  StravaNotFoundError,
-  StravaRateLimitError,
-  StravaRequestError,
   StravaServerError,
-  StravaUnauthorizedError,
-  type StravaFault,
+  toStravaError,
 } from './errors.js';
+import { parseJsonExact } from './json.js';
 import { parseRateLimit } from './rate-limit.js';
 import type { DetailedAthlete, RateLimitUsage, Scope, StreamSet, SummaryActivity, TokenExchange, TokenSet } from './types.js';
 
+/** What Strava's answers say about the application itself, for the shared application status. */
+export type ApplicationSignal = 'active' | 'inactive';
+
 export interface StravaClientOptions {
-  apiBaseUrl: string;
+  /** A fixed base URL, or the selector that follows Strava's host schedule with a fallback. */
+  apiBaseUrl: string | ApiHostSelector;
   oauthBaseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -22,6 +26,8 @@ export interface StravaClientOptions {
   timeoutMs?: number;
   /** Called with the usage Strava reported on every API answer, so a shared budget can remember it. */
   onRateLimit?: (usage: RateLimitUsage) => void;
+  /** Called with `inactive` on Strava's "application inactive" answer and `active` on every successful answer. */
+  onApplicationSignal?: (signal: ApplicationSignal) => void;
   fetch?: typeof fetch;
 }
 
@@ -41,7 +47,10 @@ export interface ListActivitiesParams {
 }
 
 export class StravaClient {
-  private readonly options: Required<Omit<StravaClientOptions, 'onRateLimit'>> & Pick<StravaClientOptions, 'onRateLimit'>;
+  private readonly options: Required<Omit<StravaClientOptions, 'onRateLimit' | 'onApplicationSignal' | 'apiBaseUrl'>> &
+    Pick<StravaClientOptions, 'onRateLimit' | 'onApplicationSignal'>;
+  /** Where API calls go; OAuth stays on its own base URL. */
+  readonly apiHost: ApiHostSelector;
   /** The most recent rate-limit figures seen by this client. */
   lastRateLimit: RateLimitUsage | undefined;
 
@@ -53,6 +62,7 @@ export class StravaClient {
       fetch: globalThis.fetch.bind(globalThis),
       ...options,
     };
+    this.apiHost = typeof options.apiBaseUrl === 'string' ? new ApiHostSelector({ configured: options.apiBaseUrl }) : options.apiBaseUrl;
   }
 
   authorizeUrl(params: AuthorizeUrlParams): string {
@@ -76,11 +86,16 @@ export class StravaClient {
     return this.oauth<TokenSet>('token', { refresh_token: refreshToken, grant_type: 'refresh_token' });
   }
 
-  /** Revokes every token of this athlete for this application. */
-  async deauthorize(accessToken: string): Promise<void> {
-    await this.send('POST', `${this.options.oauthBaseUrl}/deauthorize`, {
-      body: new URLSearchParams({ access_token: accessToken }),
-      token: accessToken,
+  /**
+   * Revokes the athlete's grant: `token` is their access or refresh token, and revoking either revokes the other
+   * (POST /oauth/revoke, since 2026-06-01; oauth/deauthorize is retired after 2027-06-01). The client authenticates
+   * with HTTP Basic; the token travels in the form body, never in the URL.
+   */
+  async revoke(token: string, tokenTypeHint?: 'access_token' | 'refresh_token'): Promise<void> {
+    const basic = Buffer.from(`${encodeURIComponent(this.options.clientId)}:${encodeURIComponent(this.options.clientSecret)}`).toString('base64');
+    await this.send('POST', `${this.options.oauthBaseUrl}/revoke`, {
+      body: new URLSearchParams({ token, ...(tokenTypeHint ? { token_type_hint: tokenTypeHint } : {}) }),
+      basic,
     });
   }
 
@@ -107,7 +122,7 @@ export class StravaClient {
   }
 
   private api<T>(accessToken: string, path: string): Promise<T> {
-    return this.send<T>('GET', `${this.options.apiBaseUrl}${path}`, { token: accessToken });
+    return this.send<T>('GET', path, { token: accessToken, api: true });
   }
 
   private oauth<T>(endpoint: string, fields: Record<string, string>): Promise<T> {
@@ -120,10 +135,10 @@ export class StravaClient {
     });
   }
 
-  private async send<T>(method: string, url: string, init: { token?: string; body?: URLSearchParams }): Promise<T> {
+  private async send<T>(method: string, target: string, init: RequestInit): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once<T>(method, url, init);
+        return await (init.api ? this.onApiHost<T>(method, target, init) : this.once<T>(method, target, init));
       } catch (error) {
         // Only server trouble is worth an immediate retry; a 429 must wait for the window to reset.
         const retryable = error instanceof StravaServerError;
@@ -133,19 +148,51 @@ export class StravaClient {
     }
   }
 
-  private async once<T>(method: string, url: string, init: { token?: string; body?: URLSearchParams }): Promise<T> {
+  /**
+   * An API call on the host in use; when that host cannot be reached at all (no connection, or a redirect, which
+   * would drop the Authorization header), the other host is tried once, and kept if it answers.
+   */
+  private async onApiHost<T>(method: string, path: string, init: RequestInit): Promise<T> {
+    const { baseUrl } = this.apiHost.current();
+    try {
+      return await this.once<T>(method, `${baseUrl}${path}`, init);
+    } catch (error) {
+      const alternative = this.apiHost.alternative(baseUrl);
+      if (!alternative || !(error instanceof HostUnreachableError)) throw unwrap(error);
+      try {
+        const answer = await this.once<T>(method, `${alternative}${path}`, init);
+        this.apiHost.usedFallback(alternative);
+        return answer;
+      } catch (second) {
+        // Any HTTP answer proves the other host is there, even a refusal.
+        if (!(second instanceof HostUnreachableError)) this.apiHost.usedFallback(alternative);
+        throw unwrap(second);
+      }
+    }
+  }
+
+  private async once<T>(method: string, url: string, init: RequestInit): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
+    // Tokens only ever travel in headers (the only place Strava accepts them from 2027-06-01).
     if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.basic) headers.authorization = `Basic ${init.basic}`;
     let response: Response;
     try {
       response = await this.options.fetch(url, {
         method,
         headers,
         ...(init.body ? { body: init.body } : {}),
+        // A redirect between hosts would be followed without the Authorization header: treat it as the wrong host.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (cause) {
-      throw new StravaServerError(0, undefined, { cause });
+      throw new HostUnreachableError(cause);
+    }
+
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new HostUnreachableError(new Error(`Strava answered ${response.status} (redirect) at ${new URL(url).host}`));
     }
 
     const usage = parseRateLimit(response.headers);
@@ -156,30 +203,38 @@ export class StravaClient {
 
     const text = await response.text();
     if (response.ok) {
+      this.options.onApplicationSignal?.('active');
       if (text === '') return undefined as T;
       try {
-        return JSON.parse(text) as T;
+        // Ids are 64-bit: one beyond 2^53 comes back as its exact digits, never as a rounded number.
+        return parseJsonExact(text) as T;
       } catch (cause) {
         throw new StravaServerError(response.status, undefined, { cause });
       }
     }
-    throw toError(response.status, parseFault(text), usage);
+    const error = toStravaError(response.status, parseFault(text), usage);
+    if (error instanceof StravaApplicationInactiveError) this.options.onApplicationSignal?.('inactive');
+    throw error;
   }
 }
 
-function parseFault(text: string): StravaFault | undefined {
-  try {
-    const body = JSON.parse(text) as unknown;
-    return body !== null && typeof body === 'object' ? (body as StravaFault) : undefined;
-  } catch {
-    return undefined;
+interface RequestInit {
+  token?: string;
+  basic?: string;
+  body?: URLSearchParams;
+  /** `target` is a path on the API host in use rather than a full URL. */
+  api?: boolean;
+}
+
+/** No HTTP answer from this host (or only a redirect): a reason to try the other API host. */
+class HostUnreachableError extends StravaServerError {
+  constructor(cause: unknown) {
+    super(0, undefined, { cause });
   }
 }
 
-function toError(status: number, fault: StravaFault | undefined, usage: RateLimitUsage | undefined): StravaError {
-  if (status === 429) return new StravaRateLimitError(fault, usage);
-  if (status === 401) return new StravaUnauthorizedError(fault);
-  if (status === 404) return new StravaNotFoundError(fault);
-  if (status >= 500) return new StravaServerError(status, fault);
-  return new StravaRequestError(status, fault);
+/** Callers see the ordinary "could not be reached" error, whichever host it came from. */
+function unwrap(error: unknown): unknown {
+  return error instanceof HostUnreachableError ? new StravaServerError(0, undefined, { cause: error.cause }) : error;
 }
+

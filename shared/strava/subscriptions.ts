@@ -1,7 +1,8 @@
 // Strava's webhook subscription (one per application): view, create, delete, its record in the database, and the id the receiver checks events against.
 import type { Queryable } from '../db/types.js';
 import type { Logger } from '../log.js';
-import { StravaError, StravaRequestError, StravaServerError, StravaUnauthorizedError, type StravaFault } from './errors.js';
+import { parseFault, StravaError, StravaServerError, toStravaError } from './errors.js';
+import { parseJsonExact } from './json.js';
 
 export interface SubscriptionClientOptions {
   apiBaseUrl: string;
@@ -37,17 +38,15 @@ async function call<T>(options: SubscriptionClientOptions, method: string, path:
     throw new StravaServerError(0, undefined, { cause });
   }
   const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
+  if (response.ok) {
+    try {
+      return (text === '' ? undefined : parseJsonExact(text)) as T;
+    } catch (cause) {
+      throw new StravaServerError(response.status, undefined, { cause });
+    }
   }
-  if (response.ok) return parsed as T;
-  const fault = parsed && typeof parsed === 'object' ? (parsed as StravaFault) : undefined;
-  if (response.status === 401) throw new StravaUnauthorizedError(fault);
-  if (response.status >= 500) throw new StravaServerError(response.status, fault);
-  throw new StravaRequestError(response.status, fault);
+  // Error bodies may be empty, not JSON, or carry `errors` as a string: parseFault reads them all.
+  throw toStravaError(response.status, parseFault(text));
 }
 
 /** The application's subscription, or undefined when it has none. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { claimDueBatch, countDue, releaseClaims, type ClaimResult } from './claims.js';
 import { DEFAULT_CLAIM_TTL_MS } from './access.js';
+import { causedByInactiveApplication } from '../strava/errors.js';
 import { refreshClaimed, type RefreshHooks, type TokenDeps } from './refresh.js';
 
 /** What the history import offers the job: pick up imports that stopped part-way. */
@@ -60,6 +61,8 @@ export interface RefreshJobSummary {
   stoppedEarly: boolean;
   /** Stalled history imports resumed; null while no history import is plugged in (or it failed). */
   importsResumed: number | null;
+  /** Strava said the application is inactive: the run stopped after that answer and the next run asks again. */
+  applicationInactive: boolean;
   /** Deferred webhook events applied (or deferred again); null while no processor is plugged in (or it failed). */
   eventsRetried: number | null;
   durationMs: number;
@@ -73,6 +76,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   const counts = { refreshed: 0, unchanged: 0, failed: 0, disconnected: 0 };
   let stoppedEarly = false;
+  let applicationInactive = false;
 
   const due = await countDue(deps.pool, options.horizonMs);
 
@@ -123,6 +127,8 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
         break;
       case 'failed':
         counts.failed++;
+        // One such answer holds for every athlete: asking Strava for the others would only repeat it.
+        if (causedByInactiveApplication(outcome.error)) applicationInactive = true;
         break;
     }
   }
@@ -133,6 +139,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
         stoppedEarly = true;
         return;
       }
+      if (applicationInactive) return;
       const next = await nextAthlete();
       if (next === undefined) return;
       try {
@@ -157,9 +164,11 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     ).catch((error: unknown) => log.warn('Could not release unstarted claims; they lapse on their own', { error }));
   }
   if (stoppedEarly && unstarted.length === 0 && exhausted) stoppedEarly = false;
+  // Left for the next run while paused: counted as skipped, their claims given back above.
+  if (applicationInactive) stoppedEarly = false;
 
   let importsResumed: number | null = null;
-  if (deps.resumeStalledImports && !pastDeadline()) {
+  if (deps.resumeStalledImports && !pastDeadline() && !applicationInactive) {
     try {
       importsResumed = (await deps.resumeStalledImports({ deadlineAt: startedAt + options.deadlineMs, log })).resumed;
     } catch (error) {
@@ -168,7 +177,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   }
 
   let eventsRetried: number | null = null;
-  if (deps.retryDeferredEvents && !pastDeadline()) {
+  if (deps.retryDeferredEvents && !pastDeadline() && !applicationInactive) {
     try {
       eventsRetried = (await deps.retryDeferredEvents({ deadlineAt: startedAt + options.deadlineMs, log })).retried;
     } catch (error) {
@@ -187,6 +196,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     skipped: Math.max(0, due - handled),
     stoppedEarly,
     importsResumed,
+    applicationInactive,
     eventsRetried,
     durationMs: now() - startedAt,
   };

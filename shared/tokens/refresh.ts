@@ -71,9 +71,12 @@ export interface RefreshOptions {
 
 const DEFAULT_STORE_RETRY_DELAYS_MS = [100, 500, 2_000, 5_000];
 
-/** Strava answers 401 with resource "Application" when the client id or secret is wrong: our fault, not the athlete's. */
+/**
+ * The client id or secret refused: our fault, not the athlete's. A 401 naming resource "Application" with an empty field
+ * is Strava's answer to a bad token, so only the credential fields count here (see classifyStravaFailure).
+ */
 function isApplicationFault(error: StravaError): boolean {
-  return error.fault?.errors?.some((e) => e.resource === 'Application' || e.field === 'client_id' || e.field === 'client_secret') ?? false;
+  return error.kind === 'application_refused';
 }
 
 
@@ -179,7 +182,10 @@ async function handleRefusal(
     // The claim lapses on its own; nothing else to do.
     log.warn('Could not release the refresh claim', { error: releaseError });
   });
-  if (error instanceof StravaError && !error.transient) {
+  if (error instanceof StravaError && error.kind === 'application_inactive') {
+    // Said once per pause by the shared application status, not once per athlete.
+    log.debug('Token refresh paused: Strava says the application is inactive');
+  } else if (error instanceof StravaError && !error.transient) {
     log.error('Strava refused the refresh for a reason that is not the athlete\'s (check the client id and secret)', { error });
   } else {
     log.warn('Token refresh failed; will try again later', { error });

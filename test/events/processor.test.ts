@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { WebhookEvent } from '../../dev/sandbox/webhooks.js';
 import type { PubSubCloudEvent } from '../../shared/events/bus.js';
 import { createEventHandler } from '../../shared/events/handler.js';
-import { processWebhookEvent, type ProcessorDeps } from '../../shared/events/process.js';
+import { processWebhookEvent, retryDeferredEvents, type ProcessorDeps } from '../../shared/events/process.js';
 import { recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
 import { createStravaBudget } from '../../shared/strava/budget.js';
@@ -172,6 +172,26 @@ describe('processStravaEvent logic', () => {
     assert.equal(recorded.status, 'processed');
     assert.equal(recorded.attempts, 3);
     assert.equal((await row(created.object_id))?.name, 'Flaky Strava');
+  });
+
+  it('while the Strava application is inactive an event is parked, not redelivered into the dead-letter topic, and applied once Strava answers again', async () => {
+    const created = await newActivity(athleteId, 'Paused Run');
+    world.sandbox.setApplication({ status: 'inactive' });
+    try {
+      assert.deepEqual(await processWebhookEvent(deps, created), { status: 'deferred', reason: 'Strava application inactive' });
+      const parked = await eventRow(created);
+      assert.equal(parked.status, 'deferred');
+      assert.equal(await row(created.object_id), undefined, 'nothing applied while paused');
+      // Not due yet: the scheduled job leaves it alone.
+      assert.deepEqual(await retryDeferredEvents(deps), { retried: 0, deferredAgain: 0 });
+    } finally {
+      world.sandbox.setApplication({ status: 'active' });
+    }
+    // The pause's retry time passes (moved in the database rather than waited for).
+    await world.db.pool.query(`update webhook_events set retry_at = now() - interval '1 second' where status = 'deferred' and object_id = $1::bigint`, [created.object_id]);
+    assert.deepEqual(await retryDeferredEvents(deps), { retried: 1, deferredAgain: 0 });
+    assert.equal((await eventRow(created)).status, 'processed');
+    assert.equal((await row(created.object_id))?.name, 'Paused Run');
   });
 
   it('events of athletes we do not know are recorded as ignored, without the titles they carried', async () => {

@@ -163,7 +163,7 @@ test('deleting with a malformed or unknown id: a clear message and nothing chang
   assert.equal(notice(malformed), 'That is not a subscription id. Nothing was changed.');
   const unknown = await post('/admin/webhook-subscription/delete', { csrf: token, id: String(subscriptionId + 1) });
   assert.equal(unknown.status, 400);
-  assert.match(notice(unknown) ?? '', /^The subscription was not deleted\. Strava refused the request \(404/);
+  assert.match(notice(unknown) ?? '', /^The subscription was not deleted\. Strava has no such record/);
   assert.equal(stack.sandbox.webhookSubscription()?.id, subscriptionId);
 });
 

@@ -87,7 +87,7 @@ test('a 5xx on refresh of a token about to expire throws a transient error and m
 test('an athlete who revoked access at Strava is marked disconnected, asked to reconnect, and not refreshed again', async () => {
   const instance = world.instance();
   const { athleteId, accessToken } = await seedAthlete(world, HALF_HOUR);
-  await instance.strava.deauthorize(accessToken);
+  await instance.strava.revoke(accessToken, 'access_token');
   const before = world.sandbox.counters.tokenRefreshes;
 
   await assert.rejects(getAccessToken(instance, athleteId), ReconnectRequiredError);

@@ -29,7 +29,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   const earlyInWindow = await seedMany(world, 2, 80 * 60); // due within 90 min, but Strava only rotates at an hour
   await seedMany(world, 2, 6 * 3600); // not due
   const revoked = await seedAthlete(world, 30 * 60);
-  await instance.strava.deauthorize(revoked.accessToken);
+  await instance.strava.revoke(revoked.accessToken, 'access_token');
   const busy = await seedAthlete(world, 30 * 60);
   const elsewhere = await claimOrRead(world.db.pool, { athleteId: busy.athleteId, claimId: randomUUID(), windowMs: JOB.horizonMs, claimTtlMs: 10 * MINUTE });
   assert.ok(elsewhere.claimed);
@@ -41,7 +41,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
 
   assert.deepEqual(
     { ...first, durationMs: 0 },
-    { due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1, stoppedEarly: false, importsResumed: null, eventsRetried: null, durationMs: 0 },
+    { due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, eventsRetried: null, durationMs: 0 },
   );
   // Four rotations, two unchanged answers, one refusal; the injected 503s never reach the token endpoint.
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 4 + 2 + 1);
@@ -63,7 +63,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   // Left: the one that failed, the two Strava would not rotate yet, the one still claimed elsewhere; not the revoked one.
   assert.deepEqual(
     { ...second, durationMs: 0 },
-    { due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1, stoppedEarly: false, importsResumed: null, eventsRetried: null, durationMs: 0 },
+    { due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, eventsRetried: null, durationMs: 0 },
   );
   assert.equal(world.sandbox.counters.tokenRefreshes - middle, 3);
   for (const athleteId of earlyInWindow) assert.equal((await claimState(world.db.pool, athleteId)).claimed, false);
