@@ -7,6 +7,8 @@ export class XmlTrackError extends Error {
   override readonly name = 'XmlTrackError';
 }
 
+const MAX_TEXT = 1024 * 1024;
+
 type Point = Partial<Record<'time' | 'lat' | 'lng' | 'altitude' | 'heartrate' | 'cadence' | 'watts' | 'temp' | 'distance' | 'speed', number>>;
 
 /** Element names without their namespace prefix: exports write gpxtpx:hr, ns3:TPX and plain names alike. */
@@ -35,6 +37,8 @@ export class XmlTrackParser {
   #sport: string | undefined;
   #name: string | undefined;
   #error: Error | undefined;
+  /** Characters fed since the last tag: saxes holds a text node whole until it ends, so a huge one is refused early. */
+  #sinceTag = 0;
 
   constructor(readonly expected?: FileFormat) {
     const p = this.#parser;
@@ -51,6 +55,7 @@ export class XmlTrackParser {
       }
       this.#stack.push(name);
       this.#text = '';
+      this.#sinceTag = 0;
       const attr = (key: string) => {
         const value = tag.attributes[key];
         return typeof value === 'string' ? value : undefined;
@@ -72,6 +77,7 @@ export class XmlTrackParser {
     });
     p.on('closetag', (tag) => {
       const name = local(tag.name);
+      this.#sinceTag = 0;
       const parent = this.#stack[this.#stack.length - 2];
       const value = this.#text;
       this.#text = '';
@@ -127,6 +133,8 @@ export class XmlTrackParser {
       throw this.#error ?? (error instanceof XmlTrackError ? error : new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`));
     }
     if (this.#error) throw this.#error;
+    this.#sinceTag += chunk.length;
+    if (this.#sinceTag > MAX_TEXT) throw (this.#error = new XmlTrackError('the file has a text value over 1 MB; it is not an activity track'));
   }
 
   close(): Track {
