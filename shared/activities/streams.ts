@@ -100,6 +100,8 @@ const inFlight = new Map<number, Promise<Streams>>();
 export async function ensureStreams(deps: StreamDeps, athleteId: number, activityId: number): Promise<Streams> {
   const kept = await storedStreams(deps.pool, athleteId, activityId);
   if (kept) return kept;
+  // An uploaded file without a Strava id has nothing to fetch: what its file held is all there is.
+  if (activityId < 0) return {};
   let pending = inFlight.get(activityId);
   if (!pending) {
     pending = fetchStreams(deps, athleteId, activityId).finally(() => inFlight.delete(activityId));

@@ -335,7 +335,8 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
         return { kind: 'done', processed };
       }
       for (const file of batch) {
-        if (opts.now() - started > opts.timeBudgetMs) {
+        // At least one file per slice, so a slow start (planning a huge archive) can never stall the import.
+        if (processed > 0 && opts.now() - started > opts.timeBudgetMs) {
           await refreshCounts(deps.pool, uploadId);
           return { kind: 'more', processed };
         }

@@ -76,7 +76,7 @@ export class LocalObjectStore implements ObjectStore {
    * Appends one chunk at `start` (it must follow what arrived: resumable uploads never leave holes) and finalizes the
    * object at its last byte. Returns the bytes received so far.
    */
-  async receive(key: string, start: number, chunk: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ received: number; done: boolean }> {
+  async receive(key: string, start: number, chunk: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<{ received: number; done: boolean }> {
     const state = await this.uploadState(key);
     if (!state) throw new ObjectMissingError('no upload is open for this object');
     if (start !== state.received) return { received: state.received, done: false };

@@ -122,7 +122,8 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
   const reader = new BlockReader(source);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     // decodeStrings off: yauzl would end the whole archive at the first unsafe name; we skip that entry instead.
-    yauzl.fromRandomAccessReader(reader, source.size, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false }, (error, zipfile) =>
+    // validateEntrySizes off too: yauzl would end the archive at one entry whose sizes disagree; open() checks each instead.
+    yauzl.fromRandomAccessReader(reader, source.size, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false }, (error, zipfile) =>
       error ? reject(error instanceof SourceReadError ? error : new ZipError(`the upload is not a readable ZIP archive (${error.message})`)) : resolve(zipfile),
     );
   });
@@ -170,15 +171,36 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
         };
       }
     },
-    open(entry) {
-      return new Promise((resolve, reject) => {
-        zip.openReadStream(entry.raw, (error, stream) => (error ? reject(error instanceof SourceReadError ? error : new ZipError(error.message)) : resolve(stream)));
+    async open(entry) {
+      const stream = await new Promise<Readable>((resolve, reject) => {
+        zip.openReadStream(entry.raw, (error, opened) => (error ? reject(error instanceof SourceReadError ? error : new ZipError(error.message)) : resolve(opened)));
       });
+      return Readable.from(declaredLength(stream, entry.uncompressedSize), { objectMode: false });
     },
     close() {
       zip.close();
     },
   };
+}
+
+/**
+ * Passes an entry's bytes through, failing as soon as they exceed the size the directory declared (which the
+ * limits were checked against) or end short of it: a lying entry cannot smuggle a bomb past the checks.
+ */
+async function* declaredLength(stream: Readable, declared: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > declared) throw new ZipError('the file holds more bytes than the archive\u2019s directory says (a zip bomb or a damaged archive)');
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    stream.destroy();
+    if (error instanceof ZipError || error instanceof SourceReadError) throw error;
+    throw new ZipError(`the file is damaged inside the archive (${(error as Error).message})`);
+  }
+  if (size < declared) throw new ZipError('the file holds fewer bytes than the archive\u2019s directory says (a damaged archive)');
 }
 
 /** A whole object as a stream of ranged reads, for an upload that is one file rather than an archive. */
