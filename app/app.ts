@@ -8,6 +8,7 @@ import { pageLocals, localeMiddleware, textsOf } from './locale.js';
 import { accountRoutes } from './routes/account.js';
 import { activitiesRoutes } from './routes/activities.js';
 import { adminRoutes } from './routes/admin.js';
+import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
@@ -39,6 +40,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         styleSrc: ["'self'"],
         scriptSrc: ["'self'"],
         formAction: ["'self'"],
+        // Archive uploads go from the browser straight to Cloud Storage's resumable session.
+        connectSrc: ["'self'", 'https://storage.googleapis.com'],
         frameAncestors: ["'none'"],
       },
       // The avatar and "View on Strava" links go elsewhere; they need no referrer.
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', accountRoutes);
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', archiveRoutes);
   app.route('/', adminRoutes);
 
   app.get('/healthz', (c) => c.text('ok'));

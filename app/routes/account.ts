@@ -1,5 +1,6 @@
 // The athlete's account: confirm and carry out "Disconnect and delete my data".
 import { Hono } from 'hono';
+import { deleteAthleteUploads } from '../../shared/archive/index.js';
 import { disconnectAndDelete } from '../../shared/athletes/disconnect.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
@@ -10,7 +11,10 @@ export const accountRoutes = new Hono<AppEnv>()
     page(c, 'delete-confirm', { title: 'Disconnect and delete my data', csrfToken: c.get('csrfToken') }),
   )
   .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
-    const result = await disconnectAndDelete(c.get('deps'), c.get('athlete').id);
+    const deps = c.get('deps');
+    // The uploads' objects first: their rows, which name them, go with the athlete's.
+    if (deps.archiveStore) await deleteAthleteUploads({ pool: deps.pool, store: deps.archiveStore, log: c.get('log') }, c.get('athlete').id);
+    const result = await disconnectAndDelete(deps, c.get('athlete').id);
     endSession(c);
     return page(c, 'deleted', { title: 'Your data was deleted', athlete: undefined, revokedAtStrava: result.revokedAtStrava });
   });

@@ -11,12 +11,17 @@ export { LocalObjectStore, localStoreRoot, ObjectMissingError, type ObjectStore,
 export { GcsObjectStore, type GcsStoreOptions } from './gcs.js';
 export { getUpload, parseObjectKey, type Upload, type FileOutcome } from './store.js';
 export { LIMITS } from './limits.js';
+export { createArchiveStore, localUploadUrl, notifyOnFinalize } from './stores.js';
 export { readActivityFile, kindOfName, SkipFileError } from './files.js';
 export { deriveActivity, type DerivedActivity, type Track } from './track.js';
 export { readActivitiesCsv, CsvError } from './csv.js';
 
+/** A request the import would refuse anyway; `code` names which, for the page to say it in the athlete's language. */
 export class UploadRequestError extends Error {
   override readonly name = 'UploadRequestError';
+  constructor(readonly code: 'bad-type' | 'empty' | 'too-large', message: string) {
+    super(message);
+  }
 }
 
 const ACCEPTED = /\.(zip|fit|gpx|tcx)(\.gz)?$/i;
@@ -32,9 +37,9 @@ export async function startUpload(
 ): Promise<{ upload: Upload; sessionUrl: string }> {
   const fileName = typeof request.fileName === 'string' ? request.fileName.trim() : '';
   const size = typeof request.size === 'number' ? request.size : Number(request.size);
-  if (!fileName || fileName.length > 255 || !ACCEPTED.test(fileName)) throw new UploadRequestError('Choose a ZIP archive or a FIT, GPX or TCX file.');
-  if (!Number.isSafeInteger(size) || size <= 0) throw new UploadRequestError('The file is empty.');
-  if (size > LIMITS.maxUploadBytes) throw new UploadRequestError('The file is too large.');
+  if (!fileName || fileName.length > 255 || !ACCEPTED.test(fileName)) throw new UploadRequestError('bad-type', 'Choose a ZIP archive or a FIT, GPX or TCX file.');
+  if (!Number.isSafeInteger(size) || size <= 0) throw new UploadRequestError('empty', 'The file is empty.');
+  if (size > LIMITS.maxUploadBytes) throw new UploadRequestError('too-large', 'The file is too large.');
   const upload = await createUpload(deps.pool, athleteId, fileName, size);
   const contentType = /\.zip$/i.test(fileName) ? 'application/zip' : 'application/octet-stream';
   const sessionUrl = await deps.store.startUpload(upload.objectKey, { size, contentType, origin: request.origin });
