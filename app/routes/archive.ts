@@ -106,6 +106,12 @@ export const archiveRoutes = new Hono<AppEnv>()
       if (last < first || last - first + 1 > CHUNK_BYTES || last >= state.size) return c.json({ error: 'bad Content-Range' }, 400);
       const body = c.req.raw.body;
       if (!body) return c.json({ error: 'no bytes' }, 400);
+      if (first !== state.received) {
+        // A chunk sent again (its answer was lost) or out of order: read and drop it, then say what is held.
+        for await (const _ of body as unknown as AsyncIterable<Uint8Array>) void _;
+        if (received > 0) c.header('range', `bytes=0-${received - 1}`);
+        return c.body(null, 308);
+      }
       const result = await store.receive(upload.objectKey, first, body as unknown as AsyncIterable<Uint8Array>, CHUNK_BYTES);
       if (result.done) return c.json({ name: upload.objectKey, size: String(result.received) }, 200);
       received = result.received;
