@@ -72,7 +72,7 @@ describe('archive import on a laptop', () => {
     const session = JSON.parse(started.text) as { uploadId: string; sessionUrl: string; chunkBytes: number; sameOrigin: boolean };
     assert.equal(session.sameOrigin, true);
     const put = (range: string, body?: Buffer) =>
-      client.request(session.sessionUrl, { method: 'PUT', headers: { 'content-range': range, 'x-csrf-token': csrf }, ...(body ? { body } : {}) });
+      client.request(session.sessionUrl, { method: 'PUT', headers: { 'content-range': range, 'x-csrf-token': csrf }, ...(body ? { body: new Uint8Array(body) } : {}) });
 
     // Nothing yet: 308 without a Range header, as Cloud Storage answers.
     const empty = await put(`bytes */${exported.length}`);
