@@ -8,6 +8,7 @@ export class XmlTrackError extends Error {
 }
 
 const MAX_TEXT = 1024 * 1024;
+const SLICE = 64 * 1024;
 
 type Point = Partial<Record<'time' | 'lat' | 'lng' | 'altitude' | 'heartrate' | 'cadence' | 'watts' | 'temp' | 'distance' | 'speed', number>>;
 
@@ -39,6 +40,7 @@ export class XmlTrackParser {
   #error: Error | undefined;
   /** Characters fed since the last tag: saxes holds a text node whole until it ends, so a huge one is refused early. */
   #sinceTag = 0;
+  #tagSeen = false;
 
   constructor(readonly expected?: FileFormat) {
     const p = this.#parser;
@@ -55,7 +57,7 @@ export class XmlTrackParser {
       }
       this.#stack.push(name);
       this.#text = '';
-      this.#sinceTag = 0;
+      this.#tagSeen = true;
       const attr = (key: string) => {
         const value = tag.attributes[key];
         return typeof value === 'string' ? value : undefined;
@@ -77,7 +79,7 @@ export class XmlTrackParser {
     });
     p.on('closetag', (tag) => {
       const name = local(tag.name);
-      this.#sinceTag = 0;
+      this.#tagSeen = true;
       const parent = this.#stack[this.#stack.length - 2];
       const value = this.#text;
       this.#text = '';
@@ -126,14 +128,21 @@ export class XmlTrackParser {
   }
 
   write(chunk: string): void {
+    // Fed in slices of 64 K characters: a slice with a tag in it resets the count, so the count is the text since
+    // the last tag to within one slice, however large the chunks handed in.
+    for (let at = 0; at < chunk.length; at += SLICE) this.#writeSlice(chunk.slice(at, at + SLICE));
+  }
+
+  #writeSlice(slice: string): void {
     if (this.#error) throw this.#error;
+    this.#tagSeen = false;
     try {
-      this.#parser.write(chunk);
+      this.#parser.write(slice);
     } catch (error) {
       throw this.#error ?? (error instanceof XmlTrackError ? error : new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`));
     }
     if (this.#error) throw this.#error;
-    this.#sinceTag += chunk.length;
+    this.#sinceTag = this.#tagSeen ? 0 : this.#sinceTag + slice.length;
     if (this.#sinceTag > MAX_TEXT) throw (this.#error = new XmlTrackError('the file has a text value over 1 MB; it is not an activity track'));
   }
 

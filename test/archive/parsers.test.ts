@@ -113,6 +113,15 @@ describe('GPX and TCX through a streaming XML parser', () => {
     await refused('empty.gpx', Buffer.alloc(0), /empty/);
   });
 
+  it('reads a long track handed over in one piece of several megabytes', async () => {
+    const points = Array.from({ length: 30_000 }, (_, i) =>
+      `<trkpt lat="${(52 + i * 1e-5).toFixed(6)}" lon="13.4"><ele>40</ele><time>${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()}</time></trkpt>`);
+    const big = Buffer.from(`<gpx><trk><trkseg>${points.join('\n')}</trkseg></trk></gpx>`);
+    assert.ok(big.length > 2 * 1024 * 1024);
+    const track = await readActivityFile('long.gpx', (async function* () { yield big; })());
+    assert.equal(deriveActivity(track).streams.time!.length, 30_000);
+  });
+
   it('stops a gzip bomb at the size limit instead of unpacking it', async () => {
     const bomb = gzipSync(Buffer.concat([Buffer.from('<?xml version="1.0"?><gpx><trk><name>'), Buffer.alloc(200 * 1024 * 1024, 0x61)]));
     assert.ok(bomb.length < 1024 * 1024);
