@@ -1,10 +1,10 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
 import type { ObjectStore } from '../shared/archive/index.js';
 import type { Athlete } from '../shared/athletes/store.js';
-import type { EventBus } from '../shared/events/bus.js';
+import type { EventBus } from '../shared/platform/bus.js';
 import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../shared/platform/runtime.js';
 import type { SubscriptionIdCache } from '../shared/strava/subscriptions.js';
 import type { FailureThrottle } from './webhook-throttle.js';
 

@@ -1,8 +1,8 @@
 // Production entry point (App Engine runs `node dist/app/server.js`): config, secrets, database, then serve.
 import { createArchiveStore } from '../shared/archive/index.js';
-import { createBus } from '../shared/events/pubsub-bus.js';
-import { createRuntime } from '../shared/runtime.js';
-import { exitOnStartupError, loadConfigAndSecrets } from '../shared/boot.js';
+import { createBus } from '../shared/platform/pubsub-bus.js';
+import { createRuntime } from '../shared/platform/runtime.js';
+import { exitOnStartupError, loadConfigAndSecrets } from '../shared/platform/boot.js';
 import { createApp } from './app.js';
 import { requireWebhookPathSecret, subscriptionCache } from './routes/webhook.js';
 import { closeServer, listen } from './serve.js';

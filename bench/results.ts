@@ -1,6 +1,6 @@
 // Benchmark: /results for an athlete with 5,000 activities, figures in SQL (shipped) against the same page computed
 // by loading every activity into memory. Prints server time p50/p99, page weight, and the ratio.
-import { createInProcessBus } from '../shared/events/in-process-bus.js';
+import { createInProcessBus } from '../shared/platform/in-process-bus.js';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
@@ -12,13 +12,13 @@ import type { Viewer } from '../app/viewer.js';
 import { encodePolyline } from '../dev/sandbox/polyline.js';
 import { upsertActivities } from '../shared/activities/store.js';
 import { getAthlete, upsertConnectedAthlete } from '../shared/athletes/store.js';
-import { loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/platform/config.js';
 import { createFormatter } from '../shared/i18n/format.js';
 import { messages } from '../shared/i18n/index.js';
 import { createLogger } from '../shared/log.js';
 import { DEFAULT_SETTINGS } from '../shared/privacy/settings.js';
-import { createRuntime } from '../shared/runtime.js';
-import { loadSecrets } from '../shared/secrets.js';
+import { createRuntime } from '../shared/platform/runtime.js';
+import { loadSecrets } from '../shared/platform/secrets.js';
 import type { SummaryActivity } from '../shared/strava/types.js';
 import { freshDatabase } from '../test/helpers/database.js';
 

@@ -9,7 +9,7 @@ import type { Queryable } from '../shared/db/types.js';
 import { createLogger } from '../shared/log.js';
 import { StravaClient } from '../shared/strava/client.js';
 import { createTokenCipher, type TokenCipher } from '../shared/tokens/cipher.js';
-import { loadUpdateTokensSettings } from '../shared/tokens/job-config.js';
+import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
 import { tokenContext } from '../shared/tokens/store.js';
 import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/refresh-job.js';
 import { freshDatabase } from '../test/helpers/database.js';

@@ -1,6 +1,6 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
 import { retryDeferredEvents } from '../shared/events/process.js';
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../shared/platform/runtime.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
 import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
 

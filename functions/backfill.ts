@@ -1,10 +1,10 @@
 // backfill: the CloudEvent function Pub/Sub pushes strava-backfill requests to; imports an athlete's history slice by slice.
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { loadConfigAndSecrets } from '../shared/boot.js';
-import type { EventBus, MessagePublishedData } from '../shared/events/bus.js';
-import { createBus } from '../shared/events/pubsub-bus.js';
+import { loadConfigAndSecrets } from '../shared/platform/boot.js';
+import type { EventBus, MessagePublishedData } from '../shared/platform/bus.js';
+import { createBus } from '../shared/platform/pubsub-bus.js';
 import { createBackfillHandler, type ImportRequest } from '../shared/imports/requests.js';
-import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { createRuntime, type Runtime } from '../shared/platform/runtime.js';
 import { perInstance } from './instance.js';
 
 interface Instance {

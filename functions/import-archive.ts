@@ -1,11 +1,11 @@
 // importArchive: the CloudEvent function the upload bucket's Pub/Sub notifications are pushed to; imports an archive slice by slice.
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createArchiveHandler, createArchiveStore, type ObjectStore } from '../shared/archive/index.js';
-import { loadConfigAndSecrets } from '../shared/boot.js';
-import type { EventBus, MessagePublishedData } from '../shared/events/bus.js';
-import { createBus } from '../shared/events/pubsub-bus.js';
-import type { Config } from '../shared/config.js';
-import { openDatabase, type Database } from '../shared/db/pool.js';
+import { loadConfigAndSecrets } from '../shared/platform/boot.js';
+import type { EventBus, MessagePublishedData } from '../shared/platform/bus.js';
+import { createBus } from '../shared/platform/pubsub-bus.js';
+import type { Config } from '../shared/platform/config.js';
+import { openDatabase, type Database } from '../shared/platform/db/pool.js';
 import { createLogger, registerSecretValues, type Logger } from '../shared/log.js';
 import { perInstance } from './instance.js';
 

@@ -1,9 +1,9 @@
 // processStravaEvent: the CloudEvent function Pub/Sub pushes strava-events to; throwing asks for a redelivery.
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { loadConfigAndSecrets } from '../shared/boot.js';
-import type { MessagePublishedData } from '../shared/events/bus.js';
-import { createEventHandler } from '../shared/events/handler.js';
-import { createRuntime } from '../shared/runtime.js';
+import { loadConfigAndSecrets } from '../shared/platform/boot.js';
+import type { MessagePublishedData } from '../shared/platform/bus.js';
+import { createEventHandler } from '../shared/platform/handlers.js';
+import { createRuntime } from '../shared/platform/runtime.js';
 import { perInstance } from './instance.js';
 
 const runtime = perInstance(

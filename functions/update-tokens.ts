@@ -1,14 +1,14 @@
 // update_tokens: the HTTP function Cloud Scheduler calls to refresh every Strava token due before the next run.
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { loadConfigAndSecrets } from '../shared/boot.js';
-import { checkInvoker } from '../shared/invoker.js';
+import { loadConfigAndSecrets } from '../shared/platform/boot.js';
+import { checkInvoker } from '../shared/platform/invoker.js';
 import { createLogger, traceFields } from '../shared/log.js';
-import { createRuntime, type Runtime } from '../shared/runtime.js';
-import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/tokens/job-config.js';
+import { createRuntime, type Runtime } from '../shared/platform/runtime.js';
+import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/platform/job-config.js';
 import { refreshDueTokens, type ResumeStalledImports, type RetryDeferredEvents } from '../shared/tokens/refresh-job.js';
 import { retryDeferredEvents as retryEvents } from '../shared/events/process.js';
-import type { EventBus } from '../shared/events/bus.js';
-import { createPubSubBus } from '../shared/events/pubsub-bus.js';
+import type { EventBus } from '../shared/platform/bus.js';
+import { createPubSubBus } from '../shared/platform/pubsub-bus.js';
 import { createImportResumer } from '../shared/imports/resume.js';
 import { perInstance } from './instance.js';
 

@@ -1,8 +1,8 @@
 // `npm run events:replay`: republishes the webhook events waiting on the dead-letter topic (or lists them with --list).
 import { parseArgs } from 'node:util';
-import { exitOnStartupError } from '../shared/boot.js';
-import { ConfigError } from '../shared/config.js';
-import { listDeadLetters, replayDeadLetters } from '../shared/events/replay.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
+import { ConfigError } from '../shared/platform/config.js';
+import { listDeadLetters, replayDeadLetters } from '../shared/platform/replay.js';
 
 const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava-events]
 

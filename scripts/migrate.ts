@@ -1,9 +1,9 @@
 // `npm run db:migrate`: applies pending migrations to the configured database (Cloud SQL, a URL, or the embedded one).
-import { openDatabase } from '../shared/db/pool.js';
+import { openDatabase } from '../shared/platform/db/pool.js';
 import { migrate } from '../shared/db/migrate.js';
-import { loadDatabaseConfig } from '../shared/config.js';
-import { loadSecrets, secretManagerStore } from '../shared/secrets.js';
-import { exitOnStartupError } from '../shared/boot.js';
+import { loadDatabaseConfig } from '../shared/platform/config.js';
+import { loadSecrets, secretManagerStore } from '../shared/platform/secrets.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
 
 async function main(): Promise<void> {
   // Migrations need the database and nothing else: no Strava, no session secrets.

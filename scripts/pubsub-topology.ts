@@ -1,8 +1,8 @@
 // `npm run pubsub:topology -- --processor-url URL`: creates on the Pub/Sub emulator what Terraform creates in the cloud (pubsub.tf).
 import { parseArgs } from 'node:util';
-import { exitOnStartupError } from '../shared/boot.js';
-import { ConfigError } from '../shared/config.js';
-import { ensureEventsTopology } from '../shared/events/topology.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
+import { ConfigError } from '../shared/platform/config.js';
+import { ensureEventsTopology } from '../shared/platform/topology.js';
 
 const HELP = `Usage: PUBSUB_EMULATOR_HOST=127.0.0.1:8085 GOOGLE_CLOUD_PROJECT=demo \\
   npm run pubsub:topology -- --processor-url http://127.0.0.1:8081 [--max-delivery-attempts 10]

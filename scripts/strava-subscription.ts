@@ -1,10 +1,10 @@
 // `npm run strava:subscription -- view|create|delete`: the application's one Strava webhook subscription, for operators.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { exitOnStartupError } from '../shared/boot.js';
-import { ConfigError } from '../shared/config.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
+import { ConfigError } from '../shared/platform/config.js';
 import { fromRoot } from '../shared/paths.js';
-import { loadSecrets, secretManagerStore } from '../shared/secrets.js';
+import { loadSecrets, secretManagerStore } from '../shared/platform/secrets.js';
 import {
   createSubscription,
   deleteSubscription,

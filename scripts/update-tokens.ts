@@ -1,9 +1,9 @@
 // `npm run job:update-tokens`: runs the update_tokens job once by hand against the configured database and Strava.
 import { existsSync } from 'node:fs';
-import { exitOnStartupError, loadConfigAndSecrets } from '../shared/boot.js';
+import { exitOnStartupError, loadConfigAndSecrets } from '../shared/platform/boot.js';
 import { fromRoot } from '../shared/paths.js';
-import { createRuntime } from '../shared/runtime.js';
-import { loadUpdateTokensSettings } from '../shared/tokens/job-config.js';
+import { createRuntime } from '../shared/platform/runtime.js';
+import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
 import { refreshDueTokens } from '../shared/tokens/refresh-job.js';
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 // Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
-import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from '../events/bus.js';
+import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from '../platform/bus.js';
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 import { getUpload, markArrived, parseObjectKey, stalledUploads } from './store.js';
 

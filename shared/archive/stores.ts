@@ -1,6 +1,6 @@
 // Chooses where uploads live from the config: the bucket when ARCHIVE_BUCKET is set, else a folder in DATA_DIR (never in production).
-import type { Config } from '../config.js';
-import type { EventBus } from '../events/bus.js';
+import type { Config } from '../platform/config.js';
+import type { EventBus } from '../platform/bus.js';
 import { GcsObjectStore } from './gcs.js';
 import { LocalObjectStore, localStoreRoot, type ObjectStore } from './storage.js';
 import { parseObjectKey } from './store.js';

@@ -1,7 +1,7 @@
 // History import requests: published on connect, handled by the backfill function (or the in-process bus on a laptop).
 import type { Queryable } from '../db/types.js';
 import { getAthlete } from '../athletes/store.js';
-import { decodeMessage, MalformedMessageError, type EventBus, type PubSubCloudEvent, type TopicHandler } from '../events/bus.js';
+import { decodeMessage, MalformedMessageError, type EventBus, type PubSubCloudEvent, type TopicHandler } from '../platform/bus.js';
 import type { Logger } from '../log.js';
 import { runImportSlice, type ImportDeps, type ImportSliceOptions, type SliceOutcome } from './run.js';
 import { getImport, requestImport } from './store.js';

@@ -10,7 +10,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { zipInMemory } from '../../dev/archive/zip-writer.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { GcsObjectStore, getUpload, ObjectMissingError, startUpload } from '../../shared/archive/index.js';
-import { ensureEventsTopology } from '../../shared/events/topology.js';
+import { ensureEventsTopology } from '../../shared/platform/topology.js';
 import { createLogger } from '../../shared/log.js';
 import { fromRoot } from '../../shared/paths.js';
 import { openArchive, SourceReadError } from '../../shared/archive/zip.js';

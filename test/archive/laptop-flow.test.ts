@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createArchiveHandler, LocalObjectStore, localUploadUrl, notifyOnFinalize, parseObjectKey } from '../../shared/archive/index.js';
-import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';

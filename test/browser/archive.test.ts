@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createArchiveHandler, LocalObjectStore, localUploadUrl, notifyOnFinalize, parseObjectKey } from '../../shared/archive/index.js';
-import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';

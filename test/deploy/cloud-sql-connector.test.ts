@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { loadDatabaseConfig } from '../../shared/config.js';
-import { openDatabase } from '../../shared/db/pool.js';
+import { loadDatabaseConfig } from '../../shared/platform/config.js';
+import { openDatabase } from '../../shared/platform/db/pool.js';
 import { fromRoot } from '../../shared/paths.js';
 import { CLOUD_SQL_SERVER_PORT, startFakeCloudSql, type FakeCloudSql } from '../fakes/cloud-sql.js';
 
@@ -232,8 +232,8 @@ test('closing the database closes the connector: a process that opened it exits 
   // The connector keeps a timer that refreshes the certificate before it expires; left running, it would hold a
   // migration run or a function instance open. A child process shows it by exiting once its work is done.
   const script = `
-    const { openDatabase } = await import(${JSON.stringify(pathToFileURL(fromRoot('shared/db/pool.ts')).href)});
-    const { loadDatabaseConfig } = await import(${JSON.stringify(pathToFileURL(fromRoot('shared/config.ts')).href)});
+    const { openDatabase } = await import(${JSON.stringify(pathToFileURL(fromRoot('shared/platform/db/pool.ts')).href)});
+    const { loadDatabaseConfig } = await import(${JSON.stringify(pathToFileURL(fromRoot('shared/platform/config.ts')).href)});
     const { staticTokenAuth } = await import(${JSON.stringify(pathToFileURL(fromRoot('test/fakes/cloud-sql.ts')).href)});
     const db = await openDatabase(loadDatabaseConfig(process.env), {
       connector: { sqlAdminAPIEndpoint: process.env.ADMIN_API, auth: staticTokenAuth(process.env.TOKEN, process.env.ADMIN_API) },

@@ -8,8 +8,8 @@ import * as functionsFramework from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { parse as parseYaml } from 'yaml';
 import { renderDeployYaml } from '../../scripts/deploy-app.mjs';
-import { KNOWN_ENV_VARS, loadConfig } from '../../shared/config.js';
-import { loadSecrets, SECRET_SPECS, SecretError, type SecretName, type SecretReader, type SecretStore } from '../../shared/secrets.js';
+import { KNOWN_ENV_VARS, loadConfig } from '../../shared/platform/config.js';
+import { loadSecrets, SECRET_SPECS, SecretError, type SecretName, type SecretReader, type SecretStore } from '../../shared/platform/secrets.js';
 import {
   block,
   environmentKeys,
@@ -178,7 +178,7 @@ async function startWithGrants(grants: Record<string, string[] | undefined>): Pr
       },
     };
     try {
-      // The way every entry point loads them (shared/boot.ts): as this reader, required ones needed.
+      // The way every entry point loads them (shared/platform/boot.ts): as this reader, required ones needed.
       await loadSecrets({ env: {}, store, reader });
       out.set(reader, undefined);
     } catch (error) {
@@ -374,9 +374,9 @@ describe('environment variables: everything set is something the config knows', 
     });
   }
   it("update_tokens: its job settings load from what Terraform sets, checking the scheduler's identity at the scheduler's interval", async (t) => {
-    const jobConfig = join(ROOT, 'shared', 'tokens', 'job-config.ts');
-    if (!existsSync(jobConfig)) return t.skip('shared/tokens/job-config.ts is not there');
-    const { loadUpdateTokensSettings } = (await import('../../shared/tokens/job-config.js')) as {
+    const jobConfig = join(ROOT, 'shared', 'platform', 'job-config.ts');
+    if (!existsSync(jobConfig)) return t.skip('shared/platform/job-config.ts is not there');
+    const { loadUpdateTokensSettings } = (await import('../../shared/platform/job-config.js')) as {
       loadUpdateTokensSettings: (env: Record<string, string>) => { requireAuth: boolean; invoker?: string; intervalMs: number };
     };
     const fn = tf.find((f) => f.entryPoint === 'update_tokens')!;

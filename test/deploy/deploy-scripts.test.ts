@@ -12,8 +12,8 @@ import { readTfvars, stateBucket } from '../../scripts/deploy-init.mjs';
 import { grantHint, output } from '../../scripts/deploy-lib.mjs';
 import { planSecrets, SOURCES } from '../../scripts/deploy-secrets.mjs';
 import { subscriptionEnvironment } from '../../scripts/deploy-webhook.mjs';
-import { KNOWN_ENV_VARS, loadDatabaseConfig } from '../../shared/config.js';
-import { SECRET_SPECS } from '../../shared/secrets.js';
+import { KNOWN_ENV_VARS, loadDatabaseConfig } from '../../shared/platform/config.js';
+import { SECRET_SPECS } from '../../shared/platform/secrets.js';
 import { loadTerraform, localsOf, moduleFiles, namedBlocks, ROOT } from './infra.js';
 
 /** What `terraform output -json` prints for a deployment, in the shape the scripts read. */

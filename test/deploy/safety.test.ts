@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { KNOWN_ENV_VARS } from '../../shared/config.js';
-import { SECRET_SPECS } from '../../shared/secrets.js';
+import { KNOWN_ENV_VARS } from '../../shared/platform/config.js';
+import { SECRET_SPECS } from '../../shared/platform/secrets.js';
 import {
   APP_YAML,
   blocksOf,

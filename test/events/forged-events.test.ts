@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { subscriptionCache } from '../../app/routes/webhook.js';
 import { retryDeferredEvents } from '../../shared/events/process.js';
-import type { InProcessBus } from '../../shared/events/in-process-bus.js';
+import type { InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { unconfirmedWebhookEvents } from '../../shared/events/store.js';
 import { windowStart } from '../../shared/strava/budget.js';
 import { ensureSubscription, webhookCallbackUrl } from '../../shared/strava/subscriptions.js';

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import * as functionsFramework from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { decodeMessage, type PubSubCloudEvent } from '../../shared/events/bus.js';
-import { createInProcessBus } from '../../shared/events/in-process-bus.js';
+import { decodeMessage, type PubSubCloudEvent } from '../../shared/platform/bus.js';
+import { createInProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 
 const log = createLogger({ format: 'json', level: 'error', write: () => undefined });

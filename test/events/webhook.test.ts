@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { decodeMessage, type PubSubCloudEvent } from '../../shared/events/bus.js';
-import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { decodeMessage, type PubSubCloudEvent } from '../../shared/platform/bus.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { ensureSubscription, viewSubscription, webhookCallbackUrl } from '../../shared/strava/subscriptions.js';
 import { subscriptionCache } from '../../app/routes/webhook.js';

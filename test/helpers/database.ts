@@ -1,9 +1,9 @@
 // A fresh, migrated database per test file: a new database on the PostgreSQL server, or an in-memory embedded one.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../shared/db/embedded.js';
+import { startEmbeddedPostgres } from '../../shared/platform/db/embedded.js';
 import { migrate } from '../../shared/db/migrate.js';
-import '../../shared/db/pool.js'; // installs the bigint and numeric type parsers
+import '../../shared/platform/db/pool.js'; // installs the bigint and numeric type parsers
 
 /**
  * pg's pool.end() resolves before its sockets have closed, so dropping the test database (with force) can still

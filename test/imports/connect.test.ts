@@ -1,7 +1,7 @@
 // Connecting starts the history import: the sign-in publishes a request and the backfill handler brings in every activity.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createInProcessBus } from '../../shared/events/in-process-bus.js';
+import { createInProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { createBackfillHandler } from '../../shared/imports/requests.js';
 import { getImportProgress } from '../../shared/imports/store.js';

@@ -2,7 +2,7 @@
 // Needs a PostgreSQL server: its "instances" each hold a pool of their own, which the single-connection embedded database cannot serve faithfully.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { PubSubCloudEvent } from '../../shared/events/bus.js';
+import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
 import { createBackfillHandler, handleImportRequest, startHistoryImport, type ImportRequest } from '../../shared/imports/requests.js';
 import { runImportSlice } from '../../shared/imports/run.js';
 import { getImport, getImportProgress, requestImport } from '../../shared/imports/store.js';

@@ -1,7 +1,7 @@
 // The history import's progress on /results over HTTP: each import state's line in English and Russian, and a real import seen mid-way.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createBackfillHandler } from '../../shared/imports/requests.js';
 import { getImportProgress } from '../../shared/imports/store.js';
 import { createLogger } from '../../shared/log.js';

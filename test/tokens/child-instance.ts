@@ -1,6 +1,6 @@
 // A second instance in its own process for the token tests: runs the job, serves token requests, or hangs after Strava answers (to be killed).
 import pg from 'pg';
-import '../../shared/db/pool.js'; // the bigint type parser, as in every real process
+import '../../shared/platform/db/pool.js'; // the bigint type parser, as in every real process
 import { createLogger } from '../../shared/log.js';
 import { StravaClient } from '../../shared/strava/client.js';
 import { createTokenCipher } from '../../shared/tokens/cipher.js';

@@ -1,9 +1,9 @@
 // The update_tokens settings: defaults consistent with Strava's one-hour rule, fail-closed auth in production, clear errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError } from '../../shared/config.js';
-import { checkInvoker } from '../../shared/invoker.js';
-import { loadUpdateTokensSettings } from '../../shared/tokens/job-config.js';
+import { ConfigError } from '../../shared/platform/config.js';
+import { checkInvoker } from '../../shared/platform/invoker.js';
+import { loadUpdateTokensSettings } from '../../shared/platform/job-config.js';
 
 test('defaults: every 30 minutes, refresh what expires within the interval plus Strava\'s hour, no auth off production', () => {
   const settings = loadUpdateTokensSettings({});

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTokenTimer } from '../../dev/token-timer.js';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/platform/config.js';
 import { createLogger } from '../../shared/log.js';
-import { createRuntime, type Runtime } from '../../shared/runtime.js';
-import { loadSecrets } from '../../shared/secrets.js';
+import { createRuntime, type Runtime } from '../../shared/platform/runtime.js';
+import { loadSecrets } from '../../shared/platform/secrets.js';
 import { seedAthlete, startWorld, type World } from './setup.js';
 import { productEnvironment } from '../helpers/environment.js';
 

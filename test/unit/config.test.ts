@@ -1,7 +1,7 @@
 // The configuration: defaults, fail-fast messages, production rules, immutability.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, KNOWN_ENV_VARS, loadConfig } from '../../shared/config.js';
+import { ConfigError, KNOWN_ENV_VARS, loadConfig } from '../../shared/platform/config.js';
 
 const base = { STRAVA_CLIENT_ID: '123' };
 

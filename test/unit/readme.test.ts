@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { KNOWN_ENV_VARS } from '../../shared/config.js';
+import { KNOWN_ENV_VARS } from '../../shared/platform/config.js';
 import { fromRoot } from '../../shared/paths.js';
 
 const readme = readFileSync(fromRoot('README.md'), 'utf8');

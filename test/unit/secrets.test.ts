@@ -3,7 +3,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { SECRET_SPECS, SecretError, loadSecrets, secretManagerStore, type SecretName, type SecretStore } from '../../shared/secrets.js';
+import { SECRET_SPECS, SecretError, loadSecrets, secretManagerStore, type SecretName, type SecretStore } from '../../shared/platform/secrets.js';
 import { crc32c, startFakeSecretManager, type FakeSecretManager } from '../fakes/secret-manager.js';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;

@@ -1,7 +1,7 @@
 # Service accounts (one per runtime, plus scheduler, Pub/Sub pusher, builder and migrator) and their project-level roles.
 
 locals {
-  # Keys are the readers named in shared/secrets.ts (SecretReader), so secret grants line up with the code.
+  # Keys are the readers named in shared/platform/secrets.ts (SecretReader), so secret grants line up with the code.
   runtime_identities = {
     "app"                  = { account_id = "app-runtime", display_name = "Training site web app (App Engine)" }
     "process-strava-event" = { account_id = "fn-process-strava-event", display_name = "Function processStravaEvent" }

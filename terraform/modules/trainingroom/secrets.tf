@@ -1,7 +1,7 @@
 # Secret Manager containers (never values) and who may read each; the code fetches them at start-up.
 
 locals {
-  # Mirrors SECRET_SPECS[*].readBy in shared/secrets.ts; test/deploy fails when the two drift.
+  # Mirrors SECRET_SPECS[*].readBy in shared/platform/secrets.ts; test/deploy fails when the two drift.
   secret_readers = {
     "strava-client-secret" = ["app", "process-strava-event", "update-tokens", "backfill"]
     "session-secret"       = ["app"]

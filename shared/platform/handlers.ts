@@ -1,7 +1,7 @@
 // The processStravaEvent handler, built from its dependencies so the function, the laptop's in-process bus and tests share it.
 import { decodeMessage, MalformedMessageError, type TopicHandler } from './bus.js';
-import { processWebhookEvent, type ProcessorDeps } from './process.js';
-import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from './webhook-event.js';
+import { processWebhookEvent, type ProcessorDeps } from '../events/process.js';
+import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/webhook-event.js';
 
 export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): TopicHandler {
   return async (cloudEvent) => {

@@ -91,7 +91,7 @@ export async function listDeadLetters(client: PubSub, options: DeadLetterOptions
 /** Republishes each dead letter to the topic and acknowledges it only once the publish was accepted. */
 export async function replayDeadLetters(client: PubSub, options: DeadLetterOptions = {}): Promise<DeadLetterMessage[]> {
   const names = eventsTopologyNames(options.topic);
-  // The topic is not ordered (shared/events/bus.ts): a key carried by an old message is dropped, not republished.
+  // The topic is not ordered (shared/platform/bus.ts): a key carried by an old message is dropped, not republished.
   const topic = client.topic(names.topic);
   const replayed: DeadLetterMessage[] = [];
   try {

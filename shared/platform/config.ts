@@ -1,6 +1,6 @@
 // Reads the environment once into a typed, frozen configuration that fails fast naming what is missing.
-import { LEGACY_API_BASE_URL, NEXT_API_BASE_URL, NEXT_API_FROM, ApiHostSelector } from './strava/api-host.js';
-import { fromRoot } from './paths.js';
+import { LEGACY_API_BASE_URL, NEXT_API_BASE_URL, NEXT_API_FROM, ApiHostSelector } from '../strava/api-host.js';
+import { fromRoot } from '../paths.js';
 
 export interface EnvVarSpec {
   readonly purpose: string;

@@ -1,6 +1,6 @@
 // The event bus on Google Cloud Pub/Sub (or its emulator when PUBSUB_EMULATOR_HOST is set), and the chooser between it and the in-process bus.
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Logger } from '../log.js';
 import type { EventBus, PublishOptions } from './bus.js';
 import { createInProcessBus, type InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
