@@ -1,7 +1,7 @@
 // Builds the web app from its dependencies: middleware, routes by area, one error handler.
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { AppError } from '../shared/errors.js';
+import { AppError } from './errors.js';
 import { traceFields } from '../shared/log.js';
 import type { AppDeps, AppEnv } from './env.js';
 import { pageLocals, localeMiddleware, textsOf } from './locale.js';

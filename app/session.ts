@@ -3,7 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { getAthlete } from '../shared/athletes/store.js';
-import { AppError } from '../shared/errors.js';
+import { AppError } from './errors.js';
 import type { AppEnv } from './env.js';
 
 const SESSION_COOKIE = 'session';

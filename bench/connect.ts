@@ -2,7 +2,7 @@
 // upsert as shipped against the same import written row by row. Prints both and their ratio.
 import { performance } from 'node:perf_hooks';
 import { upsertActivities } from '../shared/activities/store.js';
-import { connectAthlete } from '../shared/athletes/connect.js';
+import { connectAthlete } from '../shared/connection/connect.js';
 import { upsertConnectedAthlete } from '../shared/athletes/store.js';
 import { withTransaction } from '../shared/db/transaction.js';
 import { createLogger } from '../shared/log.js';

@@ -8,7 +8,7 @@ import { routePath, thumbnailPath } from '../../shared/activities/route-svg.js';
 import { athleteSports, parseDate, searchActivities } from '../../shared/activities/search.js';
 import { computeSplits } from '../../shared/activities/splits.js';
 import { ensureStreams, type Streams } from '../../shared/activities/streams.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '../errors.js';
 import { listZones, visibleSegments, type LatLng } from '../../shared/privacy/zones.js';
 import { lineChart } from '../../shared/stats/chart.js';
 import { unitLength } from '../../shared/stats/results.js';

@@ -2,7 +2,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/athletes.js';
 import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/panels.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '../errors.js';
 import { isInProcessBus } from '../../shared/platform/pubsub-bus.js';
 import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { createFormatter } from '../../shared/i18n/format.js';

@@ -1,22 +1,18 @@
 // Sign-in with Strava: /login sends the athlete to Strava, /exchange_token brings them back connected.
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import {
-  ApplicationPausedError,
-  connectAthlete,
-  missingScopes,
-  parseScopes,
-  PAUSED_HEADING,
-  PAUSED_MESSAGE,
-  REQUESTED_SCOPES,
-} from '../../shared/athletes/connect.js';
+import { ConnectError, connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/connection/connect.js';
 import { countAuthorizedAthletes, revokeSessions } from '../../shared/athletes/store.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '../errors.js';
 import { INACTIVE_RETRY_MS } from '../../shared/strava/application.js';
 import { startHistoryImport } from '../../shared/imports/requests.js';
 import type { AppEnv } from '../env.js';
 import { consumeOAuthState, endSession, issueOAuthState, requireAthlete, requireCsrf, startSession } from '../session.js';
 import { page } from '../views.js';
+
+const PAUSED_HEADING = 'This site\u2019s Strava connection is paused';
+const PAUSED_MESSAGE =
+  'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.';
 
 const SCOPE_NAMES: Record<string, string> = {
   read: 'see your public profile',
@@ -125,10 +121,11 @@ export const authRoutes = new Hono<AppEnv>()
     try {
       result = await connectAthlete(deps, code, granted);
     } catch (error) {
-      if (error instanceof ApplicationPausedError) return pausedPage(c);
+      if (!(error instanceof ConnectError)) throw error;
+      if (error.reason === 'application-paused') return pausedPage(c);
       // Strava refusing the code at the cap is the other way a full application can turn an athlete away.
-      if (error instanceof AppError && error.status === 400 && (await atAthleteCap(c))) return fullPage(c);
-      throw error;
+      if (error.reason === 'code-refused' && (await atAthleteCap(c))) return fullPage(c);
+      throw connectFailure(error);
     }
     const stillMissing = missingScopes(result.athlete.scopes);
     if (stillMissing.length > 0) {
@@ -155,3 +152,17 @@ export const authRoutes = new Hono<AppEnv>()
     c.header('Cache-Control', 'no-store');
     return c.redirect('/', 303);
   });
+
+/** What the visitor is told when connecting failed, by the reason the domain gives. */
+function connectFailure(error: ConnectError): AppError {
+  switch (error.reason) {
+    case 'code-refused':
+      return new AppError(400, 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.', { cause: error.cause });
+    case 'banned':
+      return new AppError(403, 'This account cannot use this site.');
+    case 'strava-unavailable':
+      return new AppError(error.rateLimited ? 503 : 502, 'Strava is not answering right now. Please try again in a few minutes.', { cause: error.cause });
+    case 'application-paused':
+      return new AppError(503, PAUSED_MESSAGE, { cause: error.cause });
+  }
+}

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/types.js';
 import { withTransaction } from '../db/transaction.js';
-import type { AthleteStatus } from '../athletes/store.js';
+import { markBanned, markUnbanned, type AthleteStatus } from '../athletes/store.js';
 
 export function isAdmin(adminAthleteIds: readonly number[], athleteId: number): boolean {
   return adminAthleteIds.includes(athleteId);
@@ -70,13 +70,7 @@ export async function recentAdminActions(db: Queryable, limit = 20): Promise<Aud
  */
 export async function banAthlete(pool: pg.Pool, adminAthleteId: number, targetId: number, reason: string | null): Promise<boolean> {
   return withTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(
-      // A new session epoch: the banned athlete's open sessions end with the ban.
-      `update athletes set status = 'banned', status_reason = $2::text, session_epoch = gen_random_uuid()::text, updated_at = now()
-       where id = $1::bigint and status <> 'banned'`,
-      [targetId, reason],
-    );
-    if (!rowCount) return false;
+    if (!(await markBanned(client, targetId, reason))) return false;
     await recordAdminAction(client, { adminAthleteId, action: 'ban', targetAthleteId: targetId, detail: reason ? { reason } : {} });
     return true;
   });
@@ -85,21 +79,8 @@ export async function banAthlete(pool: pg.Pool, adminAthleteId: number, targetId
 /** Unban: connected again if the site still holds tokens, otherwise disconnected until they sign in. */
 export async function unbanAthlete(pool: pg.Pool, adminAthleteId: number, targetId: number): Promise<boolean> {
   return withTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(
-      `update athletes a set
-         status = case when exists (select 1 from tokens t where t.athlete_id = a.id) then 'connected' else 'disconnected' end,
-         status_reason = null, updated_at = now()
-       where a.id = $1::bigint and a.status = 'banned'`,
-      [targetId],
-    );
-    if (!rowCount) return false;
+    if (!(await markUnbanned(client, targetId))) return false;
     await recordAdminAction(client, { adminAthleteId, action: 'unban', targetAthleteId: targetId });
     return true;
   });
-}
-
-/** Whether an athlete may be processed at all (fetching streams, writing notes); banned ones may not. */
-export async function isProcessable(db: Queryable, athleteId: number): Promise<boolean> {
-  const { rows } = await db.query<{ status: string }>('select status from athletes where id = $1::bigint', [athleteId]);
-  return rows[0] !== undefined && rows[0].status !== 'banned';
 }

@@ -1,4 +1,4 @@
-// Athlete rows: connect (insert or update), read, and delete with everything that hangs off them.
+// Athlete rows, the only writer of the athletes table: connect (insert or update), read, every status change, and delete.
 import type { Queryable } from '../db/types.js';
 import { isSafeId, UnsafeIdError } from '../strava/json.js';
 import type { DetailedAthlete } from '../strava/types.js';
@@ -109,4 +109,61 @@ export async function revokeSessions(db: Queryable, id: number): Promise<void> {
 export async function deleteAthlete(db: Queryable, id: number): Promise<boolean> {
   const { rowCount } = await db.query('delete from athletes where id = $1::bigint', [id]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Ban: only a status change here; the caller records who did it. Returns false when the athlete was already banned. */
+export async function markBanned(db: Queryable, id: number, reason: string | null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    // A new session epoch: the banned athlete's open sessions end with the ban.
+    `update athletes set status = 'banned', status_reason = $2::text, session_epoch = gen_random_uuid()::text, updated_at = now()
+     where id = $1::bigint and status <> 'banned'`,
+    [id, reason],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Unban: connected again if the site still holds tokens, otherwise disconnected until they sign in. */
+export async function markUnbanned(db: Queryable, id: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update athletes a set
+       status = case when exists (select 1 from tokens t where t.athlete_id = a.id) then 'connected' else 'disconnected' end,
+       status_reason = null, updated_at = now()
+     where a.id = $1::bigint and a.status = 'banned'`,
+    [id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** A connected athlete whose refresh token Strava refused is disconnected (a banned one stays banned). */
+export async function markDisconnected(db: Queryable, id: number, reason: string): Promise<void> {
+  await db.query(
+    `update athletes set status = 'disconnected', status_reason = $2::text, updated_at = now() where id = $1::bigint and status = 'connected'`,
+    [id, reason],
+  );
+}
+
+/** Whether the athlete connected after `eventTime` (whole seconds); undefined for an unknown athlete. */
+export async function connectedSince(db: Queryable, id: number, eventTime: number): Promise<boolean | undefined> {
+  const { rows } = await db.query<{ reconnected: boolean }>(
+    `select connected_at >= to_timestamp($2::bigint + 1) as reconnected from athletes where id = $1::bigint`,
+    [id, eventTime],
+  );
+  return rows[0]?.reconnected;
+}
+
+export async function athleteExists(db: Queryable, id: number): Promise<boolean> {
+  const { rows } = await db.query('select 1 from athletes where id = $1::bigint', [id]);
+  return rows.length > 0;
+}
+
+/**
+ * Strava's agreement: a deauthorized athlete's data goes, unless they connected again after the deauthorization
+ * (event times are whole seconds). Returns whether the athlete was deleted.
+ */
+export async function deleteAthleteConnectedBefore(db: Queryable, id: number, eventTime: number): Promise<boolean> {
+  const { rows } = await db.query(`delete from athletes where id = $1::bigint and connected_at < to_timestamp($2::bigint + 1) returning id`, [
+    id,
+    eventTime,
+  ]);
+  return rows.length > 0;
 }

@@ -1,11 +1,11 @@
 // Applies one Strava webhook event, exactly once in effect and only as far as Strava itself confirms it: throws for transient failures (retry), records and returns otherwise.
 import type pg from 'pg';
-import { upsertActivities } from '../activities/store.js';
+import { deleteActivityAsOf, lockActivity, storeSnapshot, storedActivityAsOf } from '../activities/changes.js';
+import { athleteExists, connectedSince, deleteAthleteConnectedBefore, getAthlete } from '../athletes/store.js';
 import { withTransaction } from '../db/transaction.js';
 import type { Logger } from '../log.js';
 import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/budget.js';
 import type { StravaClient } from '../strava/client.js';
-import type { SummaryActivity } from '../strava/types.js';
 import { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
 import { INACTIVE_RETRY_MS } from '../strava/application.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../tokens/access.js';
@@ -120,13 +120,13 @@ export async function retryDeferredEvents(deps: ProcessorDeps, options: { limit?
 
 async function apply(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   if (event.object_type === 'athlete') return applyAthlete(deps, event, eventId);
-  const known = await deps.pool.query<{ status: string }>('select status from athletes where id = $1::bigint', [event.owner_id]);
-  if (known.rows.length === 0) {
+  const known = await getAthlete(deps.pool, event.owner_id);
+  if (!known) {
     // Someone else's data: acknowledged, recorded without the titles it carried, and no Strava request spent.
     return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete', forgetUpdates: true });
   }
   // A banned or disconnected athlete's data is neither fetched nor changed on someone's word.
-  if (known.rows[0]!.status !== 'connected') return finish(deps.pool, eventId, { status: 'ignored', reason: `the athlete is ${known.rows[0]!.status}` });
+  if (known.status !== 'connected') return finish(deps.pool, eventId, { status: 'ignored', reason: `the athlete is ${known.status}` });
   switch (event.aspect_type) {
     case 'create':
     case 'update':
@@ -168,11 +168,6 @@ async function reserveRequest(deps: ProcessorDeps, event: StravaWebhookEvent, ev
   return { status: 'deferred', reason };
 }
 
-/** Serialises the writes for one activity across deliveries and instances, so a delete and a create cannot interleave. */
-async function lockActivity(client: pg.PoolClient, activityId: number): Promise<void> {
-  await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || $1::text, 0))`, [activityId]);
-}
-
 /** Strava's own answer on whether the athlete's grant is gone: a token that no longer works, or a refused refresh. */
 async function grantGone(deps: ProcessorDeps, athleteId: number): Promise<'gone' | 'valid' | 'unknown_athlete' | 'cannot_ask'> {
   try {
@@ -193,13 +188,10 @@ async function grantGone(deps: ProcessorDeps, athleteId: number): Promise<'gone'
 
 async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   if (!isDeauthorization(event)) return finish(deps.pool, eventId, { status: 'ignored', reason: 'athlete updates other than deauthorization are not used' });
-  const current = await deps.pool.query<{ reconnected: boolean }>(
-    `select connected_at >= to_timestamp($2::bigint + 1) as reconnected from athletes where id = $1::bigint`,
-    [event.owner_id, event.event_time],
-  );
+  const reconnected = await connectedSince(deps.pool, event.owner_id, event.event_time);
   // Nothing at stake, so nothing is spent at Strava.
-  if (!current.rows[0]) return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete' });
-  if (current.rows[0].reconnected) return finish(deps.pool, eventId, { status: 'ignored', reason: 'the athlete connected again after this deauthorization' });
+  if (reconnected === undefined) return finish(deps.pool, eventId, { status: 'ignored', reason: 'unknown athlete' });
+  if (reconnected) return finish(deps.pool, eventId, { status: 'ignored', reason: 'the athlete connected again after this deauthorization' });
 
   const deferred = await reserveRequest(deps, event, eventId);
   if (deferred) return deferred;
@@ -216,18 +208,14 @@ async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, even
   }
   return withTransaction(deps.pool, async (client) => {
     // Strava's agreement: a deauthorized athlete's data goes. Unless they connected again after the event.
-    const deleted = await client.query(
-      `delete from athletes where id = $1::bigint and connected_at < to_timestamp($2::bigint + 1) returning id`,
-      [event.owner_id, event.event_time],
-    );
-    if (deleted.rows.length > 0) {
+    if (await deleteAthleteConnectedBefore(client, event.owner_id, event.event_time)) {
       await forgetAthleteEvents(client, event.owner_id, eventId);
       return finish(client, eventId, { status: 'processed', reason: 'athlete deauthorized (confirmed by Strava): all their data deleted' });
     }
-    const still = await client.query('select 1 from athletes where id = $1::bigint', [event.owner_id]);
+    const still = await athleteExists(client, event.owner_id);
     return finish(client, eventId, {
       status: 'ignored',
-      reason: still.rows.length > 0 ? 'the athlete connected again after this deauthorization' : 'unknown athlete',
+      reason: still ? 'the athlete connected again after this deauthorization' : 'unknown athlete',
     });
   });
 }
@@ -239,13 +227,10 @@ async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, even
  */
 async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
   const id = event.object_id;
-  const current = await deps.pool.query<{ newer: boolean; mine: boolean }>(
-    `select event_time >= to_timestamp($2::bigint) as newer, athlete_id = $3::bigint as mine from activities where id = $1::bigint`,
-    [id, event.event_time, event.owner_id],
-  );
-  if (current.rows[0] && !current.rows[0].mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
+  const current = await storedActivityAsOf(deps.pool, id, event.owner_id, event.event_time);
+  if (current && !current.mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
   // A fetch at least as late as this event is stored already: nothing at stake, nothing spent.
-  if (current.rows[0]?.newer) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
+  if (current?.newer) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
   if (await activityDeletedSince(deps.pool, id, event.event_time)) {
     return finish(deps.pool, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
   }
@@ -276,44 +261,10 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
   });
 }
 
-/**
- * Stores a fetched activity as of `eventTime`, keeping any title, type or privacy an update newer than that set:
- * the snapshot wins for everything else.
- */
-async function storeSnapshot(client: pg.PoolClient, ownerId: number, activity: SummaryActivity, eventTime: number): Promise<void> {
-  const before = await client.query<{ name: string; sport_type: string; private: boolean; visibility: string | null; raw: unknown }>(
-    'select name, sport_type, private, visibility, raw from activities where id = $1::bigint for update',
-    [activity.id],
-  );
-  await upsertActivities(client, ownerId, [activity], new Date(eventTime * 1000));
-  const old = before.rows[0];
-  if (!old) return;
-  await client.query(
-    `update activities a set
-       name = case when newer.name then $3::text else a.name end,
-       sport_type = case when newer.sport_type then $4::text else a.sport_type end,
-       private = case when newer.private then $5::boolean else a.private end,
-       visibility = case when newer.private then $6::text else a.visibility end,
-       raw = a.raw
-         || case when newer.name then jsonb_build_object('name', $7::jsonb->'name') else '{}'::jsonb end
-         || case when newer.sport_type then jsonb_build_object('type', $7::jsonb->'type', 'sport_type', $7::jsonb->'sport_type') else '{}'::jsonb end
-         || case when newer.private then jsonb_build_object('private', $7::jsonb->'private') else '{}'::jsonb end
-     from (select coalesce((field_event_times->>'name')::bigint, 0) > $2::bigint as name,
-                  coalesce((field_event_times->>'sport_type')::bigint, 0) > $2::bigint as sport_type,
-                  coalesce((field_event_times->>'private')::bigint, 0) > $2::bigint as private
-           from activities where id = $1::bigint) as newer
-     where a.id = $1::bigint and (newer.name or newer.sport_type or newer.private)`,
-    [activity.id, eventTime, old.name, old.sport_type, old.private, old.visibility, JSON.stringify(old.raw)],
-  );
-}
-
 async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, eventId: number): Promise<Final> {
-  const current = await deps.pool.query<{ mine: boolean; recreated: boolean }>(
-    `select athlete_id = $2::bigint as mine, event_time >= to_timestamp($3::bigint + 1) as recreated from activities where id = $1::bigint`,
-    [event.object_id, event.owner_id, event.event_time],
-  );
-  if (current.rows[0] && !current.rows[0].mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
-  if (current.rows[0]?.recreated) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
+  const current = await storedActivityAsOf(deps.pool, event.object_id, event.owner_id, event.event_time);
+  if (current && !current.mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
+  if (current?.recreated) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
 
   const deferred = await reserveRequest(deps, event, eventId);
   if (deferred) return deferred;
@@ -338,12 +289,8 @@ async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, event
   return withTransaction(deps.pool, async (client) => {
     await lockActivity(client, event.object_id);
     // Event times are whole seconds: data stored within the delete's second counts as older than the delete.
-    await client.query(
-      `delete from activities where id = $1::bigint and athlete_id = $2::bigint and event_time < to_timestamp($3::bigint + 1)`,
-      [event.object_id, event.owner_id, event.event_time],
-    );
-    const survivor = await client.query('select 1 from activities where id = $1::bigint', [event.object_id]);
-    if (survivor.rows.length > 0) {
+    const { survived } = await deleteActivityAsOf(client, event.object_id, event.owner_id, event.event_time);
+    if (survived) {
       // Created again later (Strava turns "Only You" into delete + create): the later create stands.
       return finish(client, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
     }

@@ -1,6 +1,8 @@
 // SQL for the per-athlete refresh claim: claim-or-read in one statement, store or reject under a compare-and-swap, release.
+import pg from 'pg';
 import type { Queryable } from '../db/types.js';
-import type { AthleteStatus } from '../athletes/store.js';
+import { withTransaction } from '../db/transaction.js';
+import { markDisconnected, type AthleteStatus } from '../athletes/store.js';
 
 // The statements are deliberately not named (prepared): the embedded laptop database serves every pool connection
 // from one session, where statement names collide.
@@ -153,30 +155,30 @@ export async function rejectRefresh(
   db: Queryable,
   params: { athleteId: number; claimId: string; usedRefreshCipher: Buffer; reason: string },
 ): Promise<boolean> {
-  const { rows } = await db.query<{ matched: boolean }>(
-    `with rejected as (
-       update tokens
+  // The token and the athlete's status change together: nobody sees a refused token on a connected athlete.
+  const matched = await inTransaction(db, async (client) => {
+    const { rows } = await client.query<{ athlete_id: number }>(
+      `update tokens
           set refresh_claim_id = null,
               refresh_claimed_until = null,
               refresh_failed_at = now(),
               refresh_failure = $3::text
         where athlete_id = $1::bigint
           and refresh_token = $2::bytea
-       returning athlete_id
-     ), marked as (
-       -- Runs whether or not it is read: data-modifying CTEs always execute.
-       update athletes a
-          set status = 'disconnected', status_reason = $3::text, updated_at = now()
-         from rejected
-        where a.id = rejected.athlete_id
-          and a.status = 'connected'
-       returning a.id
-     )
-     select exists (select 1 from rejected) as matched`,
-    [params.athleteId, params.usedRefreshCipher, params.reason],
-  );
-  if (!rows[0]!.matched) await releaseClaim(db, params.athleteId, params.claimId, undefined);
-  return rows[0]!.matched;
+       returning athlete_id`,
+      [params.athleteId, params.usedRefreshCipher, params.reason],
+    );
+    if (rows.length === 0) return false;
+    await markDisconnected(client, params.athleteId, params.reason);
+    return true;
+  });
+  if (!matched) await releaseClaim(db, params.athleteId, params.claimId, undefined);
+  return matched;
+}
+
+/** On a pool, one transaction; on a client (already in one) or a stand-in that only queries, the statements as they come. */
+function inTransaction<T>(db: Queryable, work: (client: Queryable) => Promise<T>): Promise<T> {
+  return db instanceof pg.Pool ? withTransaction(db, work) : work(db);
 }
 
 /** Gives the claim back; with a failure, records it so waiters stop waiting for a refresh that did not happen. */

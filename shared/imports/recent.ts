@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { withTransaction } from '../db/transaction.js';
 import { withoutDeletedActivities } from '../events/store.js';
 import type { StravaClient } from '../strava/client.js';
-import { upsertActivities } from './store.js';
+import { upsertActivities } from '../activities/store.js';
 
 /** Strava's largest page. */
 export const RECENT_PAGE_SIZE = 200;

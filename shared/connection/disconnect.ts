@@ -5,7 +5,7 @@ import type { StravaClient } from '../strava/client.js';
 import { StravaError } from '../strava/errors.js';
 import type { TokenCipher } from '../tokens/cipher.js';
 import { loadTokens } from '../tokens/store.js';
-import { deleteAthlete } from './store.js';
+import { deleteAthlete } from '../athletes/store.js';
 
 export interface DisconnectDeps {
   pool: Queryable;

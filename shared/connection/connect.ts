@@ -1,15 +1,14 @@
 // Connecting an athlete: exchange the OAuth code, store the athlete and encrypted tokens, import the latest page.
 import type pg from 'pg';
-import { importRecentActivities } from '../activities/import-recent.js';
+import { importRecentActivities } from '../imports/recent.js';
 import { withTransaction } from '../db/transaction.js';
-import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StravaClient } from '../strava/client.js';
 import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/errors.js';
 import type { DetailedAthlete } from '../strava/types.js';
 import type { TokenCipher } from '../tokens/cipher.js';
 import { saveTokens } from '../tokens/store.js';
-import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from './store.js';
+import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from '../athletes/store.js';
 
 /** What the site asks for, and what it cannot work without. */
 export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
@@ -24,6 +23,23 @@ export function missingScopes(granted: readonly string[]): string[] {
 
 export function parseScopes(scope: string | undefined): string[] {
   return (scope ?? '').split(/[,\s]+/).filter(Boolean);
+}
+
+/**
+ * Why a sign-in could not connect the athlete. The domain names the reason; the web app chooses the status and the
+ * words (a refused code is the visitor's to retry, Strava being down is ours to wait out, a paused application the
+ * site owner's to sort out).
+ */
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  constructor(
+    readonly reason: 'code-refused' | 'banned' | 'strava-unavailable' | 'application-paused',
+    options?: { cause?: unknown; rateLimited?: boolean },
+  ) {
+    super(`connect failed: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.rateLimited = options?.rateLimited === true;
+  }
+  readonly rateLimited: boolean;
 }
 
 export interface ConnectDeps {
@@ -45,15 +61,15 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
   try {
     exchange = await deps.strava.exchangeCode(code);
   } catch (error) {
-    if (error instanceof StravaError && error.kind === 'application_inactive') throw new ApplicationPausedError(error);
+    if (error instanceof StravaError && error.kind === 'application_inactive') throw new ConnectError('application-paused', { cause: error });
     if (error instanceof StravaRequestError) {
-      throw new AppError(400, 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.', { cause: error });
+      throw new ConnectError('code-refused', { cause: error });
     }
     throw unavailable(error);
   }
 
   const existing = await getAthlete(deps.pool, exchange.athlete.id);
-  if (existing?.status === 'banned') throw new AppError(403, 'This account cannot use this site.');
+  if (existing?.status === 'banned') throw new ConnectError('banned');
 
   // The token answer carries only a summary; units live on the detailed athlete.
   let profile: DetailedAthlete = exchange.athlete;
@@ -95,18 +111,6 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
   }
 }
 
-export const PAUSED_HEADING = 'This site\u2019s Strava connection is paused';
-export const PAUSED_MESSAGE =
-  'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.';
-
-/** Strava says the site's API application is inactive: nobody can connect until its owner fixes that. */
-export class ApplicationPausedError extends AppError {
-  constructor(cause: unknown) {
-    super(503, PAUSED_MESSAGE, { cause });
-  }
-}
-
-function unavailable(error: unknown): AppError {
-  const status = error instanceof StravaError && error.status === 429 ? 503 : 502;
-  return new AppError(status, 'Strava is not answering right now. Please try again in a few minutes.', { cause: error });
+function unavailable(error: unknown): ConnectError {
+  return new ConnectError('strava-unavailable', { cause: error, rateLimited: error instanceof StravaError && error.status === 429 });
 }
