@@ -1,18 +1,16 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
 import type { ObjectStore } from '../shared/archive/index.js';
 import type { Athlete } from '../shared/athletes/store.js';
-import type { EventBus } from '../shared/platform/bus.js';
 import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
-import type { Runtime } from '../shared/platform/runtime.js';
+import type { PublishingServices } from '../shared/services.js';
 import type { SubscriptionIdCache } from '../shared/strava/subscriptions.js';
 import type { FailureThrottle } from './webhook-throttle.js';
 
-export type AppDeps = Omit<Runtime, 'close'> & {
+/** The services, with the bus webhook events and import requests are published to: Pub/Sub, or the in-process bus on a laptop. */
+export type AppDeps = Omit<PublishingServices, 'close'> & {
   /** The clock, injectable so tests can pin "this week". */
   now?: () => Date;
-  /** Where webhook events (and import requests) are published: Pub/Sub, or the in-process bus on a laptop. */
-  bus: EventBus;
   /** The webhook's check of subscription ids; by default Strava's record, looked up once and cached. */
   webhookSubscriptions?: SubscriptionIdCache;
   /** The per-source throttle of failed webhook calls; one per app by default. */

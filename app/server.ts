@@ -1,30 +1,29 @@
 // Production entry point (App Engine runs `node dist/app/server.js`): config, secrets, database, then serve.
 import { createArchiveStore } from '../shared/archive/index.js';
-import { createBus } from '../shared/platform/pubsub-bus.js';
-import { createRuntime } from '../shared/platform/runtime.js';
-import { exitOnStartupError, loadConfigAndSecrets } from '../shared/platform/boot.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
+import { openServices } from '../shared/services.js';
 import { createApp } from './app.js';
 import { requireWebhookPathSecret, subscriptionCache } from './routes/webhook.js';
 import { closeServer, listen } from './serve.js';
 
 async function main(): Promise<void> {
-  const { config, secrets } = await loadConfigAndSecrets({ reader: 'app' });
   // Strava does not sign webhook events: without an unguessable callback path anyone could post them.
-  requireWebhookPathSecret(secrets.webhookPathSecret ?? config.webhookPathSecret);
-  const runtime = await createRuntime(config, secrets);
-  const bus = await createBus(config, { log: runtime.log });
-  const archiveStore = await createArchiveStore(config);
-  const deps = { ...runtime, bus, ...(archiveStore ? { archiveStore } : {}) };
+  const services = await openServices({
+    reader: 'app',
+    bus: 'configured',
+    check: (config, secrets) => requireWebhookPathSecret(secrets.webhookPathSecret ?? config.webhookPathSecret),
+  });
+  const archiveStore = await createArchiveStore(services.config);
+  const deps = { ...services, ...(archiveStore ? { archiveStore } : {}) };
   // The subscription id is known before the first event is answered (read from the database, bounded wait).
   await Promise.race([subscriptionCache(deps).ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-  const { server, port } = await listen(createApp(deps), config.port, config.host);
-  runtime.log.info(`Listening on port ${port}`, { publicBaseUrl: config.publicBaseUrl });
+  const { server, port } = await listen(createApp(deps), services.config.port, services.config.host);
+  services.log.info(`Listening on port ${port}`, { publicBaseUrl: services.config.publicBaseUrl });
 
   const stop = async (signal: string) => {
-    runtime.log.info(`Received ${signal}, shutting down`);
+    services.log.info(`Received ${signal}, shutting down`);
     await closeServer(server);
-    await bus.close();
-    await runtime.close();
+    await services.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

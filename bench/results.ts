@@ -19,6 +19,7 @@ import { createLogger } from '../shared/log.js';
 import { DEFAULT_SETTINGS } from '../shared/privacy/settings.js';
 import { createRuntime } from '../shared/platform/runtime.js';
 import { loadSecrets } from '../shared/platform/secrets.js';
+import { createServices } from '../shared/services.js';
 import type { SummaryActivity } from '../shared/strava/types.js';
 import { freshDatabase } from '../test/helpers/database.js';
 
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < all.length; i += 500) await upsertActivities(runtime.pool, ATHLETE, all.slice(i, i + 500), new Date());
   await runtime.pool.query('analyze activities');
 
-  const app = createApp({ ...runtime, bus: createInProcessBus({ log: runtime.log }) });
+  const app = createApp(createServices(runtime, createInProcessBus({ log: runtime.log })));
   const cookie = (await generateSignedCookie('session', `${ATHLETE}.${Date.now()}`, env.SESSION_SECRET)).split(';')[0]!;
   const request = () => app.request(new Request('http://localhost/results', { headers: { cookie, 'accept-language': 'en' } }));
   const first = await request();

@@ -14,6 +14,7 @@ import { createPubSubBus, type PubSubBus } from '../shared/platform/pubsub-bus.j
 import { createLogger } from '../shared/log.js';
 import { createRuntime } from '../shared/platform/runtime.js';
 import { loadSecrets } from '../shared/platform/secrets.js';
+import { createServices } from '../shared/services.js';
 import { recordSubscription } from '../shared/strava/subscriptions.js';
 import { startSandbox } from '../dev/sandbox/server.js';
 import { freshDatabase } from '../test/helpers/database.js';
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   // Every line is serialised as in production, then dropped: the terminal is not what is measured.
   const runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log: quiet, poolMax: 5 });
   await recordSubscription(runtime.pool, runtime.config.strava.clientId, { id: SUBSCRIPTION_ID, callback_url: 'bench' });
-  const deps: AppDeps = { ...runtime, bus: productionBus };
+  const deps: AppDeps = createServices(runtime, productionBus);
   await subscriptionCache(deps).invalidate();
   const app = createApp(deps);
   const production = await listen((request) => app.fetch(request));

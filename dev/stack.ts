@@ -3,15 +3,13 @@ import { existsSync } from 'node:fs';
 import { createApp } from '../app/app.js';
 import { subscriptionCache } from '../app/routes/webhook.js';
 import { closeServer, listen } from '../app/serve.js';
+import { createArchiveHandler, createArchiveStore, LocalObjectStore, notifyOnFinalize } from '../shared/archive/index.js';
 import { loadConfig } from '../shared/platform/config.js';
 import { migrate } from '../shared/db/migrate.js';
 import { fromRoot } from '../shared/paths.js';
-import { createEventHandler } from '../shared/platform/handlers.js';
 import { createBus, isInProcessBus } from '../shared/platform/pubsub-bus.js';
-import { createBackfillHandler } from '../shared/imports/requests.js';
-import { createArchiveHandler, createArchiveStore, LocalObjectStore, notifyOnFinalize } from '../shared/archive/index.js';
-import { createImportResumer } from '../shared/imports/resume.js';
 import { createRuntime } from '../shared/platform/runtime.js';
+import { createServices, subscribeHandlers } from '../shared/services.js';
 import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '../shared/strava/subscriptions.js';
 import { loadSecrets } from '../shared/platform/secrets.js';
 import { ensureDevSecrets } from './secrets.js';
@@ -54,16 +52,12 @@ async function main(): Promise<void> {
   const applied = await migrate(runtime.pool);
   if (applied.length > 0) runtime.log.info(`Applied migrations ${applied.join(', ')}`);
 
-  // Webhook events go through the in-process bus to the same handler the processStravaEvent function runs
-  // (or through Pub/Sub when GOOGLE_CLOUD_PROJECT is set, e.g. with the emulator and a processor of its own).
-  const bus = await createBus(config, { log: runtime.log });
-  if (isInProcessBus(bus)) bus.subscribe(config.pubsub.eventsTopic, createEventHandler(async () => runtime));
-
-  // History imports: the backfill function's handler on the same bus; a long import queues its next slice there too.
-  if (isInProcessBus(bus)) {
-    const topic = config.pubsub.backfillTopic;
-    bus.subscribe(topic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(topic, request) }));
-  }
+  // Webhook events and history imports go through the in-process bus to the handlers the functions run, and a long
+  // import queues its next slice there too (or through Pub/Sub when GOOGLE_CLOUD_PROJECT is set, e.g. with the
+  // emulator and processors of its own).
+  const services = createServices(runtime, await createBus(config, { log: runtime.log }));
+  subscribeHandlers(services);
+  const { bus } = services;
 
   // Archive uploads: a folder in .data/ stands in for the bucket, and its "notification" goes through the same bus.
   const archiveStore = await createArchiveStore(config);
@@ -73,17 +67,12 @@ async function main(): Promise<void> {
     if (archiveStore instanceof LocalObjectStore) notifyOnFinalize(archiveStore, bus, topic);
   }
 
-  const deps = { ...runtime, bus, ...(archiveStore ? { archiveStore } : {}) };
+  const deps = { ...services, ...(archiveStore ? { archiveStore } : {}) };
   // This machine only, unless HOST says otherwise: the laptop stack has a demo athlete and generated secrets.
   const { server, port } = await listen(createApp(deps), config.port, config.host ?? '127.0.0.1');
 
   // Paused imports are resumed through the bus, as the deployed job publishes to the backfill topic.
-  const backfillTopic = config.pubsub.backfillTopic;
-  const tokenTimer = startTokenTimer(
-    runtime,
-    TOKEN_JOB_INTERVAL_MS,
-    createImportResumer({ ...runtime, publish: (request) => bus.publish(backfillTopic, request) }),
-  );
+  const tokenTimer = startTokenTimer(runtime, TOKEN_JOB_INTERVAL_MS, services.resumeImports);
 
   // The sandbox pushes events to the app once subscribed, through the same validation round trip as Strava's.
   let liveUpdates = 'off (subscribe with npm run strava:subscription -- create)';
@@ -127,8 +116,7 @@ async function main(): Promise<void> {
     stopping = true;
     await closeServer(server);
     await tokenTimer.stop();
-    await bus.close();
-    await runtime.close();
+    await services.close();
     await sandbox?.close();
     await openai?.close();
     process.exit(0);

@@ -1,15 +1,13 @@
 // update_tokens: the HTTP function Cloud Scheduler calls to refresh every Strava token due before the next run.
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { loadConfigAndSecrets } from '../shared/platform/boot.js';
 import { checkInvoker } from '../shared/platform/invoker.js';
 import { createLogger, traceFields } from '../shared/log.js';
-import { createRuntime, type Runtime } from '../shared/platform/runtime.js';
 import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/platform/job-config.js';
 import { refreshDueTokens, type ResumeStalledImports, type RetryDeferredEvents } from '../shared/tokens/refresh-job.js';
 import { retryDeferredEvents as retryEvents } from '../shared/events/process.js';
 import type { EventBus } from '../shared/platform/bus.js';
 import { createPubSubBus } from '../shared/platform/pubsub-bus.js';
-import { createImportResumer } from '../shared/imports/resume.js';
+import { createServices, openServices, type Services } from '../shared/services.js';
 import { perInstance } from './instance.js';
 
 /**
@@ -21,10 +19,9 @@ const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
   async () => {
     const built = await runtime.get();
     const project = built.config.googleCloudProject;
-    if (!project) return { resume: createImportResumer(built) };
+    if (!project) return { resume: built.resumeImports };
     const bus = await createPubSubBus({ projectId: project, log: built.log });
-    const topic = built.config.pubsub.backfillTopic;
-    return { resume: createImportResumer({ ...built, publish: (request) => bus.publish(topic, request) }), bus };
+    return { resume: createServices(built, bus).resumeImports, bus };
   },
   async ({ bus }) => {
     await bus?.close().catch(() => undefined);
@@ -32,7 +29,7 @@ const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
 );
 
 const runtime = perInstance(
-  () => loadConfigAndSecrets({ reader: 'update-tokens' }).then(({ config, secrets }) => createRuntime(config, secrets)),
+  () => openServices({ reader: 'update-tokens', bus: 'none' }),
   (built) => built.close(),
 );
 let settings: UpdateTokensSettings | undefined;
@@ -69,7 +66,7 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
     return;
   }
 
-  let built: Runtime;
+  let built: Services;
   try {
     built = await runtime.get();
   } catch (error) {

@@ -139,7 +139,7 @@ export const authRoutes = new Hono<AppEnv>()
       });
     }
     // The latest page is in; the rest of the history follows in the background (never failing the sign-in).
-    await startHistoryImport({ pool: deps.pool, log: deps.log, bus: deps.bus, topic: deps.config.pubsub.backfillTopic }, result.athlete.id);
+    await startHistoryImport(deps, result.athlete.id);
     await startSession(c, result.athlete);
     deps.log.info('Athlete connected', { athleteId: result.athlete.id, imported: result.imported, importFailed: result.importFailed });
     return c.redirect('/results', 303);

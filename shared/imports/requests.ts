@@ -1,7 +1,6 @@
 // History import requests: published on connect, handled by the backfill function (or the in-process bus on a laptop).
 import type { Queryable } from '../db/types.js';
 import { getAthlete } from '../athletes/store.js';
-import { decodeMessage, MalformedMessageError, type EventBus, type PubSubCloudEvent, type TopicHandler } from '../platform/bus.js';
 import type { Logger } from '../log.js';
 import { runImportSlice, type ImportDeps, type ImportSliceOptions, type SliceOutcome } from './run.js';
 import { getImport, requestImport } from './store.js';
@@ -26,11 +25,16 @@ export interface BackfillDeps extends ImportDeps {
   publish?: (request: ImportRequest) => Promise<unknown>;
 }
 
+/** A message on the backfill topic that is not an import request: permanent, never worth a retry. */
+export class InvalidImportRequestError extends Error {
+  override readonly name = 'InvalidImportRequestError';
+}
+
 export function parseImportRequest(data: unknown): ImportRequest {
   const body = data as Partial<ImportRequest> | null;
   const athleteId = typeof body?.athleteId === 'string' ? Number(body.athleteId) : body?.athleteId;
   if (typeof athleteId !== 'number' || !Number.isSafeInteger(athleteId) || athleteId <= 0) {
-    throw new MalformedMessageError('an import request needs a positive integer athleteId');
+    throw new InvalidImportRequestError('an import request needs a positive integer athleteId');
   }
   return {
     athleteId,
@@ -60,34 +64,11 @@ export async function handleImportRequest(
   return outcome;
 }
 
-/**
- * The backfill function's handler: throwing asks Pub/Sub to retry (passing failures), returning acknowledges
- * (done, waiting for the rate limit, failed for good, a duplicate while another invocation works on it).
- */
-export function createBackfillHandler(deps: BackfillDeps, options: Partial<ImportSliceOptions> = {}): TopicHandler {
-  return async (event: PubSubCloudEvent) => {
-    const log = deps.log.child({ messageId: event.data?.message?.messageId });
-    let request: ImportRequest;
-    try {
-      request = parseImportRequest(decodeMessage<unknown>(event));
-    } catch (error) {
-      if (error instanceof MalformedMessageError) {
-        log.error('Dropped a malformed history import request', { error });
-        return;
-      }
-      throw error;
-    }
-    const outcome = await handleImportRequest({ ...deps, log }, request, options);
-    log.info('History import request handled', { athleteId: request.athleteId, reason: request.reason, outcome: outcome.kind });
-  };
-}
-
 export interface StartImportDeps {
   pool: Queryable;
   log: Logger;
-  bus?: EventBus | undefined;
-  /** The backfill topic (config.pubsub.backfillTopic). */
-  topic: string;
+  /** Sends the request to the backfill topic; without it update_tokens starts the pending import. */
+  publishImport?: ((request: ImportRequest) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -97,8 +78,8 @@ export interface StartImportDeps {
 export async function startHistoryImport(deps: StartImportDeps, athleteId: number): Promise<boolean> {
   try {
     const { shouldRun } = await requestImport(deps.pool, athleteId);
-    if (!shouldRun || !deps.bus) return false;
-    await deps.bus.publish(deps.topic, { athleteId, reason: 'connect' } satisfies ImportRequest);
+    if (!shouldRun || !deps.publishImport) return false;
+    await deps.publishImport({ athleteId, reason: 'connect' });
     return true;
   } catch (error) {
     deps.log.warn('Could not queue the history import; update_tokens will start it', { athleteId, error });

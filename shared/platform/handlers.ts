@@ -1,5 +1,7 @@
-// The processStravaEvent handler, built from its dependencies so the function, the laptop's in-process bus and tests share it.
-import { decodeMessage, MalformedMessageError, type TopicHandler } from './bus.js';
+// The two topic handlers (processStravaEvent, backfill): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
+import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from './bus.js';
+import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/requests.js';
+import type { ImportSliceOptions } from '../imports/run.js';
 import { processWebhookEvent, type ProcessorDeps } from '../events/process.js';
 import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/webhook-event.js';
 
@@ -18,5 +20,27 @@ export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): Topic
       throw error;
     }
     await processWebhookEvent(deps, event, cloudEvent.data?.message?.messageId ?? cloudEvent.id);
+  };
+}
+
+/**
+ * The backfill function's handler: throwing asks Pub/Sub to retry (passing failures), returning acknowledges
+ * (done, waiting for the rate limit, failed for good, a duplicate while another invocation works on it).
+ */
+export function createBackfillHandler(deps: BackfillDeps, options: Partial<ImportSliceOptions> = {}): TopicHandler {
+  return async (event: PubSubCloudEvent) => {
+    const log = deps.log.child({ messageId: event.data?.message?.messageId });
+    let request: ImportRequest;
+    try {
+      request = parseImportRequest(decodeMessage<unknown>(event));
+    } catch (error) {
+      if (error instanceof MalformedMessageError || error instanceof InvalidImportRequestError) {
+        log.error('Dropped a malformed history import request', { error });
+        return;
+      }
+      throw error;
+    }
+    const outcome = await handleImportRequest({ ...deps, log }, request, options);
+    log.info('History import request handled', { athleteId: request.athleteId, reason: request.reason, outcome: outcome.kind });
   };
 }

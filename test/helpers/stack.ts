@@ -5,12 +5,12 @@ import { createApp } from '../../app/app.js';
 import type { AppDeps } from '../../app/env.js';
 import type { ObjectStore } from '../../shared/archive/index.js';
 import type { EventBus } from '../../shared/platform/bus.js';
-import { createEventHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus } from '../../shared/platform/in-process-bus.js';
 import { loadConfig } from '../../shared/platform/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { createRuntime, type Runtime } from '../../shared/platform/runtime.js';
 import { loadSecrets } from '../../shared/platform/secrets.js';
+import { createServices } from '../../shared/services.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { productEnvironment } from './environment.js';
@@ -61,13 +61,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const logLines: string[] = [];
   const log: Logger = createLogger({ format: 'json', level: 'debug', write: (line) => logLines.push(line) });
   const runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log, poolMax: 5, stravaRetryDelayMs: () => 5 });
-  let bus = options.bus;
-  if (!bus) {
-    const inProcess = createInProcessBus({ log, backoffMs: () => 10 });
-    inProcess.subscribe(runtime.config.pubsub.eventsTopic, createEventHandler(async () => runtime));
-    bus = inProcess;
-  }
-  const deps: AppDeps = { ...runtime, bus, ...(options.now ? { now: options.now } : {}), ...(options.archiveStore ? { archiveStore: options.archiveStore } : {}) };
+  const inProcess = options.bus ? undefined : createInProcessBus({ log, backoffMs: () => 10 });
+  const bus = options.bus ?? inProcess!;
+  const services = createServices(runtime, bus);
+  // Only the event processor listens: an import request the app publishes is left for the tests that run imports.
+  inProcess?.subscribe(runtime.config.pubsub.eventsTopic, services.handlers.events);
+  const deps: AppDeps = { ...services, ...(options.now ? { now: options.now } : {}), ...(options.archiveStore ? { archiveStore: options.archiveStore } : {}) };
   const app = createApp(deps);
   handler = (request) => app.fetch(request);
 

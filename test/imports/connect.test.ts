@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createInProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
-import { createBackfillHandler } from '../../shared/imports/requests.js';
+import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { getImportProgress } from '../../shared/imports/store.js';
 import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
-import { createBackfillHandler, handleImportRequest, startHistoryImport, type ImportRequest } from '../../shared/imports/requests.js';
+import { createBackfillHandler } from '../../shared/platform/handlers.js';
+import { handleImportRequest, startHistoryImport, type ImportRequest } from '../../shared/imports/requests.js';
 import { runImportSlice } from '../../shared/imports/run.js';
 import { getImport, getImportProgress, requestImport } from '../../shared/imports/store.js';
 import { activityStats, linesWithSecrets, sandboxListCalls, seedAthlete, startWorld, type World } from './setup.js';
@@ -266,7 +267,7 @@ test('starting an import on connect: created once, published when it should run,
     },
     close: async () => undefined,
   };
-  const deps = { pool: world.db.pool, log: world.instance().log, bus, topic: 'strava-backfill' };
+  const deps = { pool: world.db.pool, log: world.instance().log, publishImport: (request: ImportRequest) => bus.publish('strava-backfill', request) };
   assert.equal(await startHistoryImport(deps, athleteId), true);
   assert.deepEqual(published, [{ topic: 'strava-backfill', data: { athleteId, reason: 'connect' } }]);
   assert.equal((await getImportProgress(world.db.pool, athleteId))?.status, 'pending');
@@ -276,7 +277,7 @@ test('starting an import on connect: created once, published when it should run,
   assert.equal(await startHistoryImport(deps, athleteId), false);
   assert.equal(published.length, 1);
 
-  const failing = { ...deps, bus: { ...bus, publish: async () => Promise.reject(new Error('pubsub down')) } };
+  const failing = { ...deps, publishImport: async () => Promise.reject(new Error('pubsub down')) };
   const other = await seedAthlete(world, 5);
   assert.equal(await startHistoryImport(failing, other.athleteId), false);
   assert.equal((await getImportProgress(world.db.pool, other.athleteId))?.status, 'pending', 'left for update_tokens');

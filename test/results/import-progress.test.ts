@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
-import { createBackfillHandler } from '../../shared/imports/requests.js';
+import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { getImportProgress } from '../../shared/imports/store.js';
 import { createLogger } from '../../shared/log.js';
 import { CookieClient } from '../helpers/http.js';

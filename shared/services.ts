@@ -1,0 +1,88 @@
+// The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
+import type { ImportRequest } from './imports/requests.js';
+import { createImportResumer, type ResumeOptions } from './imports/resume.js';
+import type { ImportSliceOptions } from './imports/run.js';
+import { loadConfigAndSecrets } from './platform/boot.js';
+import type { EventBus, TopicHandler } from './platform/bus.js';
+import { createBackfillHandler, createEventHandler } from './platform/handlers.js';
+import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
+import type { Config } from './platform/config.js';
+import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
+import type { ResumeStalledImports } from './tokens/refresh-job.js';
+
+export interface Services extends Runtime {
+  /** Where webhook events and import requests are published; none where the entry point publishes nothing. */
+  bus: EventBus | undefined;
+  /** Queues a history import request on the backfill topic; undefined without a bus (update_tokens then runs it). */
+  publishImport: ((request: ImportRequest) => Promise<string>) | undefined;
+  /** What the two push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
+  handlers: { events: TopicHandler; backfill: TopicHandler };
+  /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
+  resumeImports: ResumeStalledImports;
+  /** Closes the bus, then the database and budget. */
+  close(): Promise<void>;
+}
+
+/** The services of an entry point that publishes (the app, the laptop stack, the backfill function). */
+export type PublishingServices = Services & { bus: EventBus; publishImport: (request: ImportRequest) => Promise<string> };
+
+export interface ServicesOptions {
+  /** Tests shorten a backfill slice or the resumer's clock. */
+  slice?: Partial<ImportSliceOptions>;
+  resume?: ResumeOptions;
+}
+
+/** Builds the services from a runtime and the bus the entry point publishes to (none: publishing is off). */
+export function createServices(runtime: Runtime, bus: EventBus, options?: ServicesOptions): PublishingServices;
+export function createServices(runtime: Runtime, bus?: EventBus, options?: ServicesOptions): Services;
+export function createServices(runtime: Runtime, bus?: EventBus, options: ServicesOptions = {}): Services {
+  const topic = runtime.config.pubsub.backfillTopic;
+  const publishImport = bus ? (request: ImportRequest) => bus.publish(topic, request) : undefined;
+  const deps = { ...runtime, ...(publishImport ? { publish: publishImport } : {}) };
+  return {
+    ...runtime,
+    bus,
+    publishImport,
+    handlers: {
+      events: createEventHandler(async () => runtime),
+      backfill: createBackfillHandler(deps, options.slice),
+    },
+    resumeImports: createImportResumer(deps, options.resume),
+    async close() {
+      await bus?.close();
+      await runtime.close();
+    },
+  };
+}
+
+/**
+ * On the laptop (and in tests) the in-process bus stands in for the push subscriptions: it calls the same handlers
+ * with the same CloudEvent envelope. Pub/Sub needs nothing here; its subscriptions push to the functions.
+ */
+export function subscribeHandlers(services: Services): void {
+  const { bus, config } = services;
+  if (!bus || !isInProcessBus(bus)) return;
+  bus.subscribe(config.pubsub.eventsTopic, services.handlers.events);
+  bus.subscribe(config.pubsub.backfillTopic, services.handlers.backfill);
+}
+
+export interface OpenServicesOptions extends RuntimeOptions {
+  /** Names the deployed service, so only the secrets it is granted are fetched. */
+  reader: SecretReader;
+  /** 'configured': Pub/Sub in a Google Cloud project, the in-process bus elsewhere; 'none': this entry point publishes nothing. */
+  bus: 'configured' | 'none';
+  /** A start-up check on the configuration, run before the database is opened. */
+  check?: (config: Config, secrets: Secrets) => void;
+}
+
+/** What every deployed entry point does first: config and secrets, the runtime, the bus, the services. */
+export async function openServices(options: OpenServicesOptions & { bus: 'configured' }): Promise<PublishingServices>;
+export async function openServices(options: OpenServicesOptions): Promise<Services>;
+export async function openServices(options: OpenServicesOptions): Promise<Services> {
+  const { reader, bus: busChoice, ...runtimeOptions } = options;
+  const { config, secrets } = await loadConfigAndSecrets({ reader });
+  const runtime = await createRuntime(config, secrets, runtimeOptions);
+  const bus = busChoice === 'configured' ? await createBus(config, { log: runtime.log }) : undefined;
+  return createServices(runtime, bus);
+}
