@@ -22,6 +22,8 @@ import { loadSecrets } from '../shared/platform/secrets.js';
 import { createServices } from '../shared/services.js';
 import type { SummaryActivity } from '../shared/strava/types.js';
 import { freshDatabase } from '../test/helpers/database.js';
+import { computeResultsStats, loadAllActivities } from '../test/stats/oracle.js';
+import type { loadResultsStats } from '../shared/stats/results.js';
 
 const ACTIVITIES = Number(process.env.BENCH_ACTIVITIES ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -106,8 +108,16 @@ async function main(): Promise<void> {
 
   const athlete = (await getAthlete(runtime.pool, ATHLETE))!;
   const viewer: Viewer = { athlete, settings: DEFAULT_SETTINGS, units: 'metric', stravaUnits: 'metric', locale: 'en', t: messages('en'), fmt: createFormatter('en', 'metric') };
+  // The baseline: the same page with every figure computed from all activities loaded into memory.
+  const inMemory: typeof loadResultsStats = async (pool, athleteId, now, timeZone, units) =>
+    computeResultsStats(await loadAllActivities(pool, athleteId), now, timeZone, units);
   const render = async (source: 'sql' | 'memory') =>
-    renderPage('results', { ...(await resultsPageData(runtime, viewer, 'https://www.strava.com', source)), athlete, csrfToken: 'x', notes: { configured: false, items: [] } });
+    renderPage('results', {
+      ...(await resultsPageData({ ...runtime, ...(source === 'memory' ? { loadStats: inMemory } : {}) }, viewer, 'https://www.strava.com')),
+      athlete,
+      csrfToken: 'x',
+      notes: { configured: false, items: [] },
+    });
   const sqlPage = await render('sql');
   const memoryPage = await render('memory');
   if (sqlPage !== memoryPage) throw new Error('the SQL and in-memory pages differ: the comparison would be meaningless');

@@ -74,7 +74,7 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
   const { rows, total } = await listAthletes(deps.pool);
   const [progress, panels, audit] = await Promise.all([
     importProgress(deps.pool, rows.map((row) => row.id)),
-    loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), t.adminNotAvailable, { locale: localeOf(c), services: panelServices(deps) }),
+    loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), { locale: localeOf(c), services: panelServices(deps) }),
     recentAdminActions(deps.pool),
   ]);
   const statusLabel = { connected: t.statusConnected, disconnected: t.statusDisconnected, banned: t.statusBanned };
@@ -94,7 +94,7 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
         statusReason: row.statusReason ?? '',
         activities: row.activityCount,
         lastActivity: row.lastActivity ?? '—',
-        importProgress: progress ? (progress.get(row.id) ?? '—') : t.adminNotAvailable,
+        importProgress: progress.get(row.id) ?? '—',
         self: row.id === c.get('athlete').id,
       })),
       panels,
@@ -166,7 +166,6 @@ registerAdminPanel({
   id: 'webhook-subscription',
   title: (t) => t.adminSubscriptionTitle,
   order: 20,
-  requiresTables: [],
   async load({ t, services }) {
     if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
     const missingToken = services.verifyTokenSet ? [] : [{ label: t.adminStravaSays, value: t.adminVerifyTokenMissing }];
@@ -201,7 +200,6 @@ registerAdminPanel({
   id: 'webhook-events',
   title: (t) => t.adminEventsTitle,
   order: 30,
-  requiresTables: ['webhook_events'],
   async load({ db, t, locale, services }) {
     const fmt = createFormatter(locale, 'metric');
     const [events, counts, exhausted] = await Promise.all([
@@ -265,7 +263,6 @@ registerAdminPanel({
   id: 'rate-limit-budget',
   title: (t) => t.adminBudgetTitle,
   order: 40,
-  requiresTables: ['strava_budget'],
   async load({ db, t, locale, services }) {
     if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
     const usage = await readBudgetUsage(db, services.stravaClientId, services.now);

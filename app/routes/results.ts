@@ -9,7 +9,7 @@ import { listZones, type PrivacyZone } from '../../shared/privacy/zones.js';
 import { localDate, addDays } from '../../shared/stats/calendar.js';
 import { horizontalBars, stackedBars } from '../../shared/stats/chart.js';
 import { weeksSoFar, yearRates } from '../../shared/stats/derive.js';
-import { computeResultsStats, loadAllActivities } from '../../shared/stats/memory.js';
+import { computeResultsStats, loadAllActivities } from '../../test/stats/oracle.js';
 import { loadResultsStats, WEEKS_IN_CHART, type ActivityRef, type ResultsStats } from '../../shared/stats/results.js';
 import { GROUP_COLOURS, SPORT_GROUPS, sportGroup, type SportGroup } from '../../shared/stats/sports.js';
 import { athleteTimeZone, PERIODS, type Period } from '../../shared/stats/totals.js';
@@ -131,21 +131,18 @@ export interface ResultsDeps {
   pool: Queryable;
   config: { strava: { oauthBaseUrl: string } };
   now?: (() => Date) | undefined;
+  /** Where the figures come from: SQL aggregates; the benchmark passes its in-memory baseline here. */
+  loadStats?: typeof loadResultsStats;
 }
 
-/**
- * Everything on the page except the AI notes. `memory` computes the same figures by loading every
- * activity first: the benchmark's baseline, never used by the app itself.
- */
-export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string, source: 'sql' | 'memory' = 'sql') {
+/** Everything on the page except the AI notes. */
+export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string) {
   const { pool } = deps;
   const { athlete, fmt, t } = viewer;
   const now = deps.now?.() ?? new Date();
   const timeZone = await athleteTimeZone(pool, athlete.id);
   const [stats, latest, recent, zones, progress] = await Promise.all([
-    source === 'sql'
-      ? loadResultsStats(pool, athlete.id, now, timeZone, viewer.units)
-      : loadAllActivities(pool, athlete.id).then((all) => computeResultsStats(all, now, timeZone, viewer.units)),
+    (deps.loadStats ?? loadResultsStats)(pool, athlete.id, now, timeZone, viewer.units),
     latestActivityWithDistance(pool, athlete.id),
     recentActivities(pool, athlete.id, RECENT_LIMIT),
     listZones(pool, athlete.id),

@@ -57,8 +57,6 @@ export interface AdminPanel {
   title: string | ((t: Messages) => string);
   /** Smaller first. */
   order: number;
-  /** Tables the panel reads; while any is missing the panel says "not available yet" instead of loading. */
-  requiresTables: readonly string[];
   load(ctx: PanelContext): Promise<PanelContent>;
 }
 
@@ -73,15 +71,6 @@ export function adminPanels(): AdminPanel[] {
   return [...panels.values()].sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
-export async function existingTables(db: Queryable, names: readonly string[]): Promise<Set<string>> {
-  if (names.length === 0) return new Set();
-  const { rows } = await db.query<{ name: string }>(
-    `select n as name from unnest($1::text[]) as n where to_regclass('public.' || n) is not null`,
-    [[...names]],
-  );
-  return new Set(rows.map((row) => row.name));
-}
-
 export interface LoadedPanel {
   id: string;
   title: string;
@@ -92,20 +81,15 @@ export async function loadAdminPanels(
   db: Queryable,
   adminAthleteId: number,
   log: Logger,
-  notAvailable: string,
   request: { locale?: Locale; services?: PanelServices } = {},
 ): Promise<LoadedPanel[]> {
   const locale = request.locale ?? 'en';
   const t = messages(locale);
   const ctx: PanelContext = { db, adminAthleteId, locale, t, services: request.services };
   const all = adminPanels();
-  const present = await existingTables(db, [...new Set(all.flatMap((p) => p.requiresTables))]);
   return Promise.all(
     all.map(async (panel): Promise<LoadedPanel> => {
       const title = typeof panel.title === 'function' ? panel.title(t) : panel.title;
-      if (!panel.requiresTables.every((table) => present.has(table))) {
-        return { id: panel.id, title, content: { kind: 'unavailable', reason: notAvailable } };
-      }
       try {
         return { id: panel.id, title, content: await panel.load(ctx) };
       } catch (error) {
@@ -117,16 +101,8 @@ export async function loadAdminPanels(
   );
 }
 
-/** Import progress per athlete; the history-import module may register its own wording. */
-export type ImportProgressReader = (db: Queryable, athleteIds: readonly number[]) => Promise<Map<number, string>>;
-let importProgressReader: ImportProgressReader | undefined;
-
-export function registerImportProgress(reader: ImportProgressReader): void {
-  importProgressReader = reader;
-}
-
-/** The imports table's own columns, read as they are: status and how many activities are in so far. */
-export const readImportsTable: ImportProgressReader = async (db, athleteIds) => {
+/** Import progress per athlete: the imports table's status and how many activities are in so far. */
+export async function importProgress(db: Queryable, athleteIds: readonly number[]): Promise<Map<number, string>> {
   const { rows } = await db.query<{ athleteId: number; status: string; imported: number; lastError: string | null }>(
     `select athlete_id as "athleteId", status, imported, last_error as "lastError"
      from imports where athlete_id = any($1::bigint[])`,
@@ -135,11 +111,4 @@ export const readImportsTable: ImportProgressReader = async (db, athleteIds) => 
   return new Map(
     rows.map((row) => [row.athleteId, `${row.status} · ${row.imported.toLocaleString('en-US')}${row.status === 'failed' && row.lastError ? ` (${row.lastError.slice(0, 80)})` : ''}`]),
   );
-};
-
-/** undefined: not available yet (the imports table does not exist). */
-export async function importProgress(db: Queryable, athleteIds: readonly number[]): Promise<Map<number, string> | undefined> {
-  const present = await existingTables(db, ['imports']);
-  if (!present.has('imports')) return undefined;
-  return (importProgressReader ?? readImportsTable)(db, athleteIds);
 }

@@ -5,7 +5,7 @@ import { upsertActivities } from '../../shared/activities/store.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { localNow, weekStart } from '../../shared/stats/calendar.js';
 import { forecast, weeksSoFar, yearRates } from '../../shared/stats/derive.js';
-import { computeResultsStats, eddingtonOf, loadAllActivities, streaksOf, type MemoryActivity } from '../../shared/stats/memory.js';
+import { computeResultsStats, eddingtonOf, loadAllActivities, streaksOf, type MemoryActivity } from './oracle.js';
 import { bestWeek, eddington, loadResultsStats, streaks } from '../../shared/stats/results.js';
 import { RIDE_TYPES, RUN_TYPES } from '../../shared/stats/sports.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';

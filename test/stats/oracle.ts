@@ -1,10 +1,10 @@
 // The same statistics computed by loading every activity into memory: the benchmark's baseline and the tests' cross-check.
-import type { Queryable } from '../db/types.js';
-import type { Units } from '../units.js';
-import { addDays, localNow, weekStart } from './calendar.js';
-import { chartStart, mergeGroups, unitLength, type ActivityRef, type ResultsStats } from './results.js';
-import { RIDE_TYPES, RUN_TYPES } from './sports.js';
-import type { Period, SportTotals, TotalsByPeriod } from './totals.js';
+import type { Queryable } from '../../shared/db/types.js';
+import type { Units } from '../../shared/units.js';
+import { addDays, localNow, weekStart } from '../../shared/stats/calendar.js';
+import { chartStart, mergeGroups, unitLength, type ActivityRef, type ResultsStats } from '../../shared/stats/results.js';
+import { RIDE_TYPES, RUN_TYPES } from '../../shared/stats/sports.js';
+import type { Period, SportTotals, TotalsByPeriod } from '../../shared/stats/totals.js';
 
 export interface MemoryActivity {
   id: number;
