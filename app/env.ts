@@ -1,10 +1,10 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
 import type { ObjectStore } from '../shared/archive/index.js';
-import type { Athlete } from '../shared/athletes/store.js';
+import type { Athlete } from '../shared/athletes/index.js';
 import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
 import type { PublishingServices } from '../shared/services.js';
-import type { SubscriptionIdCache } from '../shared/strava/subscriptions.js';
+import type { SubscriptionIdCache } from '../shared/strava/index.js';
 import type { FailureThrottle } from './webhook-throttle.js';
 
 /** The services, with the bus webhook events and import requests are published to: Pub/Sub, or the in-process bus on a laptop. */

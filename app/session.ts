@@ -2,7 +2,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
-import { getAthlete } from '../shared/athletes/store.js';
+import { getAthlete } from '../shared/athletes/index.js';
 import { AppError } from './errors.js';
 import type { AppEnv } from './env.js';
 

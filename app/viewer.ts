@@ -1,9 +1,9 @@
 // Who is looking and how they read: the signed-in athlete's units (their override or Strava's) and language.
 import type { Context } from 'hono';
-import type { Athlete } from '../shared/athletes/store.js';
-import { createFormatter, type Formatter } from '../shared/i18n/format.js';
+import type { Athlete } from '../shared/athletes/index.js';
+import { createFormatter, type Formatter } from '../shared/i18n/index.js';
 import { messages, type Locale, type Messages } from '../shared/i18n/index.js';
-import { getSettings, type AthleteSettings } from '../shared/privacy/settings.js';
+import { getSettings, type AthleteSettings } from '../shared/privacy/index.js';
 import { unitsFor, type Units } from '../shared/units.js';
 import type { AppEnv } from './env.js';
 import { localeOf } from './locale.js';

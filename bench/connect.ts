@@ -1,14 +1,14 @@
 // Benchmark: connecting an athlete (code exchange + first page of 200 activities into PostgreSQL), batched
 // upsert as shipped against the same import written row by row. Prints both and their ratio.
 import { performance } from 'node:perf_hooks';
-import { upsertActivities } from '../shared/activities/store.js';
-import { connectAthlete } from '../shared/connection/connect.js';
-import { upsertConnectedAthlete } from '../shared/athletes/store.js';
-import { withTransaction } from '../shared/db/transaction.js';
+import { upsertActivities } from '../shared/activities/index.js';
+import { connectAthlete } from '../shared/connection/index.js';
+import { upsertConnectedAthlete } from '../shared/athletes/index.js';
+import { withTransaction } from '../shared/db/index.js';
 import { createLogger } from '../shared/log.js';
-import { StravaClient } from '../shared/strava/client.js';
-import { createTokenCipher } from '../shared/tokens/cipher.js';
-import { saveTokens } from '../shared/tokens/store.js';
+import { StravaClient } from '../shared/strava/index.js';
+import { createTokenCipher } from '../shared/tokens/index.js';
+import { saveTokens } from '../shared/tokens/index.js';
 import { randomBytes } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../dev/sandbox/server.js';
 import { freshDatabase } from '../test/helpers/database.js';

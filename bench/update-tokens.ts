@@ -5,13 +5,13 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { Queryable } from '../shared/db/types.js';
+import type { Queryable } from '../shared/db/index.js';
 import { createLogger } from '../shared/log.js';
-import { StravaClient } from '../shared/strava/client.js';
-import { createTokenCipher, type TokenCipher } from '../shared/tokens/cipher.js';
+import { StravaClient } from '../shared/strava/index.js';
+import { createTokenCipher, type TokenCipher } from '../shared/tokens/index.js';
 import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
-import { tokenContext } from '../shared/tokens/store.js';
-import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/refresh-job.js';
+import { tokenContext } from '../shared/tokens/index.js';
+import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/index.js';
 import { freshDatabase } from '../test/helpers/database.js';
 import type { SandboxCommand, SeededAthlete } from './sandbox-process.js';
 

@@ -15,7 +15,7 @@ import { createLogger } from '../shared/log.js';
 import { createRuntime } from '../shared/platform/runtime.js';
 import { loadSecrets } from '../shared/platform/secrets.js';
 import { createServices } from '../shared/services.js';
-import { recordSubscription } from '../shared/strava/subscriptions.js';
+import { recordSubscription } from '../shared/strava/index.js';
 import { startSandbox } from '../dev/sandbox/server.js';
 import { freshDatabase } from '../test/helpers/database.js';
 import { productEnvironment } from '../test/helpers/environment.js';

@@ -1,8 +1,8 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
-import { retryDeferredEvents } from '../shared/events/process.js';
+import { retryDeferredEvents } from '../shared/events/index.js';
 import type { Runtime } from '../shared/platform/runtime.js';
-import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
-import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/refresh-job.js';
+import { REFRESH_WINDOW_MS } from '../shared/tokens/index.js';
+import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/index.js';
 
 export interface TokenTimer {
   /** Runs the job now (or joins the run in progress) and resolves with its summary; undefined if it failed. */

@@ -1,6 +1,6 @@
 // `npm run db:migrate`: applies pending migrations to the configured database (Cloud SQL, a URL, or the embedded one).
 import { openDatabase } from '../shared/platform/db/pool.js';
-import { migrate } from '../shared/db/migrate.js';
+import { migrate } from '../shared/db/index.js';
 import { loadDatabaseConfig } from '../shared/platform/config.js';
 import { loadSecrets, secretManagerStore } from '../shared/platform/secrets.js';
 import { exitOnStartupError } from '../shared/platform/boot.js';

@@ -12,7 +12,7 @@ import {
   viewSubscription,
   webhookCallbackUrl,
   type SubscriptionClientOptions,
-} from '../shared/strava/subscriptions.js';
+} from '../shared/strava/index.js';
 
 const HELP = `Usage: npm run strava:subscription -- <view|create|delete> [--callback-url URL]
 

@@ -4,7 +4,7 @@ import { exitOnStartupError, loadConfigAndSecrets } from '../shared/platform/boo
 import { fromRoot } from '../shared/paths.js';
 import { createRuntime } from '../shared/platform/runtime.js';
 import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
-import { refreshDueTokens } from '../shared/tokens/refresh-job.js';
+import { refreshDueTokens } from '../shared/tokens/index.js';
 
 async function main(): Promise<void> {
   if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));

@@ -1,7 +1,7 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
-import type { ImportRequest } from './imports/requests.js';
-import { createImportResumer, type ResumeOptions } from './imports/resume.js';
-import type { ImportSliceOptions } from './imports/run.js';
+import type { ImportRequest } from './imports/index.js';
+import { createImportResumer, type ResumeOptions } from './imports/index.js';
+import type { ImportSliceOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createBackfillHandler, createEventHandler } from './platform/handlers.js';
@@ -9,7 +9,7 @@ import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
-import type { ResumeStalledImports } from './tokens/refresh-job.js';
+import type { ResumeStalledImports } from './tokens/index.js';
 
 export interface Services extends Runtime {
   /** Where webhook events and import requests are published; none where the entry point publishes nothing. */

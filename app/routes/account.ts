@@ -1,7 +1,7 @@
 // The athlete's account: confirm and carry out "Disconnect and delete my data".
 import { Hono } from 'hono';
 import { deleteAthleteUploads } from '../../shared/archive/index.js';
-import { disconnectAndDelete } from '../../shared/connection/disconnect.js';
+import { disconnectAndDelete } from '../../shared/connection/index.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';

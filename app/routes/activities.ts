@@ -1,17 +1,17 @@
 // The activities list (search, filters, pages, thumbnails) and one activity: details, charts, splits, GPX and CSV.
-import { startTimeOfDay } from '../../shared/stats/calendar.js';
+import { startTimeOfDay } from '../../shared/stats/index.js';
 import { Hono, type Context } from 'hono';
-import { getOwnActivity, type ActivityDetail } from '../../shared/activities/detail.js';
-import { exportFileName, toCsv, toGpx } from '../../shared/activities/export.js';
-import { decodePolyline } from '../../shared/activities/polyline.js';
-import { routePath, thumbnailPath } from '../../shared/activities/route-svg.js';
-import { athleteSports, parseDate, searchActivities } from '../../shared/activities/search.js';
-import { computeSplits } from '../../shared/activities/splits.js';
-import { ensureStreams, type Streams } from '../../shared/activities/streams.js';
+import { getOwnActivity, type ActivityDetail } from '../../shared/activities/index.js';
+import { exportFileName, toCsv, toGpx } from '../../shared/activities/index.js';
+import { decodePolyline } from '../../shared/activities/index.js';
+import { routePath, thumbnailPath } from '../../shared/activities/index.js';
+import { athleteSports, parseDate, searchActivities } from '../../shared/activities/index.js';
+import { computeSplits } from '../../shared/activities/index.js';
+import { ensureStreams, type Streams } from '../../shared/activities/index.js';
 import { AppError } from '../errors.js';
-import { listZones, visibleSegments, type LatLng } from '../../shared/privacy/zones.js';
-import { lineChart } from '../../shared/stats/chart.js';
-import { unitLength } from '../../shared/stats/results.js';
+import { listZones, visibleSegments, type LatLng } from '../../shared/privacy/index.js';
+import { lineChart } from '../../shared/stats/index.js';
+import { unitLength } from '../../shared/stats/index.js';
 import type { AppEnv } from '../env.js';
 import { requireAthlete } from '../session.js';
 import { page } from '../views.js';

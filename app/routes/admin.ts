@@ -1,15 +1,15 @@
 // The admin pages: athletes with status and ban/unban, the live-updates panels (webhook subscription, events, rate-limit budget) and any others registered; admins only, every action logged.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/athletes.js';
-import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/panels.js';
+import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/index.js';
+import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/index.js';
 import { AppError } from '../errors.js';
 import { isInProcessBus } from '../../shared/platform/pubsub-bus.js';
-import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
-import { createFormatter } from '../../shared/i18n/format.js';
-import { countAuthorizedAthletes } from '../../shared/athletes/store.js';
-import { readApplicationStatus } from '../../shared/strava/application.js';
-import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/budget.js';
-import { StravaError } from '../../shared/strava/errors.js';
+import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/index.js';
+import { createFormatter } from '../../shared/i18n/index.js';
+import { countAuthorizedAthletes } from '../../shared/athletes/index.js';
+import { readApplicationStatus } from '../../shared/strava/index.js';
+import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/index.js';
+import { StravaError } from '../../shared/strava/index.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -17,7 +17,7 @@ import {
   recordSubscription,
   viewSubscription,
   webhookCallbackUrl,
-} from '../../shared/strava/subscriptions.js';
+} from '../../shared/strava/index.js';
 import type { AppDeps, AppEnv } from '../env.js';
 import { localeOf, textsOf } from '../locale.js';
 import { requireAthlete, requireCsrf } from '../session.js';
@@ -143,7 +143,6 @@ registerAdminPanel({
   id: 'strava-connection',
   title: (t) => t.adminStravaTitle,
   order: 10,
-  requiresTables: ['strava_application'],
   async load({ db, t, locale, services }) {
     if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
     const n = createFormatter(locale, 'metric').number;
@@ -239,7 +238,6 @@ registerAdminPanel({
   id: 'unconfirmed-events',
   title: (t) => t.adminUnconfirmedTitle,
   order: 35,
-  requiresTables: ['webhook_events'],
   async load({ db, t }) {
     // Events are not signed: a deauthorization or delete Strava did not confirm may be forged, and changed nothing.
     const events = await unconfirmedWebhookEvents(db, 50);

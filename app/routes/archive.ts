@@ -7,7 +7,7 @@ import { pageLocals, textsOf as viewerTexts } from '../locale.js';
 import { requireAthlete } from '../session.js';
 import { page, renderPage } from '../views.js';
 import { viewerOf, type Viewer } from '../viewer.js';
-import { translateReason } from '../../shared/i18n/archive-ru.js';
+import { translateReason } from '../../shared/i18n/index.js';
 
 /** 8 MiB: a multiple of Cloud Storage's 256 KiB granularity, and far below App Engine's 32 MB request cap on a laptop too. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;

@@ -1,11 +1,11 @@
 // Sign-in with Strava: /login sends the athlete to Strava, /exchange_token brings them back connected.
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { ConnectError, connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/connection/connect.js';
-import { countAuthorizedAthletes, revokeSessions } from '../../shared/athletes/store.js';
+import { ConnectError, connectAthlete, missingScopes, parseScopes, REQUESTED_SCOPES } from '../../shared/connection/index.js';
+import { countAuthorizedAthletes, revokeSessions } from '../../shared/athletes/index.js';
 import { AppError } from '../errors.js';
-import { INACTIVE_RETRY_MS } from '../../shared/strava/application.js';
-import { startHistoryImport } from '../../shared/imports/requests.js';
+import { INACTIVE_RETRY_MS } from '../../shared/strava/index.js';
+import { startHistoryImport } from '../../shared/imports/index.js';
 import type { AppEnv } from '../env.js';
 import { consumeOAuthState, endSession, issueOAuthState, requireAthlete, requireCsrf, startSession } from '../session.js';
 import { page } from '../views.js';

@@ -1,8 +1,8 @@
 // The athlete's settings: units, AI notes opt-in, and privacy zones; every change is a CSRF-protected form.
 import { Hono, type Context } from 'hono';
-import { insightsConfigured } from '../../shared/insights/service.js';
-import { updateSettings } from '../../shared/privacy/settings.js';
-import { addZone, deleteZone, listZones, validateZone, ZoneError } from '../../shared/privacy/zones.js';
+import { insightsConfigured } from '../../shared/insights/index.js';
+import { updateSettings } from '../../shared/privacy/index.js';
+import { addZone, deleteZone, listZones, validateZone, ZoneError } from '../../shared/privacy/index.js';
 import type { AppEnv } from '../env.js';
 import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';

@@ -2,8 +2,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InvalidEventError, MAX_EVENT_BYTES, parseWebhookEvent } from '../../shared/events/webhook-event.js';
-import { createSubscriptionIdCache, type SubscriptionIdCache } from '../../shared/strava/subscriptions.js';
+import { InvalidEventError, MAX_EVENT_BYTES, parseWebhookEvent } from '../../shared/events/index.js';
+import { createSubscriptionIdCache, type SubscriptionIdCache } from '../../shared/strava/index.js';
 import { ConfigError } from '../../shared/platform/config.js';
 import type { AppDeps, AppEnv } from '../env.js';
 import { createFailureThrottle, sourceOf, type FailureThrottle } from '../webhook-throttle.js';

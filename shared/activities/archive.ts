@@ -1,5 +1,5 @@
 // Writes for activities that come from files (a Strava export or single uploads): the activities capability stays the only writer of activities and streams.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Streams } from './streams.js';
 
 /** An activity's summary as read from a file and the export's CSV; ids are Strava's when the CSV names one. */

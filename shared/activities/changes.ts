@@ -1,8 +1,8 @@
 // Changes to stored activities from webhook events: a fetched snapshot or a delete, each as of
 // the event's time so a late, stale event never overwrites newer data.
 import type pg from 'pg';
-import type { Queryable } from '../db/types.js';
-import type { SummaryActivity } from '../strava/types.js';
+import type { Queryable } from '../db/index.js';
+import type { SummaryActivity } from '../strava/index.js';
 import { upsertActivities } from './store.js';
 
 /** Serialises the writes for one activity across deliveries and instances, so a delete and a create cannot interleave. */

@@ -1,5 +1,5 @@
 // Reads one activity for its owner only: another athlete's id answers "not found", never their data.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { ActivityRow } from './store.js';
 
 /** The stored row's fields, with the local start as text (as the page prints it) and the maximum heart rate. */

@@ -1,5 +1,5 @@
 // GPX and CSV built from an activity's kept streams, with every point inside a privacy zone left out.
-import { insideAnyZone, visibleRuns, type PrivacyZone } from '../privacy/zones.js';
+import { insideAnyZone, visibleRuns, type PrivacyZone } from '../privacy/index.js';
 import type { ActivityDetail } from './detail.js';
 import type { Streams } from './streams.js';
 

@@ -1,5 +1,5 @@
 // Decodes Google's encoded polyline format (precision 5), as Strava sends summary_polyline.
-import type { LatLng } from '../privacy/zones.js';
+import type { LatLng } from '../privacy/index.js';
 
 export function decodePolyline(encoded: string, precision = 5): LatLng[] {
   const factor = 10 ** precision;

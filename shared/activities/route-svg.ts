@@ -1,5 +1,5 @@
 // Draws a track (already stripped of privacy zones) as an SVG path fitted into a box: thumbnails and the activity map.
-import { visibleSegments, type LatLng, type PrivacyZone } from '../privacy/zones.js';
+import { visibleSegments, type LatLng, type PrivacyZone } from '../privacy/index.js';
 import { decodePolyline } from './polyline.js';
 
 export interface RoutePath {

@@ -1,5 +1,5 @@
 // The activities list: search by name, filter by sport and local date range, one page at a time.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 
 export interface ActivityFilter {
   q?: string | undefined;

@@ -1,7 +1,7 @@
 // Activity rows: batch upserts from Strava summaries and the reads the results page needs.
-import type { Queryable } from '../db/types.js';
-import { isSafeId, UnsafeIdError } from '../strava/json.js';
-import type { SummaryActivity } from '../strava/types.js';
+import type { Queryable } from '../db/index.js';
+import { isSafeId, UnsafeIdError } from '../strava/index.js';
+import type { SummaryActivity } from '../strava/index.js';
 
 /**
  * Strava ids are 64-bit. Every id so far fits a JavaScript number exactly (about 1.6e10 today, 2^53 is 9e15), and the

@@ -1,11 +1,11 @@
 // An activity's streams (time, position, altitude, speed, heart rate, cadence): fetched from Strava once and kept.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
-import type { StravaClient } from '../strava/client.js';
-import { StravaNotFoundError } from '../strava/errors.js';
-import type { StreamSet } from '../strava/types.js';
-import type { TokenCipher } from '../tokens/cipher.js';
-import { getAccessToken } from '../tokens/access.js';
+import type { StravaClient } from '../strava/index.js';
+import { StravaNotFoundError } from '../strava/index.js';
+import type { StreamSet } from '../strava/index.js';
+import type { TokenCipher } from '../tokens/index.js';
+import { getAccessToken } from '../tokens/index.js';
 
 export const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth', 'heartrate', 'cadence', 'moving', 'grade_smooth', 'watts', 'temp'] as const;
 

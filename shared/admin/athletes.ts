@@ -1,8 +1,8 @@
 // The admin's view of athletes: status, last activity, counts; ban and unban with an audit row in the same transaction.
 import type pg from 'pg';
-import type { Queryable } from '../db/types.js';
-import { withTransaction } from '../db/transaction.js';
-import { markBanned, markUnbanned, type AthleteStatus } from '../athletes/store.js';
+import type { Queryable } from '../db/index.js';
+import { withTransaction } from '../db/index.js';
+import { markBanned, markUnbanned, type AthleteStatus } from '../athletes/index.js';
 
 export function isAdmin(adminAthleteIds: readonly number[], athleteId: number): boolean {
   return adminAthleteIds.includes(athleteId);

@@ -1,8 +1,8 @@
 // Admin panels as providers: the page shows every registered panel, so a later module adds one by registering it.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import { messages, type Locale, type Messages } from '../i18n/index.js';
 import type { Logger } from '../log.js';
-import type { SubscriptionClientOptions } from '../strava/subscriptions.js';
+import type { SubscriptionClientOptions } from '../strava/index.js';
 
 export type PanelCell = string | number | null;
 

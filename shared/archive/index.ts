@@ -1,5 +1,5 @@
 // The archive capability's face: start an upload, import it in slices, show its progress, delete an athlete's uploads.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { LIMITS } from './limits.js';
 import type { ObjectStore } from './storage.js';

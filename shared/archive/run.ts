@@ -8,8 +8,8 @@ import {
   insertUploadedActivity,
   usualTimezone,
   type FileActivity,
-} from '../activities/archive.js';
-import { withTransaction } from '../db/transaction.js';
+} from '../activities/index.js';
+import { withTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { CsvError, readActivitiesCsv, type CsvActivity } from './csv.js';
 import { kindOfName, readActivityFile, SkipFileError, unsafeName } from './files.js';

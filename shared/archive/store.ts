@@ -1,6 +1,6 @@
 // The archive capability's tables: uploads with their progress and lease, and each file's outcome.
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 
 export type UploadStatus = 'uploading' | 'queued' | 'importing' | 'done' | 'failed';
 export type FileStatus = 'pending' | 'imported' | 'merged' | 'duplicate' | 'skipped' | 'failed';

@@ -1,6 +1,6 @@
 // What a parsed activity file holds (columns of samples), and the activity summary and streams derived from it.
-import type { Streams } from '../activities/streams.js';
-import { distanceM } from '../privacy/zones.js';
+import type { Streams } from '../activities/index.js';
+import { distanceM } from '../privacy/index.js';
 import { LIMITS } from './limits.js';
 
 export type FileFormat = 'fit' | 'gpx' | 'tcx';

@@ -1,7 +1,7 @@
 // Athlete rows, the only writer of the athletes table: connect (insert or update), read, every status change, and delete.
-import type { Queryable } from '../db/types.js';
-import { isSafeId, UnsafeIdError } from '../strava/json.js';
-import type { DetailedAthlete } from '../strava/types.js';
+import type { Queryable } from '../db/index.js';
+import { isSafeId, UnsafeIdError } from '../strava/index.js';
+import type { DetailedAthlete } from '../strava/index.js';
 
 export type AthleteStatus = 'connected' | 'disconnected' | 'banned';
 

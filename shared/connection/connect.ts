@@ -1,14 +1,14 @@
 // Connecting an athlete: exchange the OAuth code, store the athlete and encrypted tokens, import the latest page.
 import type pg from 'pg';
-import { importRecentActivities } from '../imports/recent.js';
-import { withTransaction } from '../db/transaction.js';
+import { importRecentActivities } from '../imports/index.js';
+import { withTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
-import type { StravaClient } from '../strava/client.js';
-import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/errors.js';
-import type { DetailedAthlete } from '../strava/types.js';
-import type { TokenCipher } from '../tokens/cipher.js';
-import { saveTokens } from '../tokens/store.js';
-import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from '../athletes/store.js';
+import type { StravaClient } from '../strava/index.js';
+import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/index.js';
+import type { DetailedAthlete } from '../strava/index.js';
+import type { TokenCipher } from '../tokens/index.js';
+import { saveTokens } from '../tokens/index.js';
+import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from '../athletes/index.js';
 
 /** What the site asks for, and what it cannot work without. */
 export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;

@@ -1,11 +1,11 @@
 // "Disconnect and delete my data": revoke the app at Strava, then delete every row of the athlete.
 import type { Logger } from '../log.js';
-import type { Queryable } from '../db/types.js';
-import type { StravaClient } from '../strava/client.js';
-import { StravaError } from '../strava/errors.js';
-import type { TokenCipher } from '../tokens/cipher.js';
-import { loadTokens } from '../tokens/store.js';
-import { deleteAthlete } from '../athletes/store.js';
+import type { Queryable } from '../db/index.js';
+import type { StravaClient } from '../strava/index.js';
+import { StravaError } from '../strava/index.js';
+import type { TokenCipher } from '../tokens/index.js';
+import { loadTokens } from '../tokens/index.js';
+import { deleteAthlete } from '../athletes/index.js';
 
 export interface DisconnectDeps {
   pool: Queryable;

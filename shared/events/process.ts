@@ -1,15 +1,15 @@
 // Applies one Strava webhook event, exactly once in effect and only as far as Strava itself confirms it: throws for transient failures (retry), records and returns otherwise.
 import type pg from 'pg';
-import { deleteActivityAsOf, lockActivity, storeSnapshot, storedActivityAsOf } from '../activities/changes.js';
-import { athleteExists, connectedSince, deleteAthleteConnectedBefore, getAthlete } from '../athletes/store.js';
-import { withTransaction } from '../db/transaction.js';
+import { deleteActivityAsOf, lockActivity, storeSnapshot, storedActivityAsOf } from '../activities/index.js';
+import { athleteExists, connectedSince, deleteAthleteConnectedBefore, getAthlete } from '../athletes/index.js';
+import { withTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
-import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/budget.js';
-import type { StravaClient } from '../strava/client.js';
-import { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
-import { INACTIVE_RETRY_MS } from '../strava/application.js';
-import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../tokens/access.js';
-import type { TokenCipher } from '../tokens/cipher.js';
+import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/index.js';
+import type { StravaClient } from '../strava/index.js';
+import { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/index.js';
+import { INACTIVE_RETRY_MS } from '../strava/index.js';
+import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../tokens/index.js';
+import type { TokenCipher } from '../tokens/index.js';
 import { activityDeletedSince, claimEvent, deferEvent, dueDeferredEvents, finishEvent, forgetAthleteEvents, reserveEventSpend } from './store.js';
 import { InvalidEventError, isDeauthorization, type StravaWebhookEvent } from './webhook-event.js';
 

@@ -1,6 +1,6 @@
 // webhook_events: claiming an event for processing (the dedupe), recording its outcome, and the reads the admin page needs.
 import type pg from 'pg';
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import { dedupeKey, type StravaWebhookEvent } from './webhook-event.js';
 
 export type WebhookEventStatus = 'received' | 'retrying' | 'deferred' | 'processed' | 'ignored' | 'unconfirmed' | 'failed';

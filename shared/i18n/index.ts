@@ -42,3 +42,6 @@ export function messages(locale: Locale): Messages {
 export function sentence(locale: Locale, text: string): string {
   return SENTENCES[locale][text] ?? text;
 }
+
+export { translateReason } from './archive-ru.js';
+export { createFormatter, type Formatter } from './format.js';

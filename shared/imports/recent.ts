@@ -1,9 +1,9 @@
 // The first import on connect: the most recent page of activities in one API call and one upsert.
 import type pg from 'pg';
-import { withTransaction } from '../db/transaction.js';
-import { withoutDeletedActivities } from '../events/store.js';
-import type { StravaClient } from '../strava/client.js';
-import { upsertActivities } from '../activities/store.js';
+import { withTransaction } from '../db/index.js';
+import { withoutDeletedActivities } from '../events/index.js';
+import type { StravaClient } from '../strava/index.js';
+import { upsertActivities } from '../activities/index.js';
 
 /** Strava's largest page. */
 export const RECENT_PAGE_SIZE = 200;

@@ -1,6 +1,6 @@
 // History import requests: published on connect, handled by the backfill function (or the in-process bus on a laptop).
-import type { Queryable } from '../db/types.js';
-import { getAthlete } from '../athletes/store.js';
+import type { Queryable } from '../db/index.js';
+import { getAthlete } from '../athletes/index.js';
 import type { Logger } from '../log.js';
 import { runImportSlice, type ImportDeps, type ImportSliceOptions, type SliceOutcome } from './run.js';
 import { getImport, requestImport } from './store.js';

@@ -1,5 +1,5 @@
 // update_tokens' resumer of history imports: paused ones whose window reset, and ones a crash or lost request stalled.
-import type { ResumeStalledImports } from '../tokens/refresh-job.js';
+import type { ResumeStalledImports } from '../tokens/index.js';
 import { handleImportRequest, type BackfillDeps, type ImportRequest } from './requests.js';
 import { findResumable } from './store.js';
 

@@ -1,14 +1,14 @@
 // One slice of an athlete's history import: pages of 200, newest first, each saved with its cursor, within budgets.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { UnsafeActivityIdError, upsertActivities } from '../activities/store.js';
-import { withTransaction } from '../db/transaction.js';
-import { withoutDeletedActivities } from '../events/store.js';
-import type { StravaBudget } from '../strava/budget.js';
-import { INACTIVE_RETRY_MS } from '../strava/application.js';
-import { causedByInactiveApplication, StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/errors.js';
-import type { SummaryActivity } from '../strava/types.js';
-import { getAccessToken, ReconnectRequiredError, TokenRefreshError, type TokenDeps } from '../tokens/access.js';
+import { UnsafeActivityIdError, upsertActivities } from '../activities/index.js';
+import { withTransaction } from '../db/index.js';
+import { withoutDeletedActivities } from '../events/index.js';
+import type { StravaBudget } from '../strava/index.js';
+import { INACTIVE_RETRY_MS } from '../strava/index.js';
+import { causedByInactiveApplication, StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/index.js';
+import type { SummaryActivity } from '../strava/index.js';
+import { getAccessToken, ReconnectRequiredError, TokenRefreshError, type TokenDeps } from '../tokens/index.js';
 import { advanceImport, claimImport, getImport, releaseImport, type ImportEnd } from './store.js';
 
 /** Strava's largest page. */

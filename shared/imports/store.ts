@@ -1,5 +1,5 @@
 // The imports table: one history import per athlete, its cursor and progress, and the lease one invocation holds.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 
 export type ImportStatus = 'pending' | 'running' | 'waiting' | 'done' | 'failed';
 

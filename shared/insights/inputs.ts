@@ -1,7 +1,7 @@
 // What an AI note is written from: a handful of aggregates, never a track, a position, a name or a stream.
-import type { Queryable } from '../db/types.js';
-import { addDays, localNow } from '../stats/calendar.js';
-import { RIDE_TYPES } from '../stats/sports.js';
+import type { Queryable } from '../db/index.js';
+import { addDays, localNow } from '../stats/index.js';
+import { RIDE_TYPES } from '../stats/index.js';
 
 export interface FunFactInput {
   language: 'en' | 'ru';

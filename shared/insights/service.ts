@@ -1,7 +1,7 @@
 // AI notes for one athlete: read from the cache, or written in the background (never on a page's critical path).
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { coachInput, funFactInput } from './inputs.js';
 import { NOTE_KINDS, NOTE_SPECS, PROMPT_VERSION, type NoteInput, type NoteKind, type NoteOutput } from './notes.js';

@@ -1,5 +1,5 @@
 // Cached AI notes in Postgres, keyed by athlete, kind and a hash of their exact input; claims so one writer works at a time.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { NoteKind, NoteOutput } from './notes.js';
 
 export type InsightStatus = 'pending' | 'ready' | 'failed';

@@ -1,5 +1,5 @@
 // Reads the environment once into a typed, frozen configuration that fails fast naming what is missing.
-import { LEGACY_API_BASE_URL, NEXT_API_BASE_URL, NEXT_API_FROM, ApiHostSelector } from '../strava/api-host.js';
+import { LEGACY_API_BASE_URL, NEXT_API_BASE_URL, NEXT_API_FROM, ApiHostSelector } from '../strava/index.js';
 import { fromRoot } from '../paths.js';
 
 export interface EnvVarSpec {

@@ -1,9 +1,9 @@
 // The two topic handlers (processStravaEvent, backfill): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
 import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from './bus.js';
-import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/requests.js';
-import type { ImportSliceOptions } from '../imports/run.js';
-import { processWebhookEvent, type ProcessorDeps } from '../events/process.js';
-import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/webhook-event.js';
+import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/index.js';
+import type { ImportSliceOptions } from '../imports/index.js';
+import { processWebhookEvent, type ProcessorDeps } from '../events/index.js';
+import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/index.js';
 
 export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): TopicHandler {
   return async (cloudEvent) => {

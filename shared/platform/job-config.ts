@@ -1,6 +1,6 @@
 // The update_tokens job's settings, read once from the environment and checked, like the main config.
 import { ConfigError, isProduction, type EnvVarName } from './config.js';
-import { REFRESH_WINDOW_MS } from '../tokens/access.js';
+import { REFRESH_WINDOW_MS } from '../tokens/index.js';
 
 export interface UpdateTokensSettings {
   readonly requireAuth: boolean;

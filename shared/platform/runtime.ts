@@ -4,11 +4,11 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/pool.js';
 import { createLogger, registerSecretValues, type Logger } from '../log.js';
 import type { Secrets } from './secrets.js';
-import { createStravaBudget, type StravaBudget } from '../strava/budget.js';
-import { ApiHostSelector } from '../strava/api-host.js';
-import { createApplicationStatusTracker, type ApplicationStatusTracker } from '../strava/application.js';
-import { StravaClient } from '../strava/client.js';
-import { createTokenCipher, type TokenCipher } from '../tokens/cipher.js';
+import { createStravaBudget, type StravaBudget } from '../strava/index.js';
+import { ApiHostSelector } from '../strava/index.js';
+import { createApplicationStatusTracker, type ApplicationStatusTracker } from '../strava/index.js';
+import { StravaClient } from '../strava/index.js';
+import { createTokenCipher, type TokenCipher } from '../tokens/index.js';
 
 export interface Runtime {
   config: Config;

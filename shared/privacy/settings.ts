@@ -1,5 +1,5 @@
 // What each athlete chose: AI notes on or off (off until they opt in) and a units override.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Units } from '../units.js';
 
 export interface AthleteSettings {

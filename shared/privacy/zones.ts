@@ -1,5 +1,5 @@
 // Privacy zones: circles an athlete draws around places (home, work) whose points never leave the app.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 
 export interface PrivacyZone {
   id: number;

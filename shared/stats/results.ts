@@ -1,5 +1,5 @@
 // The results page's statistics, each one SQL query over the athlete's indexed rows: nothing loads every activity.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Units } from '../units.js';
 import { addDays, localNow, weekStart, type LocalNow } from './calendar.js';
 import { RIDE_TYPES, RUN_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';

@@ -1,5 +1,5 @@
 // Totals by sport for this week, month, year and all time, computed in SQL on the athlete's local calendar.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 
 export type Period = 'week' | 'month' | 'year' | 'all';
 export const PERIODS: readonly Period[] = ['week', 'month', 'year', 'all'];

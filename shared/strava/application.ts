@@ -1,5 +1,5 @@
 // The Strava application's status (active, or inactive since when) shared by every instance, and the once-per-pause log.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { ApplicationSignal } from './client.js';
 

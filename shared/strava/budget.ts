@@ -1,5 +1,5 @@
 // The Strava rate-limit budget every instance shares through Postgres: usage seen on answers, and a background quota.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { RateLimitUsage } from './types.js';
 

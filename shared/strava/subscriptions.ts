@@ -1,5 +1,5 @@
 // Strava's webhook subscription (one per application): view, create, delete, its record in the database, and the id the receiver checks events against.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { parseFault, StravaError, StravaServerError, toStravaError } from './errors.js';
 import { parseJsonExact } from './json.js';

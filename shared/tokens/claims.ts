@@ -1,8 +1,8 @@
 // SQL for the per-athlete refresh claim: claim-or-read in one statement, store or reject under a compare-and-swap, release.
 import pg from 'pg';
-import type { Queryable } from '../db/types.js';
-import { withTransaction } from '../db/transaction.js';
-import { markDisconnected, type AthleteStatus } from '../athletes/store.js';
+import type { Queryable } from '../db/index.js';
+import { withTransaction } from '../db/index.js';
+import { markDisconnected, type AthleteStatus } from '../athletes/index.js';
 
 // The statements are deliberately not named (prepared): the embedded laptop database serves every pool connection
 // from one session, where statement names collide.

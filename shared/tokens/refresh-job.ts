@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { claimDueBatch, countDue, releaseClaims, type ClaimResult } from './claims.js';
 import { DEFAULT_CLAIM_TTL_MS } from './access.js';
-import { causedByInactiveApplication } from '../strava/errors.js';
+import { causedByInactiveApplication } from '../strava/index.js';
 import { refreshClaimed, type RefreshHooks, type TokenDeps } from './refresh.js';
 
 /** What the history import offers the job: pick up imports that stopped part-way. */

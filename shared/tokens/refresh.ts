@@ -1,10 +1,10 @@
 // One token refresh under a held claim: ask Strava, store the rotated tokens first, or mark the athlete disconnected.
 import { tokenContext } from './store.js';
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
-import type { StravaClient } from '../strava/client.js';
-import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/errors.js';
-import type { TokenSet } from '../strava/types.js';
+import type { StravaClient } from '../strava/index.js';
+import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../strava/index.js';
+import type { TokenSet } from '../strava/index.js';
 import type { TokenCipher } from './cipher.js';
 import { rejectRefresh, releaseClaim, storeRefreshed, type ClaimResult } from './claims.js';
 

@@ -1,5 +1,5 @@
 // Reads and writes an athlete's Strava tokens, encrypting them on the way in and decrypting on the way out.
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../db/index.js';
 import type { TokenCipher } from './cipher.js';
 
 export interface StoredTokens {

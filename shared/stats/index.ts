@@ -1,0 +1,7 @@
+// The stats capability's public face: everything other modules may use of it.
+export { addDays, localDate, localNow, startTimeOfDay } from './calendar.js';
+export { horizontalBars, lineChart, stackedBars } from './chart.js';
+export { weeksSoFar, yearRates } from './derive.js';
+export { type ActivityRef, loadResultsStats, type ResultsStats, unitLength, WEEKS_IN_CHART } from './results.js';
+export { GROUP_COLOURS, RIDE_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';
+export { athleteTimeZone, type Period, PERIODS } from './totals.js';
