@@ -33,7 +33,10 @@ const SPORTS = ['Ride', 'Run', 'Ride', 'Run', 'Swim', 'Walk', 'Hike', 'WeightTra
 /** A deterministic history: several activities a week for years, each with a route loop like Strava's summary polyline. */
 function history(): SummaryActivity[] {
   let seed = 12345;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   const end = Date.now();
   const list: SummaryActivity[] = [];
   for (let i = 0; i < ACTIVITIES; i++) {

@@ -26,6 +26,6 @@ export async function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv =
     WEBHOOK_PATH_SECRET: saved.WEBHOOK_PATH_SECRET ?? randomBytes(24).toString('base64url'),
   };
   await mkdir(dataDir, { recursive: true });
-  await writeFile(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   for (const [name, value] of Object.entries(secrets)) env[name] ??= value;
 }

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const database = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL from DATABASE_URL';
   const strava = sandbox ? `local Strava sandbox at ${sandbox.url} (demo athlete ready)` : `Strava at ${config.strava.apiBaseUrl}`;
   process.stdout.write(
-    [
+    `${[
       '',
       `  Training Room is running: ${url}`,
       `  · database: ${database}`,
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       `  · Node.js:  ${process.version}`,
       '  Press Ctrl-C to stop.',
       '',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 
   let stopping = false;

@@ -82,7 +82,7 @@ if (!env.DATABASE_URL) {
   const needServer = files.filter((f) => readFileSync(f, 'utf8').slice(0, 600).includes('// Needs a PostgreSQL server:'));
   if (needServer.length > 0) {
     if (ci) {
-      console.error('CI: these tests need a PostgreSQL server: ' + needServer.map((f) => relative(root, f)).join(', '));
+      console.error(`CI: these tests need a PostgreSQL server: ${needServer.map((f) => relative(root, f)).join(', ')}`);
       process.exit(1);
     }
     skipped.push(`${needServer.length} file(s) that need a PostgreSQL server (several instances at once): ${needServer.map((f) => relative(root, f)).join(', ')}`);
@@ -111,12 +111,36 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The written rules, checked before any test runs on the whole suite (docs/ARCHITECTURE.md): module boundaries by
+// dependency-cruiser (.dependency-cruiser.cjs), lint and format by Biome (biome.json). Their output shows only when
+// they fail; a chosen file or two (`npm test -- <files>`) skips them, so work in progress can be tested.
+const checks = [
+  { name: 'module boundaries (dependency-cruiser)', args: [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'app', 'functions', 'shared', 'dev', 'scripts', 'bench', 'test'] },
+  { name: 'lint and format (Biome)', args: [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'ci', '--reporter=summary', '.'] },
+];
+if (only.length === 0) {
+  for (const check of checks) {
+    const result = spawnSync(process.execPath, check.args, { cwd: root, env, encoding: 'utf8' });
+    if (result.status !== 0) {
+      process.stdout.write(result.stdout ?? '');
+      process.stderr.write(result.stderr ?? '');
+      console.error(`\n${check.name}: failed. Nothing else ran.\n\n0 passed, 1 failed, 0 skipped`);
+      process.exit(1);
+    }
+    console.log(`✔ ${check.name}`);
+  }
+}
+
+// Test files run side by side, each on its own fresh database, ports and folders (see test/helpers): the suite
+// waits mostly on PostgreSQL, HTTP and child processes, so more files than cores keep both cores busy.
+const concurrency = Number(env.TEST_CONCURRENCY) || 4;
+
 // Spec output for people, TAP to a file for the one-line tally at the end.
 const tapFile = join(mkdtempSync(join(tmpdir(), 'tests-')), 'results.tap');
 const child = spawn(
   process.execPath,
   [
-    '--import', 'tsx', '--test',
+    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...files.map((f) => relative(root, f)),

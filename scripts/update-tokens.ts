@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       deadlineMs: settings.timeBudgetMs,
       batchSize: settings.batchSize,
     });
-    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     if (summary.failed > 0) process.exitCode = 2;
   } catch (error) {
     runtime.log.error('update_tokens failed', { error });

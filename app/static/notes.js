@@ -1,13 +1,13 @@
 // Swaps in the AI notes once they are written; without JavaScript the page offers a Refresh link instead.
-(function () {
+(() => {
   var box = document.getElementById('ai-notes');
-  if (!box || !box.getAttribute('data-poll')) return;
+  if (!box?.getAttribute('data-poll')) return;
   var tries = 0;
   function poll() {
     tries += 1;
     fetch(box.getAttribute('data-poll'), { credentials: 'same-origin', headers: { accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
-      .then(function (html) {
+      .then((response) => response.ok ? response.text() : Promise.reject(response.status))
+      .then((html) => {
         var holder = document.createElement('div');
         holder.innerHTML = html;
         var fresh = holder.querySelector('#ai-notes');
@@ -16,7 +16,7 @@
         box = fresh;
         if (fresh.getAttribute('data-poll') && tries < 20) setTimeout(poll, 1500);
       })
-      .catch(function () { if (tries < 20) setTimeout(poll, 3000); });
+      .catch(() => { if (tries < 20) setTimeout(poll, 3000); });
   }
   setTimeout(poll, 1000);
 })();

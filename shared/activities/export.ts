@@ -84,5 +84,5 @@ export function toCsv(activity: ActivityDetail, streams: Streams, zones: readonl
       ].join(','),
     );
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

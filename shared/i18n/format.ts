@@ -9,7 +9,7 @@ import {
   SWIM_SPORTS,
   type Units,
 } from '../units.js';
-import type { Locale } from './index.js';
+import type { Locale } from './locales.js';
 
 const RU_SPORTS: Record<string, string> = {
   Run: 'Бег', TrailRun: 'Трейл', VirtualRun: 'Виртуальный бег', Ride: 'Велосипед', VirtualRide: 'Виртуальный велосипед',

@@ -1,17 +1,13 @@
 // Languages: which one a request gets (switch, setting, Accept-Language) and its texts.
 import { en, type Messages } from './en.js';
 import { ru, ruSentences } from './ru.js';
+import { isLocale, type Locale } from './locales.js';
 
-export type Locale = 'en' | 'ru';
-export const LOCALES: readonly Locale[] = ['en', 'ru'];
+export { isLocale, LOCALES, type Locale } from './locales.js';
 export type { Messages };
 
 const MESSAGES: Record<Locale, Messages> = { en, ru };
 const SENTENCES: Record<Locale, Record<string, string>> = { en: {}, ru: ruSentences };
-
-export function isLocale(value: unknown): value is Locale {
-  return value === 'en' || value === 'ru';
-}
 
 /** The best supported language in an Accept-Language header, by its q-values; English otherwise. */
 export function fromAcceptLanguage(header: string | undefined): Locale {

@@ -53,7 +53,7 @@ export async function handleImportRequest(
   if (request.restart || !(await getImport(deps.pool, athleteId))) {
     // A request can come before (or without) the connect flow's row, e.g. from an operator: create it if the athlete is here.
     const athlete = await getAthlete(deps.pool, athleteId);
-    if (!athlete || athlete.status !== 'connected') return { kind: 'missing' };
+    if (athlete?.status !== 'connected') return { kind: 'missing' };
     await requestImport(deps.pool, athleteId, { restart: request.restart === true });
   }
   const outcome = await runImportSlice(deps, athleteId, { timeBudgetMs: DEFAULT_SLICE_BUDGET_MS, ...options });

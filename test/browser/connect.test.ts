@@ -67,7 +67,7 @@ test('untick a scope, try again, approve: the demo athlete results; reconnecting
 
   // Log out and connect again: this athlete already approved, so Strava's page is skipped (approval_prompt=auto).
   await page.getByRole('button', { name: 'Log out' }).click();
-  await page.waitForURL(stack.url + '/');
+  await page.waitForURL(`${stack.url}/`);
   await page.getByRole('link', { name: 'Connect with Strava' }).click();
   await page.waitForURL(/\/results$/);
   assert.ok(await page.getByRole('heading', { name: 'Latest activity' }).isVisible());

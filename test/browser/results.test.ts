@@ -153,7 +153,7 @@ test('admin: the admin sees athletes; a non-admin gets 403', async () => {
   const guest = await context.newPage();
   // The context's own request client shares its cookies: it keeps the OAuth state cookie without following to Strava.
   const login = await context.request.get(`${stack.baseUrl}/login`, { maxRedirects: 0 });
-  const authorize = new URL(login.headers()['location']!);
+  const authorize = new URL(login.headers().location!);
   authorize.searchParams.set('athlete_id', String(other));
   await guest.goto(authorize.toString());
   await guest.locator('button[name="decision"][value="approve"]').click();

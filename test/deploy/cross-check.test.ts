@@ -9,7 +9,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { parse as parseYaml } from 'yaml';
 import { renderDeployYaml } from '../../scripts/deploy-app.mjs';
 import { KNOWN_ENV_VARS, loadConfig } from '../../shared/platform/config.js';
-import { loadSecrets, SECRET_SPECS, SecretError, type SecretName, type SecretReader, type SecretStore } from '../../shared/platform/secrets.js';
+import { loadSecrets, SECRET_SPECS, SecretError, type SecretReader, type SecretStore } from '../../shared/platform/secrets.js';
 import {
   block,
   environmentKeys,
@@ -381,9 +381,9 @@ describe('environment variables: everything set is something the config knows', 
     };
     const fn = tf.find((f) => f.entryPoint === 'update_tokens')!;
     const expression = String(block(fn.body, 'service_config')?.environment_variables);
-    const valueOf = (name: string) => new RegExp(`\\b${name}\\s*=\\s*(.+)`).exec(expression)?.[1]?.trim();
-    assert.equal(valueOf('UPDATE_TOKENS_INVOKER'), 'google_service_account.scheduler.email');
-    assert.equal(valueOf('UPDATE_TOKENS_INTERVAL_MINUTES'), 'tostring(var.token_refresh_interval_minutes)');
+    const variableValue = (name: string) => new RegExp(`\\b${name}\\s*=\\s*(.+)`).exec(expression)?.[1]?.trim();
+    assert.equal(variableValue('UPDATE_TOKENS_INVOKER'), 'google_service_account.scheduler.email');
+    assert.equal(variableValue('UPDATE_TOKENS_INTERVAL_MINUTES'), 'tostring(var.token_refresh_interval_minutes)');
     const job = resource(files, 'google_cloud_scheduler_job', 'update_tokens').body;
     assert.match(String(job.schedule), /var\.token_refresh_interval_minutes/);
     const interval = namedBlocks(files, 'variable').find((v) => v.name === 'token_refresh_interval_minutes')?.body.default;

@@ -214,7 +214,7 @@ describe('the real sources in the archive', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('builds in the layout Cloud Build sees: npm ci, gcp-build, then main exists', (t) => {
+  it('builds in the layout Cloud Build sees: npm ci, gcp-build, then main exists', (_t) => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main?: string; scripts: Record<string, string> };
     assert.equal(pkg.main, 'dist/functions/index.js');
     assert.ok(existsSync(join(ROOT, 'functions', 'index.ts')));

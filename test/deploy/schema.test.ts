@@ -179,9 +179,9 @@ describe('Terraform against the provider schema', () => {
       `);
       const subs = instancesOfType(files, 'google_pubsub_subscription');
       assert.deepEqual(subs.map((s) => s.name), ['s["a"]', 's["b"]']);
-      assert.deepEqual(subs[0]!.body, { name: 'a-sub', topic: '\${google_pubsub_topic.t["a"].id}', ack_deadline_seconds: 60, labels: '\${merge({ K = "f-a" }, {})}' });
+      assert.deepEqual(subs[0]!.body, { name: 'a-sub', topic: '${google_pubsub_topic.t["a"].id}', ack_deadline_seconds: 60, labels: '${merge({ K = "f-a" }, {})}' });
       assert.equal(subs[1]!.body.ack_deadline_seconds, 600);
-      assert.equal(subs[1]!.body.labels, '\${merge({ K = "f-b" }, {\n  X = var.x\n})}');
+      assert.equal(subs[1]!.body.labels, '${merge({ K = "f-b" }, {\n  X = var.x\n})}');
       const [unresolved] = instancesOfType(files, 'google_pubsub_topic');
       assert.equal(unresolved!.unresolved, true, 'a for_each this reader cannot follow is reported, not guessed');
       assert.equal(unresolved!.name, 'unresolved');

@@ -1,6 +1,6 @@
 // Drives the sign-in round trip the way a browser without JavaScript would: app → Strava consent form → app.
 import assert from 'node:assert/strict';
-import { CookieClient, parseForm, type HopResponse } from './http.js';
+import { type CookieClient, parseForm, type HopResponse } from './http.js';
 
 export interface ConsentChoice {
   decision?: 'approve' | 'deny';

@@ -31,7 +31,7 @@ async function count(table: string, athleteId: number): Promise<number> {
 
 describe('connecting', () => {
   test('the home page offers Connect with Strava', async () => {
-    const response = await fetch(stack.baseUrl + '/');
+    const response = await fetch(`${stack.baseUrl}/`);
     const html = await response.text();
     assert.equal(response.status, 200);
     assert.match(html, /href="\/login"[^>]*>\s*<img[^>]*alt="Connect with Strava"/);
@@ -39,12 +39,12 @@ describe('connecting', () => {
   });
 
   test('/login sends the athlete to Strava with the scopes, a state and the callback', async () => {
-    const response = await new CookieClient().request(stack.baseUrl + '/login');
+    const response = await new CookieClient().request(`${stack.baseUrl}/login`);
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location')!);
-    assert.equal(location.origin + location.pathname, stack.sandbox.oauthBaseUrl + '/authorize');
+    assert.equal(location.origin + location.pathname, `${stack.sandbox.oauthBaseUrl}/authorize`);
     assert.equal(location.searchParams.get('scope'), 'read,activity:read_all');
-    assert.equal(location.searchParams.get('redirect_uri'), stack.baseUrl + '/exchange_token');
+    assert.equal(location.searchParams.get('redirect_uri'), `${stack.baseUrl}/exchange_token`);
     assert.equal(location.searchParams.get('response_type'), 'code');
     assert.ok((location.searchParams.get('state') ?? '').length >= 24);
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('oauth_state='));
@@ -95,7 +95,7 @@ describe('connecting', () => {
     }
     const dump = JSON.stringify((await stack.db.pool.query('select t::text from tokens t')).rows);
     assert.ok(!dump.includes(tokens.accessToken) && !dump.includes(tokens.refreshToken));
-    const me = await fetch(stack.sandbox.apiBaseUrl + '/athlete', { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const me = await fetch(`${stack.sandbox.apiBaseUrl}/athlete`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
     assert.equal(me.status, 200);
     // Nothing secret reached the logs.
     const logs = stack.logLines.join('\n');
@@ -257,7 +257,7 @@ describe('disconnect and delete my data', () => {
     assert.match(done.text, /Your data was deleted/);
     assert.match(done.text, /access to your Strava account was revoked/);
     for (const table of ['athletes', 'tokens', 'activities']) assert.equal(await count(table, demo), 0, table);
-    const me = await fetch(stack.sandbox.apiBaseUrl + '/athlete', { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const me = await fetch(`${stack.sandbox.apiBaseUrl}/athlete`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
     assert.equal(me.status, 401, 'the old token no longer works at Strava');
     assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
   });

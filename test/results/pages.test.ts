@@ -305,7 +305,10 @@ describe('admin', () => {
   test('a panel that cannot load says so and shows no figures; the other panels still load', async () => {
     const { loadAdminPanels, registerAdminPanel } = await import('../../shared/admin/panels.js');
     let loaded = false;
-    registerAdminPanel({ id: 'future', title: 'Future', order: 99, load: async () => ((loaded = true), Promise.reject(new Error('relation "no_such_table" does not exist'))) });
+    registerAdminPanel({ id: 'future', title: 'Future', order: 99, load: async () => {
+      loaded = true;
+      throw new Error('relation "no_such_table" does not exist');
+    } });
     const panels = await loadAdminPanels(stack.db.pool, DEMO_ATHLETE_ID, stack.runtime.log);
     assert.deepEqual(panels.find((p) => p.id === 'future')?.content, { kind: 'unavailable', reason: 'This panel could not be loaded; see the logs.' });
     assert.equal(loaded, true);

@@ -22,8 +22,8 @@ function act(local: string, fields: Partial<SummaryActivity> & { utc?: string } 
     athlete: { id: 0 },
     name: 'A',
     sport_type: 'Ride',
-    start_date: (utc ?? local) + 'Z',
-    start_date_local: local + 'Z',
+    start_date: `${utc ?? local}Z`,
+    start_date_local: `${local}Z`,
     timezone: '(GMT+01:00) Europe/Berlin',
     distance: 10_000,
     moving_time: 3600,
@@ -177,7 +177,10 @@ describe('SQL and the in-memory reference agree', () => {
     const list: SummaryActivity[] = [];
     const sports = ['Ride', 'Run', 'Swim', 'Walk', 'WeightTraining', 'TrailRun', 'VirtualRide'];
     let seed = 7;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let i = 0; i < 400; i++) {
       const day = new Date(Date.UTC(2024, 0, 1) + Math.floor(rnd() * 560) * 86_400_000).toISOString().slice(0, 10);
       const hour = String(Math.floor(rnd() * 24)).padStart(2, '0');

@@ -39,7 +39,7 @@ const deps: TokenDeps = {
   pool,
   strava,
   cipher: createTokenCipher(env.CHILD_TOKEN_ENCRYPTION_KEY!),
-  log: createLogger({ format: 'json', level: 'warning', write: (line) => process.stderr.write(line + '\n') }),
+  log: createLogger({ format: 'json', level: 'warning', write: (line) => process.stderr.write(`${line}\n`) }),
 };
 
 async function run(command: ChildCommand): Promise<unknown> {

@@ -77,7 +77,9 @@ test('the deadline stops the run cleanly and the next run finishes the rest', as
   const ids = await seedMany(world, 10, 30 * 60);
   // A clock that moves a minute per Strava answer: the run may start refreshes only during its first 5.5 minutes.
   let clock = 0;
-  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => void (clock += MINUTE) } };
+  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => {
+    clock += MINUTE;
+  } } };
 
   const first = await refreshDueTokens(instance, { ...JOB, concurrency: 1, deadlineMs: 5.5 * MINUTE, now: () => clock });
   assert.equal(first.due, 10);
@@ -94,7 +96,9 @@ test('with several workers, athletes claimed in a batch but not started by the d
   world = await startWorld({ latencyMs: 10 });
   const ids = await seedMany(world, 20, 30 * 60);
   let clock = 0;
-  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => void (clock += MINUTE) } };
+  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => {
+    clock += MINUTE;
+  } } };
 
   const summary = await refreshDueTokens(instance, { ...JOB, concurrency: 4, batchSize: 4, deadlineMs: 2.5 * MINUTE, now: () => clock });
   assert.equal(summary.stoppedEarly, true);
