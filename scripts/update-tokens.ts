@@ -1,17 +1,16 @@
 // `npm run job:update-tokens`: runs the update_tokens job once by hand against the configured database and Strava.
 import { existsSync } from 'node:fs';
-import { exitOnStartupError, loadConfigAndSecrets } from '../shared/platform/boot.js';
+import { exitOnStartupError } from '../shared/platform/boot.js';
 import { fromRoot } from '../shared/paths.js';
-import { createRuntime } from '../shared/platform/runtime.js';
 import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
+import { openServices } from '../shared/services.js';
 import { refreshDueTokens } from '../shared/tokens/index.js';
 
 async function main(): Promise<void> {
   if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
   // A person at a terminal is the caller here; the OIDC check belongs to the HTTP function.
   const settings = loadUpdateTokensSettings({ ...process.env, UPDATE_TOKENS_REQUIRE_AUTH: 'false' });
-  const { config, secrets } = await loadConfigAndSecrets({ need: ['stravaClientSecret', 'tokenEncryptionKey'] });
-  const runtime = await createRuntime(config, secrets).catch(exitOnStartupError);
+  const runtime = await openServices({ need: ['stravaClientSecret', 'tokenEncryptionKey'], bus: 'none' }).catch(exitOnStartupError);
   try {
     const summary = await refreshDueTokens(runtime, {
       horizonMs: settings.horizonMs,

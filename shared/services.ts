@@ -1,7 +1,5 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
-import type { ImportRequest } from './imports/index.js';
-import { createImportResumer, type ResumeOptions } from './imports/index.js';
-import type { ImportSliceOptions } from './imports/index.js';
+import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createBackfillHandler, createEventHandler } from './platform/handlers.js';
@@ -9,6 +7,7 @@ import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
+import type { SubscriptionClientOptions } from './strava/index.js';
 import type { ResumeStalledImports } from './tokens/index.js';
 
 export interface Services extends Runtime {
@@ -20,6 +19,8 @@ export interface Services extends Runtime {
   handlers: { events: TopicHandler; backfill: TopicHandler };
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
+  /** How the application calls Strava as itself (the webhook subscription), counted in the shared budget. */
+  stravaApplication: SubscriptionClientOptions;
   /** Closes the bus, then the database and budget. */
   close(): Promise<void>;
 }
@@ -49,6 +50,12 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
       backfill: createBackfillHandler(deps, options.slice),
     },
     resumeImports: createImportResumer(deps, options.resume),
+    stravaApplication: {
+      apiBaseUrl: runtime.config.strava.apiBaseUrl,
+      clientId: runtime.config.strava.clientId,
+      clientSecret: runtime.secrets.stravaClientSecret ?? '',
+      onRateLimit: (usage) => runtime.budget.observe(usage),
+    },
     async close() {
       await bus?.close();
       await runtime.close();
@@ -67,9 +74,9 @@ export function subscribeHandlers(services: Services): void {
   bus.subscribe(config.pubsub.backfillTopic, services.handlers.backfill);
 }
 
-export interface OpenServicesOptions extends RuntimeOptions {
-  /** Names the deployed service, so only the secrets it is granted are fetched. */
-  reader: SecretReader;
+export interface OpenServicesOptions extends RuntimeOptions, Pick<LoadSecretsOptions, 'need'> {
+  /** Names the deployed service, so only the secrets it is granted are fetched; none for a person's command. */
+  reader?: SecretReader;
   /** 'configured': Pub/Sub in a Google Cloud project, the in-process bus elsewhere; 'none': this entry point publishes nothing. */
   bus: 'configured' | 'none';
   /** A start-up check on the configuration, run before the database is opened. */
@@ -80,8 +87,8 @@ export interface OpenServicesOptions extends RuntimeOptions {
 export async function openServices(options: OpenServicesOptions & { bus: 'configured' }): Promise<PublishingServices>;
 export async function openServices(options: OpenServicesOptions): Promise<Services>;
 export async function openServices(options: OpenServicesOptions): Promise<Services> {
-  const { reader, bus: busChoice, ...runtimeOptions } = options;
-  const { config, secrets } = await loadConfigAndSecrets({ reader });
+  const { reader, need, bus: busChoice, ...runtimeOptions } = options;
+  const { config, secrets } = await loadConfigAndSecrets({ ...(reader ? { reader } : {}), ...(need ? { need } : {}) });
   const runtime = await createRuntime(config, secrets, runtimeOptions);
   const bus = busChoice === 'configured' ? await createBus(config, { log: runtime.log }) : undefined;
   return createServices(runtime, bus);

@@ -51,11 +51,7 @@ function panelServices(deps: AppDeps): PanelServices {
   const pathSecret = deps.secrets.webhookPathSecret ?? deps.config.webhookPathSecret;
   const eventsTopic = deps.config.pubsub.eventsTopic;
   return {
-    stravaSubscriptions: {
-      apiBaseUrl: deps.config.strava.apiBaseUrl,
-      clientId: deps.config.strava.clientId,
-      clientSecret: deps.secrets.stravaClientSecret ?? '',
-    },
+    stravaSubscriptions: deps.stravaApplication,
     webhookCallbackUrl: webhookCallbackUrl(deps.config.publicBaseUrl, pathSecret),
     webhookPathSecret: pathSecret,
     verifyTokenSet: Boolean(deps.secrets.webhookVerifyToken),

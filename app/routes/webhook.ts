@@ -46,7 +46,7 @@ export function subscriptionCache(deps: AppDeps): SubscriptionIdCache {
   let cache = caches.get(deps);
   if (!cache) {
     cache = createSubscriptionIdCache({
-      strava: { apiBaseUrl: deps.config.strava.apiBaseUrl, clientId: deps.config.strava.clientId, clientSecret: deps.secrets.stravaClientSecret ?? '' },
+      strava: deps.stravaApplication,
       db: deps.pool,
       log: deps.log,
     });

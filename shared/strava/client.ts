@@ -121,6 +121,17 @@ export class StravaClient {
     return this.api<StreamSet>(accessToken, `/activities/${encodeURIComponent(String(id))}/streams?${query}`);
   }
 
+  /**
+   * A call the application makes as itself (the push subscription endpoints), on the API host in use: its id and
+   * secret go in the form of a POST and in the query string otherwise, as Strava reads them. Never retried: a create
+   * Strava did take must not be sent twice.
+   */
+  applicationRequest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, fields?: URLSearchParams, options: { timeoutMs?: number } = {}): Promise<T> {
+    const credentials = new URLSearchParams({ client_id: this.options.clientId, client_secret: this.options.clientSecret });
+    const target = `${path}${fields ? '' : `?${credentials}`}`;
+    return this.onApiHost<T>(method, target, { ...(fields ? { body: new URLSearchParams([...credentials, ...fields]) } : {}), api: true, ...options });
+  }
+
   private api<T>(accessToken: string, path: string): Promise<T> {
     return this.send<T>('GET', path, { token: accessToken, api: true });
   }
@@ -184,7 +195,7 @@ export class StravaClient {
         ...(init.body ? { body: init.body } : {}),
         // A redirect between hosts would be followed without the Authorization header: treat it as the wrong host.
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(init.timeoutMs ?? this.options.timeoutMs),
       });
     } catch (cause) {
       throw new HostUnreachableError(cause);
@@ -224,6 +235,8 @@ interface RequestInit {
   body?: URLSearchParams;
   /** `target` is a path on the API host in use rather than a full URL. */
   api?: boolean;
+  /** A longer or shorter wait than the client's own for this one call. */
+  timeoutMs?: number;
 }
 
 /** No HTTP answer from this host (or only a redirect): a reason to try the other API host. */

@@ -1,8 +1,9 @@
 // Strava's webhook subscription (one per application): view, create, delete, its record in the database, and the id the receiver checks events against.
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
-import { parseFault, StravaError, StravaServerError, toStravaError } from './errors.js';
-import { parseJsonExact } from './json.js';
+import { StravaClient } from './client.js';
+import { StravaError } from './errors.js';
+import type { RateLimitUsage } from './types.js';
 
 export interface SubscriptionClientOptions {
   apiBaseUrl: string;
@@ -10,6 +11,8 @@ export interface SubscriptionClientOptions {
   clientSecret: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The shared budget's observer, so subscription calls count like every other. */
+  onRateLimit?: (usage: RateLimitUsage) => void;
 }
 
 export interface PushSubscription {
@@ -20,33 +23,19 @@ export interface PushSubscription {
   updated_at?: string;
 }
 
-async function call<T>(options: SubscriptionClientOptions, method: string, path: string, body?: URLSearchParams): Promise<T> {
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const credentials = new URLSearchParams({ client_id: options.clientId, client_secret: options.clientSecret });
-  // Strava reads the credentials from the form on create, from the query string on view and delete.
-  const url = `${options.apiBaseUrl}/push_subscriptions${path}${body ? '' : `?${credentials}`}`;
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      method,
-      headers: { accept: 'application/json' },
-      ...(body ? { body: new URLSearchParams([...credentials, ...body]) } : {}),
-      // Create waits for Strava's own validation GET to the callback (up to two seconds).
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-  } catch (cause) {
-    throw new StravaServerError(0, undefined, { cause });
-  }
-  const text = await response.text();
-  if (response.ok) {
-    try {
-      return (text === '' ? undefined : parseJsonExact(text)) as T;
-    } catch (cause) {
-      throw new StravaServerError(response.status, undefined, { cause });
-    }
-  }
-  // Error bodies may be empty, not JSON, or carry `errors` as a string: parseFault reads them all.
-  throw toStravaError(response.status, parseFault(text));
+/** Through the one Strava HTTP core: the same errors, timeouts, host choice and rate-limit accounting as every other call. */
+function call<T>(options: SubscriptionClientOptions, method: 'GET' | 'POST' | 'DELETE', path: string, body?: URLSearchParams): Promise<T> {
+  const client = new StravaClient({
+    apiBaseUrl: options.apiBaseUrl,
+    // Subscriptions live on the API host; the OAuth host is never asked here.
+    oauthBaseUrl: options.apiBaseUrl,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
+  });
+  // Create waits for Strava's own validation GET to the callback (up to two seconds).
+  return client.applicationRequest<T>(method, `/push_subscriptions${path}`, body, { timeoutMs: options.timeoutMs ?? 15_000 });
 }
 
 /** The application's subscription, or undefined when it has none. */
