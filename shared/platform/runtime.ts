@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/pool.js';
 import { createLogger, registerSecretValues, type Logger } from '../log.js';
 import type { Secrets } from './secrets.js';
-import { createStravaBudget, type StravaBudget } from '../strava/index.js';
+import { type BudgetPolicy, createStravaBudget, type StravaBudget } from '../strava/index.js';
 import { ApiHostSelector } from '../strava/index.js';
 import { createApplicationStatusTracker, type ApplicationStatusTracker } from '../strava/index.js';
 import { StravaClient } from '../strava/index.js';
@@ -33,6 +33,9 @@ export interface RuntimeOptions {
   budgetNow?: () => Date;
   /** Which API host to use; by default STRAVA_API_BASE_URL, or Strava's schedule with a fallback. */
   apiHost?: ApiHostSelector;
+  /** Tests: a stricter budget, and a fetch that records what the Strava client sent. */
+  budgetPolicy?: Partial<BudgetPolicy>;
+  stravaFetch?: typeof fetch;
 }
 
 export async function createRuntime(config: Config, secrets: Secrets, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -40,11 +43,23 @@ export async function createRuntime(config: Config, secrets: Secrets, options: R
   const log = options.log ?? createLogger({ format: config.log.format, level: config.log.level });
   const database = await openDatabase(config.database, { max: options.poolMax, password: secrets.databasePassword });
   database.pool.on('error', (error) => log.error('Idle database connection failed', { error }));
+  return assembleRuntime(config, secrets, database, { ...options, log });
+}
+
+/** The runtime around a database already open; the test harness builds its several "instances" this way. */
+export function assembleRuntime(
+  config: Config,
+  secrets: Secrets,
+  database: { pool: pg.Pool; close(): Promise<void> },
+  options: RuntimeOptions & { log: Logger },
+): Runtime {
+  const { log } = options;
   const budget = createStravaBudget({
     pool: database.pool,
     clientId: config.strava.clientId,
     log,
     ...(options.budgetNow ? { now: options.budgetNow } : {}),
+    ...(options.budgetPolicy ? { policy: options.budgetPolicy } : {}),
   });
   const application = createApplicationStatusTracker({ pool: database.pool, clientId: config.strava.clientId, log });
   const apiHost =
@@ -59,6 +74,7 @@ export async function createRuntime(config: Config, secrets: Secrets, options: R
     clientId: config.strava.clientId,
     clientSecret: secrets.stravaClientSecret ?? '',
     ...(options.stravaRetryDelayMs ? { retryDelayMs: options.stravaRetryDelayMs } : {}),
+    ...(options.stravaFetch ? { fetch: options.stravaFetch } : {}),
     onRateLimit: (usage) => budget.observe(usage),
     onApplicationSignal: (signal) => application.signal(signal),
   });

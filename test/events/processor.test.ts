@@ -9,7 +9,7 @@ import { processWebhookEvent, retryDeferredEvents, type ProcessorDeps } from '..
 import { recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
 import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
 import { createStravaBudget } from '../../shared/strava/budget.js';
-import { seedAthlete, startWorld, type Instance, type World } from '../tokens/setup.js';
+import { seedAthlete, startWorld, type Instance, type World } from '../harness.js';
 
 let world: World;
 let deps: ProcessorDeps;
@@ -59,7 +59,7 @@ describe('processStravaEvent logic', () => {
     const instance: Instance = world.instance();
     const budget = createStravaBudget({ pool: instance.pool, clientId: world.sandbox.clientId, log: instance.log });
     deps = { ...instance, budget };
-    ({ athleteId } = await seedAthlete(world, 6 * 3600));
+    ({ athleteId } = await seedAthlete(world, { expiresInSeconds: 6 * 3600 }));
   });
   after(async () => {
     // Closes the instance's pool too.
@@ -205,7 +205,7 @@ describe('processStravaEvent logic', () => {
   });
 
   it('deauthorization deletes the athlete and everything of theirs, their recorded events included', async () => {
-    const other = await seedAthlete(world, 6 * 3600);
+    const other = await seedAthlete(world, { expiresInSeconds: 6 * 3600 });
     const created = await newActivity(other.athleteId, 'Soon gone');
     await processWebhookEvent(deps, created);
     const deauth = await act('POST', `/athletes/${other.athleteId}/deauthorize`);

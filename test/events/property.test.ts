@@ -7,7 +7,7 @@ import { createStravaBudget } from '../../shared/strava/budget.js';
 import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
 import { saveTokens } from '../../shared/tokens/store.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
-import { createInstance, SCOPES, startWorld, type Instance, type World } from '../tokens/setup.js';
+import { createInstance, SCOPES, startWorld, type Instance, type World } from '../harness.js';
 
 const TRIALS = Number(process.env.PROPERTY_TRIALS ?? 25);
 const SEED = Number(process.env.PROPERTY_SEED ?? Date.now() % 1_000_000);
@@ -41,7 +41,7 @@ describe('property: delivery order and duplicates do not change the outcome', ()
     world = await startWorld({ now: () => new Date(clockMs) });
     shuffledDb = world.instance();
     referenceDbHandle = await freshDatabase();
-    referenceDb = createInstance(world.sandbox, referenceDbHandle.url, world.encryptionKey);
+    referenceDb = await createInstance(world.sandbox, referenceDbHandle.url, world.encryptionKey);
     athleteId = world.sandbox.createAthlete({ activityCount: 0 });
     const issued = world.sandbox.issueTokens(athleteId, SCOPES, { expiresInSeconds: 6 * 3600 });
     for (const db of [shuffledDb.pool, referenceDb.pool]) {

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getImportProgress, requestImport } from '../../shared/imports/store.js';
-import { activityStats, seedAthlete, startWorld, TOKEN_TTL_SECONDS, type World } from './setup.js';
+import { activityStats, seedAthlete, startWorld, TOKEN_TTL_SECONDS, type World } from '../harness.js';
 import { useProductEnvironment } from '../helpers/environment.js';
 
 let world: World;
@@ -13,7 +13,7 @@ let url: string;
 
 before(async () => {
   // The function's budget runs on the real clock; the sandbox's tokens are issued on it too.
-  world = await startWorld({ now: () => new Date(), accessTokenTtlSeconds: TOKEN_TTL_SECONDS });
+  world = await startWorld({ now: () => new Date(), accessTokenTtlSeconds: TOKEN_TTL_SECONDS }, { movableClock: true });
   useProductEnvironment({ sandbox: world.sandbox, databaseUrl: world.db.url, encryptionKey: world.encryptionKey });
   await import('../../functions/index.js');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
@@ -42,7 +42,7 @@ function push(data: unknown): Promise<Response> {
 }
 
 test('a pushed request imports the athlete\'s history and is acknowledged', async () => {
-  const { athleteId } = await seedAthlete(world, 420);
+  const { athleteId } = await seedAthlete(world, { activities: 420 });
   await requestImport(world.db.pool, athleteId);
   const response = await push({ athleteId, reason: 'connect' });
   assert.ok(response.status < 300, `status ${response.status}`);
@@ -57,7 +57,7 @@ test('a malformed request is acknowledged, not retried', async () => {
 
 test('a passing failure answers an error, so Pub/Sub redelivers', async (t) => {
   t.mock.method(console, 'error', () => {});
-  const { athleteId } = await seedAthlete(world, 50);
+  const { athleteId } = await seedAthlete(world, { activities: 50 });
   await requestImport(world.db.pool, athleteId);
   world.sandbox.failNext({ method: 'GET', pathPrefix: '/athlete/activities' }, 503, 3);
   const failed = await push({ athleteId });

@@ -6,7 +6,7 @@ import { handleImportRequest, type ImportRequest } from '../../shared/imports/re
 import { createImportResumer } from '../../shared/imports/resume.js';
 import { getImport, getImportProgress, requestImport } from '../../shared/imports/store.js';
 import { DAY_MS, dayStart, QUARTER_HOUR_MS, windowStart } from '../../shared/strava/budget.js';
-import { activityStats, seedAthlete, startWorld, type World } from './setup.js';
+import { activityStats, seedAthlete, startWorld, type World } from '../harness.js';
 
 const HOUR = 3_600_000;
 const slice = { timeBudgetMs: HOUR };
@@ -20,8 +20,8 @@ afterEach(async () => {
 const statuses = (requests: { status: number }[]) => [...new Set(requests.map((r) => r.status))];
 
 test('the import stops at 70% of the 15-minute limit, leaves the rest to interactive use, and resumes after the reset', async () => {
-  world = await startWorld({ rateLimits: { overall: [20, 10_000] } });
-  const { athleteId, accessToken } = await seedAthlete(world, 3000);
+  world = await startWorld({ rateLimits: { overall: [20, 10_000] } }, { movableClock: true });
+  const { athleteId, accessToken } = await seedAthlete(world, { activities: 3000 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
 
@@ -61,8 +61,8 @@ test('the import stops at 70% of the 15-minute limit, leaves the rest to interac
 });
 
 test('the daily share: the import stops at 80% of the daily limit and waits for midnight UTC', async () => {
-  world = await startWorld({ rateLimits: { overall: [1000, 10] } });
-  const { athleteId } = await seedAthlete(world, 3000);
+  world = await startWorld({ rateLimits: { overall: [1000, 10] } }, { movableClock: true });
+  const { athleteId } = await seedAthlete(world, { activities: 3000 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
 
@@ -84,8 +84,8 @@ test('the daily share: the import stops at 80% of the daily limit and waits for 
 });
 
 test('a 429 despite the budget: the import waits for the reset, with no retry storm', async () => {
-  world = await startWorld();
-  const { athleteId } = await seedAthlete(world, 900);
+  world = await startWorld({}, { movableClock: true });
+  const { athleteId } = await seedAthlete(world, { activities: 900 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   world.sandbox.failNext({ method: 'GET', pathPrefix: '/athlete/activities' }, 429, 1);
@@ -103,9 +103,9 @@ test('a 429 despite the budget: the import waits for the reset, with no retry st
 });
 
 test('the budget is shared: what another instance spent counts, and two importing instances together stay under the share', async () => {
-  world = await startWorld({ rateLimits: { overall: [20, 10_000] } });
-  const first = await seedAthlete(world, 3000);
-  const second = await seedAthlete(world, 3000);
+  world = await startWorld({ rateLimits: { overall: [20, 10_000] } }, { movableClock: true });
+  const first = await seedAthlete(world, { activities: 3000 });
+  const second = await seedAthlete(world, { activities: 3000 });
   const web = world.instance();
   const a = world.instance();
   const b = world.instance();
@@ -133,12 +133,12 @@ test('the budget is shared: what another instance spent counts, and two importin
 });
 
 test('update_tokens resumes through the backfill topic when it can publish, and leaves imports that are alive alone', async () => {
-  world = await startWorld();
+  world = await startWorld({}, { movableClock: true });
   const instance = world.instance();
-  const waiting = await seedAthlete(world, 10);
-  const stalled = await seedAthlete(world, 10);
-  const fresh = await seedAthlete(world, 10);
-  const finished = await seedAthlete(world, 10);
+  const waiting = await seedAthlete(world, { activities: 10 });
+  const stalled = await seedAthlete(world, { activities: 10 });
+  const fresh = await seedAthlete(world, { activities: 10 });
+  const finished = await seedAthlete(world, { activities: 10 });
   for (const { athleteId } of [waiting, stalled, fresh, finished]) await requestImport(world.db.pool, athleteId);
   const pastReset = new Date(world.clock.now().getTime() - 1000);
   await world.db.pool.query(`update imports set status = 'waiting', next_attempt_at = $2::timestamptz where athlete_id = $1::bigint`, [waiting.athleteId, pastReset]);

@@ -10,7 +10,7 @@ import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import type { Sandbox } from '../../dev/sandbox/server.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { activityStats, seedAthlete, startWorld, type World } from './setup.js';
+import { activityStats, seedAthlete, startWorld, type World } from '../harness.js';
 
 const HOUR = 3_600_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -45,7 +45,7 @@ describe('the history import', () => {
   let world: World;
 
   before(async () => {
-    world = await startWorld({ rateLimits: { overall: [1e6, 1e7], read: [1e6, 1e7] } });
+    world = await startWorld({ rateLimits: { overall: [1e6, 1e7], read: [1e6, 1e7] } }, { movableClock: true });
     sandbox = world.sandbox;
   });
   after(async () => {
@@ -53,7 +53,7 @@ describe('the history import', () => {
   });
 
   test('a page never re-inserts an activity a webhook delete removed; one created again after its delete stays', async () => {
-    const { athleteId, accessToken } = await seedAthlete(world, 450);
+    const { athleteId, accessToken } = await seedAthlete(world, { activities: 450 });
     const instance = world.instance();
     // Three activities on different pages (200 per page, newest first).
     const listed = [

@@ -7,13 +7,13 @@ import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { handleImportRequest, startHistoryImport, type ImportRequest } from '../../shared/imports/requests.js';
 import { runImportSlice } from '../../shared/imports/run.js';
 import { getImport, getImportProgress, requestImport } from '../../shared/imports/store.js';
-import { activityStats, linesWithSecrets, sandboxListCalls, seedAthlete, startWorld, type World } from './setup.js';
+import { activityStats, linesWithSecrets, sandboxListCalls, seedAthlete, startWorld, type World } from '../harness.js';
 
 // Rate limits out of the way here; the budget has its own tests.
 let world: World;
 
 before(async () => {
-  world = await startWorld({ rateLimits: { overall: [1e6, 1e7], read: [1e6, 1e7] } });
+  world = await startWorld({ rateLimits: { overall: [1e6, 1e7], read: [1e6, 1e7] } }, { movableClock: true });
 });
 
 after(async () => {
@@ -37,7 +37,7 @@ function pubsubEvent(data: unknown): PubSubCloudEvent {
 }
 
 test('imports the whole history in pages of 200, newest first, and marks it done', async () => {
-  const { athleteId, accessToken } = await seedAthlete(world, 1050);
+  const { athleteId, accessToken } = await seedAthlete(world, { activities: 1050 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
 
@@ -67,7 +67,7 @@ test('imports the whole history in pages of 200, newest first, and marks it done
 });
 
 test('running it twice changes nothing: a repeated request does no work, a restart ends with the same rows', async () => {
-  const { athleteId } = await seedAthlete(world, 450);
+  const { athleteId } = await seedAthlete(world, { activities: 450 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   assert.equal((await handleImportRequest(instance, { athleteId }, slice)).kind, 'done');
@@ -89,7 +89,7 @@ test('running it twice changes nothing: a repeated request does no work, a resta
 });
 
 test('a crash between pages: the next run goes on from the saved cursor and fetches no page twice', async () => {
-  const { athleteId } = await seedAthlete(world, 1050);
+  const { athleteId } = await seedAthlete(world, { activities: 1050 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
 
@@ -122,7 +122,7 @@ test('a crash between pages: the next run goes on from the saved cursor and fetc
 });
 
 test('a crash with a page in flight: only that page is fetched again', async () => {
-  const { athleteId } = await seedAthlete(world, 650);
+  const { athleteId } = await seedAthlete(world, { activities: 650 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   await assert.rejects(
@@ -147,7 +147,7 @@ test('a crash with a page in flight: only that page is fetched again', async () 
 });
 
 test('a crashed holder\'s lease runs out and the next request takes over', async () => {
-  const { athleteId } = await seedAthlete(world, 300);
+  const { athleteId } = await seedAthlete(world, { activities: 300 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   // As a killed invocation leaves it: running, lease still held.
@@ -163,7 +163,7 @@ test('a crashed holder\'s lease runs out and the next request takes over', async
 });
 
 test('two invocations for one athlete at once: one does the work, the other returns at once', async () => {
-  const { athleteId } = await seedAthlete(world, 1050);
+  const { athleteId } = await seedAthlete(world, { activities: 1050 });
   const a = world.instance();
   const b = world.instance();
   await requestImport(world.db.pool, athleteId);
@@ -180,7 +180,7 @@ test('two invocations for one athlete at once: one does the work, the other retu
 });
 
 test('a slice that runs out of time saves its place and asks for another slice', async () => {
-  const { athleteId } = await seedAthlete(world, 650);
+  const { athleteId } = await seedAthlete(world, { activities: 650 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   const published: ImportRequest[] = [];
@@ -207,7 +207,7 @@ test('a slice that runs out of time saves its place and asks for another slice',
 });
 
 test('Strava trouble: a 5xx throws for a retry, a revoked athlete fails the import for good', async () => {
-  const { athleteId } = await seedAthlete(world, 250);
+  const { athleteId } = await seedAthlete(world, { activities: 250 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
   // Three 503s use up the client's own retries.
@@ -218,7 +218,7 @@ test('Strava trouble: a 5xx throws for a retry, a revoked athlete fails the impo
   assert.equal(afterServerError.failures, 1);
   assert.equal((await runImportSlice(instance, athleteId, slice)).kind, 'done');
 
-  const revoked = await seedAthlete(world, 250);
+  const revoked = await seedAthlete(world, { activities: 250 });
   await requestImport(world.db.pool, revoked.athleteId);
   world.sandbox.failNext({ method: 'GET', pathPrefix: '/athlete/activities' }, 401, 1);
   const outcome = await runImportSlice(instance, revoked.athleteId, slice);
@@ -231,7 +231,7 @@ test('Strava trouble: a 5xx throws for a retry, a revoked athlete fails the impo
   assert.equal((await handleImportRequest(instance, { athleteId: revoked.athleteId }, slice)).kind, 'done');
 
   // A disconnected athlete's import fails without calling Strava.
-  const gone = await seedAthlete(world, 10);
+  const gone = await seedAthlete(world, { activities: 10 });
   await requestImport(world.db.pool, gone.athleteId);
   await world.db.pool.query(`update athletes set status = 'disconnected' where id = $1::bigint`, [gone.athleteId]);
   const calls = sandboxListCalls(world);
@@ -242,7 +242,7 @@ test('Strava trouble: a 5xx throws for a retry, a revoked athlete fails the impo
 });
 
 test('the backfill handler: a request is a CloudEvent; malformed ones and unknown athletes are acknowledged', async () => {
-  const { athleteId } = await seedAthlete(world, 120);
+  const { athleteId } = await seedAthlete(world, { activities: 120 });
   const instance = world.instance();
   const handler = createBackfillHandler(instance, slice);
   // No imports row yet: the handler creates it for a connected athlete.
@@ -258,7 +258,7 @@ test('the backfill handler: a request is a CloudEvent; malformed ones and unknow
 });
 
 test('starting an import on connect: created once, published when it should run, never throws', async () => {
-  const { athleteId } = await seedAthlete(world, 5);
+  const { athleteId } = await seedAthlete(world, { activities: 5 });
   const published: { topic: string; data: unknown }[] = [];
   const bus = {
     publish: async (topic: string, data: unknown) => {
@@ -278,7 +278,7 @@ test('starting an import on connect: created once, published when it should run,
   assert.equal(published.length, 1);
 
   const failing = { ...deps, publishImport: async () => Promise.reject(new Error('pubsub down')) };
-  const other = await seedAthlete(world, 5);
+  const other = await seedAthlete(world, { activities: 5 });
   assert.equal(await startHistoryImport(failing, other.athleteId), false);
   assert.equal((await getImportProgress(world.db.pool, other.athleteId))?.status, 'pending', 'left for update_tokens');
 });

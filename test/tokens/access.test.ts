@@ -5,7 +5,7 @@ import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { StravaClient } from '../../shared/strava/client.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../../shared/tokens/access.js';
 import { loadTokens, saveTokens } from '../../shared/tokens/store.js';
-import { athleteStatus, claimState, createInstance, linesWithSecrets, SCOPES, seedAthlete, startWorld, tokenWorks, type World } from './setup.js';
+import { athleteStatus, claimState, createInstance, linesWithSecrets, SCOPES, seedAthlete, startWorld, tokenWorks, type World } from '../harness.js';
 
 let world: World;
 
@@ -19,7 +19,7 @@ const SIX_HOURS = 6 * 3600;
 
 test('50 concurrent requests in one instance for an expiring token make exactly one refresh, and all get the new token', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken: old } = await seedAthlete(world, HALF_HOUR);
+  const { athleteId, accessToken: old } = await seedAthlete(world, { expiresInSeconds: HALF_HOUR });
   const before = world.sandbox.counters.tokenRefreshes;
 
   const tokens = await Promise.all(Array.from({ length: 50 }, () => getAccessToken(instance, athleteId)));
@@ -37,7 +37,7 @@ test('50 concurrent requests in one instance for an expiring token make exactly 
 
 test('50 concurrent requests spread over five instances (own pools, no shared memory) make exactly one refresh', async () => {
   const instances = Array.from({ length: 5 }, () => world.instance({ poolMax: 4 }));
-  const { athleteId, accessToken: old } = await seedAthlete(world, HALF_HOUR);
+  const { athleteId, accessToken: old } = await seedAthlete(world, { expiresInSeconds: HALF_HOUR });
   const before = world.sandbox.counters.tokenRefreshes;
 
   const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => getAccessToken(instances[i % 5]!, athleteId)));
@@ -51,7 +51,7 @@ test('50 concurrent requests spread over five instances (own pools, no shared me
 
 test('a token with more than an hour left is returned as stored, without asking Strava', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken } = await seedAthlete(world, SIX_HOURS);
+  const { athleteId, accessToken } = await seedAthlete(world, { expiresInSeconds: SIX_HOURS });
   const before = world.sandbox.counters.tokenRefreshes;
   assert.equal(await getAccessToken(instance, athleteId), accessToken);
   assert.equal(world.sandbox.counters.tokenRefreshes, before);
@@ -59,7 +59,7 @@ test('a token with more than an hour left is returned as stored, without asking 
 
 test('a 429 on refresh marks nothing and, while the current token still lives, hands it out', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken } = await seedAthlete(world, HALF_HOUR);
+  const { athleteId, accessToken } = await seedAthlete(world, { expiresInSeconds: HALF_HOUR });
   world.sandbox.failNext({ method: 'POST', pathPrefix: '/oauth/token' }, 429, 1);
 
   assert.equal(await getAccessToken(instance, athleteId), accessToken);
@@ -74,7 +74,7 @@ test('a 429 on refresh marks nothing and, while the current token still lives, h
 
 test('a 5xx on refresh of a token about to expire throws a transient error and marks nothing', async () => {
   const instance = world.instance();
-  const { athleteId } = await seedAthlete(world, 30);
+  const { athleteId } = await seedAthlete(world, { expiresInSeconds: 30 });
   // The client retries a 5xx twice: fail all three attempts.
   world.sandbox.failNext({ method: 'POST', pathPrefix: '/oauth/token' }, 503, 3);
 
@@ -86,7 +86,7 @@ test('a 5xx on refresh of a token about to expire throws a transient error and m
 
 test('an athlete who revoked access at Strava is marked disconnected, asked to reconnect, and not refreshed again', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken } = await seedAthlete(world, HALF_HOUR);
+  const { athleteId, accessToken } = await seedAthlete(world, { expiresInSeconds: HALF_HOUR });
   await instance.strava.revoke(accessToken, 'access_token');
   const before = world.sandbox.counters.tokenRefreshes;
 
@@ -111,7 +111,7 @@ test('an athlete who revoked access at Strava is marked disconnected, asked to r
 
 test('a 401 on refresh marks the athlete disconnected', async () => {
   const instance = world.instance();
-  const { athleteId } = await seedAthlete(world, HALF_HOUR);
+  const { athleteId } = await seedAthlete(world, { expiresInSeconds: HALF_HOUR });
   world.sandbox.failNext({ method: 'POST', pathPrefix: '/oauth/token' }, 401, 1);
   await assert.rejects(getAccessToken(instance, athleteId), ReconnectRequiredError);
   assert.deepEqual(await athleteStatus(world.db.pool, athleteId), { status: 'disconnected', reason: 'strava_unauthorized' });
@@ -119,14 +119,14 @@ test('a 401 on refresh marks the athlete disconnected', async () => {
 
 test('a 401 about our own client secret is our fault: nobody is marked disconnected', async () => {
   const good = world.instance();
-  const misconfigured = createInstance(world.sandbox, world.db.url, world.encryptionKey);
+  const misconfigured = await createInstance(world.sandbox, world.db.url, world.encryptionKey);
   const strava = new StravaClient({
     apiBaseUrl: world.sandbox.apiBaseUrl,
     oauthBaseUrl: world.sandbox.oauthBaseUrl,
     clientId: world.sandbox.clientId,
     clientSecret: 'not-the-secret',
   });
-  const { athleteId } = await seedAthlete(world, 30);
+  const { athleteId } = await seedAthlete(world, { expiresInSeconds: 30 });
   try {
     await assert.rejects(getAccessToken({ ...misconfigured, strava }, athleteId), (error: unknown) => error instanceof TokenRefreshError && !error.transient);
     assert.deepEqual(await athleteStatus(world.db.pool, athleteId), { status: 'connected', reason: null });

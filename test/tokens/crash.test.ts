@@ -7,7 +7,7 @@ import type { Queryable } from '../../shared/db/types.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError } from '../../shared/tokens/access.js';
 import { refreshDueTokens } from '../../shared/tokens/refresh-job.js';
 import { loadTokens, saveTokens } from '../../shared/tokens/store.js';
-import { athleteStatus, claimState, SCOPES, seedAthlete, spawnInstance, startWorld, tokenWorks, type World } from './setup.js';
+import { athleteStatus, claimState, SCOPES, seedAthlete, spawnInstance, startWorld, tokenWorks, type World } from '../harness.js';
 
 let world: World;
 
@@ -39,7 +39,7 @@ async function leaseRunsOut(athleteId: number): Promise<void> {
 
 test('a database hiccup while storing the refreshed tokens is retried: the athlete never notices', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken: old } = await seedAthlete(world, 30 * 60);
+  const { athleteId, accessToken: old } = await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   const before = world.sandbox.counters.tokenRefreshes;
 
   const flaky = failingStores(instance.pool, 2);
@@ -55,7 +55,7 @@ test('a database hiccup while storing the refreshed tokens is retried: the athle
 
 test('storing fails for good: logged as an error, then, once the claim lapses, the athlete is marked disconnected', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken: old } = await seedAthlete(world, 30 * 60);
+  const { athleteId, accessToken: old } = await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   const failing = failingStores(instance.pool, Infinity);
   const broken = { ...instance, pool: failing };
 
@@ -77,7 +77,7 @@ test('storing fails for good: logged as an error, then, once the claim lapses, t
 
 test('a process killed right after Strava answered: the page keeps working until the lease lapses, then asks to reconnect', async () => {
   const instance = world.instance();
-  const { athleteId, accessToken: old } = await seedAthlete(world, 30 * 60);
+  const { athleteId, accessToken: old } = await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   const before = world.sandbox.counters.tokenRefreshes;
 
   const child = await spawnInstance(world);

@@ -5,7 +5,7 @@ import { afterEach, test } from 'node:test';
 import { claimOrRead } from '../../shared/tokens/claims.js';
 import { refreshDueTokens, type RefreshJobOptions } from '../../shared/tokens/refresh-job.js';
 import { loadTokens } from '../../shared/tokens/store.js';
-import { athleteStatus, claimState, linesWithSecrets, seedAthlete, startWorld, tokenWorks, type World } from './setup.js';
+import { athleteStatus, claimState, linesWithSecrets, seedAthlete, startWorld, tokenWorks, type World } from '../harness.js';
 
 const MINUTE = 60_000;
 const JOB: RefreshJobOptions = { horizonMs: 90 * MINUTE, concurrency: 4, deadlineMs: 10 * MINUTE, batchSize: 3 };
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 async function seedMany(w: World, count: number, expiresInSeconds: number): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 0; i < count; i++) ids.push((await seedAthlete(w, expiresInSeconds)).athleteId);
+  for (let i = 0; i < count; i++) ids.push((await seedAthlete(w, { expiresInSeconds })).athleteId);
   return ids;
 }
 
@@ -28,9 +28,9 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   const expiring = await seedMany(world, 5, 30 * 60); // ids in seeding order: the first one meets the 503s
   const earlyInWindow = await seedMany(world, 2, 80 * 60); // due within 90 min, but Strava only rotates at an hour
   await seedMany(world, 2, 6 * 3600); // not due
-  const revoked = await seedAthlete(world, 30 * 60);
+  const revoked = await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   await instance.strava.revoke(revoked.accessToken, 'access_token');
-  const busy = await seedAthlete(world, 30 * 60);
+  const busy = await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   const elsewhere = await claimOrRead(world.db.pool, { athleteId: busy.athleteId, claimId: randomUUID(), windowMs: JOB.horizonMs, claimTtlMs: 10 * MINUTE });
   assert.ok(elsewhere.claimed);
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/platform/config.js';
 import { createLogger } from '../../shared/log.js';
 import { createRuntime, type Runtime } from '../../shared/platform/runtime.js';
 import { loadSecrets } from '../../shared/platform/secrets.js';
-import { seedAthlete, startWorld, type World } from './setup.js';
+import { seedAthlete, startWorld, type World } from '../harness.js';
 import { productEnvironment } from '../helpers/environment.js';
 
 let world: World;
@@ -27,7 +27,7 @@ after(async () => {
 });
 
 test('the timer refreshes due tokens right away, and again when asked, then stops', async () => {
-  await seedAthlete(world, 30 * 60);
+  await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   const timer = startTokenTimer(runtime, 60 * 60_000);
   try {
     // Joins the run the timer started at once (or runs it, if it has not begun).
@@ -36,7 +36,7 @@ test('the timer refreshes due tokens right away, and again when asked, then stop
     assert.ok(first);
     assert.ok(refreshes >= 1);
 
-    await seedAthlete(world, 30 * 60);
+    await seedAthlete(world, { expiresInSeconds: 30 * 60 });
     const second = await timer.runNow();
     assert.equal(second?.refreshed, 1);
     assert.equal(world.sandbox.counters.tokenRefreshes, refreshes + 1);

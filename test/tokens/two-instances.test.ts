@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { getAccessToken } from '../../shared/tokens/access.js';
 import { refreshDueTokens, type RefreshJobSummary } from '../../shared/tokens/refresh-job.js';
 import { loadTokens } from '../../shared/tokens/store.js';
-import { athleteStatus, seedAthlete, spawnInstance, startWorld, tokenWorks, type Instance, type World } from './setup.js';
+import { athleteStatus, seedAthlete, spawnInstance, startWorld, tokenWorks, type Instance, type World } from '../harness.js';
 
 const HORIZON_MS = 90 * 60_000;
 let world: World;
@@ -18,7 +18,7 @@ after(() => world.close());
 
 async function seedExpiring(count: number): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 0; i < count; i++) ids.push((await seedAthlete(world, 30 * 60)).athleteId);
+  for (let i = 0; i < count; i++) ids.push((await seedAthlete(world, { expiresInSeconds: 30 * 60 })).athleteId);
   return ids;
 }
 

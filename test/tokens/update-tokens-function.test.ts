@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { seedAthlete, startWorld, type World } from './setup.js';
+import { seedAthlete, startWorld, type World } from '../harness.js';
 import { useProductEnvironment } from '../helpers/environment.js';
 
 const INVOKER = 'update-tokens-scheduler@example-project.iam.gserviceaccount.com';
@@ -58,9 +58,9 @@ test('a token for another identity is refused with 403', async () => {
 });
 
 test('the scheduler\'s call runs the job and answers its summary as JSON', async () => {
-  await seedAthlete(world, 30 * 60);
-  await seedAthlete(world, 30 * 60);
-  await seedAthlete(world, 6 * 3600);
+  await seedAthlete(world, { expiresInSeconds: 30 * 60 });
+  await seedAthlete(world, { expiresInSeconds: 30 * 60 });
+  await seedAthlete(world, { expiresInSeconds: 6 * 3600 });
   const response = await call({ headers: { authorization: `Bearer ${schedulerToken()}`, 'content-type': 'application/json' }, body: '{}' });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
