@@ -9,7 +9,6 @@ import { listZones, type PrivacyZone } from '../../shared/privacy/index.js';
 import { localDate, addDays } from '../../shared/stats/index.js';
 import { horizontalBars, stackedBars } from '../../shared/stats/index.js';
 import { weeksSoFar, yearRates } from '../../shared/stats/index.js';
-import { computeResultsStats, loadAllActivities } from '../../test/stats/oracle.js';
 import { loadResultsStats, WEEKS_IN_CHART, type ActivityRef, type ResultsStats } from '../../shared/stats/index.js';
 import { GROUP_COLOURS, SPORT_GROUPS, sportGroup, type SportGroup } from '../../shared/stats/index.js';
 import { athleteTimeZone, PERIODS, type Period } from '../../shared/stats/index.js';

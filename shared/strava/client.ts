@@ -3,7 +3,6 @@ import { ApiHostSelector } from './api-host.js';
 import {
   parseFault,
   StravaApplicationInactiveError,
-  StravaError,
   StravaServerError,
   toStravaError,
 } from './errors.js';
