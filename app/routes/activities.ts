@@ -2,14 +2,11 @@
 import { startTimeOfDay } from '../../shared/stats/index.js';
 import { Hono, type Context } from 'hono';
 import { getOwnActivity, type ActivityDetail } from '../../shared/activities/index.js';
-import { exportFileName, toCsv, toGpx } from '../../shared/activities/index.js';
-import { decodePolyline } from '../../shared/activities/index.js';
-import { routePath, thumbnailPath } from '../../shared/activities/index.js';
+import { athleteTracks, exportFileName } from '../../shared/activities/index.js';
 import { athleteSports, parseDate, searchActivities } from '../../shared/activities/index.js';
 import { computeSplits } from '../../shared/activities/index.js';
 import { ensureStreams, type Streams } from '../../shared/activities/index.js';
 import { AppError } from '../errors.js';
-import { listZones, visibleSegments, type LatLng } from '../../shared/privacy/index.js';
 import { lineChart } from '../../shared/stats/index.js';
 import { unitLength } from '../../shared/stats/index.js';
 import type { AppEnv } from '../env.js';
@@ -94,10 +91,10 @@ export const activitiesRoutes = new Hono<AppEnv>()
       to: parseDate(c.req.query('to')) ?? '',
     };
     const pageNumber = Math.max(1, Math.min(100_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
-    const [result, sports, zones] = await Promise.all([
+    const [result, sports, tracks] = await Promise.all([
       searchActivities(pool, viewer.athlete.id, { ...query, page: pageNumber, perPage: PER_PAGE }),
       athleteSports(pool, viewer.athlete.id),
-      listZones(pool, viewer.athlete.id),
+      athleteTracks(pool, viewer.athlete.id),
     ]);
     const link = (p: number) => {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== ''));
@@ -124,7 +121,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
         movingTime: fmt.duration(a.movingTime),
         pace: fmt.paceOrSpeed(a.sportType, a.distance, a.movingTime),
         elevation: a.totalElevationGain > 0 ? fmt.elevation(a.totalElevationGain) : '—',
-        thumb: thumbnailPath(a.summaryPolyline, zones),
+        thumb: tracks.thumbnail(a.summaryPolyline),
         stravaUrl: a.id > 0 ? `${stravaWeb}/activities/${a.id}` : null,
       })),
     });
@@ -134,10 +131,9 @@ export const activitiesRoutes = new Hono<AppEnv>()
     const activity = await ownActivity(c);
     const viewer = await viewerOf(c);
     const { fmt } = viewer;
-    const [state, zones] = await Promise.all([streamsOf(c, activity), listZones(c.get('deps').pool, viewer.athlete.id)]);
+    const [state, tracks] = await Promise.all([streamsOf(c, activity), athleteTracks(c.get('deps').pool, viewer.athlete.id)]);
     const streams = state.kind === 'ok' ? state.streams : {};
-    const track: LatLng[] = streams.latlng?.length ? streams.latlng : activity.summaryPolyline ? decodePolyline(activity.summaryPolyline) : [];
-    const map = routePath(visibleSegments(track, zones), 720, 400, 10, 1);
+    const map = tracks.routeMap(activity, streams, { width: 720, height: 400, padding: 10, minStep: 1 });
     const unit = unitLength(viewer.units);
     const splits = computeSplits(streams, unit).map((split) => ({
       index: split.index,
@@ -182,14 +178,14 @@ export const activitiesRoutes = new Hono<AppEnv>()
     const activity = await ownActivity(c);
     const state = await streamsOf(c, activity);
     if (state.kind !== 'ok' || !state.streams.latlng?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no GPS streams to export' });
-    const zones = await listZones(c.get('deps').pool, c.get('athlete').id);
-    return download(c, toGpx(activity, state.streams, zones), 'application/gpx+xml; charset=utf-8', exportFileName(activity, 'gpx'));
+    const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
+    return download(c, tracks.gpx(activity, state.streams), 'application/gpx+xml; charset=utf-8', exportFileName(activity, 'gpx'));
   })
 
   .get('/activities/:id/csv', requireAthlete, async (c) => {
     const activity = await ownActivity(c);
     const state = await streamsOf(c, activity);
     if (state.kind !== 'ok' || !state.streams.time?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no streams to export' });
-    const zones = await listZones(c.get('deps').pool, c.get('athlete').id);
-    return download(c, toCsv(activity, state.streams, zones), 'text/csv; charset=utf-8', exportFileName(activity, 'csv'));
+    const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
+    return download(c, tracks.csv(activity, state.streams), 'text/csv; charset=utf-8', exportFileName(activity, 'csv'));
   });

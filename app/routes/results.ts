@@ -1,11 +1,10 @@
 // The athlete's results page: the year so far with forecast, sabermetrics, charts, totals, recent activities, AI notes.
 import { Hono } from 'hono';
 import { latestActivityWithDistance, recentActivities, type ActivityRow } from '../../shared/activities/index.js';
-import { thumbnailPath } from '../../shared/activities/index.js';
+import { athleteTracks, type AthleteTracks } from '../../shared/activities/index.js';
 import type { Queryable } from '../../shared/db/index.js';
 import { getImportProgress, type ImportProgress } from '../../shared/imports/index.js';
 import { insightsConfigured, notesFor, type InsightDeps, type NoteView } from '../../shared/insights/index.js';
-import { listZones, type PrivacyZone } from '../../shared/privacy/index.js';
 import { localDate, addDays } from '../../shared/stats/index.js';
 import { horizontalBars, stackedBars } from '../../shared/stats/index.js';
 import { weeksSoFar, yearRates } from '../../shared/stats/index.js';
@@ -25,7 +24,7 @@ export function groupLabel(viewer: Pick<Viewer, 't'>, group: SportGroup): string
   return { ride: t.groupRide, run: t.groupRun, swim: t.groupSwim, walk: t.groupWalk, other: t.groupOther }[group];
 }
 
-function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, zones: readonly PrivacyZone[]) {
+function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, tracks: AthleteTracks) {
   const { fmt } = viewer;
   return {
     id: activity.id,
@@ -37,7 +36,7 @@ function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, 
     pace: fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime),
     elevation: activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—',
     stravaUrl: activity.id > 0 ? `${stravaWeb}/activities/${activity.id}` : null,
-    thumb: thumbnailPath(activity.summaryPolyline, zones),
+    thumb: tracks.thumbnail(activity.summaryPolyline),
   };
 }
 
@@ -140,11 +139,11 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
   const { athlete, fmt, t } = viewer;
   const now = deps.now?.() ?? new Date();
   const timeZone = await athleteTimeZone(pool, athlete.id);
-  const [stats, latest, recent, zones, progress] = await Promise.all([
+  const [stats, latest, recent, tracks, progress] = await Promise.all([
     (deps.loadStats ?? loadResultsStats)(pool, athlete.id, now, timeZone, viewer.units),
     latestActivityWithDistance(pool, athlete.id),
     recentActivities(pool, athlete.id, RECENT_LIMIT),
-    listZones(pool, athlete.id),
+    athleteTracks(pool, athlete.id),
     getImportProgress(pool, athlete.id),
   ]);
   const day = stats.now.dayOfYear;
@@ -201,8 +200,8 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
         elevation: row.elevationGain > 0 ? fmt.elevation(row.elevationGain) : '—',
       })),
     })),
-    latest: latest ? activityView(latest, viewer, stravaWeb, zones) : undefined,
-    recent: recent.map((activity) => activityView(activity, viewer, stravaWeb, zones)),
+    latest: latest ? activityView(latest, viewer, stravaWeb, tracks) : undefined,
+    recent: recent.map((activity) => activityView(activity, viewer, stravaWeb, tracks)),
     unitsLabel: t.inUnits(viewer.units),
   };
 }

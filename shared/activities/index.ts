@@ -2,10 +2,9 @@
 export { attachFileStreams, type FileActivity, findActivity, findSameActivity, insertArchiveActivity, insertUploadedActivity, storedStreamBytes, usualTimezone } from './archive.js';
 export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';
 export { type ActivityDetail, getOwnActivity } from './detail.js';
-export { exportFileName, toCsv, toGpx } from './export.js';
-export { decodePolyline } from './polyline.js';
-export { routePath, thumbnailPath } from './route-svg.js';
+export { exportFileName } from './export.js';
 export { athleteSports, parseDate, searchActivities } from './search.js';
 export { computeSplits } from './splits.js';
 export { type ActivityRow, latestActivityWithDistance, recentActivities, UnsafeActivityIdError, upsertActivities } from './store.js';
 export { ensureStreams, type Streams } from './streams.js';
+export { type AthleteTracks, athleteTracks } from './tracks.js';
