@@ -7,8 +7,8 @@ import { refreshDueTokens, type ResumeStalledImports, type RetryDeferredEvents }
 import { retryDeferredEvents as retryEvents } from '../shared/events/index.js';
 import type { EventBus } from '../shared/platform/bus.js';
 import { createPubSubBus } from '../shared/platform/pubsub-bus.js';
-import { createServices, openServices, type Services } from '../shared/services.js';
-import { perInstance } from './instance.js';
+import { createServices, type Services } from '../shared/services.js';
+import { perInstance, servicesPerInstance } from './instance.js';
 
 /**
  * The job also resumes history imports that stalled (rate limit, crash, lost request). Deployed, it publishes a
@@ -28,10 +28,7 @@ const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
   },
 );
 
-const runtime = perInstance(
-  () => openServices({ reader: 'update-tokens', bus: 'none' }),
-  (built) => built.close(),
-);
+const runtime = servicesPerInstance({ reader: 'update-tokens', bus: 'none' });
 let settings: UpdateTokensSettings | undefined;
 
 /** Ends the instance's database pool and publisher (tests, and an instance being shut down). */

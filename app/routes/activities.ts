@@ -174,18 +174,20 @@ export const activitiesRoutes = new Hono<AppEnv>()
     });
   })
 
-  .get('/activities/:id/gpx', requireAthlete, async (c) => {
-    const activity = await ownActivity(c);
-    const state = await streamsOf(c, activity);
-    if (state.kind !== 'ok' || !state.streams.latlng?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no GPS streams to export' });
-    const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
-    return download(c, tracks.gpx(activity, state.streams), 'application/gpx+xml; charset=utf-8', exportFileName(activity, 'gpx'));
-  })
+  .get('/activities/:id/gpx', requireAthlete, (c) => exportActivity(c, 'gpx'))
+  .get('/activities/:id/csv', requireAthlete, (c) => exportActivity(c, 'csv'));
 
-  .get('/activities/:id/csv', requireAthlete, async (c) => {
-    const activity = await ownActivity(c);
-    const state = await streamsOf(c, activity);
-    if (state.kind !== 'ok' || !state.streams.time?.length) throw new AppError(404, 'There is no such activity.', { detail: 'no streams to export' });
-    const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
-    return download(c, tracks.csv(activity, state.streams), 'text/csv; charset=utf-8', exportFileName(activity, 'csv'));
-  });
+const EXPORTS = {
+  gpx: { type: 'application/gpx+xml; charset=utf-8', needs: 'latlng', missing: 'no GPS streams to export' },
+  csv: { type: 'text/csv; charset=utf-8', needs: 'time', missing: 'no streams to export' },
+} as const;
+
+/** A download of the activity's streams, cut by the athlete's privacy zones like everything else that shows a track. */
+async function exportActivity(c: Context<AppEnv>, kind: keyof typeof EXPORTS): Promise<Response> {
+  const { type, needs, missing } = EXPORTS[kind];
+  const activity = await ownActivity(c);
+  const state = await streamsOf(c, activity);
+  if (state.kind !== 'ok' || !state.streams[needs]?.length) throw new AppError(404, 'There is no such activity.', { detail: missing });
+  const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
+  return download(c, tracks[kind](activity, state.streams), type, exportFileName(activity, kind));
+}

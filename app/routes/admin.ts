@@ -1,7 +1,7 @@
 // The admin pages: athletes with status and ban/unban, the live-updates panels (webhook subscription, events, rate-limit budget) and any others registered; admins only, every action logged.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/index.js';
-import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices } from '../../shared/admin/index.js';
+import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices, withServices } from '../../shared/admin/index.js';
 import { AppError } from '../errors.js';
 import { isInProcessBus } from '../../shared/platform/pubsub-bus.js';
 import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/index.js';
@@ -139,8 +139,7 @@ registerAdminPanel({
   id: 'strava-connection',
   title: (t) => t.adminStravaTitle,
   order: 10,
-  async load({ db, t, locale, services }) {
-    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+  load: withServices(async ({ db, t, locale, services }) => {
     const n = createFormatter(locale, 'metric').number;
     const [status, count] = await Promise.all([readApplicationStatus(db, services.stravaClientId), countAuthorizedAthletes(db)]);
     const inactive = status.status === 'inactive';
@@ -154,15 +153,14 @@ registerAdminPanel({
         ...(count >= services.athleteLimit ? [{ label: t.adminAppWhatToDo, value: t.adminAthleteCapFull }] : []),
       ],
     };
-  },
+  }),
 });
 
 registerAdminPanel({
   id: 'webhook-subscription',
   title: (t) => t.adminSubscriptionTitle,
   order: 20,
-  async load({ t, services }) {
-    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+  load: withServices(async ({ t, services }) => {
     const missingToken = services.verifyTokenSet ? [] : [{ label: t.adminStravaSays, value: t.adminVerifyTokenMissing }];
     let subscription;
     try {
@@ -188,7 +186,7 @@ registerAdminPanel({
       ],
       actions: [{ label: t.adminDeleteSubscription, path: '/admin/webhook-subscription/delete', fields: { id: String(subscription.id) }, danger: true }],
     };
-  },
+  }),
 });
 
 registerAdminPanel({
@@ -257,8 +255,7 @@ registerAdminPanel({
   id: 'rate-limit-budget',
   title: (t) => t.adminBudgetTitle,
   order: 40,
-  async load({ db, t, locale, services }) {
-    if (!services) return { kind: 'unavailable', reason: t.adminNotAvailable };
+  load: withServices(async ({ db, t, locale, services }) => {
     const usage = await readBudgetUsage(db, services.stravaClientId, services.now);
     if (!usage) return { kind: 'unavailable', reason: t.adminBudgetNone };
     const n = createFormatter(locale, 'metric').number;
@@ -275,7 +272,7 @@ registerAdminPanel({
         },
       ],
     };
-  },
+  }),
 });
 
 export const adminRoutes = new Hono<AppEnv>()

@@ -1,5 +1,6 @@
 // The activities list: search by name, filter by sport and local date range, one page at a time.
 import type { Queryable } from '../db/index.js';
+import type { ActivityRow } from './store.js';
 
 export interface ActivityFilter {
   q?: string | undefined;
@@ -11,16 +12,10 @@ export interface ActivityFilter {
   perPage: number;
 }
 
-export interface ListedActivity {
-  id: number;
-  name: string;
-  sportType: string;
+/** A row of the list: the stored row's summary fields, with the local start as the text the query formats. */
+export type ListedActivity = Pick<ActivityRow, 'id' | 'name' | 'sportType' | 'distance' | 'movingTime' | 'totalElevationGain' | 'summaryPolyline'> & {
   startDateLocal: string;
-  distance: number;
-  movingTime: number;
-  totalElevationGain: number;
-  summaryPolyline: string | null;
-}
+};
 
 export interface ActivityPage {
   rows: ListedActivity[];

@@ -60,6 +60,11 @@ export interface AdminPanel {
   load(ctx: PanelContext): Promise<PanelContent>;
 }
 
+/** A panel that reaches beyond the database: without the services it says it is not available, and loads nothing. */
+export function withServices(load: (ctx: PanelContext & { services: PanelServices }) => Promise<PanelContent>): AdminPanel['load'] {
+  return async (ctx) => (ctx.services ? load({ ...ctx, services: ctx.services }) : { kind: 'unavailable', reason: ctx.t.adminNotAvailable });
+}
+
 const panels = new Map<string, AdminPanel>();
 
 /** Adds a panel, or replaces the one with the same id. */

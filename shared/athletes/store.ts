@@ -39,14 +39,9 @@ export async function upsertConnectedAthlete(db: Queryable, athlete: DetailedAth
     `insert into athletes as a (id, username, firstname, lastname, profile_url, city, country, measurement_preference, scopes, status, connected_at)
      values ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[], 'connected', now())
      on conflict (id) do update set
-       username = excluded.username,
-       firstname = excluded.firstname,
-       lastname = excluded.lastname,
-       profile_url = excluded.profile_url,
-       city = excluded.city,
-       country = excluded.country,
-       measurement_preference = excluded.measurement_preference,
-       scopes = excluded.scopes,
+       (username, firstname, lastname, profile_url, city, country, measurement_preference, scopes) =
+         (excluded.username, excluded.firstname, excluded.lastname, excluded.profile_url, excluded.city, excluded.country,
+          excluded.measurement_preference, excluded.scopes),
        status = case when a.status = 'banned' then a.status else 'connected' end,
        status_reason = case when a.status = 'banned' then a.status_reason else null end,
        connected_at = now(),

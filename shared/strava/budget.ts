@@ -213,6 +213,13 @@ export function createStravaBudget(options: StravaBudgetOptions): StravaBudget {
     return { ...b, usage: { ...b.usage, overall, read } };
   }
 
+  /** A usage column as merge() sees it: a later window's figure replaces, within one window the highest wins. */
+  function newerWindowWins(column: string, window: 'window_start' | 'day_start'): string {
+    return `case when excluded.${window} > b.${window} then excluded.${column}
+                 when excluded.${window} = b.${window} then greatest(b.${column}, excluded.${column})
+                 else b.${column} end`;
+  }
+
   async function write(o: Observation): Promise<void> {
     const { overall, read } = o.usage;
     await pool.query(
@@ -221,18 +228,10 @@ export function createStravaBudget(options: StravaBudgetOptions): StravaBudget {
        values ($1::text, $2::timestamptz, $3::timestamptz, $4::integer, $5::integer, $6::integer, $7::integer,
          $8::integer, $9::integer, $10::integer, $11::integer, $12::timestamptz)
        on conflict (client_id) do update set
-         usage_15 = case when excluded.window_start > b.window_start then excluded.usage_15
-                         when excluded.window_start = b.window_start then greatest(b.usage_15, excluded.usage_15)
-                         else b.usage_15 end,
-         read_usage_15 = case when excluded.window_start > b.window_start then excluded.read_usage_15
-                              when excluded.window_start = b.window_start then greatest(b.read_usage_15, excluded.read_usage_15)
-                              else b.read_usage_15 end,
-         usage_day = case when excluded.day_start > b.day_start then excluded.usage_day
-                          when excluded.day_start = b.day_start then greatest(b.usage_day, excluded.usage_day)
-                          else b.usage_day end,
-         read_usage_day = case when excluded.day_start > b.day_start then excluded.read_usage_day
-                               when excluded.day_start = b.day_start then greatest(b.read_usage_day, excluded.read_usage_day)
-                               else b.read_usage_day end,
+         usage_15 = ${newerWindowWins('usage_15', 'window_start')},
+         read_usage_15 = ${newerWindowWins('read_usage_15', 'window_start')},
+         usage_day = ${newerWindowWins('usage_day', 'day_start')},
+         read_usage_day = ${newerWindowWins('read_usage_day', 'day_start')},
          window_start = greatest(b.window_start, excluded.window_start),
          day_start = greatest(b.day_start, excluded.day_start),
          limit_15 = excluded.limit_15,
