@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         if (key.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) bad = true;
       }
     }
-    if (bad) throw new AppError(400, 'This address or form contains a character that is not allowed.');
+    if (bad) throw new AppError(400, 'errBadCharacter');
     await next();
   });
 
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.text('ok'));
 
   app.notFound((c) =>
-    c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: 'There is no page here.' }), 404),
+    c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: textsOf(c).errNoPage }), 404),
   );
 
   app.onError((error, c) => {
@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const status = known ? error.status : abandoned ? 400 : 500;
     if (status >= 500) log.error(error.message, { error, path: c.req.path });
     else log.warn(error.message, { status, path: c.req.path, ...(error.cause ? { cause: error.cause } : {}) });
-    const message = known ? error.publicMessage : abandoned ? 'The request was not received completely.' : 'Something went wrong on our side. Please try again in a moment.';
+    const message = textsOf(c)[known ? error.publicMessage : abandoned ? 'errIncompleteRequest' : 'errInternal'];
     let athlete: unknown;
     try {
       athlete = c.get('athlete');

@@ -1,7 +1,7 @@
 // The request's language (switch link, its cookie, Accept-Language) and what every page's layout needs to show it.
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { chooseLocale, isLocale, LOCALES, messages, sentence, type Locale, type Messages } from '../shared/i18n/index.js';
+import { chooseLocale, isLocale, LOCALES, messages, type Locale, type Messages } from '../shared/i18n/index.js';
 import type { AppEnv } from './env.js';
 import { linkablePath } from './redirect.js';
 
@@ -59,7 +59,6 @@ export function pageLocals(c: Context<AppEnv>): Record<string, unknown> {
   return {
     locale,
     t: messages(locale),
-    tr: (text: string) => sentence(locale, text),
     langLinks,
     isAdmin: Boolean(athlete && deps?.config.adminAthleteIds.includes(athlete.id)),
     // The layout's logout form needs it on every signed-in page.

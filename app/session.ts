@@ -65,16 +65,16 @@ function sameToken(a: string, b: string): boolean {
 /** Pages of the signed-in athlete: a missing, forged or expired session sees a sign-in page, never data. */
 export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
   const session = await readSession(c);
-  if (!session) throw new AppError(401, 'Please connect with Strava to see your results.');
+  if (!session) throw new AppError(401, 'errSignInNeeded');
   const athlete = await getAthlete(c.get('deps').pool, session.athleteId);
   // Deleted, or signed out / reconnected / banned since this cookie was issued.
   if (!athlete || athlete.sessionEpoch !== session.epoch) {
     endSession(c);
-    throw new AppError(401, 'Please connect with Strava to see your results.');
+    throw new AppError(401, 'errSignInNeeded');
   }
   if (athlete.status === 'banned') {
     endSession(c);
-    throw new AppError(403, 'This account cannot use this site.');
+    throw new AppError(403, 'errAccountBanned');
   }
   c.set('athlete', athlete);
   c.set('csrfToken', csrfFor(c, session));
@@ -87,7 +87,7 @@ export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireCsrf: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = await c.req.parseBody();
   const sent = typeof body.csrf === 'string' ? body.csrf : '';
-  if (!sameToken(sent, c.get('csrfToken'))) throw new AppError(403, 'This form has expired. Go back, reload the page and try again.');
+  if (!sameToken(sent, c.get('csrfToken'))) throw new AppError(403, 'errFormExpired');
   await next();
 };
 

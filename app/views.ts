@@ -15,7 +15,7 @@ export interface PageData {
 }
 
 // Pages rendered without a request context (or before the locale is known) read in English.
-const ENGLISH = { locale: 'en', t: messages('en'), tr: (text: string) => text, langLinks: [], isAdmin: false };
+const ENGLISH = { locale: 'en', t: messages('en'), langLinks: [], isAdmin: false };
 
 export function renderPage(template: string, data: PageData): string {
   return eta.render(template, { ...ENGLISH, ...data });

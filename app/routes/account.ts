@@ -5,10 +5,11 @@ import { disconnectAndDelete } from '../../shared/connection/index.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
+import { textsOf } from '../locale.js';
 
 export const accountRoutes = new Hono<AppEnv>()
   .get('/account/delete', requireAthlete, (c) =>
-    page(c, 'delete-confirm', { title: 'Disconnect and delete my data', csrfToken: c.get('csrfToken') }),
+    page(c, 'delete-confirm', { title: textsOf(c).deleteConfirmTitle, csrfToken: c.get('csrfToken') }),
   )
   .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
     const deps = c.get('deps');
@@ -16,5 +17,5 @@ export const accountRoutes = new Hono<AppEnv>()
     if (deps.archiveStore) await deleteAthleteUploads({ pool: deps.pool, store: deps.archiveStore, log: c.get('log') }, c.get('athlete').id);
     const result = await disconnectAndDelete(deps, c.get('athlete').id);
     endSession(c);
-    return page(c, 'deleted', { title: 'Your data was deleted', athlete: undefined, revokedAtStrava: result.revokedAtStrava });
+    return page(c, 'deleted', { title: textsOf(c).deletedTitle, athlete: undefined, revokedAtStrava: result.revokedAtStrava });
   });

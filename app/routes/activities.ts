@@ -24,7 +24,7 @@ function activityId(c: Context<AppEnv>): number {
 /** The athlete's own activity or a 404 that says nothing about whether the id exists for someone else. */
 async function ownActivity(c: Context<AppEnv>): Promise<ActivityDetail> {
   const activity = await getOwnActivity(c.get('deps').pool, c.get('athlete').id, activityId(c));
-  if (!activity) throw new AppError(404, 'There is no such activity.');
+  if (!activity) throw new AppError(404, 'errNoActivity');
   return activity;
 }
 
@@ -187,7 +187,7 @@ async function exportActivity(c: Context<AppEnv>, kind: keyof typeof EXPORTS): P
   const { type, needs, missing } = EXPORTS[kind];
   const activity = await ownActivity(c);
   const state = await streamsOf(c, activity);
-  if (state.kind !== 'ok' || !state.streams[needs]?.length) throw new AppError(404, 'There is no such activity.', { detail: missing });
+  if (state.kind !== 'ok' || !state.streams[needs]?.length) throw new AppError(404, 'errNoActivity', { detail: missing });
   const tracks = await athleteTracks(c.get('deps').pool, c.get('athlete').id);
   return download(c, tracks[kind](activity, state.streams), type, exportFileName(activity, kind));
 }

@@ -29,7 +29,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const athlete = c.get('athlete');
   if (!isAdmin(c.get('deps').config.adminAthleteIds, athlete.id)) {
     c.get('log').warn('Admin page refused to a non-admin', { athleteId: athlete.id, path: c.req.path });
-    throw new AppError(403, 'This page is for the site\u2019s administrators.');
+    throw new AppError(403, 'adminForbidden');
   }
   await next();
 };
@@ -39,7 +39,7 @@ export const adminGuard = [requireAthlete, requireAdmin] as const;
 
 function targetId(raw: string | undefined): number {
   const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError(404, 'There is no page here.');
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError(404, 'errNoPage');
   return id;
 }
 
@@ -283,7 +283,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const admin = c.get('athlete').id;
     const id = targetId(c.req.param('id'));
     // An admin banning themselves would lock the only door back in.
-    if (id === admin) throw new AppError(400, 'You cannot ban yourself.');
+    if (id === admin) throw new AppError(400, 'errBanSelf');
     const body = await c.req.parseBody();
     const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : null;
     const changed = await banAthlete(deps.pool, admin, id, reason);

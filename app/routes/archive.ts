@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** For fetch() calls from the page: the CSRF token comes in a header, as JSON bodies carry no form field. */
 function requireCsrfHeader(c: Context<AppEnv>): void {
   const sent = c.req.header('x-csrf-token') ?? '';
-  if (sent.length === 0 || sent !== c.get('csrfToken')) throw new AppError(403, 'This form has expired. Go back, reload the page and try again.');
+  if (sent.length === 0 || sent !== c.get('csrfToken')) throw new AppError(403, 'errFormExpired');
 }
 
 function progressView(viewer: Viewer, items: UploadProgress[]) {
@@ -66,7 +66,7 @@ export const archiveRoutes = new Hono<AppEnv>()
   .post('/settings/archive/uploads', requireAthlete, async (c) => {
     requireCsrfHeader(c);
     const deps = c.get('deps');
-    if (!deps.archiveStore) throw new AppError(404, 'There is no page here.');
+    if (!deps.archiveStore) throw new AppError(404, 'errNoPage');
     const body = (await c.req.json().catch(() => null)) as { fileName?: unknown; size?: unknown } | null;
     try {
       const origin = new URL(deps.config.publicBaseUrl).origin;
@@ -92,9 +92,9 @@ export const archiveRoutes = new Hono<AppEnv>()
     const deps = c.get('deps');
     const store = deps.archiveStore;
     const id = c.req.param('id');
-    if (!(store instanceof LocalObjectStore) || !UUID.test(id)) throw new AppError(404, 'There is no page here.');
+    if (!(store instanceof LocalObjectStore) || !UUID.test(id)) throw new AppError(404, 'errNoPage');
     const upload = await getUpload(deps.pool, id);
-    if (!upload || upload.athleteId !== c.get('athlete').id) throw new AppError(404, 'There is no page here.');
+    if (!upload || upload.athleteId !== c.get('athlete').id) throw new AppError(404, 'errNoPage');
     const state = await store.uploadState(upload.objectKey);
     if (!state) return c.body(null, upload.status === 'uploading' ? 404 : 200);
     const range = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+)$/.exec(c.req.header('content-range') ?? '');

@@ -9,32 +9,38 @@ import { startHistoryImport } from '../../shared/imports/index.js';
 import type { AppEnv } from '../env.js';
 import { consumeOAuthState, endSession, issueOAuthState, requireAthlete, requireCsrf, startSession } from '../session.js';
 import { page } from '../views.js';
+import type { SentenceKey } from '../../shared/i18n/index.js';
+import { textsOf } from '../locale.js';
 
-const PAUSED_HEADING = 'This site\u2019s Strava connection is paused';
-const PAUSED_MESSAGE =
-  'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.';
-
-const SCOPE_NAMES: Record<string, string> = {
-  read: 'see your public profile',
-  'activity:read_all': 'see your activities, including private ones',
+const SCOPE_NAMES: Record<string, SentenceKey> = {
+  read: 'connectScopeRead',
+  'activity:read_all': 'connectScopeActivities',
 };
+
+/** Asks again for the access the site cannot work without, naming each missing scope in the reader's language. */
+function scopesPage(c: Context<AppEnv>, missing: readonly string[]) {
+  const t = textsOf(c);
+  return problemPage(
+    c,
+    { title: 'connectScopesTitle', heading: 'connectScopesHeading', message: 'connectScopesMessage' },
+    200,
+    { needs: missing.map((scope) => (SCOPE_NAMES[scope] ? t[SCOPE_NAMES[scope]] : scope)), force: true },
+  );
+}
+
+/** The sign-in problem page, every sentence in the reader's language. */
+function problemPage(c: Context<AppEnv>, texts: { title: SentenceKey; heading: SentenceKey; message: SentenceKey }, status: 200 | 400 | 403 | 503 = 200, extra: Record<string, unknown> = {}) {
+  const t = textsOf(c);
+  return page(c, 'connect-problem', { title: t[texts.title], heading: t[texts.heading], message: t[texts.message], ...extra }, status);
+}
 
 /** The plain page for a paused application: the athlete can do nothing about it, so it says so and no more. */
 function pausedPage(c: Context<AppEnv>) {
-  return page(c, 'connect-problem', { title: 'Connection paused', heading: PAUSED_HEADING, message: PAUSED_MESSAGE }, 503);
+  return problemPage(c, { title: 'connectPausedTitle', heading: 'connectPausedHeading', message: 'connectPausedMessage' }, 503);
 }
 
 function fullPage(c: Context<AppEnv>) {
-  return page(
-    c,
-    'connect-problem',
-    {
-      title: 'This site is full',
-      heading: 'This site is full',
-      message: 'This site has reached the number of athletes Strava lets it serve, so Strava did not connect you. Nothing was shared and nothing was stored. Please let the site\u2019s owner know.',
-    },
-    403,
-  );
+  return problemPage(c, { title: 'connectFullTitle', heading: 'connectFullTitle', message: 'connectFullMessage' }, 403);
 }
 
 /**
@@ -72,16 +78,11 @@ export const authRoutes = new Hono<AppEnv>()
     if (stateCheck !== 'ok') {
       deps.log.warn('Sign-in refused: OAuth state check failed', { reason: stateCheck });
       const expired = stateCheck === 'expired';
-      return page(
+      return problemPage(
         c,
-        'connect-problem',
-        {
-          title: expired ? 'Sign-in took too long' : 'Sign-in could not be verified',
-          heading: expired ? 'That sign-in took too long' : 'We could not verify this sign-in',
-          message: expired
-            ? 'For your safety a sign-in must finish within ten minutes. Please start again.'
-            : 'This sign-in was not started from this browser, or the link was changed. Please start again from here.',
-        },
+        expired
+          ? { title: 'connectExpiredTitle', heading: 'connectExpiredHeading', message: 'connectExpiredMessage' }
+          : { title: 'connectUnverifiedTitle', heading: 'connectUnverifiedHeading', message: 'connectUnverifiedMessage' },
         400,
       );
     }
@@ -93,28 +94,18 @@ export const authRoutes = new Hono<AppEnv>()
     }
 
     if (c.req.query('error') === 'access_denied') {
-      return page(c, 'connect-problem', {
-        title: 'Not connected',
-        heading: 'You chose not to connect',
-        message: 'Nothing was shared and nothing was stored. You can connect whenever you like.',
-      });
+      return problemPage(c, { title: 'connectDeclinedTitle', heading: 'connectDeclinedHeading', message: 'connectDeclinedMessage' });
     }
 
     const code = c.req.query('code');
     if (!code) {
-      return page(c, 'connect-problem', { title: 'Sign-in failed', heading: 'Strava did not send a sign-in code', message: 'Please try again.' }, 400);
+      return problemPage(c, { title: 'connectNoCodeTitle', heading: 'connectNoCodeHeading', message: 'connectNoCodeMessage' }, 400);
     }
 
     const granted = parseScopes(c.req.query('scope'));
     const missing = missingScopes(granted);
     if (missing.length > 0) {
-      return page(c, 'connect-problem', {
-        title: 'More access needed',
-        heading: 'We need a little more access',
-        message: 'Your results are built from your activities, so the site needs permission to:',
-        needs: missing.map((scope) => SCOPE_NAMES[scope] ?? scope),
-        force: true,
-      });
+      return scopesPage(c, missing);
     }
 
     let result;
@@ -130,13 +121,7 @@ export const authRoutes = new Hono<AppEnv>()
     const stillMissing = missingScopes(result.athlete.scopes);
     if (stillMissing.length > 0) {
       // Strava granted less than the callback URL said: ask again rather than show an empty page.
-      return page(c, 'connect-problem', {
-        title: 'More access needed',
-        heading: 'We need a little more access',
-        message: 'Your results are built from your activities, so the site needs permission to:',
-        needs: stillMissing.map((scope) => SCOPE_NAMES[scope] ?? scope),
-        force: true,
-      });
+      return scopesPage(c, stillMissing);
     }
     // The latest page is in; the rest of the history follows in the background (never failing the sign-in).
     await startHistoryImport(deps, result.athlete.id);
@@ -157,12 +142,12 @@ export const authRoutes = new Hono<AppEnv>()
 function connectFailure(error: ConnectError): AppError {
   switch (error.reason) {
     case 'code-refused':
-      return new AppError(400, 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.', { cause: error.cause });
+      return new AppError(400, 'errCodeRefused', { cause: error.cause });
     case 'banned':
-      return new AppError(403, 'This account cannot use this site.');
+      return new AppError(403, 'errAccountBanned');
     case 'strava-unavailable':
-      return new AppError(error.rateLimited ? 503 : 502, 'Strava is not answering right now. Please try again in a few minutes.', { cause: error.cause });
+      return new AppError(error.rateLimited ? 503 : 502, 'errStravaDown', { cause: error.cause });
     case 'application-paused':
-      return new AppError(503, PAUSED_MESSAGE, { cause: error.cause });
+      return new AppError(503, 'connectPausedMessage', { cause: error.cause });
   }
 }

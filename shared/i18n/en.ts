@@ -252,6 +252,50 @@ export const en = {
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',
   ...archiveEn,
+
+  // Whole sentences of the error, sign-in and account pages: AppError and the sign-in problem page take these keys.
+  errSignInNeeded: 'Please connect with Strava to see your results.',
+  errAccountBanned: 'This account cannot use this site.',
+  errFormExpired: 'This form has expired. Go back, reload the page and try again.',
+  errInternal: 'Something went wrong on our side. Please try again in a moment.',
+  errIncompleteRequest: 'The request was not received completely.',
+  errBadCharacter: 'This address or form contains a character that is not allowed.',
+  errNoPage: 'There is no page here.',
+  errStravaDown: 'Strava is not answering right now. Please try again in a few minutes.',
+  errNoActivity: 'There is no such activity.',
+  errBanSelf: 'You cannot ban yourself.',
+  errCodeRefused: 'Strava did not accept this sign-in (the link may have been used already or expired). Please try again.',
+  connectTryAgain: 'Try again',
+  connectExpiredTitle: 'Sign-in took too long',
+  connectExpiredHeading: 'That sign-in took too long',
+  connectExpiredMessage: 'For your safety a sign-in must finish within ten minutes. Please start again.',
+  connectUnverifiedTitle: 'Sign-in could not be verified',
+  connectUnverifiedHeading: 'We could not verify this sign-in',
+  connectUnverifiedMessage: 'This sign-in was not started from this browser, or the link was changed. Please start again from here.',
+  connectDeclinedTitle: 'Not connected',
+  connectDeclinedHeading: 'You chose not to connect',
+  connectDeclinedMessage: 'Nothing was shared and nothing was stored. You can connect whenever you like.',
+  connectNoCodeTitle: 'Sign-in failed',
+  connectNoCodeHeading: 'Strava did not send a sign-in code',
+  connectNoCodeMessage: 'Please try again.',
+  connectScopesTitle: 'More access needed',
+  connectScopesHeading: 'We need a little more access',
+  connectScopesMessage: 'Your results are built from your activities, so the site needs permission to:',
+  connectScopeRead: 'see your public profile',
+  connectScopeActivities: 'see your activities, including private ones',
+  connectScopesKeep: 'Please leave those boxes ticked on Strava\u2019s page.',
+  connectPausedTitle: 'Connection paused',
+  connectPausedHeading: 'This site\u2019s Strava connection is paused',
+  connectPausedMessage:
+    'Strava has paused this site\u2019s access. Your data is safe, and everything resumes by itself once the site\u2019s owner has sorted it out. Please try again later.',
+  connectFullTitle: 'This site is full',
+  connectFullMessage:
+    'This site has reached the number of athletes Strava lets it serve, so Strava did not connect you. Nothing was shared and nothing was stored. Please let the site\u2019s owner know.',
+  deleteConfirmTitle: 'Disconnect and delete my data',
+  deletedTitle: 'Your data was deleted',
 };
 
 export type Messages = typeof en;
+
+/** The keys whose text is a plain sentence, not a function of figures: what an error or a notice can name. */
+export type SentenceKey = { [K in keyof Messages]: Messages[K] extends string ? K : never }[keyof Messages];

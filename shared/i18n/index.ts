@@ -1,13 +1,12 @@
 // Languages: which one a request gets (switch, setting, Accept-Language) and its texts.
-import { en, type Messages } from './en.js';
-import { ru, ruSentences } from './ru.js';
+import { en, type Messages, type SentenceKey } from './en.js';
+import { ru } from './ru.js';
 import { isLocale, type Locale } from './locales.js';
 
 export { isLocale, LOCALES, type Locale } from './locales.js';
-export type { Messages };
+export type { Messages, SentenceKey };
 
 const MESSAGES: Record<Locale, Messages> = { en, ru };
-const SENTENCES: Record<Locale, Record<string, string>> = { en: {}, ru: ruSentences };
 
 /** The best supported language in an Accept-Language header, by its q-values; English otherwise. */
 export function fromAcceptLanguage(header: string | undefined): Locale {
@@ -34,10 +33,6 @@ export function messages(locale: Locale): Messages {
   return MESSAGES[locale];
 }
 
-/** Translates a whole English sentence handed over by code outside the pages (errors, the sign-in flow). */
-export function sentence(locale: Locale, text: string): string {
-  return SENTENCES[locale][text] ?? text;
-}
 
 export { translateReason } from './archive-ru.js';
 export { createFormatter, type Formatter } from './format.js';

@@ -119,6 +119,23 @@ describe('results', () => {
     assert.match(again.text, /Latest activity/, 'the cookie from the switch wins over the header');
   });
 
+  test('error and sign-in pages speak the reader\u2019s language too: one keyed message per sentence', async () => {
+    const stranger = new CookieClient();
+    const ru = { headers: { 'accept-language': 'ru' } };
+    const unverified = await stranger.request(`${stack.baseUrl}/exchange_token?code=x&state=forged`, ru);
+    assert.equal(unverified.status, 400);
+    assert.match(unverified.text, /Мы не смогли проверить этот вход/);
+    assert.match(unverified.text, /Попробовать снова/);
+    const missing = await stranger.request(`${stack.baseUrl}/no-such-page`, ru);
+    assert.equal(missing.status, 404);
+    assert.match(missing.text, /Здесь нет страницы\./);
+    const signedOut = await stranger.request(`${stack.baseUrl}/results`, ru);
+    assert.equal(signedOut.status, 401);
+    assert.match(signedOut.text, /Подключите Strava, чтобы увидеть свои результаты\./);
+    const english = await stranger.request(`${stack.baseUrl}/exchange_token?code=x&state=forged`, { headers: { 'accept-language': 'en' } });
+    assert.match(english.text, /We could not verify this sign-in/);
+  });
+
   test('the units switch shows miles and back', async () => {
     const token = await csrf();
     await post('/settings/units', { csrf: token, units: 'imperial', back: '/results' });
