@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const p99 = results.production![`${RATE}/s`]!.p99;
   out.push(`throughput ratio production / bare: ${ratio.toFixed(2)}× (goal ≥ 0.9×)`);
   out.push(`p99 at ${RATE}/s: ${p99.toFixed(1)} ms (goal < 20 ms)`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
 
   await new Promise<void>((resolve) => production.server.close(() => resolve()));
   await new Promise<void>((resolve) => bareServer.server.close(() => resolve()));

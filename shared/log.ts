@@ -74,7 +74,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const min = ORDER[LEVELS[options.level ?? 'info']];
 
   function emit(severity: Severity, message: string, fields?: Fields): void {
@@ -88,7 +88,7 @@ export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger
       .filter(([key]) => !key.startsWith('logging.googleapis.com/'))
       .map(([key, value]) => `${escapeControls(key)}=${escapeControls(typeof value === 'string' ? value : JSON.stringify(value))}`)
       .join(' ');
-    write(`${new Date().toISOString().slice(11, 19)} ${severity.padEnd(7)} ${escapeControls(scrubString(message))}${extras ? '  ' + extras : ''}`);
+    write(`${new Date().toISOString().slice(11, 19)} ${severity.padEnd(7)} ${escapeControls(scrubString(message))}${extras ? `  ${extras}` : ''}`);
   }
 
   return {

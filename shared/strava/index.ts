@@ -6,4 +6,4 @@ export { StravaClient } from './client.js';
 export { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaRequestError, StravaUnauthorizedError } from './errors.js';
 export { isSafeId, UnsafeIdError } from './json.js';
 export { createSubscription, createSubscriptionIdCache, deleteSubscription, describeStravaRefusal, ensureSubscription, recordSubscription, type SubscriptionClientOptions, type SubscriptionIdCache, viewSubscription, webhookCallbackUrl } from './subscriptions.js';
-export { type DetailedAthlete, type StreamSet, type SummaryActivity, type TokenSet } from './types.js';
+export type { DetailedAthlete, StreamSet, SummaryActivity, TokenSet } from './types.js';

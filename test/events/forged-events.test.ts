@@ -185,7 +185,9 @@ describe('forged webhook events', () => {
       const id = i === right ? subscriptionId : subscriptionId + 1 + i;
       const response = await post(callbackUrl, event({ subscription_id: id, object_id: 9_400_000_000 + i, owner_id: 7_000_000 }));
       const names: string[] = [];
-      response.headers.forEach((_value, name) => names.push(name));
+      response.headers.forEach((_value, name) => {
+        names.push(name);
+      });
       const headers = names.filter((name) => name !== 'date').sort().join(',');
       answers.add(`${response.status} ${response.headers.get('content-type')} ${headers} ${await response.text()}`);
     }
