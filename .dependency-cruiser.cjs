@@ -51,7 +51,12 @@ module.exports = {
       { path: `^shared/(${CAPABILITIES})/` },
       { path: ['^shared/platform/', '^shared/services\\.ts$'] },
     ),
-    rule('shared-knows-no-entry-point', 'shared/ is used by the entry points, never the other way round.', { path: '^shared/' }, { path: '^(app|functions|dev|scripts|bench|test)/' }),
+    rule(
+      'shared-knows-no-entry-point',
+      'shared/ is used by the entry points, never the other way round.',
+      { path: '^shared/' },
+      { path: '^(app|functions|dev|scripts|bench|test)/' },
+    ),
     rule(
       'production-never-imports-dev-test-or-bench',
       'The laptop stack, the sandbox, the tests and the benchmarks are never part of a deployment.',

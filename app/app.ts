@@ -85,9 +85,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.text('ok'));
 
-  app.notFound((c) =>
-    c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: textsOf(c).errNoPage }), 404),
-  );
+  app.notFound((c) => c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: textsOf(c).errNoPage }), 404));
 
   app.onError((error, c) => {
     const log = c.get('log') ?? deps.log;

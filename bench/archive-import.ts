@@ -84,8 +84,13 @@ async function buildArchive(path: string): Promise<number> {
 }
 
 /** The import itself, in a process of its own so its peak memory is the import's alone. */
-async function importInChild(archive: string, databaseUrl: string): Promise<{ ms: number; maxRssMb: number; slices: number; reads: number; failed: number; files: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--import-only', archive, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function importInChild(
+  archive: string,
+  databaseUrl: string,
+): Promise<{ ms: number; maxRssMb: number; slices: number; reads: number; failed: number; files: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--import-only', archive, databaseUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -110,7 +115,9 @@ async function importOnly(archive: string, databaseUrl: string): Promise<void> {
     if (outcome.kind !== 'more') break;
   }
   const ms = performance.now() - started;
-  const { rows: [row] } = await pool.query('select total_files, failed_files from archive_uploads where id = $1::uuid', [upload.id]);
+  const {
+    rows: [row],
+  } = await pool.query('select total_files, failed_files from archive_uploads where id = $1::uuid', [upload.id]);
   await pool.end();
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(
@@ -128,7 +135,9 @@ async function main(): Promise<void> {
   await upsertConnectedAthlete(db.pool, { id: ATHLETE, firstname: 'Bench', lastname: 'Athlete' }, ['read', 'activity:read_all']);
   const result = await importInChild(archive, db.url);
   const stored = await storedStreamBytes(db.pool, ATHLETE);
-  const hours = (await db.pool.query<{ hours: number }>(`select sum(elapsed_time)::float8 / 3600 as hours from activities where athlete_id = $1::bigint`, [ATHLETE])).rows[0]!.hours;
+  const hours = (
+    await db.pool.query<{ hours: number }>(`select sum(elapsed_time)::float8 / 3600 as hours from activities where athlete_id = $1::bigint`, [ATHLETE])
+  ).rows[0]!.hours;
   await db.close();
 
   // The API path for the same history: one list request per 200 activities, then one streams request per activity.

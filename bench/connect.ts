@@ -51,7 +51,12 @@ async function main(): Promise<void> {
   const db = await freshDatabase();
   const cipher = createTokenCipher(randomBytes(32).toString('base64'));
   const log = createLogger({ format: 'pretty', level: 'error' });
-  const strava = new StravaClient({ apiBaseUrl: sandbox.apiBaseUrl, oauthBaseUrl: sandbox.oauthBaseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
+  const strava = new StravaClient({
+    apiBaseUrl: sandbox.apiBaseUrl,
+    oauthBaseUrl: sandbox.oauthBaseUrl,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+  });
   const deps = { pool: db.pool, strava, cipher, log };
 
   // The baseline: identical exchange, profile and listing, then one INSERT … ON CONFLICT per activity.
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
 
   const fast = median(batched);
   const slow = median(rowByRow);
-  console.log(`connect an athlete: exchange + profile + first page of ${imported} activities (${db.real ? 'PostgreSQL server' : 'embedded PostgreSQL'}), median of ${ROUNDS}`);
+  console.log(
+    `connect an athlete: exchange + profile + first page of ${imported} activities (${db.real ? 'PostgreSQL server' : 'embedded PostgreSQL'}), median of ${ROUNDS}`,
+  );
   console.log(`  batched upsert (shipped): ${fast.toFixed(1)} ms`);
   console.log(`  row by row (baseline):    ${slow.toFixed(1)} ms`);
   console.log(`  ratio baseline/shipped:   ${(slow / fast).toFixed(2)}x`);

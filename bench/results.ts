@@ -97,7 +97,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'error',
   };
   const runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log: createLogger({ format: 'json', level: 'error' }) });
-  await upsertConnectedAthlete(runtime.pool, { id: ATHLETE, firstname: 'Bench', lastname: 'Mark', measurement_preference: 'meters' }, ['read', 'activity:read_all']);
+  await upsertConnectedAthlete(runtime.pool, { id: ATHLETE, firstname: 'Bench', lastname: 'Mark', measurement_preference: 'meters' }, [
+    'read',
+    'activity:read_all',
+  ]);
   const all = history();
   for (let i = 0; i < all.length; i += 500) await upsertActivities(runtime.pool, ATHLETE, all.slice(i, i + 500), new Date());
   await runtime.pool.query('analyze activities');
@@ -110,7 +113,15 @@ async function main(): Promise<void> {
   const html = await first.text();
 
   const athlete = (await getAthlete(runtime.pool, ATHLETE))!;
-  const viewer: Viewer = { athlete, settings: DEFAULT_SETTINGS, units: 'metric', stravaUnits: 'metric', locale: 'en', t: messages('en'), fmt: createFormatter('en', 'metric') };
+  const viewer: Viewer = {
+    athlete,
+    settings: DEFAULT_SETTINGS,
+    units: 'metric',
+    stravaUnits: 'metric',
+    locale: 'en',
+    t: messages('en'),
+    fmt: createFormatter('en', 'metric'),
+  };
   // The baseline: the same page with every figure computed from all activities loaded into memory.
   const inMemory: typeof loadResultsStats = async (pool, athleteId, now, timeZone, units) =>
     computeResultsStats(await loadAllActivities(pool, athleteId), now, timeZone, units);
@@ -132,12 +143,18 @@ async function main(): Promise<void> {
   const bytes = Buffer.byteLength(html);
   const line = (label: string, values: number[]) =>
     console.log(`  ${label.padEnd(44)} p50 ${percentile(values, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(values, 99).toFixed(1).padStart(6)} ms`);
-  console.log(`/results for an athlete with ${ACTIVITIES.toLocaleString('en-US')} activities (${db.real ? 'PostgreSQL server' : 'embedded PostgreSQL'}), ${ROUNDS} requests each after 20 warm-up`);
+  console.log(
+    `/results for an athlete with ${ACTIVITIES.toLocaleString('en-US')} activities (${db.real ? 'PostgreSQL server' : 'embedded PostgreSQL'}), ${ROUNDS} requests each after 20 warm-up`,
+  );
   line('full request, figures in SQL (shipped)', http);
   line('page data + render, figures in SQL', sql);
   line('page data + render, all activities in memory', memory);
-  console.log(`  ratio memory/SQL at p50:                     ${(percentile(memory, 50) / percentile(sql, 50)).toFixed(2)}x  (p99 ${(percentile(memory, 99) / percentile(sql, 99)).toFixed(2)}x)`);
-  console.log(`  page weight: ${(bytes / 1024).toFixed(1)} KB HTML (${(gzipSync(html).length / 1024).toFixed(1)} KB gzipped), plus style.css ${(await (await app.request('/static/style.css')).arrayBuffer()).byteLength} B and notes.js`);
+  console.log(
+    `  ratio memory/SQL at p50:                     ${(percentile(memory, 50) / percentile(sql, 50)).toFixed(2)}x  (p99 ${(percentile(memory, 99) / percentile(sql, 99)).toFixed(2)}x)`,
+  );
+  console.log(
+    `  page weight: ${(bytes / 1024).toFixed(1)} KB HTML (${(gzipSync(html).length / 1024).toFixed(1)} KB gzipped), plus style.css ${(await (await app.request('/static/style.css')).arrayBuffer()).byteLength} B and notes.js`,
+  );
   console.log(`  targets: p50 under 50 ms ${percentile(http, 50) < 50 ? 'met' : 'NOT met'}; page under 150 KB ${bytes < 150 * 1024 ? 'met' : 'NOT met'}`);
 
   await runtime.close();

@@ -175,7 +175,9 @@ async function main(): Promise<void> {
         `${(baseline.queries / SAMPLE).toFixed(3)} one at a time`,
       `                             (per athlete: store-and-release 1; per batch of ${CONCURRENCY}: 1 claim returning the tokens; per run: 1 count)`,
       `  sandbox refreshes:         ${await sandbox.tokenRefreshes()} (${SAMPLE} + ${ATHLETES}, each exactly once; the sandbox runs in its own process)`,
-      `  machine load average:      ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores (other work on the machine slows both figures)`,
+      `  machine load average:      ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} on ${cpus().length} cores (other work on the machine slows both figures)`,
       `  setup (untimed):           seeding ${ATHLETES} athletes took ${fmt(seedMs)}; whole benchmark ${fmt(totalMs)}`,
       '',
     ];

@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   const archiveStore = await createArchiveStore(config);
   if (archiveStore && isInProcessBus(bus)) {
     const topic = config.pubsub.archiveTopic;
-    bus.subscribe(topic, createArchiveHandler({ pool: runtime.pool, log: runtime.log, store: archiveStore, publish: (message) => bus.publish(topic, message) }));
+    bus.subscribe(
+      topic,
+      createArchiveHandler({ pool: runtime.pool, log: runtime.log, store: archiveStore, publish: (message) => bus.publish(topic, message) }),
+    );
     if (archiveStore instanceof LocalObjectStore) notifyOnFinalize(archiveStore, bus, topic);
   }
 

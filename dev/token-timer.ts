@@ -29,18 +29,21 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
 
   function runNow(): Promise<RefreshJobSummary | undefined> {
     clearTimeout(timer);
-    running ??= refreshDueTokens({
-      ...runtime,
-      resumeStalledImports,
-      // Webhook events deferred for Strava's budget are retried on the same beat as in production.
-      retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...runtime, log }, { deadlineAt }),
-    }, {
-      // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
-      horizonMs: intervalMs + REFRESH_WINDOW_MS,
-      concurrency: 4,
-      deadlineMs: Math.max(intervalMs / 2, 10_000),
-      batchSize: 200,
-    })
+    running ??= refreshDueTokens(
+      {
+        ...runtime,
+        resumeStalledImports,
+        // Webhook events deferred for Strava's budget are retried on the same beat as in production.
+        retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...runtime, log }, { deadlineAt }),
+      },
+      {
+        // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
+        horizonMs: intervalMs + REFRESH_WINDOW_MS,
+        concurrency: 4,
+        deadlineMs: Math.max(intervalMs / 2, 10_000),
+        batchSize: 200,
+      },
+    )
       .catch((error: unknown) => {
         runtime.log.error('Token timer run failed; trying again at the next tick', { error });
         return undefined;

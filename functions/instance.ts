@@ -3,7 +3,6 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { MessagePublishedData } from '../shared/platform/bus.js';
 import { openServices, type OpenServicesOptions, type Services } from '../shared/services.js';
 
-
 export interface PerInstance<T> {
   get(): Promise<T>;
   /** Disposes of what was built (tests, and an instance being shut down); the next get() builds afresh. */

@@ -74,12 +74,14 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
     // Tokens matter more than imports: a resumer that cannot start must not stop the refreshes.
-    const resumeStalledImports = await resumer.get().then(({ resume }) => resume, (error: unknown) => {
-      log.error('Could not start the history import resumer; imports wait for the next run', { error });
-      return undefined;
-    });
-    const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) =>
-      retryEvents({ ...built, log: jobLog }, { deadlineAt });
+    const resumeStalledImports = await resumer.get().then(
+      ({ resume }) => resume,
+      (error: unknown) => {
+        log.error('Could not start the history import resumer; imports wait for the next run', { error });
+        return undefined;
+      },
+    );
+    const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) => retryEvents({ ...built, log: jobLog }, { deadlineAt });
     const summary = await refreshDueTokens(
       { ...built, log, resumeStalledImports, retryDeferredEvents },
       {

@@ -32,10 +32,14 @@ export function adcPath(env = process.env, platform = process.platform) {
  */
 export function impersonatedCredentials(source, serviceAccount) {
   if (source?.type === 'impersonated_service_account') {
-    throw new DeployError('Your Application Default Credentials already impersonate an account: run `gcloud auth application-default login` (without --impersonate-service-account) and try again.');
+    throw new DeployError(
+      'Your Application Default Credentials already impersonate an account: run `gcloud auth application-default login` (without --impersonate-service-account) and try again.',
+    );
   }
   if (source?.type !== 'authorized_user' && source?.type !== 'service_account') {
-    throw new DeployError(`Your Application Default Credentials are of type ${JSON.stringify(source?.type)}; run \`gcloud auth application-default login\` and try again.`);
+    throw new DeployError(
+      `Your Application Default Credentials are of type ${JSON.stringify(source?.type)}; run \`gcloud auth application-default login\` and try again.`,
+    );
   }
   return {
     type: 'impersonated_service_account',
@@ -70,10 +74,13 @@ async function setPostgresPassword(project, instance, password) {
   let operation = await response.json();
   for (let i = 0; i < 60 && operation.status !== 'DONE'; i++) {
     await new Promise((r) => setTimeout(r, 2000));
-    const poll = await fetch(`https://sqladmin.googleapis.com/v1/projects/${project}/operations/${operation.name}`, { headers: { authorization: `Bearer ${token}` } });
+    const poll = await fetch(`https://sqladmin.googleapis.com/v1/projects/${project}/operations/${operation.name}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     operation = await poll.json();
   }
-  if (operation.status !== 'DONE' || operation.error) throw new DeployError(`Setting the postgres password did not finish: ${JSON.stringify(operation.error ?? operation.status)}`);
+  if (operation.status !== 'DONE' || operation.error)
+    throw new DeployError(`Setting the postgres password did not finish: ${JSON.stringify(operation.error ?? operation.status)}`);
 }
 
 async function applyGrants(outputs) {
@@ -105,10 +112,17 @@ function runMigrations(outputs) {
   const source = adcPath();
   if (!existsSync(source)) throw new DeployError(`No Application Default Credentials at ${source}: run \`gcloud auth application-default login\` first.`);
   const file = join(tmpdir(), `trainingroom-migrator-${randomBytes(6).toString('hex')}.json`);
-  writeFileSync(file, JSON.stringify(impersonatedCredentials(JSON.parse(readFileSync(source, 'utf8')), output(outputs, 'migrator_service_account'))), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(impersonatedCredentials(JSON.parse(readFileSync(source, 'utf8')), output(outputs, 'migrator_service_account'))), {
+    mode: 0o600,
+  });
   try {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const run = spawnSync(npm, ['run', 'db:migrate'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...migrateEnvironment(outputs, file) }, shell: process.platform === 'win32' });
+    const run = spawnSync(npm, ['run', 'db:migrate'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ...migrateEnvironment(outputs, file) },
+      shell: process.platform === 'win32',
+    });
     if (run.status !== 0) {
       throw new DeployError(
         'npm run db:migrate failed. "Permission iam.serviceAccounts.getAccessToken denied" means you are not in operator_members' +

@@ -29,19 +29,33 @@ export function stateBucket(projectId) {
 
 function main() {
   if (!existsSync(TFVARS)) {
-    throw new DeployError('terraform/environments/production/terraform.tfvars is missing: copy terraform.tfvars.example beside it and fill it in (docs/DEPLOY.md).');
+    throw new DeployError(
+      'terraform/environments/production/terraform.tfvars is missing: copy terraform.tfvars.example beside it and fill it in (docs/DEPLOY.md).',
+    );
   }
   const { projectId, region } = readTfvars(readFileSync(TFVARS, 'utf8'));
   const bucket = `gs://${stateBucket(projectId)}`;
-  const exists = gcloud(['storage', 'buckets', 'describe', bucket, `--project=${projectId}`, '--format=value(name)'], { quiet: true, allowFailure: true }).status === 0;
+  const exists =
+    gcloud(['storage', 'buckets', 'describe', bucket, `--project=${projectId}`, '--format=value(name)'], { quiet: true, allowFailure: true }).status === 0;
   if (exists) {
     console.log(`${bucket} exists; kept.`);
   } else {
-    gcloud(['storage', 'buckets', 'create', bucket, `--project=${projectId}`, `--location=${region}`, '--uniform-bucket-level-access', '--public-access-prevention']);
+    gcloud([
+      'storage',
+      'buckets',
+      'create',
+      bucket,
+      `--project=${projectId}`,
+      `--location=${region}`,
+      '--uniform-bucket-level-access',
+      '--public-access-prevention',
+    ]);
     // Versioning keeps every earlier state, so a bad apply or a corrupted write can be rolled back.
     gcloud(['storage', 'buckets', 'update', bucket, '--versioning']);
   }
-  const init = spawnSync('terraform', [`-chdir=${ENVIRONMENT_DIR}`, 'init', '-input=false', `-backend-config=bucket=${stateBucket(projectId)}`], { stdio: 'inherit' });
+  const init = spawnSync('terraform', [`-chdir=${ENVIRONMENT_DIR}`, 'init', '-input=false', `-backend-config=bucket=${stateBucket(projectId)}`], {
+    stdio: 'inherit',
+  });
   if (init.error) throw new DeployError(`terraform could not be run (${init.error.message}); install Terraform 1.5 or newer.`);
   if (init.status !== 0) throw new DeployError('terraform init failed (see above).');
 }

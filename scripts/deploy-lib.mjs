@@ -21,7 +21,8 @@ export function readOutputs({ from, dir = ENVIRONMENT_DIR } = {}) {
   } else {
     const run = spawnSync('terraform', [`-chdir=${dir}`, 'output', '-json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (run.error) throw new DeployError(`terraform could not be run (${run.error.message}); install Terraform 1.5 or newer.`);
-    if (run.status !== 0) throw new DeployError(`terraform output failed:\n${run.stderr.trim()}\nRun terraform apply (docs/DEPLOY.md) first, with your own credentials.`);
+    if (run.status !== 0)
+      throw new DeployError(`terraform output failed:\n${run.stderr.trim()}\nRun terraform apply (docs/DEPLOY.md) first, with your own credentials.`);
     text = run.stdout;
   }
   const parsed = JSON.parse(text);
@@ -67,7 +68,10 @@ function projectOf(args) {
  */
 export function grantHint(text, args = []) {
   const project = projectOf(args);
-  const bucket = /service account (\S+@\S+?) does not have access to the bucket/.exec(text) ?? /You must grant [\w ]+? permission to (\S+@\S+?)\.?(?:\s|$)/.exec(text) ?? /(\S+@\S+?) does not have storage\.objects\.\w+ access/.exec(text);
+  const bucket =
+    /service account (\S+@\S+?) does not have access to the bucket/.exec(text) ??
+    /You must grant [\w ]+? permission to (\S+@\S+?)\.?(?:\s|$)/.exec(text) ??
+    /(\S+@\S+?) does not have storage\.objects\.\w+ access/.exec(text);
   if (bucket) {
     const account = bucket[1].replace(/[.,;]+$/, '');
     return (

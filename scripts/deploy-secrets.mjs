@@ -29,7 +29,8 @@ export function planSecrets(secretIds, hasValue, env = {}) {
   return secretIds.map((id) => {
     if (hasValue.has(id)) return { id, action: 'keep' };
     const source = SOURCES[id];
-    if (!source || source.kind === 'none') return { id, action: 'skip', why: source ? 'not used with IAM database authentication' : 'no rule for this secret in scripts/deploy-secrets.mjs' };
+    if (!source || source.kind === 'none')
+      return { id, action: 'skip', why: source ? 'not used with IAM database authentication' : 'no rule for this secret in scripts/deploy-secrets.mjs' };
     if (source.kind === 'random') return { id, action: 'generate' };
     if (env[source.env]?.trim()) return { id, action: 'from-env', env: source.env };
     if (source.kind === 'optional') return { id, action: 'skip', why: `optional; set ${source.env} and run again to add it` };
@@ -43,7 +44,12 @@ async function main() {
   const project = output(outputs, 'project_id');
   const ids = output(outputs, 'secret_ids');
   const hasValue = new Set(
-    ids.filter((id) => gcloud(['secrets', 'versions', 'list', id, `--project=${project}`, '--filter=state:ENABLED', '--limit=1', '--format=value(name)'], { quiet: true }).stdout.trim() !== ''),
+    ids.filter(
+      (id) =>
+        gcloud(['secrets', 'versions', 'list', id, `--project=${project}`, '--filter=state:ENABLED', '--limit=1', '--format=value(name)'], {
+          quiet: true,
+        }).stdout.trim() !== '',
+    ),
   );
   for (const step of planSecrets(ids, hasValue, process.env)) {
     let value;

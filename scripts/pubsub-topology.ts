@@ -23,18 +23,22 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!process.env.PUBSUB_EMULATOR_HOST) throw new ConfigError('PUBSUB_EMULATOR_HOST is missing: this script only sets up the emulator (Terraform owns the cloud topology).');
+  if (!process.env.PUBSUB_EMULATOR_HOST)
+    throw new ConfigError('PUBSUB_EMULATOR_HOST is missing: this script only sets up the emulator (Terraform owns the cloud topology).');
   const project = process.env.GOOGLE_CLOUD_PROJECT?.trim();
   if (!project) throw new ConfigError('GOOGLE_CLOUD_PROJECT is missing: the emulator project to create the topology in.');
   const processorUrl = values['processor-url'];
-  if (!processorUrl || !/^https?:\/\//.test(processorUrl)) throw new ConfigError('--processor-url is missing: where the Functions Framework serves processStravaEvent.');
+  if (!processorUrl || !/^https?:\/\//.test(processorUrl))
+    throw new ConfigError('--processor-url is missing: where the Functions Framework serves processStravaEvent.');
   const attempts = values['max-delivery-attempts'] === undefined ? 10 : Number(values['max-delivery-attempts']);
   if (!Number.isInteger(attempts) || attempts < 5 || attempts > 100) throw new ConfigError('--max-delivery-attempts must be a whole number from 5 to 100.');
   const { PubSub } = await import('@google-cloud/pubsub');
   const client = new PubSub({ projectId: project });
   try {
     const topology = await ensureEventsTopology(client, { projectId: project, processorUrl, maxDeliveryAttempts: attempts });
-    console.log(`Topic ${topology.topic} pushes to ${topology.pushEndpoint}; dead letters go to ${topology.deadLetterTopic} (${topology.deadLetterSubscription}).`);
+    console.log(
+      `Topic ${topology.topic} pushes to ${topology.pushEndpoint}; dead letters go to ${topology.deadLetterTopic} (${topology.deadLetterSubscription}).`,
+    );
   } finally {
     await client.close();
   }

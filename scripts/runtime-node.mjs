@@ -38,7 +38,9 @@ function majorOf(binary) {
 function ensureRuntime() {
   if (currentMajor === wanted) return process.execPath;
   if (existsSync(localBinary) && majorOf(localBinary) === wanted) return localBinary;
-  console.error(`This is Node ${process.versions.node}; the product runs on Node ${wanted}. Fetching Node ${wanted} for this project (once) into node_modules/.cache/…`);
+  console.error(
+    `This is Node ${process.versions.node}; the product runs on Node ${wanted}. Fetching Node ${wanted} for this project (once) into node_modules/.cache/…`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const install = spawnSync(
     npm,

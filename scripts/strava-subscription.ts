@@ -54,7 +54,11 @@ async function main(): Promise<void> {
   const existing = await viewSubscription(options);
   if (command === 'view') {
     // The callback URL can hold the path secret: show only its origin and path start.
-    console.log(existing ? `Subscription ${existing.id}: ${redact(existing.callback_url, secrets.webhookPathSecret)} (created ${existing.created_at ?? '?'})` : 'No webhook subscription.');
+    console.log(
+      existing
+        ? `Subscription ${existing.id}: ${redact(existing.callback_url, secrets.webhookPathSecret)} (created ${existing.created_at ?? '?'})`
+        : 'No webhook subscription.',
+    );
     return;
   }
   if (command === 'delete') {

@@ -62,7 +62,8 @@ const emulatorJar = env.PUBSUB_EMULATOR_JAR || findEmulatorJar();
 const haveJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 const haveEmulator = Boolean(env.PUBSUB_EMULATOR_HOST) || (Boolean(emulatorJar) && haveJava);
 if (emulatorJar && haveJava) env.PUBSUB_EMULATOR_JAR = emulatorJar;
-if (haveEmulator) notes.push(`Pub/Sub: ${env.PUBSUB_EMULATOR_HOST ? `emulator at ${env.PUBSUB_EMULATOR_HOST}` : `emulator started by the tests from ${emulatorJar}`}`);
+if (haveEmulator)
+  notes.push(`Pub/Sub: ${env.PUBSUB_EMULATOR_HOST ? `emulator at ${env.PUBSUB_EMULATOR_HOST}` : `emulator started by the tests from ${emulatorJar}`}`);
 
 function walk(dir) {
   const out = [];
@@ -85,7 +86,9 @@ if (!env.DATABASE_URL) {
       console.error(`CI: these tests need a PostgreSQL server: ${needServer.map((f) => relative(root, f)).join(', ')}`);
       process.exit(1);
     }
-    skipped.push(`${needServer.length} file(s) that need a PostgreSQL server (several instances at once): ${needServer.map((f) => relative(root, f)).join(', ')}`);
+    skipped.push(
+      `${needServer.length} file(s) that need a PostgreSQL server (several instances at once): ${needServer.map((f) => relative(root, f)).join(', ')}`,
+    );
     files = files.filter((f) => !needServer.includes(f));
   }
 }
@@ -115,7 +118,23 @@ if (files.length === 0) {
 // dependency-cruiser (.dependency-cruiser.cjs), lint and format by Biome (biome.json). Their output shows only when
 // they fail; a chosen file or two (`npm test -- <files>`) skips them, so work in progress can be tested.
 const checks = [
-  { name: 'module boundaries (dependency-cruiser)', args: [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'app', 'functions', 'shared', 'dev', 'scripts', 'bench', 'test'] },
+  {
+    name: 'module boundaries (dependency-cruiser)',
+    args: [
+      join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+      '--config',
+      '.dependency-cruiser.cjs',
+      '--output-type',
+      'err',
+      'app',
+      'functions',
+      'shared',
+      'dev',
+      'scripts',
+      'bench',
+      'test',
+    ],
+  },
   { name: 'lint and format (Biome)', args: [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'ci', '--reporter=summary', '.'] },
 ];
 if (only.length === 0) {
@@ -140,9 +159,14 @@ const tapFile = join(mkdtempSync(join(tmpdir(), 'tests-')), 'results.tap');
 const child = spawn(
   process.execPath,
   [
-    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, env, stdio: 'inherit' },

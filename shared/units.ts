@@ -2,8 +2,7 @@
 
 export type Units = 'metric' | 'imperial';
 
-export const unitsFor = (measurementPreference: string | null | undefined): Units =>
-  measurementPreference === 'feet' ? 'imperial' : 'metric';
+export const unitsFor = (measurementPreference: string | null | undefined): Units => (measurementPreference === 'feet' ? 'imperial' : 'metric');
 
 export const METERS_PER_MILE = 1609.344;
 export const FEET_PER_METER = 3.28084;

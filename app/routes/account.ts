@@ -8,9 +8,7 @@ import { page } from '../views.js';
 import { textsOf } from '../locale.js';
 
 export const accountRoutes = new Hono<AppEnv>()
-  .get('/account/delete', requireAthlete, (c) =>
-    page(c, 'delete-confirm', { title: textsOf(c).deleteConfirmTitle, csrfToken: c.get('csrfToken') }),
-  )
+  .get('/account/delete', requireAthlete, (c) => page(c, 'delete-confirm', { title: textsOf(c).deleteConfirmTitle, csrfToken: c.get('csrfToken') }))
   .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
     const deps = c.get('deps');
     // The uploads' objects first: their rows, which name them, go with the athlete's.

@@ -51,17 +51,55 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
     if (chart) out.push({ id, title, chart, colour });
   };
   if (streams.altitude) {
-    add('elevation', `${t.chartElevation} (${fmt.elevationUnit})`, '#6d6d78', lineChart(xs, streams.altitude.map((m) => fmt.elevationValue(m)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+    add(
+      'elevation',
+      `${t.chartElevation} (${fmt.elevationUnit})`,
+      '#6d6d78',
+      lineChart(
+        xs,
+        streams.altitude.map((m) => fmt.elevationValue(m)),
+        { ...size, formatY: (v) => fmt.number(v, 0) },
+      ),
+    );
   }
   if (streams.velocity_smooth && byDistance) {
     if (fmt.usesPace(activity.sportType)) {
-      add('pace', `${t.chartPace} (${fmt.paceUnit})`, '#0072b2', lineChart(xs, streams.velocity_smooth.map((v) => fmt.paceValue(v)), { ...size, invert: true, formatY: (v) => fmt.duration(v) }));
+      add(
+        'pace',
+        `${t.chartPace} (${fmt.paceUnit})`,
+        '#0072b2',
+        lineChart(
+          xs,
+          streams.velocity_smooth.map((v) => fmt.paceValue(v)),
+          { ...size, invert: true, formatY: (v) => fmt.duration(v) },
+        ),
+      );
     } else {
-      add('speed', `${t.chartSpeed} (${fmt.speedUnit})`, '#0072b2', lineChart(xs, streams.velocity_smooth.map((v) => fmt.speedValue(v)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+      add(
+        'speed',
+        `${t.chartSpeed} (${fmt.speedUnit})`,
+        '#0072b2',
+        lineChart(
+          xs,
+          streams.velocity_smooth.map((v) => fmt.speedValue(v)),
+          { ...size, formatY: (v) => fmt.number(v, 0) },
+        ),
+      );
     }
   }
-  if (streams.heartrate) add('heartrate', `${t.chartHeartrate} (${t.bpm})`, '#d55e00', lineChart(xs, streams.heartrate, { ...size, formatY: (v) => fmt.number(v, 0) }));
-  if (streams.cadence) add('cadence', t.chartCadence, '#009e73', lineChart(xs, streams.cadence.map((v) => (v > 0 ? v : null)), { ...size, formatY: (v) => fmt.number(v, 0) }));
+  if (streams.heartrate)
+    add('heartrate', `${t.chartHeartrate} (${t.bpm})`, '#d55e00', lineChart(xs, streams.heartrate, { ...size, formatY: (v) => fmt.number(v, 0) }));
+  if (streams.cadence)
+    add(
+      'cadence',
+      t.chartCadence,
+      '#009e73',
+      lineChart(
+        xs,
+        streams.cadence.map((v) => (v > 0 ? v : null)),
+        { ...size, formatY: (v) => fmt.number(v, 0) },
+      ),
+    );
   return out;
 }
 

@@ -4,7 +4,13 @@ import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminActio
 import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices, withServices } from '../../shared/admin/index.js';
 import { AppError } from '../errors.js';
 import { isInProcessBus } from '../../shared/platform/pubsub-bus.js';
-import { DEFAULT_MAX_DELIVERIES, exhaustedWebhookEvents, recentWebhookEvents, unconfirmedWebhookEvents, webhookEventCounts } from '../../shared/events/index.js';
+import {
+  DEFAULT_MAX_DELIVERIES,
+  exhaustedWebhookEvents,
+  recentWebhookEvents,
+  unconfirmedWebhookEvents,
+  webhookEventCounts,
+} from '../../shared/events/index.js';
 import { createFormatter } from '../../shared/i18n/index.js';
 import { countAuthorizedAthletes } from '../../shared/athletes/index.js';
 import { readApplicationStatus } from '../../shared/strava/index.js';
@@ -69,7 +75,10 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
   const t = textsOf(c);
   const { rows, total } = await listAthletes(deps.pool);
   const [progress, panels, audit] = await Promise.all([
-    importProgress(deps.pool, rows.map((row) => row.id)),
+    importProgress(
+      deps.pool,
+      rows.map((row) => row.id),
+    ),
     loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), { locale: localeOf(c), services: panelServices(deps) }),
     recentAdminActions(deps.pool),
   ]);
@@ -200,7 +209,9 @@ registerAdminPanel({
       webhookEventCounts(db),
       services?.busDeadLetters === undefined ? exhaustedWebhookEvents(db) : Promise.resolve(undefined),
     ]);
-    const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const).map((status) => `${status} ${fmt.number(counts[status])}`).join(' · ');
+    const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const)
+      .map((status) => `${status} ${fmt.number(counts[status])}`)
+      .join(' · ');
     const deadLetters =
       services?.busDeadLetters !== undefined
         ? t.adminDeadLettersBus(fmt.number(services.busDeadLetters))

@@ -98,7 +98,8 @@ export const archiveRoutes = new Hono<AppEnv>()
     const state = await store.uploadState(upload.objectKey);
     if (!state) return c.body(null, upload.status === 'uploading' ? 404 : 200);
     const range = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+)$/.exec(c.req.header('content-range') ?? '');
-    if (!range || Number(range[3]) !== state.size) return c.json({ error: 'Content-Range must be "bytes first-last/size" for the size this upload was opened with' }, 400);
+    if (!range || Number(range[3]) !== state.size)
+      return c.json({ error: 'Content-Range must be "bytes first-last/size" for the size this upload was opened with' }, 400);
     let received = state.received;
     if (range[1] !== undefined) {
       const first = Number(range[1]);

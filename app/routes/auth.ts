@@ -20,16 +20,19 @@ const SCOPE_NAMES: Record<string, SentenceKey> = {
 /** Asks again for the access the site cannot work without, naming each missing scope in the reader's language. */
 function scopesPage(c: Context<AppEnv>, missing: readonly string[]) {
   const t = textsOf(c);
-  return problemPage(
-    c,
-    { title: 'connectScopesTitle', heading: 'connectScopesHeading', message: 'connectScopesMessage' },
-    200,
-    { needs: missing.map((scope) => (SCOPE_NAMES[scope] ? t[SCOPE_NAMES[scope]] : scope)), force: true },
-  );
+  return problemPage(c, { title: 'connectScopesTitle', heading: 'connectScopesHeading', message: 'connectScopesMessage' }, 200, {
+    needs: missing.map((scope) => (SCOPE_NAMES[scope] ? t[SCOPE_NAMES[scope]] : scope)),
+    force: true,
+  });
 }
 
 /** The sign-in problem page, every sentence in the reader's language. */
-function problemPage(c: Context<AppEnv>, texts: { title: SentenceKey; heading: SentenceKey; message: SentenceKey }, status: 200 | 400 | 403 | 503 = 200, extra: Record<string, unknown> = {}) {
+function problemPage(
+  c: Context<AppEnv>,
+  texts: { title: SentenceKey; heading: SentenceKey; message: SentenceKey },
+  status: 200 | 400 | 403 | 503 = 200,
+  extra: Record<string, unknown> = {},
+) {
   const t = textsOf(c);
   return page(c, 'connect-problem', { title: t[texts.title], heading: t[texts.heading], message: t[texts.message], ...extra }, status);
 }

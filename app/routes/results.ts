@@ -80,7 +80,11 @@ function weeklyChart(stats: ResultsStats, viewer: Viewer) {
       showLabel: i % 13 === 0 || i === WEEKS_IN_CHART - 1,
       parts: SPORT_GROUPS.map((group) => {
         const seconds = groups?.get(group) ?? 0;
-        return { value: seconds / 3600, fill: GROUP_COLOURS[group], title: `${t.bestWeekOf(fmt.date(week))}: ${groupLabel(viewer, group)} ${fmt.hours(seconds)}` };
+        return {
+          value: seconds / 3600,
+          fill: GROUP_COLOURS[group],
+          title: `${t.bestWeekOf(fmt.date(week))}: ${groupLabel(viewer, group)} ${fmt.hours(seconds)}`,
+        };
       }),
     };
   });
@@ -176,9 +180,7 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
       currentStreak: t.days(stats.streaks.current),
       longestStreak: t.days(stats.streaks.longest),
       longestRange:
-        stats.streaks.longestFrom && stats.streaks.longestTo
-          ? t.fromTo(fmt.date(stats.streaks.longestFrom), fmt.date(stats.streaks.longestTo))
-          : '',
+        stats.streaks.longestFrom && stats.streaks.longestTo ? t.fromTo(fmt.date(stats.streaks.longestFrom), fmt.date(stats.streaks.longestTo)) : '',
       bestWeek: stats.bestWeek
         ? {
             label: t.bestWeekOf(fmt.date(stats.bestWeek.weekStart)),

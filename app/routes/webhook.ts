@@ -136,7 +136,11 @@ const ACCEPTED = { received: true } as const;
 
 /** A client that went away mid-body: its problem, not ours (4xx semantics, logged as a warning). */
 export function isAbandonedBody(error: unknown): boolean {
-  for (let e = error as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.name === 'AbortError' || e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ABORT_ERR') return true;
     if (typeof e.message === 'string' && /aborted|terminated|premature close|socket hang up/i.test(e.message)) return true;
   }

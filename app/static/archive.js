@@ -7,7 +7,9 @@
     var box = document.getElementById('archive-progress');
     if (!box || !box.getAttribute('data-poll')) return;
     fetch(form ? form.getAttribute('data-progress') : '/settings/archive/progress', { credentials: 'same-origin', headers: { accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
       .then(function (html) {
         var holder = document.createElement('div');
         holder.innerHTML = html;
@@ -15,7 +17,9 @@
         if (fresh) box.replaceWith(fresh);
         if (fresh && fresh.getAttribute('data-poll')) setTimeout(poll, 1500);
       })
-      .catch(function () { setTimeout(poll, 4000); });
+      .catch(function () {
+        setTimeout(poll, 4000);
+      });
   }
   if (progress && progress.getAttribute('data-poll')) setTimeout(poll, 1500);
   if (!form) return;
@@ -32,7 +36,9 @@
       xhr.open('PUT', session.sessionUrl);
       if (session.sameOrigin) xhr.setRequestHeader('x-csrf-token', csrf);
       xhr.setRequestHeader('content-range', start < end ? 'bytes ' + start + '-' + (end - 1) + '/' + file.size : 'bytes */' + file.size);
-      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(start + e.loaded); };
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) onProgress(start + e.loaded);
+      };
       xhr.onload = function () {
         if (xhr.status === 200 || xhr.status === 201) return resolve(file.size);
         if (xhr.status === 308) {
@@ -43,7 +49,9 @@
         }
         reject(new Error('status ' + xhr.status));
       };
-      xhr.onerror = function () { reject(new Error('network')); };
+      xhr.onerror = function () {
+        reject(new Error('network'));
+      };
       xhr.send(start < end ? file.slice(start, end) : null);
     });
   }
@@ -69,7 +77,9 @@
         function next() {
           if (offset >= file.size) return Promise.resolve();
           var end = Math.min(file.size, offset + session.chunkBytes);
-          return put(session, file, offset, end, function (sent) { bar.value = Math.floor((100 * sent) / file.size); })
+          return put(session, file, offset, end, function (sent) {
+            bar.value = Math.floor((100 * sent) / file.size);
+          })
             .then(function (held) {
               failures = 0;
               offset = held;
@@ -79,9 +89,21 @@
             .catch(function (error) {
               // Ask where the session stands and carry on from there, a few times, waiting longer each time.
               if (++failures > 5) throw error;
-              return new Promise(function (r) { setTimeout(r, 1000 * failures * failures); })
-                .then(function () { return put(session, file, offset, offset, function () {}); })
-                .then(function (held) { offset = held; return next(); }, function () { return next(); });
+              return new Promise(function (r) {
+                setTimeout(r, 1000 * failures * failures);
+              })
+                .then(function () {
+                  return put(session, file, offset, offset, function () {});
+                })
+                .then(
+                  function (held) {
+                    offset = held;
+                    return next();
+                  },
+                  function () {
+                    return next();
+                  },
+                );
             });
         }
         return next();
@@ -98,15 +120,32 @@
     button.disabled = true;
     var chain = Promise.resolve();
     files.forEach(function (file) {
-      chain = chain.then(function () { return uploadFile(file); }).then(function () {
-        var box = document.getElementById('archive-progress');
-        if (box) box.setAttribute('data-poll', '1');
-        poll();
-      }, function (error) {
-        label.textContent = form.getAttribute('data-failed').replace('{name}', file.name) + (error && error.message && !/^status|^network/.test(error.message) ? ' ' + error.message : '');
-        throw error;
-      });
+      chain = chain
+        .then(function () {
+          return uploadFile(file);
+        })
+        .then(
+          function () {
+            var box = document.getElementById('archive-progress');
+            if (box) box.setAttribute('data-poll', '1');
+            poll();
+          },
+          function (error) {
+            label.textContent =
+              form.getAttribute('data-failed').replace('{name}', file.name) +
+              (error && error.message && !/^status|^network/.test(error.message) ? ' ' + error.message : '');
+            throw error;
+          },
+        );
     });
-    chain.then(function () { bar.value = 100; }).catch(function () {}).then(function () { button.disabled = false; input.value = ''; });
+    chain
+      .then(function () {
+        bar.value = 100;
+      })
+      .catch(function () {})
+      .then(function () {
+        button.disabled = false;
+        input.value = '';
+      });
   });
 })();

@@ -6,7 +6,7 @@
   function poll() {
     tries += 1;
     fetch(box.getAttribute('data-poll'), { credentials: 'same-origin', headers: { accept: 'text/html' } })
-      .then((response) => response.ok ? response.text() : Promise.reject(response.status))
+      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
       .then((html) => {
         var holder = document.createElement('div');
         holder.innerHTML = html;
@@ -16,7 +16,9 @@
         box = fresh;
         if (fresh.getAttribute('data-poll') && tries < 20) setTimeout(poll, 1500);
       })
-      .catch(() => { if (tries < 20) setTimeout(poll, 3000); });
+      .catch(() => {
+        if (tries < 20) setTimeout(poll, 3000);
+      });
   }
   setTimeout(poll, 1000);
 })();

@@ -38,9 +38,16 @@ type Layout = 'fit.gz' | 'gpx' | 'tcx.gz' | 'fit' | 'gpx.gz' | 'tcx';
 const LAYOUTS: Layout[] = ['fit.gz', 'fit.gz', 'gpx', 'tcx.gz', 'fit', 'gpx.gz', 'tcx'];
 
 const FIT_SPORT: Record<string, [string, string]> = {
-  Run: ['running', 'generic'], TrailRun: ['running', 'trail'], VirtualRun: ['running', 'treadmill'], Ride: ['cycling', 'generic'],
-  VirtualRide: ['cycling', 'virtualActivity'], GravelRide: ['cycling', 'gravelCycling'], MountainBikeRide: ['cycling', 'mountain'],
-  Walk: ['walking', 'generic'], Hike: ['hiking', 'generic'], Swim: ['swimming', 'generic'],
+  Run: ['running', 'generic'],
+  TrailRun: ['running', 'trail'],
+  VirtualRun: ['running', 'treadmill'],
+  Ride: ['cycling', 'generic'],
+  VirtualRide: ['cycling', 'virtualActivity'],
+  GravelRide: ['cycling', 'gravelCycling'],
+  MountainBikeRide: ['cycling', 'mountain'],
+  Walk: ['walking', 'generic'],
+  Hike: ['hiking', 'generic'],
+  Swim: ['swimming', 'generic'],
 };
 const TCX_SPORT = (sport: string) => (/Run/.test(sport) ? 'Running' : /Ride/.test(sport) ? 'Biking' : 'Other');
 const SEMICIRCLES = 2 ** 31 / 180;
@@ -60,16 +67,35 @@ function stravaDate(ms: number): string {
 }
 
 const CSV_HEADER = [
-  'Activity ID', 'Activity Date', 'Activity Name', 'Activity Type', 'Activity Description', 'Elapsed Time', 'Distance', 'Max Heart Rate',
-  'Relative Effort', 'Commute', 'Activity Private Note', 'Activity Gear', 'Filename', 'Athlete Weight', 'Bike Weight', 'Elapsed Time',
-  'Moving Time', 'Distance', 'Max Speed', 'Average Speed', 'Elevation Gain',
+  'Activity ID',
+  'Activity Date',
+  'Activity Name',
+  'Activity Type',
+  'Activity Description',
+  'Elapsed Time',
+  'Distance',
+  'Max Heart Rate',
+  'Relative Effort',
+  'Commute',
+  'Activity Private Note',
+  'Activity Gear',
+  'Filename',
+  'Athlete Weight',
+  'Bike Weight',
+  'Elapsed Time',
+  'Moving Time',
+  'Distance',
+  'Max Speed',
+  'Average Speed',
+  'Elevation Gain',
 ];
 
 export function fitFile(a: ExportActivity): Buffer {
   const s = a.streams!;
   const encoder = new Encoder();
   // The SDK's message types are per message number; the records here are built field by field.
-  const write = (mesgNum: number | undefined, mesg: Record<string, unknown>) => encoder.writeMesg({ mesgNum: mesgNum!, ...mesg } as unknown as Parameters<Encoder['writeMesg']>[0]);
+  const write = (mesgNum: number | undefined, mesg: Record<string, unknown>) =>
+    encoder.writeMesg({ mesgNum: mesgNum!, ...mesg } as unknown as Parameters<Encoder['writeMesg']>[0]);
   const start = Utils.convertDateToDateTime(new Date(a.startDate));
   const [sport, subSport] = FIT_SPORT[a.sportType] ?? ['generic', 'generic'];
   write(Profile.MesgNum.FILE_ID, { type: 'activity', manufacturer: 'development', product: 0, timeCreated: start, serialNumber: 1 });
@@ -92,10 +118,28 @@ export function fitFile(a: ExportActivity): Buffer {
   const end = start + Math.round(s.time[s.time.length - 1] ?? 0);
   write(Profile.MesgNum.EVENT, { timestamp: end, event: 'timer', eventType: 'stopAll' });
   write(Profile.MesgNum.SESSION, {
-    timestamp: end, startTime: start, totalElapsedTime: a.elapsedTime, totalTimerTime: a.movingTime, totalDistance: a.distance,
-    totalAscent: Math.round(a.elevationGain), sport, subSport, event: 'lap', eventType: 'stop', firstLapIndex: 0, numLaps: 1,
+    timestamp: end,
+    startTime: start,
+    totalElapsedTime: a.elapsedTime,
+    totalTimerTime: a.movingTime,
+    totalDistance: a.distance,
+    totalAscent: Math.round(a.elevationGain),
+    sport,
+    subSport,
+    event: 'lap',
+    eventType: 'stop',
+    firstLapIndex: 0,
+    numLaps: 1,
   });
-  write(Profile.MesgNum.ACTIVITY, { timestamp: end, localTimestamp: end + a.utcOffsetS, numSessions: 1, totalTimerTime: a.movingTime, type: 'manual', event: 'activity', eventType: 'stop' });
+  write(Profile.MesgNum.ACTIVITY, {
+    timestamp: end,
+    localTimestamp: end + a.utcOffsetS,
+    numSessions: 1,
+    totalTimerTime: a.movingTime,
+    type: 'manual',
+    event: 'activity',
+    eventType: 'stop',
+  });
   return Buffer.from(encoder.close());
 }
 
@@ -168,10 +212,30 @@ export async function writeStravaExport(activities: Iterable<ExportActivity>, wr
     }
     rows.push(
       [
-        a.id, stravaDate(a.startDate), a.name, a.sportType.replace(/([a-z])([A-Z])/g, '$1 $2'), '', a.elapsedTime, (a.distance / 1000).toFixed(2),
-        a.maxHeartrate, '', a.commute, '', '', filename, '', '', a.elapsedTime.toFixed(1), a.movingTime.toFixed(1), a.distance.toFixed(1), '', '',
+        a.id,
+        stravaDate(a.startDate),
+        a.name,
+        a.sportType.replace(/([a-z])([A-Z])/g, '$1 $2'),
+        '',
+        a.elapsedTime,
+        (a.distance / 1000).toFixed(2),
+        a.maxHeartrate,
+        '',
+        a.commute,
+        '',
+        '',
+        filename,
+        '',
+        '',
+        a.elapsedTime.toFixed(1),
+        a.movingTime.toFixed(1),
+        a.distance.toFixed(1),
+        '',
+        '',
         a.elevationGain.toFixed(1),
-      ].map((v) => csvField(v as string | number | boolean | null)).join(','),
+      ]
+        .map((v) => csvField(v as string | number | boolean | null))
+        .join(','),
     );
   }
   await zip.add('activities.csv', Buffer.from(rows.join('\n') + '\n'));

@@ -69,8 +69,16 @@ function coach(input: { language?: string; last_four_weeks?: Totals[]; four_week
   const b = before.toFixed(1);
   const text =
     input.language === 'ru'
-      ? { up: `Объём вырос: ${r} ч против ${b} ч. Добавьте лёгкую неделю, чтобы закрепить прогресс.`, down: `Объём снизился: ${r} ч против ${b} ч. Вернитесь к ритму двумя короткими спокойными тренировками.`, steady: `Объём стабилен: ${r} ч против ${b} ч. Попробуйте одну тренировку чуть интенсивнее.` }[trend]
-      : { up: `Volume is up: ${r} h against ${b} h. Plan an easier week soon to absorb it.`, down: `Volume is down: ${r} h against ${b} h. Two short easy sessions will get the rhythm back.`, steady: `Volume is steady: ${r} h against ${b} h. Try making one session a little harder.` }[trend];
+      ? {
+          up: `Объём вырос: ${r} ч против ${b} ч. Добавьте лёгкую неделю, чтобы закрепить прогресс.`,
+          down: `Объём снизился: ${r} ч против ${b} ч. Вернитесь к ритму двумя короткими спокойными тренировками.`,
+          steady: `Объём стабилен: ${r} ч против ${b} ч. Попробуйте одну тренировку чуть интенсивнее.`,
+        }[trend]
+      : {
+          up: `Volume is up: ${r} h against ${b} h. Plan an easier week soon to absorb it.`,
+          down: `Volume is down: ${r} h against ${b} h. Two short easy sessions will get the rhythm back.`,
+          steady: `Volume is steady: ${r} h against ${b} h. Try making one session a little harder.`,
+        }[trend];
   return { text, trend };
 }
 

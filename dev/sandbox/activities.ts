@@ -100,11 +100,7 @@ export function summaryActivity(a: ActivityRecord, athlete: AthleteRecord, optio
   return json;
 }
 
-export function detailedActivity(
-  a: ActivityRecord,
-  athlete: AthleteRecord,
-  gearDistance: (gearId: string) => number,
-): Record<string, unknown> {
+export function detailedActivity(a: ActivityRecord, athlete: AthleteRecord, gearDistance: (gearId: string) => number): Record<string, unknown> {
   const summary = summaryActivity(a, athlete);
   const geo = summaryGeometry(a);
   const gear = a.gearId ? athlete.gear.find((g) => g.id === a.gearId) : undefined;

@@ -42,8 +42,10 @@ function intParam(c: Context<SandboxEnv>, name: string): number | undefined {
 export function apiRoutes(ctx: SandboxContext, host: 'legacy' | 'next' = 'legacy'): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
 
-  const gearDistance = (athleteId: number) => (gearId: string): number =>
-    ctx.store.activitiesOf(athleteId).reduce((sum, a) => (a.gearId === gearId ? sum + a.distance : sum), 0);
+  const gearDistance =
+    (athleteId: number) =>
+    (gearId: string): number =>
+      ctx.store.activitiesOf(athleteId).reduce((sum, a) => (a.gearId === gearId ? sum + a.distance : sum), 0);
 
   const athleteOf = (c: Context<SandboxEnv>): AthleteRecord => {
     const athlete = ctx.store.athletes.get(c.get('auth').athleteId);
@@ -57,11 +59,7 @@ export function apiRoutes(ctx: SandboxContext, host: 'legacy' | 'next' = 'legacy
     if (!canReadActivities(auth.scopes)) throw new SandboxError(401, faults.missingPermission('activity:read'));
     const raw = c.req.param('id') ?? '';
     const activity = /^\d+$/.test(raw) ? ctx.store.activity(Number(raw)) : undefined;
-    if (
-      !activity ||
-      activity.athleteId !== auth.athleteId ||
-      (activity.visibility === 'only_me' && !canReadPrivateActivities(auth.scopes))
-    ) {
+    if (!activity || activity.athleteId !== auth.athleteId || (activity.visibility === 'only_me' && !canReadPrivateActivities(auth.scopes))) {
       // Strava's own 404 for an activity can come with an empty body.
       throw emptyNotFound();
     }

@@ -28,7 +28,8 @@ export function createNextHostApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.route('/push_subscriptions', pushSubscriptionRoutes(ctx));
   app.route('/', apiRoutes(ctx, 'next'));
   app.onError((err, c) => {
-    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
+    if (err instanceof SandboxError)
+      return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
     return c.json({ message: 'Internal Server Error', errors: [] }, 500);
   });
   return app;
@@ -40,7 +41,9 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    const route = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
+    const route = matchedRoutes(c)
+      .filter((r) => r.method !== 'ALL')
+      .at(-1);
     // API routes are named as Strava documents them (relative to /api/v3): "GET /activities/:id".
     const path = route ? route.path.replace(/^\/api\/v3(?=\/)/, '') : '(unmatched)';
     const key = `${c.req.method} ${path}`;
@@ -72,7 +75,8 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.notFound((c) => c.json(faults.notFound('resource', 'path'), 404));
 
   app.onError((err, c) => {
-    if (err instanceof SandboxError) return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
+    if (err instanceof SandboxError)
+      return err.body === null ? new Response(null, { status: err.status }) : c.json(err.body, err.status as ContentfulStatusCode);
     ctx.log?.(`error ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return c.json({ message: 'Internal Server Error', errors: [] }, 500);
   });

@@ -38,12 +38,7 @@ export function summaryAthlete(a: AthleteRecord, origin: string): Record<string,
  * resource_state 3. Gear and clubs are only listed for tokens with profile:read_all, as on Strava,
  * where the rest of the detailed profile comes with the ordinary read scope.
  */
-export function detailedAthlete(
-  a: AthleteRecord,
-  origin: string,
-  withGear: boolean,
-  gearDistance: (gearId: string) => number,
-): Record<string, unknown> {
+export function detailedAthlete(a: AthleteRecord, origin: string, withGear: boolean, gearDistance: (gearId: string) => number): Record<string, unknown> {
   const gear = (kind: 'bike' | 'shoe'): Array<Record<string, unknown>> =>
     a.gear
       .filter((g) => g.kind === kind)

@@ -22,7 +22,8 @@ function invalid(field: string, code: string): SandboxError {
 }
 
 function nameOf(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME) throw invalid('name', 'a non-empty string of at most 255 characters is required');
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME)
+    throw invalid('name', 'a non-empty string of at most 255 characters is required');
   return value;
 }
 
@@ -53,10 +54,15 @@ export function controlRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const body = await jsonBody(c);
     const invalidSetting = (field: string, code: string) => new SandboxError(400, faults.badRequest('Application', field, code));
     if (body.status !== undefined && body.status !== 'active' && body.status !== 'inactive') throw invalidSetting('status', 'active or inactive');
-    if (body.athlete_limit !== undefined && body.athlete_limit !== null && (typeof body.athlete_limit !== 'number' || !Number.isInteger(body.athlete_limit) || body.athlete_limit < 0)) {
+    if (
+      body.athlete_limit !== undefined &&
+      body.athlete_limit !== null &&
+      (typeof body.athlete_limit !== 'number' || !Number.isInteger(body.athlete_limit) || body.athlete_limit < 0)
+    ) {
       throw invalidSetting('athlete_limit', 'a whole number or null');
     }
-    if (body.legacy_host !== undefined && !['serve', 'redirect', 'gone'].includes(body.legacy_host as string)) throw invalidSetting('legacy_host', 'serve, redirect or gone');
+    if (body.legacy_host !== undefined && !['serve', 'redirect', 'gone'].includes(body.legacy_host as string))
+      throw invalidSetting('legacy_host', 'serve, redirect or gone');
     if (body.next_host !== undefined && !['serve', 'down'].includes(body.next_host as string)) throw invalidSetting('next_host', 'serve or down');
     if (body.status !== undefined) ctx.application.status = body.status as 'active' | 'inactive';
     if (body.athlete_limit !== undefined) ctx.application.athleteLimit = body.athlete_limit as number | null;

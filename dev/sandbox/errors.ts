@@ -29,8 +29,7 @@ function fault(message: string, resource: string, field: string, code: string): 
 
 export const faults = {
   invalidAccessToken: (): StravaFault => fault('Authorization Error', 'Athlete', 'access_token', 'invalid'),
-  missingPermission: (permission: string): StravaFault =>
-    fault('Authorization Error', 'AccessToken', `${permission}_permission`, 'missing'),
+  missingPermission: (permission: string): StravaFault => fault('Authorization Error', 'AccessToken', `${permission}_permission`, 'missing'),
   notFound: (resource: string, field = 'id'): StravaFault => fault('Record Not Found', resource, field, 'invalid'),
   forbidden: (resource: string, field: string): StravaFault => fault('Forbidden', resource, field, 'forbidden'),
   badRequest: (resource: string, field: string, code = 'invalid'): StravaFault => fault('Bad Request', resource, field, code),

@@ -116,7 +116,14 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       const granted = ctx.tokens.grantedScopes(req.athlete.id, req.clientId);
       if (granted && req.scopes.every((s) => granted.includes(s))) {
         const code = ctx.tokens.createCode(req.athlete.id, req.clientId, req.scopes, req.redirectUri);
-        return c.redirect(redirectWith(req.redirectUri, [['state', req.state], ['code', code], ['scope', formatScopes(req.scopes)]]), 302);
+        return c.redirect(
+          redirectWith(req.redirectUri, [
+            ['state', req.state],
+            ['code', code],
+            ['scope', formatScopes(req.scopes)],
+          ]),
+          302,
+        );
       }
     }
     const html = consentPage({
@@ -152,7 +159,13 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
       athlete_id: one('athlete_id'),
     });
     if (one('decision') !== 'approve') {
-      return c.redirect(redirectWith(req.redirectUri, [['state', req.state], ['error', 'access_denied']]), 302);
+      return c.redirect(
+        redirectWith(req.redirectUri, [
+          ['state', req.state],
+          ['error', 'access_denied'],
+        ]),
+        302,
+      );
     }
     // A full application turns a new athlete away ("Limit of connected athletes exceeded"); what reaches the site is a
     // callback without a code, as athletes of such applications reported (strava-to-fittrackee #25).
@@ -167,7 +180,14 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const granted = orderScopes(req.scopes.filter((s) => ticked.has(s) || s === REQUIRED_SCOPE));
     ctx.tokens.recordGrant(req.athlete.id, req.clientId, granted);
     const code = ctx.tokens.createCode(req.athlete.id, req.clientId, granted, req.redirectUri);
-    return c.redirect(redirectWith(req.redirectUri, [['state', req.state], ['code', code], ['scope', formatScopes(granted)]]), 302);
+    return c.redirect(
+      redirectWith(req.redirectUri, [
+        ['state', req.state],
+        ['code', code],
+        ['scope', formatScopes(granted)],
+      ]),
+      302,
+    );
   });
 
   app.post('/token', async (c) => {
@@ -210,7 +230,12 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
   // either revokes the whole grant. A token Strava does not know is answered 200 as well: it is revoked either way.
   app.post('/revoke', async (c) => {
     const basic = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').map((part) => decodeURIComponent(part)) : [];
+    const [id, secret] = basic
+      ? Buffer.from(basic, 'base64')
+          .toString('utf8')
+          .split(':')
+          .map((part) => decodeURIComponent(part))
+      : [];
     if (id !== ctx.clientId || secret !== ctx.clientSecret) throw new SandboxError(401, faults.invalidClientSecret());
     charge(c);
     const p = await readParams(c);

@@ -37,8 +37,7 @@ export function formatScopes(scopes: Iterable<string>): string {
   return orderScopes(scopes).join(',');
 }
 
-export const canReadActivities = (scopes: readonly string[]): boolean =>
-  scopes.includes('activity:read') || scopes.includes('activity:read_all');
+export const canReadActivities = (scopes: readonly string[]): boolean => scopes.includes('activity:read') || scopes.includes('activity:read_all');
 export const canReadPrivateActivities = (scopes: readonly string[]): boolean => scopes.includes('activity:read_all');
 export const canReadProfile = (scopes: readonly string[]): boolean =>
   scopes.includes('read') || scopes.includes('read_all') || scopes.includes('profile:read_all');

@@ -32,8 +32,18 @@ const OTHER_CITIES: City[] = [
   { city: 'Freiburg im Breisgau', state: 'Baden-Württemberg', home: { lat: 47.9947, lng: 7.8498 }, altitude: 280 },
 ];
 const FIRST_NAMES: Array<[string, 'M' | 'F']> = [
-  ['Jonas', 'M'], ['Mia', 'F'], ['Felix', 'M'], ['Hannah', 'F'], ['Lukas', 'M'], ['Emma', 'F'],
-  ['Paul', 'M'], ['Sophie', 'F'], ['Noah', 'M'], ['Clara', 'F'], ['Elias', 'M'], ['Marie', 'F'],
+  ['Jonas', 'M'],
+  ['Mia', 'F'],
+  ['Felix', 'M'],
+  ['Hannah', 'F'],
+  ['Lukas', 'M'],
+  ['Emma', 'F'],
+  ['Paul', 'M'],
+  ['Sophie', 'F'],
+  ['Noah', 'M'],
+  ['Clara', 'F'],
+  ['Elias', 'M'],
+  ['Marie', 'F'],
 ];
 const LAST_NAMES = ['Becker', 'Schulz', 'Wagner', 'Fischer', 'Weber', 'Krüger', 'Neumann', 'Schwarz', 'Zimmermann', 'Braun', "O'Neill", 'Nowak'];
 
@@ -267,29 +277,104 @@ function buildVariant(variant: Variant, ctx: DayContext): Built {
   // Hikes happen on trips to the hills: Saxon Switzerland for the demo athlete, 35 km out for others.
   const hillStart = (): GeoPoint =>
     athlete.id === DEMO_ATHLETE_ID
-      ? rnd.pick([{ lat: 50.9206, lng: 14.0706 }, { lat: 50.9624, lng: 14.0731 }, { lat: 50.9108, lng: 14.2003 }])
+      ? rnd.pick([
+          { lat: 50.9206, lng: 14.0706 },
+          { lat: 50.9624, lng: 14.0731 },
+          { lat: 50.9108, lng: 14.2003 },
+        ])
       : { lat: home.lat + 0.25 * Math.sign(rnd.range(-1, 1)), lng: home.lng + 0.3 };
   switch (variant) {
     case 'easy-run': {
       const d = Math.round(clamp(rnd.normal(8500, 1500), 5000, 12500));
-      return { ...base, sportType: 'Run', ...run(d, rnd.normal(2.95, 0.08)), gainPerKm: rnd.range(2, 6), hr: hr(143, [14, 22]), cadence: r1(rnd.normal(85, 1.5)), workoutType: 0, gearKind: 'shoe', maxSpeedFactor: rnd.range(1.3, 1.55) };
+      return {
+        ...base,
+        sportType: 'Run',
+        ...run(d, rnd.normal(2.95, 0.08)),
+        gainPerKm: rnd.range(2, 6),
+        hr: hr(143, [14, 22]),
+        cadence: r1(rnd.normal(85, 1.5)),
+        workoutType: 0,
+        gearKind: 'shoe',
+        maxSpeedFactor: rnd.range(1.3, 1.55),
+      };
     }
     case 'intervals': {
       const d = Math.round(rnd.range(9000, 11500));
       const reps = Math.min(8, Math.floor((d - 3500) / 1200));
-      return { ...base, sportType: 'Run', name: `Intervals ${reps}×800m`, ...run(d, rnd.normal(3.2, 0.06)), gainPerKm: rnd.range(2, 5), hr: hr(156, [20, 28]), cadence: r1(rnd.normal(87, 1.5)), workoutType: 3, gearKind: 'shoe', intervals: true, maxSpeedFactor: 1.55 };
+      return {
+        ...base,
+        sportType: 'Run',
+        name: `Intervals ${reps}×800m`,
+        ...run(d, rnd.normal(3.2, 0.06)),
+        gainPerKm: rnd.range(2, 5),
+        hr: hr(156, [20, 28]),
+        cadence: r1(rnd.normal(87, 1.5)),
+        workoutType: 3,
+        gearKind: 'shoe',
+        intervals: true,
+        maxSpeedFactor: 1.55,
+      };
     }
     case 'long-run': {
       const d = Math.round(clamp(rnd.normal(19000, 2500), 15000, 25000));
-      return { ...base, sportType: 'Run', name: rnd.chance(0.4) ? 'Sunday long run' : null, ...run(d, rnd.normal(2.88, 0.07)), gainPerKm: rnd.range(3, 7), hr: hr(148, [14, 22]), cadence: r1(rnd.normal(84, 1.5)), workoutType: 2, gearKind: 'long-shoe', maxSpeedFactor: rnd.range(1.3, 1.5) };
+      return {
+        ...base,
+        sportType: 'Run',
+        name: rnd.chance(0.4) ? 'Sunday long run' : null,
+        ...run(d, rnd.normal(2.88, 0.07)),
+        gainPerKm: rnd.range(3, 7),
+        hr: hr(148, [14, 22]),
+        cadence: r1(rnd.normal(84, 1.5)),
+        workoutType: 2,
+        gearKind: 'long-shoe',
+        maxSpeedFactor: rnd.range(1.3, 1.5),
+      };
     }
     case 'half-marathon':
-      return { ...base, sportType: 'Run', name: 'Berliner Halbmarathon', ...run(21097.5, rnd.normal(3.45, 0.04)), gainPerKm: 1.5, hr: hr(171, [10, 15]), cadence: 89, workoutType: 1, gearKind: 'shoe', athleteCount: 12, photos: 3, maxSpeedFactor: 1.3 };
+      return {
+        ...base,
+        sportType: 'Run',
+        name: 'Berliner Halbmarathon',
+        ...run(21097.5, rnd.normal(3.45, 0.04)),
+        gainPerKm: 1.5,
+        hr: hr(171, [10, 15]),
+        cadence: 89,
+        workoutType: 1,
+        gearKind: 'shoe',
+        athleteCount: 12,
+        photos: 3,
+        maxSpeedFactor: 1.3,
+      };
     case 'race-10k':
-      return { ...base, sportType: 'Run', name: '10K race — new PB?', ...run(10000, rnd.normal(3.7, 0.04)), gainPerKm: 2, hr: hr(173, [9, 14]), cadence: 90, workoutType: 1, gearKind: 'shoe', athleteCount: 6, photos: 1, maxSpeedFactor: 1.3 };
+      return {
+        ...base,
+        sportType: 'Run',
+        name: '10K race — new PB?',
+        ...run(10000, rnd.normal(3.7, 0.04)),
+        gainPerKm: 2,
+        hr: hr(173, [9, 14]),
+        cadence: 90,
+        workoutType: 1,
+        gearKind: 'shoe',
+        athleteCount: 6,
+        photos: 1,
+        maxSpeedFactor: 1.3,
+      };
     case 'trail-run': {
       const d = Math.round(rnd.range(9000, 14000));
-      return { ...base, sportType: 'TrailRun', start: hillStart(), baseAltitude: athlete.homeAltitude + 90, ...run(d, rnd.normal(2.35, 0.1)), gainPerKm: rnd.range(30, 45), hr: hr(150, [18, 26]), cadence: r1(rnd.normal(82, 2)), workoutType: 0, gearKind: 'shoe', maxSpeedFactor: 1.8 };
+      return {
+        ...base,
+        sportType: 'TrailRun',
+        start: hillStart(),
+        baseAltitude: athlete.homeAltitude + 90,
+        ...run(d, rnd.normal(2.35, 0.1)),
+        gainPerKm: rnd.range(30, 45),
+        hr: hr(150, [18, 26]),
+        cadence: r1(rnd.normal(82, 2)),
+        workoutType: 0,
+        gearKind: 'shoe',
+        maxSpeedFactor: 1.8,
+      };
     }
     case 'evening-ride': {
       const commute = rnd.chance(0.15);
@@ -297,7 +382,22 @@ function buildVariant(variant: Variant, ctx: DayContext): Built {
       const v = rnd.normal(commute ? 6.4 : 7.4, 0.25);
       const movingTime = Math.round(d / v);
       const w = Math.round(rnd.range(145, 175) * 10) / 10;
-      return { ...base, sportType: 'Ride', name: commute ? 'Commute' : null, distance: d, movingTime, elapsedTime: movingTime + rnd.int(0, commute ? 400 : 300), gainPerKm: rnd.range(3, 7), hr: hr(135, [22, 32]), cadence: r1(rnd.normal(84, 2)), power: { average: w, weighted: 0, max: 0, device: false }, gearKind: 'bike', device: 'Garmin Edge 540', commute, maxSpeedFactor: rnd.range(1.8, 2.2) };
+      return {
+        ...base,
+        sportType: 'Ride',
+        name: commute ? 'Commute' : null,
+        distance: d,
+        movingTime,
+        elapsedTime: movingTime + rnd.int(0, commute ? 400 : 300),
+        gainPerKm: rnd.range(3, 7),
+        hr: hr(135, [22, 32]),
+        cadence: r1(rnd.normal(84, 2)),
+        power: { average: w, weighted: 0, max: 0, device: false },
+        gearKind: 'bike',
+        device: 'Garmin Edge 540',
+        commute,
+        maxSpeedFactor: rnd.range(1.8, 2.2),
+      };
     }
     case 'long-ride':
     case 'gravel-ride': {
@@ -307,29 +407,98 @@ function buildVariant(variant: Variant, ctx: DayContext): Built {
       const movingTime = Math.round(d / v);
       const group = !gravel && rnd.chance(0.35);
       const w = Math.round(rnd.range(140, 170) * 10) / 10;
-      return { ...base, sportType: gravel ? 'GravelRide' : 'Ride', name: gravel ? 'Gravel in the Barnim' : group ? 'Saturday group ride' : null, distance: d, movingTime, elapsedTime: movingTime + rnd.int(600, 2400), gainPerKm: rnd.range(gravel ? 4 : 5, gravel ? 8 : 9), hr: hr(132, [28, 40]), cadence: r1(rnd.normal(83, 2)), power: { average: w, weighted: 0, max: 0, device: false }, gearKind: gravel ? 'gravel' : 'bike', device: 'Garmin Edge 540', athleteCount: group ? rnd.int(2, 8) : 1, photos: rnd.chance(0.3) ? rnd.int(1, 3) : 0, maxSpeedFactor: rnd.range(1.9, 2.3) };
+      return {
+        ...base,
+        sportType: gravel ? 'GravelRide' : 'Ride',
+        name: gravel ? 'Gravel in the Barnim' : group ? 'Saturday group ride' : null,
+        distance: d,
+        movingTime,
+        elapsedTime: movingTime + rnd.int(600, 2400),
+        gainPerKm: rnd.range(gravel ? 4 : 5, gravel ? 8 : 9),
+        hr: hr(132, [28, 40]),
+        cadence: r1(rnd.normal(83, 2)),
+        power: { average: w, weighted: 0, max: 0, device: false },
+        gearKind: gravel ? 'gravel' : 'bike',
+        device: 'Garmin Edge 540',
+        athleteCount: group ? rnd.int(2, 8) : 1,
+        photos: rnd.chance(0.3) ? rnd.int(1, 3) : 0,
+        maxSpeedFactor: rnd.range(1.9, 2.3),
+      };
     }
     case 'virtual-ride': {
       const movingTime = rnd.int(45, 90) * 60;
       const v = rnd.normal(8.8, 0.35);
       const avg = Math.round(rnd.normal(188, 8) * 10) / 10;
-      return { ...base, sportType: 'VirtualRide', name: `Zwift - ${rnd.pick(ZWIFT_ROUTES)} in Watopia`, start: WATOPIA, baseAltitude: 5, distance: Math.round(movingTime * v * 10) / 10, movingTime, elapsedTime: movingTime + rnd.int(0, 40), gainPerKm: 0, fixedGain: Math.round(rnd.range(250, 900)), hr: hr(146, [20, 30]), cadence: r1(rnd.normal(88, 2)), power: { average: avg, weighted: Math.round(avg * rnd.range(1.04, 1.1)), max: rnd.int(450, 720), device: true }, gearKind: 'bike', device: 'Zwift', trainer: true, maxSpeedFactor: rnd.range(1.8, 2.2) };
+      return {
+        ...base,
+        sportType: 'VirtualRide',
+        name: `Zwift - ${rnd.pick(ZWIFT_ROUTES)} in Watopia`,
+        start: WATOPIA,
+        baseAltitude: 5,
+        distance: Math.round(movingTime * v * 10) / 10,
+        movingTime,
+        elapsedTime: movingTime + rnd.int(0, 40),
+        gainPerKm: 0,
+        fixedGain: Math.round(rnd.range(250, 900)),
+        hr: hr(146, [20, 30]),
+        cadence: r1(rnd.normal(88, 2)),
+        power: { average: avg, weighted: Math.round(avg * rnd.range(1.04, 1.1)), max: rnd.int(450, 720), device: true },
+        gearKind: 'bike',
+        device: 'Zwift',
+        trainer: true,
+        maxSpeedFactor: rnd.range(1.8, 2.2),
+      };
     }
     case 'hike': {
       const d = Math.round(rnd.range(9000, 19000));
       const movingTime = Math.round(d / rnd.normal(1.2, 0.06));
-      return { ...base, sportType: 'Hike', name: athlete.id === DEMO_ATHLETE_ID ? rnd.pick(HIKE_NAMES) : null, start: hillStart(), baseAltitude: athlete.homeAltitude + 80, distance: d, movingTime, elapsedTime: Math.round(movingTime * rnd.range(1.2, 1.45)), gainPerKm: rnd.range(40, 70), hr: hr(118, [25, 35]), cadence: r1(rnd.normal(54, 2)), maxSpeedFactor: 1.9, photos: rnd.int(0, 8) };
+      return {
+        ...base,
+        sportType: 'Hike',
+        name: athlete.id === DEMO_ATHLETE_ID ? rnd.pick(HIKE_NAMES) : null,
+        start: hillStart(),
+        baseAltitude: athlete.homeAltitude + 80,
+        distance: d,
+        movingTime,
+        elapsedTime: Math.round(movingTime * rnd.range(1.2, 1.45)),
+        gainPerKm: rnd.range(40, 70),
+        hr: hr(118, [25, 35]),
+        cadence: r1(rnd.normal(54, 2)),
+        maxSpeedFactor: 1.9,
+        photos: rnd.int(0, 8),
+      };
     }
     case 'walk': {
       const d = Math.round(rnd.range(2500, 7000));
       const movingTime = Math.round(d / rnd.normal(1.38, 0.04));
-      return { ...base, sportType: 'Walk', distance: d, movingTime, elapsedTime: Math.round(movingTime * rnd.range(1.03, 1.2)), gainPerKm: rnd.range(1, 3), hr: rnd.chance(0.7) ? hr(98, [12, 20]) : null, cadence: r1(rnd.normal(56, 1.5)), device: rnd.chance(0.5) ? 'Strava App' : watch, maxSpeedFactor: 1.4 };
+      return {
+        ...base,
+        sportType: 'Walk',
+        distance: d,
+        movingTime,
+        elapsedTime: Math.round(movingTime * rnd.range(1.03, 1.2)),
+        gainPerKm: rnd.range(1, 3),
+        hr: rnd.chance(0.7) ? hr(98, [12, 20]) : null,
+        cadence: r1(rnd.normal(56, 1.5)),
+        device: rnd.chance(0.5) ? 'Strava App' : watch,
+        maxSpeedFactor: 1.4,
+      };
     }
     case 'swim': {
       const d = rnd.int(30, 64) * 50;
       const movingTime = Math.round(d / rnd.normal(0.72, 0.03));
       // Pool swims have no GPS; the watch counts lengths.
-      return { ...base, sportType: 'Swim', start: null, distance: d, movingTime, elapsedTime: Math.round(movingTime * rnd.range(1.15, 1.35)), gainPerKm: 0, hr: rnd.chance(0.6) ? hr(132, [14, 22]) : null, maxSpeedFactor: 1.4 };
+      return {
+        ...base,
+        sportType: 'Swim',
+        start: null,
+        distance: d,
+        movingTime,
+        elapsedTime: Math.round(movingTime * rnd.range(1.15, 1.35)),
+        gainPerKm: 0,
+        hr: rnd.chance(0.6) ? hr(132, [14, 22]) : null,
+        maxSpeedFactor: 1.4,
+      };
     }
     case 'yoga':
     case 'weights':
@@ -337,7 +506,18 @@ function buildVariant(variant: Variant, ctx: DayContext): Built {
       const sportType = variant === 'yoga' ? 'Yoga' : variant === 'weights' ? 'WeightTraining' : 'Workout';
       const movingTime = rnd.int(variant === 'yoga' ? 45 : 25, variant === 'yoga' ? 75 : 55) * 60;
       const h = variant === 'yoga' ? hr(88, [18, 28]) : variant === 'weights' ? hr(105, [30, 45]) : hr(118, [35, 50]);
-      return { ...base, sportType, name: variant === 'workout' ? 'Core & mobility' : null, start: null, distance: 0, movingTime, elapsedTime: movingTime, gainPerKm: 0, hr: h, maxSpeedFactor: 0 };
+      return {
+        ...base,
+        sportType,
+        name: variant === 'workout' ? 'Core & mobility' : null,
+        start: null,
+        distance: 0,
+        movingTime,
+        elapsedTime: movingTime,
+        gainPerKm: 0,
+        hr: h,
+        maxSpeedFactor: 0,
+      };
     }
   }
 }
@@ -357,11 +537,16 @@ function toRecord(athlete: AthleteRecord, built: Built, startMs: number, id: num
     const bikes = athlete.gear.filter((g) => g.kind === 'bike');
     const shoes = athlete.gear.filter((g) => g.kind === 'shoe');
     switch (built.gearKind) {
-      case 'bike': return bikes[0]?.id ?? null;
-      case 'gravel': return bikes[1]?.id ?? bikes[0]?.id ?? null;
-      case 'shoe': return shoes[0]?.id ?? null;
-      case 'long-shoe': return shoes[1]?.id ?? shoes[0]?.id ?? null;
-      default: return null;
+      case 'bike':
+        return bikes[0]?.id ?? null;
+      case 'gravel':
+        return bikes[1]?.id ?? bikes[0]?.id ?? null;
+      case 'shoe':
+        return shoes[0]?.id ?? null;
+      case 'long-shoe':
+        return shoes[1]?.id ?? shoes[0]?.id ?? null;
+      default:
+        return null;
     }
   })();
   const weight = athlete.weight;
@@ -375,8 +560,7 @@ function toRecord(athlete: AthleteRecord, built: Built, startMs: number, id: num
   const sufferScore = built.hr ? Math.max(1, Math.round((built.movingTime / 60) * ((built.hr[0] - 80) / 70) ** 2 * 1.6)) : null;
   const achievements = built.distance > 0 && rnd.chance(0.35) ? rnd.int(1, 6) : 0;
   const uploadId = id + 1_130_000_000_000;
-  const externalId =
-    built.device === 'Zwift' ? `zwift-activity-${id % 10_000_000_000}.fit` : built.device === 'Strava App' ? null : `garmin_ping_${uploadId}`;
+  const externalId = built.device === 'Zwift' ? `zwift-activity-${id % 10_000_000_000}.fit` : built.device === 'Strava App' ? null : `garmin_ping_${uploadId}`;
   return {
     id,
     athleteId: athlete.id,
@@ -536,7 +720,16 @@ export function runtimeActivity(
   athlete: AthleteRecord,
   id: number,
   nowMs: number,
-  a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean; legacy: boolean }>,
+  a: Partial<{
+    name: string;
+    sport_type: string;
+    distance: number;
+    moving_time: number;
+    start_date: string;
+    manual: boolean;
+    private: boolean;
+    legacy: boolean;
+  }>,
 ): ActivityRecord {
   const sportType = a.sport_type ?? 'Run';
   const movingTime = Math.max(1, Math.round(a.moving_time ?? 1800));

@@ -63,7 +63,16 @@ export interface Sandbox {
   ): { access_token: string; refresh_token: string; expires_at: number; scope: string };
   addActivity(
     athleteId: number,
-    a: Partial<{ name: string; sport_type: string; distance: number; moving_time: number; start_date: string; manual: boolean; private: boolean; legacy: boolean }>,
+    a: Partial<{
+      name: string;
+      sport_type: string;
+      distance: number;
+      moving_time: number;
+      start_date: string;
+      manual: boolean;
+      private: boolean;
+      legacy: boolean;
+    }>,
   ): number;
   counters: Counters;
   failNext(match: { method?: string; pathPrefix: string }, status: number, times?: number): void;

@@ -415,7 +415,7 @@ function generateStreams(record: ActivityRecord): TrackStreams {
     } else if (record.streamKind === 'ride' || record.streamKind === 'virtual') {
       target = 1 + 6 * Math.max(0, g) - (g < -0.02 ? 0.15 : 0);
     } else {
-      target = averageSpeed > 0 ? (0.6 + 0.4 * speed / averageSpeed) * (1 + 3 * Math.max(0, g)) : 1;
+      target = averageSpeed > 0 ? (0.6 + (0.4 * speed) / averageSpeed) * (1 + 3 * Math.max(0, g)) : 1;
     }
     target *= Math.min(1, 0.78 + (0.22 * tm) / 480) * (1 + (0.05 * tm) / Math.max(1, record.movingTime));
     const alpha = 1 - Math.exp(-dt / tau);
@@ -426,7 +426,7 @@ function generateStreams(record: ActivityRecord): TrackStreams {
       cadenceRaw.push(isMoving && !coasting ? record.averageCadence * (1 + 0.06 * (speed / averageSpeed - 1)) + rnd.normal(0, 1.5) : 0);
     }
     if (record.deviceWatts && record.averageWatts !== null) {
-      powerRaw.push(isMoving ? Math.max(0, (0.55 + 0.45 * speed / averageSpeed) * (1 + 9 * g) + rnd.normal(0, 0.06)) : 0);
+      powerRaw.push(isMoving ? Math.max(0, (0.55 + (0.45 * speed) / averageSpeed) * (1 + 9 * g) + rnd.normal(0, 0.06)) : 0);
     }
     if (tm >= record.movingTime) break;
   }
@@ -488,9 +488,7 @@ export function splitsOf(record: ActivityRecord, unit: number): SplitData[] {
     splits.push({
       distance: Math.round(dist * 10) / 10,
       elapsed_time: movingTime + pauseSeconds,
-      elevation_difference: hasAltitude
-        ? Math.round((altitudeAt(shape, to / record.distance) - altitudeAt(shape, from / record.distance)) * 10) / 10
-        : 0,
+      elevation_difference: hasAltitude ? Math.round((altitudeAt(shape, to / record.distance) - altitudeAt(shape, from / record.distance)) * 10) / 10 : 0,
       moving_time: movingTime,
       split: n,
       average_speed: Math.round((dist / movingTime) * 100) / 100,

@@ -93,7 +93,9 @@ export class WebhookService {
     if (echoed !== challenge) {
       throw new SandboxError(400, faults.badRequest('PushSubscription', 'callback url', 'challenge verification failed'));
     }
-    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     const record: PushSubscriptionRecord = {
       id: 100_000 + Math.floor(Math.random() * 900_000),
       applicationId,

@@ -93,12 +93,7 @@ export async function insertUploadedActivity(db: Queryable, athleteId: number, a
  * The athlete's activity that is this same one recorded elsewhere: a start within two minutes and a distance
  * within 5% (or both without distance). Closest start first.
  */
-export async function findSameActivity(
-  db: Queryable,
-  athleteId: number,
-  startDate: Date,
-  distance: number,
-): Promise<ExistingActivity | undefined> {
+export async function findSameActivity(db: Queryable, athleteId: number, startDate: Date, distance: number): Promise<ExistingActivity | undefined> {
   const { rows } = await db.query<ExistingActivity>(
     `select a.id, a.athlete_id as "athleteId", coalesce(s.streams <> '{}'::jsonb, false) as "hasStreams"
      from activities a left join activity_streams s on s.activity_id = a.id

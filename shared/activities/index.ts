@@ -1,5 +1,14 @@
 // The activities capability's public face: everything other modules may use of it.
-export { attachFileStreams, type FileActivity, findActivity, findSameActivity, insertArchiveActivity, insertUploadedActivity, storedStreamBytes, usualTimezone } from './archive.js';
+export {
+  attachFileStreams,
+  type FileActivity,
+  findActivity,
+  findSameActivity,
+  insertArchiveActivity,
+  insertUploadedActivity,
+  storedStreamBytes,
+  usualTimezone,
+} from './archive.js';
 export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';
 export { type ActivityDetail, getOwnActivity } from './detail.js';
 export { exportFileName } from './export.js';

@@ -50,12 +50,7 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
  * Inserts or updates many activities in one statement. `eventTime` is when this data was current at
  * Strava; a row already holding newer data is left alone, so a late, stale write cannot win.
  */
-export async function upsertActivities(
-  db: Queryable,
-  athleteId: number,
-  activities: readonly SummaryActivity[],
-  eventTime: Date,
-): Promise<number> {
+export async function upsertActivities(db: Queryable, athleteId: number, activities: readonly SummaryActivity[], eventTime: Date): Promise<number> {
   if (activities.length === 0) return 0;
   const unsafe = activities.filter((a) => !isSafeId(a.id));
   if (unsafe.length > 0) throw new UnsafeActivityIdError(unsafe.map((a) => String(a.id)));
@@ -128,10 +123,10 @@ export async function upsertActivities(
 }
 
 export async function recentActivities(db: Queryable, athleteId: number, limit: number): Promise<ActivityRow[]> {
-  const { rows } = await db.query<ActivityRow>(
-    `select ${COLUMNS} from activities where athlete_id = $1::bigint order by start_date desc limit $2::integer`,
-    [athleteId, limit],
-  );
+  const { rows } = await db.query<ActivityRow>(`select ${COLUMNS} from activities where athlete_id = $1::bigint order by start_date desc limit $2::integer`, [
+    athleteId,
+    limit,
+  ]);
   return rows;
 }
 

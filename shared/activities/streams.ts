@@ -7,7 +7,19 @@ import type { StreamSet } from '../strava/index.js';
 import type { TokenCipher } from '../tokens/index.js';
 import { getAccessToken } from '../tokens/index.js';
 
-export const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth', 'heartrate', 'cadence', 'moving', 'grade_smooth', 'watts', 'temp'] as const;
+export const STREAM_KEYS = [
+  'time',
+  'distance',
+  'latlng',
+  'altitude',
+  'velocity_smooth',
+  'heartrate',
+  'cadence',
+  'moving',
+  'grade_smooth',
+  'watts',
+  'temp',
+] as const;
 
 export interface Streams {
   time?: number[];
@@ -43,9 +55,7 @@ export function normalizeStreams(set: StreamSet | null | undefined): Streams {
   const out: Record<string, unknown[]> = {};
   if (!set || typeof set !== 'object') return out;
   // key_by_type=true gives an object; without it Strava answers an array of {type, data}.
-  const entries: [string, unknown][] = Array.isArray(set)
-    ? (set as { type?: string; data?: unknown }[]).map((s) => [String(s.type), s])
-    : Object.entries(set);
+  const entries: [string, unknown][] = Array.isArray(set) ? (set as { type?: string; data?: unknown }[]).map((s) => [String(s.type), s]) : Object.entries(set);
   for (const [key, value] of entries) {
     if (!(STREAM_KEYS as readonly string[]).includes(key)) continue;
     const data = (value as { data?: unknown } | undefined)?.data;
@@ -55,10 +65,10 @@ export function normalizeStreams(set: StreamSet | null | undefined): Streams {
 }
 
 export async function storedStreams(db: Queryable, athleteId: number, activityId: number): Promise<Streams | undefined> {
-  const { rows } = await db.query<{ streams: Streams }>(
-    'select streams from activity_streams where activity_id = $1::bigint and athlete_id = $2::bigint',
-    [activityId, athleteId],
-  );
+  const { rows } = await db.query<{ streams: Streams }>('select streams from activity_streams where activity_id = $1::bigint and athlete_id = $2::bigint', [
+    activityId,
+    athleteId,
+  ]);
   return rows[0]?.streams;
 }
 

@@ -11,7 +11,11 @@ export interface AthleteTracks {
   /** A list thumbnail from the summary polyline. */
   thumbnail(summaryPolyline: string | null): string;
   /** The activity page's map: the recorded track when there is one, the summary polyline otherwise. */
-  routeMap(activity: Pick<ActivityDetail, 'summaryPolyline'>, streams: Streams, size: { width: number; height: number; padding: number; minStep: number }): RoutePath;
+  routeMap(
+    activity: Pick<ActivityDetail, 'summaryPolyline'>,
+    streams: Streams,
+    size: { width: number; height: number; padding: number; minStep: number },
+  ): RoutePath;
   gpx(activity: ActivityDetail, streams: Streams): string;
   csv(activity: ActivityDetail, streams: Streams): string;
 }

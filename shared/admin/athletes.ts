@@ -49,10 +49,12 @@ export async function recordAdminAction(
   db: Queryable,
   entry: { adminAthleteId: number; action: string; targetAthleteId?: number | null; detail?: Record<string, unknown> },
 ): Promise<void> {
-  await db.query(
-    `insert into admin_audit (admin_athlete_id, action, target_athlete_id, detail) values ($1::bigint, $2::text, $3::bigint, $4::jsonb)`,
-    [entry.adminAthleteId, entry.action, entry.targetAthleteId ?? null, JSON.stringify(entry.detail ?? {})],
-  );
+  await db.query(`insert into admin_audit (admin_athlete_id, action, target_athlete_id, detail) values ($1::bigint, $2::text, $3::bigint, $4::jsonb)`, [
+    entry.adminAthleteId,
+    entry.action,
+    entry.targetAthleteId ?? null,
+    JSON.stringify(entry.detail ?? {}),
+  ]);
 }
 
 export async function recentAdminActions(db: Queryable, limit = 20): Promise<AuditEntry[]> {

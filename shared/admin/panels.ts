@@ -114,6 +114,9 @@ export async function importProgress(db: Queryable, athleteIds: readonly number[
     [[...athleteIds]],
   );
   return new Map(
-    rows.map((row) => [row.athleteId, `${row.status} · ${row.imported.toLocaleString('en-US')}${row.status === 'failed' && row.lastError ? ` (${row.lastError.slice(0, 80)})` : ''}`]),
+    rows.map((row) => [
+      row.athleteId,
+      `${row.status} · ${row.imported.toLocaleString('en-US')}${row.status === 'failed' && row.lastError ? ` (${row.lastError.slice(0, 80)})` : ''}`,
+    ]),
   );
 }

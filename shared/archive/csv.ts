@@ -99,7 +99,9 @@ export function parseStravaDate(value: string): Date | null {
     if (m[7] === 'AM' && hour === 12) hour = 0;
     return new Date(Date.UTC(Number(m[3]), month, Number(m[2]), hour, Number(m[5]), Number(m[6])));
   }
-  const iso = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(value.trim()) ? new Date(value.trim().replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z')) : null;
+  const iso = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(value.trim())
+    ? new Date(value.trim().replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'))
+    : null;
   return iso && !Number.isNaN(iso.getTime()) ? iso : null;
 }
 

@@ -54,11 +54,13 @@ export class GcsObjectStore implements ObjectStore {
     // The session URI carries the authorisation (the function's own, at creation): the browser sends bytes to it
     // directly, never through App Engine, and it can write only this object. The origin makes Cloud Storage answer
     // the browser's CORS requests on it; X-Upload-Content-Length pins the size it may send.
-    const [uri] = await withRetries(() => this.#bucket.file(key).createResumableUpload({
-      origin: options.origin,
-      metadata: { contentType: options.contentType, contentLength: options.size },
-      preconditionOpts: { ifGenerationMatch: 0 },
-    }));
+    const [uri] = await withRetries(() =>
+      this.#bucket.file(key).createResumableUpload({
+        origin: options.origin,
+        metadata: { contentType: options.contentType, contentLength: options.size },
+        preconditionOpts: { ifGenerationMatch: 0 },
+      }),
+    );
     return uri;
   }
 

@@ -19,7 +19,10 @@ export { readActivitiesCsv, CsvError } from './csv.js';
 /** A request the import would refuse anyway; `code` names which, for the page to say it in the athlete's language. */
 export class UploadRequestError extends Error {
   override readonly name = 'UploadRequestError';
-  constructor(readonly code: 'bad-type' | 'empty' | 'too-large', message: string) {
+  constructor(
+    readonly code: 'bad-type' | 'empty' | 'too-large',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -37,7 +40,8 @@ export async function startUpload(
 ): Promise<{ upload: Upload; sessionUrl: string }> {
   const fileName = typeof request.fileName === 'string' ? request.fileName.trim() : '';
   const size = typeof request.size === 'number' ? request.size : Number(request.size);
-  if (!fileName || fileName.length > 255 || !ACCEPTED.test(fileName)) throw new UploadRequestError('bad-type', 'Choose a ZIP archive or a FIT, GPX or TCX file.');
+  if (!fileName || fileName.length > 255 || !ACCEPTED.test(fileName))
+    throw new UploadRequestError('bad-type', 'Choose a ZIP archive or a FIT, GPX or TCX file.');
   if (!Number.isSafeInteger(size) || size <= 0) throw new UploadRequestError('empty', 'The file is empty.');
   if (size > LIMITS.maxUploadBytes) throw new UploadRequestError('too-large', 'The file is too large.');
   const upload = await createUpload(deps.pool, athleteId, fileName, size);
@@ -55,9 +59,7 @@ export interface UploadProgress {
 /** The athlete's recent uploads, newest first, with the files that failed for finished ones. */
 export async function uploadProgress(db: Queryable, athleteId: number): Promise<UploadProgress[]> {
   const uploads = await latestUploads(db, athleteId);
-  return Promise.all(
-    uploads.map(async (upload) => ({ upload, failures: upload.failedFiles > 0 ? await failedFiles(db, upload.id) : [] })),
-  );
+  return Promise.all(uploads.map(async (upload) => ({ upload, failures: upload.failedFiles > 0 ? await failedFiles(db, upload.id) : [] })));
 }
 
 /**

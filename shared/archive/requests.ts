@@ -81,7 +81,9 @@ export function createArchiveHandler(deps: ArchiveHandlerDeps, options: Partial<
 }
 
 /** Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by update_tokens. */
-export async function resumeStalledUploads(deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> }): Promise<number> {
+export async function resumeStalledUploads(
+  deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> },
+): Promise<number> {
   const ids = await stalledUploads(deps.pool, 900);
   for (const uploadId of ids) await deps.publish({ uploadId, reason: 'resume' });
   if (ids.length > 0) deps.log.info('Resumed stalled archive imports', { count: ids.length });

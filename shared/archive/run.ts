@@ -114,7 +114,12 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
     if (error instanceof SourceReadError) throw error;
     const reason = error instanceof CsvError || error instanceof ZipError ? error.message : `activities.csv could not be read (${(error as Error).message})`;
     deps.log.warn('Archive CSV unreadable; its files are imported without Strava ids', { reason });
-    planned.push({ index: csvEntry.index, name: csvEntry.name, status: 'failed', reason: `${reason}; the files were matched by start time and distance instead` });
+    planned.push({
+      index: csvEntry.index,
+      name: csvEntry.name,
+      status: 'failed',
+      reason: `${reason}; the files were matched by start time and distance instead`,
+    });
     return planned;
   }
   const prefix = csvEntry.name.slice(0, csvEntry.name.length - 'activities.csv'.length);
@@ -132,7 +137,13 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
     if (linked.has(row.id)) continue;
     linked.add(row.id);
     // A manual activity (or one whose file is missing): its summary still fills the history.
-    planned.push({ index: CSV_ONLY_BASE + extra++, name: `activities.csv: ${row.name || row.id}`.slice(0, 1024), status: 'pending', stravaId: row.id, csv: row });
+    planned.push({
+      index: CSV_ONLY_BASE + extra++,
+      name: `activities.csv: ${row.name || row.id}`.slice(0, 1024),
+      status: 'pending',
+      stravaId: row.id,
+      csv: row,
+    });
   }
   return planned;
 }
@@ -146,7 +157,16 @@ function defaultName(sportType: string, localHour: number): string {
 /** Offset in seconds of an IANA zone at an instant, via Intl (no time zone database of our own). */
 function zoneOffsetS(zone: string, at: Date): number | undefined {
   try {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(at);
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    }).formatToParts(at);
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
     return Math.round((local - Math.floor(at.getTime() / 1000) * 1000) / 1000);
@@ -175,7 +195,8 @@ function fileActivity(ctx: AthleteContext, derived: DerivedActivity | undefined,
   const offset = derived?.utcOffsetS ?? (zone ? zoneOffsetS(zone, startDate) : undefined) ?? 0;
   const local = new Date(startDate.getTime() + offset * 1000);
   const sportType = sportFromText(csv?.type) ?? derived?.sportType ?? 'Workout';
-  const pick = (fromCsv: number | null | undefined, fromFile: number | undefined) => (typeof fromCsv === 'number' && Number.isFinite(fromCsv) ? fromCsv : (fromFile ?? 0));
+  const pick = (fromCsv: number | null | undefined, fromFile: number | undefined) =>
+    typeof fromCsv === 'number' && Number.isFinite(fromCsv) ? fromCsv : (fromFile ?? 0);
   const distance = pick(csv?.distance, derived?.distance);
   const movingTime = pick(csv?.movingTime, derived?.movingTime);
   return {
@@ -305,9 +326,11 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
         archive.close();
         archive = await openArchive(source);
       } else {
-        plan = [kindOfName(upload.fileName)
-          ? { index: 0, name: upload.fileName, status: 'pending' }
-          : { index: 0, name: upload.fileName, status: 'skipped', reason: 'not a ZIP archive, nor a FIT, GPX or TCX file' }];
+        plan = [
+          kindOfName(upload.fileName)
+            ? { index: 0, name: upload.fileName, status: 'pending' }
+            : { index: 0, name: upload.fileName, status: 'skipped', reason: 'not a ZIP archive, nor a FIT, GPX or TCX file' },
+        ];
       }
       if (plan.length === 0) throw new UploadRefused('the archive holds no FIT, GPX or TCX files');
       await savePlan(deps.pool, uploadId, upload.athleteId, plan);

@@ -37,7 +37,10 @@ export class LocalObjectStore implements ObjectStore {
   readonly #root: string;
   #onFinalize: FinalizeListener | undefined;
 
-  constructor(root: string, readonly uploadUrl: (key: string) => string) {
+  constructor(
+    root: string,
+    readonly uploadUrl: (key: string) => string,
+  ) {
     this.#root = resolve(root);
   }
 
@@ -76,7 +79,12 @@ export class LocalObjectStore implements ObjectStore {
    * Appends one chunk at `start` (it must follow what arrived: resumable uploads never leave holes) and finalizes the
    * object at its last byte. Returns the bytes received so far.
    */
-  async receive(key: string, start: number, chunk: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<{ received: number; done: boolean }> {
+  async receive(
+    key: string,
+    start: number,
+    chunk: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    maxBytes: number,
+  ): Promise<{ received: number; done: boolean }> {
     const state = await this.uploadState(key);
     if (!state) throw new ObjectMissingError('no upload is open for this object');
     if (start !== state.received) return { received: state.received, done: false };

@@ -58,19 +58,16 @@ export async function getUpload(db: Queryable, id: string): Promise<Upload | und
 }
 
 export async function latestUploads(db: Queryable, athleteId: number, limit = 5): Promise<Upload[]> {
-  const { rows } = await db.query<Upload>(
-    `select ${COLUMNS} from archive_uploads where athlete_id = $1::bigint order by created_at desc limit $2::integer`,
-    [athleteId, limit],
-  );
+  const { rows } = await db.query<Upload>(`select ${COLUMNS} from archive_uploads where athlete_id = $1::bigint order by created_at desc limit $2::integer`, [
+    athleteId,
+    limit,
+  ]);
   return rows;
 }
 
 /** The object arrived: from "uploading" to "queued". False when it was already past that (a redelivered notification). */
 export async function markArrived(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `update archive_uploads set status = 'queued', updated_at = now() where id = $1::uuid and status = 'uploading'`,
-    [id],
-  );
+  const { rowCount } = await db.query(`update archive_uploads set status = 'queued', updated_at = now() where id = $1::uuid and status = 'uploading'`, [id]);
   return (rowCount ?? 0) > 0;
 }
 

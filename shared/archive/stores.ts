@@ -23,8 +23,12 @@ export async function createArchiveStore(config: Pick<Config, 'archiveBucket' | 
  */
 export function notifyOnFinalize(store: LocalObjectStore, bus: EventBus, topic: string): void {
   store.onFinalize(async (key, size) => {
-    await bus.publish(topic, { kind: 'storage#object', name: key, bucket: 'local', size: String(size) }, {
-      attributes: { eventType: 'OBJECT_FINALIZE', objectId: key, bucketId: 'local', payloadFormat: 'JSON_API_V1' },
-    });
+    await bus.publish(
+      topic,
+      { kind: 'storage#object', name: key, bucket: 'local', size: String(size) },
+      {
+        attributes: { eventType: 'OBJECT_FINALIZE', objectId: key, bucketId: 'local', payloadFormat: 'JSON_API_V1' },
+      },
+    );
   });
 }

@@ -41,7 +41,10 @@ export function emptyTrack(format: FileFormat): Track {
   return { format, time: [], lat: [], lng: [], altitude: [], heartrate: [], cadence: [], watts: [], temp: [], distance: [], speed: [], stated: {} };
 }
 
-export function pushPoint(track: Track, p: Partial<Record<'time' | 'lat' | 'lng' | 'altitude' | 'heartrate' | 'cadence' | 'watts' | 'temp' | 'distance' | 'speed', number>>): void {
+export function pushPoint(
+  track: Track,
+  p: Partial<Record<'time' | 'lat' | 'lng' | 'altitude' | 'heartrate' | 'cadence' | 'watts' | 'temp' | 'distance' | 'speed', number>>,
+): void {
   const v = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : NaN);
   track.time.push(v(p.time));
   const lat = v(p.lat);

@@ -139,7 +139,10 @@ export class XmlTrackParser {
     try {
       this.#parser.write(slice);
     } catch (error) {
-      throw this.#error ?? (error instanceof XmlTrackError ? error : new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`));
+      throw (
+        this.#error ??
+        (error instanceof XmlTrackError ? error : new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`))
+      );
     }
     if (this.#error) throw this.#error;
     this.#sinceTag = this.#tagSeen ? 0 : this.#sinceTag + slice.length;

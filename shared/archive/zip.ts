@@ -100,7 +100,6 @@ class BlockReader extends yauzl.RandomAccessReader {
   }
 }
 
-
 export interface Archive {
   readonly entryCount: number;
   /** Each entry of the central directory, in order; names decoded but not trusted (check them before use). */
@@ -123,8 +122,14 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     // decodeStrings off: yauzl would end the whole archive at the first unsafe name; we skip that entry instead.
     // validateEntrySizes off too: yauzl would end the archive at one entry whose sizes disagree; open() checks each instead.
-    yauzl.fromRandomAccessReader(reader, source.size, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false }, (error, zipfile) =>
-      error ? reject(error instanceof SourceReadError ? error : new ZipError(`the upload is not a readable ZIP archive (${error.message})`)) : resolve(zipfile),
+    yauzl.fromRandomAccessReader(
+      reader,
+      source.size,
+      { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
+      (error, zipfile) =>
+        error
+          ? reject(error instanceof SourceReadError ? error : new ZipError(`the upload is not a readable ZIP archive (${error.message})`))
+          : resolve(zipfile),
     );
   });
   return {
@@ -173,7 +178,9 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
     },
     async open(entry) {
       const stream = await new Promise<Readable>((resolve, reject) => {
-        zip.openReadStream(entry.raw, (error, opened) => (error ? reject(error instanceof SourceReadError ? error : new ZipError(error.message)) : resolve(opened)));
+        zip.openReadStream(entry.raw, (error, opened) =>
+          error ? reject(error instanceof SourceReadError ? error : new ZipError(error.message)) : resolve(opened),
+        );
       });
       return Readable.from(declaredLength(stream, entry.uncompressedSize), { objectMode: false });
     },

@@ -79,19 +79,15 @@ export async function getAthlete(db: Queryable, id: number): Promise<Athlete | u
 }
 
 export async function setAthleteStatus(db: Queryable, id: number, status: AthleteStatus, reason: string | null): Promise<void> {
-  await db.query(`update athletes set status = $2::text, status_reason = $3::text, updated_at = now() where id = $1::bigint`, [
-    id,
-    status,
-    reason,
-  ]);
+  await db.query(`update athletes set status = $2::text, status_reason = $3::text, updated_at = now() where id = $1::bigint`, [id, status, reason]);
 }
 
 /** Records the scopes Strava actually granted (when they turn out narrower than the sign-in claimed). */
 export async function setAthleteScopes(db: Queryable, id: number, scopes: readonly string[]): Promise<Athlete | undefined> {
-  const { rows } = await db.query<Athlete>(
-    `update athletes set scopes = $2::text[], updated_at = now() where id = $1::bigint returning ${COLUMNS}`,
-    [id, [...scopes]],
-  );
+  const { rows } = await db.query<Athlete>(`update athletes set scopes = $2::text[], updated_at = now() where id = $1::bigint returning ${COLUMNS}`, [
+    id,
+    [...scopes],
+  ]);
   return rows[0];
 }
 
@@ -131,10 +127,10 @@ export async function markUnbanned(db: Queryable, id: number): Promise<boolean> 
 
 /** A connected athlete whose refresh token Strava refused is disconnected (a banned one stays banned). */
 export async function markDisconnected(db: Queryable, id: number, reason: string): Promise<void> {
-  await db.query(
-    `update athletes set status = 'disconnected', status_reason = $2::text, updated_at = now() where id = $1::bigint and status = 'connected'`,
-    [id, reason],
-  );
+  await db.query(`update athletes set status = 'disconnected', status_reason = $2::text, updated_at = now() where id = $1::bigint and status = 'connected'`, [
+    id,
+    reason,
+  ]);
 }
 
 /** Whether the athlete connected after `eventTime` (whole seconds); undefined for an unknown athlete. */
@@ -156,9 +152,6 @@ export async function athleteExists(db: Queryable, id: number): Promise<boolean>
  * (event times are whole seconds). Returns whether the athlete was deleted.
  */
 export async function deleteAthleteConnectedBefore(db: Queryable, id: number, eventTime: number): Promise<boolean> {
-  const { rows } = await db.query(`delete from athletes where id = $1::bigint and connected_at < to_timestamp($2::bigint + 1) returning id`, [
-    id,
-    eventTime,
-  ]);
+  const { rows } = await db.query(`delete from athletes where id = $1::bigint and connected_at < to_timestamp($2::bigint + 1) returning id`, [id, eventTime]);
   return rows.length > 0;
 }

@@ -103,7 +103,12 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
     if (error instanceof StravaUnauthorizedError) {
       // The token cannot read activities: the callback claimed a scope Strava did not grant. Record the truth.
       deps.log.warn('The granted scope does not include activities, whatever the callback said', { athleteId: athlete.id });
-      athlete = (await setAthleteScopes(deps.pool, athlete.id, scopes.filter((scope) => !scope.startsWith('activity:')))) ?? athlete;
+      athlete =
+        (await setAthleteScopes(
+          deps.pool,
+          athlete.id,
+          scopes.filter((scope) => !scope.startsWith('activity:')),
+        )) ?? athlete;
     } else {
       deps.log.warn('First activity import failed; the athlete is connected and can retry', { error, athleteId: athlete.id });
     }

@@ -51,10 +51,7 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
       await client.query('begin');
       try {
         await client.query(migration.sql);
-        await client.query('insert into schema_migrations (version, name) values ($1::integer, $2::text)', [
-          migration.version,
-          migration.name,
-        ]);
+        await client.query('insert into schema_migrations (version, name) values ($1::integer, $2::text)', [migration.version, migration.name]);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');

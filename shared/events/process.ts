@@ -96,7 +96,10 @@ export async function processWebhookEvent(deps: ProcessorDeps, event: StravaWebh
  * Applies the deferred events whose time has come (the scheduled job calls this), oldest first, until `deadlineAt`.
  * An event deferred again stays recorded for the next run; nothing is dropped.
  */
-export async function retryDeferredEvents(deps: ProcessorDeps, options: { limit?: number; deadlineAt?: number } = {}): Promise<{ retried: number; deferredAgain: number }> {
+export async function retryDeferredEvents(
+  deps: ProcessorDeps,
+  options: { limit?: number; deadlineAt?: number } = {},
+): Promise<{ retried: number; deferredAgain: number }> {
   const events = await dueDeferredEvents(deps.pool, options.limit ?? 200);
   let retried = 0;
   let deferredAgain = 0;
@@ -201,9 +204,10 @@ async function applyAthlete(deps: ProcessorDeps, event: StravaWebhookEvent, even
   if (grant !== 'gone') {
     return finish(deps.pool, eventId, {
       status: 'unconfirmed',
-      reason: grant === 'valid'
-        ? 'deauthorization not confirmed: Strava still accepts the athlete\'s token; nothing was deleted'
-        : 'deauthorization not confirmed: Strava could not be asked for this athlete; nothing was deleted',
+      reason:
+        grant === 'valid'
+          ? "deauthorization not confirmed: Strava still accepts the athlete's token; nothing was deleted"
+          : 'deauthorization not confirmed: Strava could not be asked for this athlete; nothing was deleted',
     });
   }
   return withTransaction(deps.pool, async (client) => {
@@ -257,7 +261,7 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
       return finish(client, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
     }
     await storeSnapshot(client, event.owner_id, activity, event.event_time);
-    return finish(client, eventId, { status: 'processed', reason: event.aspect_type === 'update' ? 'applied from Strava\'s answer' : undefined });
+    return finish(client, eventId, { status: 'processed', reason: event.aspect_type === 'update' ? "applied from Strava's answer" : undefined });
   });
 }
 
@@ -275,9 +279,9 @@ async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, event
     if (activity.athlete?.id !== undefined && activity.athlete.id !== event.owner_id) confirmed = undefined;
   } catch (error) {
     if (error instanceof StravaNotFoundError) confirmed = 'Strava has no such activity (404)';
-    else if (error instanceof StravaUnauthorizedError) confirmed = 'the athlete\'s grant is gone (401)';
+    else if (error instanceof StravaUnauthorizedError) confirmed = "the athlete's grant is gone (401)";
     else if (error instanceof ReconnectRequiredError && error.reason !== 'banned' && error.reason !== 'no_tokens' && error.reason !== 'unknown_athlete') {
-      confirmed = 'the athlete\'s grant is gone (refresh refused)';
+      confirmed = "the athlete's grant is gone (refresh refused)";
     } else if (error instanceof ReconnectRequiredError) {
       return finish(deps.pool, eventId, { status: 'unconfirmed', reason: 'delete not confirmed: Strava could not be asked; nothing was deleted' });
     } else throw error;

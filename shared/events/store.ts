@@ -21,8 +21,17 @@ export async function claimEvent(db: Queryable, event: StravaWebhookEvent, messa
      on conflict (dedupe_key) do update set attempts = w.attempts + 1, status = 'received', updated_at = now()
        where w.status not in ('processed', 'ignored', 'unconfirmed', 'failed')
      returning id, attempts`,
-    [key, event.subscription_id, event.object_type, event.object_id, event.aspect_type, event.owner_id, event.event_time,
-      JSON.stringify(event.updates), messageId ?? null],
+    [
+      key,
+      event.subscription_id,
+      event.object_type,
+      event.object_id,
+      event.aspect_type,
+      event.owner_id,
+      event.event_time,
+      JSON.stringify(event.updates),
+      messageId ?? null,
+    ],
   );
   if (rows[0]) return { kind: 'new', id: rows[0].id, attempts: rows[0].attempts };
   const done = await db.query<{ id: number; status: WebhookEventStatus }>('select id, status from webhook_events where dedupe_key = $1::text', [key]);
@@ -57,8 +66,13 @@ export async function deferEvent(db: Queryable, id: number, retryAt: Date, reaso
 /** Deferred events whose time has come, oldest event first, rebuilt as Strava sent them (minus nothing: every field is kept). */
 export async function dueDeferredEvents(db: Queryable, limit: number): Promise<StravaWebhookEvent[]> {
   const { rows } = await db.query<{
-    subscription_id: string; object_type: 'activity' | 'athlete'; object_id: string; aspect_type: 'create' | 'update' | 'delete';
-    owner_id: string; event_time: string; updates: Record<string, string>;
+    subscription_id: string;
+    object_type: 'activity' | 'athlete';
+    object_id: string;
+    aspect_type: 'create' | 'update' | 'delete';
+    owner_id: string;
+    event_time: string;
+    updates: Record<string, string>;
   }>(
     `select subscription_id::text, object_type, object_id::text, aspect_type, owner_id::text,
        extract(epoch from event_time)::bigint::text as event_time, updates
@@ -202,7 +216,15 @@ export async function webhookEventCounts(db: Queryable): Promise<WebhookEventCou
     `select status, count(*)::integer as count, max(received_at) as last from webhook_events group by status`,
   );
   const counts: WebhookEventCounts = {
-    received: 0, retrying: 0, deferred: 0, processed: 0, ignored: 0, unconfirmed: 0, failed: 0, total: 0, lastReceivedAt: null,
+    received: 0,
+    retrying: 0,
+    deferred: 0,
+    processed: 0,
+    ignored: 0,
+    unconfirmed: 0,
+    failed: 0,
+    total: 0,
+    lastReceivedAt: null,
   };
   for (const row of rows) {
     counts[row.status] = row.count;

@@ -62,7 +62,7 @@ export function parseWebhookEvent(body: unknown): StravaWebhookEvent {
     const entries = Object.entries(b.updates as Record<string, unknown>);
     if (entries.length > MAX_UPDATE_KEYS) throw new InvalidEventError('updates has too many fields');
     for (const [key, value] of entries) {
-      if (!/^[a-z_]{1,32}$/.test(key)) throw new InvalidEventError('updates has a field name that is not Strava\'s');
+      if (!/^[a-z_]{1,32}$/.test(key)) throw new InvalidEventError("updates has a field name that is not Strava's");
       // Strava documents string values ("true"/"false"); booleans are accepted and written the same way.
       const text = typeof value === 'boolean' ? String(value) : value;
       if (typeof text !== 'string' || text.length > MAX_UPDATE_VALUE_CHARS) throw new InvalidEventError(`updates.${key} must be a short string`);

@@ -19,8 +19,7 @@ export const archiveEn = {
   archiveNone: 'Nothing uploaded yet.',
   archiveWaitingForBytes: 'Waiting for the file to arrive.',
   archiveQueued: 'Uploaded; the import starts in a moment.',
-  archiveProgress: (done: string, total: string, failed: number) =>
-    `${done} of ${total} files${failed > 0 ? `, ${failed} could not be read` : ''}.`,
+  archiveProgress: (done: string, total: string, failed: number) => `${done} of ${total} files${failed > 0 ? `, ${failed} could not be read` : ''}.`,
   archiveDone: (imported: string, merged: string, duplicates: string) =>
     `Done: ${imported} new activities, ${merged} completed with their details, ${duplicates} already here.`,
   archiveFailed: (reason: string) => `This upload could not be imported: ${reason}`,

@@ -28,10 +28,8 @@ export const archiveRu: typeof archiveEn = {
   archiveNone: 'Пока ничего не загружено.',
   archiveWaitingForBytes: 'Ждём, пока файл загрузится.',
   archiveQueued: 'Загружено; импорт вот-вот начнётся.',
-  archiveProgress: (done, total, failed) =>
-    `${done} из ${total} файлов${failed > 0 ? `, не удалось прочитать: ${failed}` : ''}.`,
-  archiveDone: (imported, merged, duplicates) =>
-    `Готово: новых тренировок — ${imported}, дополнено подробностями — ${merged}, уже были — ${duplicates}.`,
+  archiveProgress: (done, total, failed) => `${done} из ${total} файлов${failed > 0 ? `, не удалось прочитать: ${failed}` : ''}.`,
+  archiveDone: (imported, merged, duplicates) => `Готово: новых тренировок — ${imported}, дополнено подробностями — ${merged}, уже были — ${duplicates}.`,
   archiveFailed: (reason) => `Эту загрузку не удалось импортировать: ${reason}`,
   archiveFailuresHeading: (n) => `Не удалось прочитать ${n} ${plural(n, 'файл', 'файла', 'файлов')}`,
   archiveSkipped: 'пропущен',
@@ -44,7 +42,10 @@ export const archiveRu: typeof archiveEn = {
 /** Why a file or upload was refused, in Russian; the import writes its reasons in English (they also go to the logs). */
 const REASONS: [RegExp, (...groups: string[]) => string][] = [
   [/^refused: (.*)$/, (rest) => `отклонён: ${translateOne(rest)}`],
-  [/^the file name climbs out of the archive \(""\.\.""\)$|^the file name climbs out of the archive \("\.\."\)$/, () => 'имя файла выходит за пределы архива («..»)'],
+  [
+    /^the file name climbs out of the archive \(""\.\.""\)$|^the file name climbs out of the archive \("\.\."\)$/,
+    () => 'имя файла выходит за пределы архива («..»)',
+  ],
   [/^the file name is an absolute path$/, () => 'имя файла — абсолютный путь'],
   [/^the file name contains a backslash$/, () => 'в имени файла обратная косая черта'],
   [/^the file name contains a NUL byte$/, () => 'в имени файла нулевой байт'],
@@ -64,8 +65,14 @@ const REASONS: [RegExp, (...groups: string[]) => string][] = [
   [/^the file has a text value over 1 MB; it is not an activity track$/, () => 'в файле текстовое значение больше 1 МБ; это не трек тренировки'],
   [/^the file has no timed samples$/, () => 'в файле нет точек со временем'],
   [/^the activity has no start time$/, () => 'у тренировки нет времени начала'],
-  [/^the file holds more bytes than the archive.s directory says \(a zip bomb or a damaged archive\)$/, () => 'в файле больше байт, чем указано в оглавлении архива (zip-бомба или повреждённый архив)'],
-  [/^the file holds fewer bytes than the archive.s directory says \(a damaged archive\)$/, () => 'в файле меньше байт, чем указано в оглавлении архива (архив повреждён)'],
+  [
+    /^the file holds more bytes than the archive.s directory says \(a zip bomb or a damaged archive\)$/,
+    () => 'в файле больше байт, чем указано в оглавлении архива (zip-бомба или повреждённый архив)',
+  ],
+  [
+    /^the file holds fewer bytes than the archive.s directory says \(a damaged archive\)$/,
+    () => 'в файле меньше байт, чем указано в оглавлении архива (архив повреждён)',
+  ],
   [/^the file is damaged inside the archive \((.*)\)$/, (why) => `файл в архиве повреждён (${why})`],
   [/^the file is not in the archive$/, () => 'файла нет в архиве'],
   [/^the file could not be read \((.*)\)$/, (why) => `файл не удалось прочитать (${why})`],
@@ -74,7 +81,10 @@ const REASONS: [RegExp, (...groups: string[]) => string][] = [
   [/^already imported$/, () => 'уже импортирована'],
   [/^the same activity is already there$/, () => 'такая тренировка уже есть'],
   [/^the Strava id belongs to another athlete$/, () => 'этот идентификатор Strava принадлежит другому спортсмену'],
-  [/^(activities\.csv .*); the files were matched by start time and distance instead$/, (why) => `${translateOne(why)}; файлы сопоставлены по времени начала и дистанции`],
+  [
+    /^(activities\.csv .*); the files were matched by start time and distance instead$/,
+    (why) => `${translateOne(why)}; файлы сопоставлены по времени начала и дистанции`,
+  ],
   [/^activities\.csv is not UTF-8 text$/, () => 'activities.csv не в кодировке UTF-8'],
   [/^activities\.csv is too large$/, () => 'activities.csv слишком большой'],
   [/^activities\.csv is empty$/, () => 'activities.csv пуст'],

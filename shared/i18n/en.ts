@@ -71,8 +71,7 @@ export const en = {
   sabermetrics: 'Sabermetrics',
   eddingtonRide: 'Eddington number, rides',
   eddingtonRun: 'Eddington number, runs',
-  eddingtonHow: (unit: string) =>
-    `The largest number E such that you have covered at least E ${unit} on at least E days (activities on one day add up).`,
+  eddingtonHow: (unit: string) => `The largest number E such that you have covered at least E ${unit} on at least E days (activities on one day add up).`,
   longestActivity: 'Longest activity',
   biggestClimb: 'Biggest climb',
   currentStreak: 'Current streak',
@@ -158,8 +157,7 @@ export const en = {
   languageAuto: 'From my browser',
   save: 'Save',
   zonesHeading: 'Privacy zones',
-  zonesIntro:
-    'Points inside these circles are removed from every map, thumbnail, GPX and CSV this site produces. Your data on Strava is not changed.',
+  zonesIntro: 'Points inside these circles are removed from every map, thumbnail, GPX and CSV this site produces. Your data on Strava is not changed.',
   zonesNone: 'No privacy zones yet.',
   latitude: 'Latitude',
   longitude: 'Longitude',
@@ -209,7 +207,8 @@ export const en = {
 
   adminUnconfirmedTitle: 'Events Strava did not confirm',
   adminUnconfirmedWhat: 'What these are',
-  adminUnconfirmedExplained: 'Deauthorizations and deletions that Strava did not confirm when asked. Strava does not sign its events, so these may be forged; none of them changed anything.',
+  adminUnconfirmedExplained:
+    'Deauthorizations and deletions that Strava did not confirm when asked. Strava does not sign its events, so these may be forged; none of them changed anything.',
   adminUnconfirmedNone: 'None: every deauthorization and deletion was confirmed by Strava.',
   adminEventsTitle: 'Recent webhook events',
   adminEventsByStatus: 'Events by status',
@@ -239,15 +238,21 @@ export const en = {
   adminStravaTitle: 'Strava connection',
   adminApiHost: 'API host in use',
   adminApiHostReason: (reason: 'configured' | 'scheduled' | 'fallback'): string =>
-    reason === 'configured' ? 'set by STRAVA_API_BASE_URL' : reason === 'scheduled' ? 'Strava\u2019s host for today (the new host from 1 June 2027)' : 'the other host, because the scheduled one could not be reached',
+    reason === 'configured'
+      ? 'set by STRAVA_API_BASE_URL'
+      : reason === 'scheduled'
+        ? 'Strava\u2019s host for today (the new host from 1 June 2027)'
+        : 'the other host, because the scheduled one could not be reached',
   adminAppStatus: 'Application status at Strava',
   adminAppActive: 'active',
   adminAppInactive: (since: string) => `inactive since ${since} UTC: sign-ins, imports, token refreshes and live updates are paused`,
   adminAppWhatToDo: 'What to do',
-  adminAppWhatToDoValue: 'The owner of this site\u2019s Strava API application needs an active Strava subscription, then reactivates the application at strava.com/settings/api. Nothing else is needed: paused work resumes by itself.',
+  adminAppWhatToDoValue:
+    'The owner of this site\u2019s Strava API application needs an active Strava subscription, then reactivates the application at strava.com/settings/api. Nothing else is needed: paused work resumes by itself.',
   adminAthleteCap: 'Connected athletes',
   adminAthleteCapValue: (count: string, cap: string) => `${count} of ${cap} (STRAVA_ATHLETE_LIMIT)`,
-  adminAthleteCapFull: 'At the limit: Strava refuses new athletes. A higher limit needs a higher tier in Strava\u2019s API settings, then STRAVA_ATHLETE_LIMIT raised to match.',
+  adminAthleteCapFull:
+    'At the limit: Strava refuses new athletes. A higher limit needs a higher tier in Strava\u2019s API settings, then STRAVA_ATHLETE_LIMIT raised to match.',
   statusConnected: 'connected',
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',

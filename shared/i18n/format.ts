@@ -1,26 +1,46 @@
 // Numbers, distances, durations, paces and dates in the reader's language and units.
-import {
-  FEET_PER_METER,
-  formatDuration,
-  METERS_PER_100_YARDS,
-  METERS_PER_MILE,
-  PACE_SPORTS,
-  sportLabel,
-  SWIM_SPORTS,
-  type Units,
-} from '../units.js';
+import { FEET_PER_METER, formatDuration, METERS_PER_100_YARDS, METERS_PER_MILE, PACE_SPORTS, sportLabel, SWIM_SPORTS, type Units } from '../units.js';
 import type { Locale } from './locales.js';
 
 const RU_SPORTS: Record<string, string> = {
-  Run: 'Бег', TrailRun: 'Трейл', VirtualRun: 'Виртуальный бег', Ride: 'Велосипед', VirtualRide: 'Виртуальный велосипед',
-  GravelRide: 'Гравел', MountainBikeRide: 'Маунтинбайк', EBikeRide: 'Электровелосипед', EMountainBikeRide: 'Электромаунтинбайк',
-  Swim: 'Плавание', Walk: 'Ходьба', Hike: 'Поход', WeightTraining: 'Силовая', Workout: 'Тренировка', Yoga: 'Йога',
-  Rowing: 'Гребля', NordicSki: 'Беговые лыжи', AlpineSki: 'Горные лыжи', Snowshoe: 'Снегоступы', Crossfit: 'Кроссфит',
+  Run: 'Бег',
+  TrailRun: 'Трейл',
+  VirtualRun: 'Виртуальный бег',
+  Ride: 'Велосипед',
+  VirtualRide: 'Виртуальный велосипед',
+  GravelRide: 'Гравел',
+  MountainBikeRide: 'Маунтинбайк',
+  EBikeRide: 'Электровелосипед',
+  EMountainBikeRide: 'Электромаунтинбайк',
+  Swim: 'Плавание',
+  Walk: 'Ходьба',
+  Hike: 'Поход',
+  WeightTraining: 'Силовая',
+  Workout: 'Тренировка',
+  Yoga: 'Йога',
+  Rowing: 'Гребля',
+  NordicSki: 'Беговые лыжи',
+  AlpineSki: 'Горные лыжи',
+  Snowshoe: 'Снегоступы',
+  Crossfit: 'Кроссфит',
 };
 
 const UNIT_WORDS = {
   en: { km: 'km', mi: 'mi', m: 'm', ft: 'ft', kmh: 'km/h', mph: 'mph', h: 'h', min: 'm', per100m: '/100m', per100yd: '/100yd', perKm: '/km', perMi: '/mi' },
-  ru: { km: 'км', mi: 'ми', m: 'м', ft: 'фт', kmh: 'км/ч', mph: 'ми/ч', h: 'ч', min: 'мин', per100m: '/100 м', per100yd: '/100 ярд', perKm: '/км', perMi: '/ми' },
+  ru: {
+    km: 'км',
+    mi: 'ми',
+    m: 'м',
+    ft: 'фт',
+    kmh: 'км/ч',
+    mph: 'ми/ч',
+    h: 'ч',
+    min: 'мин',
+    per100m: '/100 м',
+    per100yd: '/100 ярд',
+    perKm: '/км',
+    perMi: '/ми',
+  },
 } as const;
 
 export interface Formatter {

@@ -33,6 +33,5 @@ export function messages(locale: Locale): Messages {
   return MESSAGES[locale];
 }
 
-
 export { translateReason } from './archive-ru.js';
 export { createFormatter, type Formatter } from './format.js';

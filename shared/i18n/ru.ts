@@ -166,8 +166,7 @@ export const ru: Messages = {
   languageAuto: 'Как в браузере',
   save: 'Сохранить',
   zonesHeading: 'Зоны приватности',
-  zonesIntro:
-    'Точки внутри этих кругов убираются из всех карт, миниатюр, GPX и CSV, которые создаёт этот сайт. Ваши данные в Strava не меняются.',
+  zonesIntro: 'Точки внутри этих кругов убираются из всех карт, миниатюр, GPX и CSV, которые создаёт этот сайт. Ваши данные в Strava не меняются.',
   zonesNone: 'Зон приватности пока нет.',
   latitude: 'Широта',
   longitude: 'Долгота',
@@ -217,7 +216,8 @@ export const ru: Messages = {
 
   adminUnconfirmedTitle: 'События, не подтверждённые Strava',
   adminUnconfirmedWhat: 'Что это',
-  adminUnconfirmedExplained: 'Отзывы доступа и удаления, которые Strava не подтвердила по запросу. Strava не подписывает свои события, поэтому они могут быть подделкой; ни одно из них ничего не изменило.',
+  adminUnconfirmedExplained:
+    'Отзывы доступа и удаления, которые Strava не подтвердила по запросу. Strava не подписывает свои события, поэтому они могут быть подделкой; ни одно из них ничего не изменило.',
   adminUnconfirmedNone: 'Нет: каждый отзыв доступа и каждое удаление подтверждены Strava.',
   adminEventsTitle: 'Последние события вебхука',
   adminEventsByStatus: 'События по статусам',
@@ -247,15 +247,21 @@ export const ru: Messages = {
   adminStravaTitle: 'Подключение к Strava',
   adminApiHost: 'Адрес API',
   adminApiHostReason: (reason) =>
-    reason === 'configured' ? 'задан в STRAVA_API_BASE_URL' : reason === 'scheduled' ? 'адрес Strava на сегодня (новый адрес с 1 июня 2027 года)' : 'запасной адрес: основной недоступен',
+    reason === 'configured'
+      ? 'задан в STRAVA_API_BASE_URL'
+      : reason === 'scheduled'
+        ? 'адрес Strava на сегодня (новый адрес с 1 июня 2027 года)'
+        : 'запасной адрес: основной недоступен',
   adminAppStatus: 'Состояние приложения в Strava',
   adminAppActive: 'активно',
   adminAppInactive: (since) => `неактивно с ${since} UTC: входы, импорт, обновление токенов и обновления в реальном времени приостановлены`,
   adminAppWhatToDo: 'Что делать',
-  adminAppWhatToDoValue: 'Владельцу приложения Strava API этого сайта нужна активная подписка Strava; затем нужно снова включить приложение на strava.com/settings/api. Больше ничего не требуется: приостановленная работа продолжится сама.',
+  adminAppWhatToDoValue:
+    'Владельцу приложения Strava API этого сайта нужна активная подписка Strava; затем нужно снова включить приложение на strava.com/settings/api. Больше ничего не требуется: приостановленная работа продолжится сама.',
   adminAthleteCap: 'Подключённые спортсмены',
   adminAthleteCapValue: (count, cap) => `${count} из ${cap} (STRAVA_ATHLETE_LIMIT)`,
-  adminAthleteCapFull: 'Лимит достигнут: Strava не подключает новых спортсменов. Для большего лимита нужен более высокий уровень в настройках API Strava, затем STRAVA_ATHLETE_LIMIT с тем же числом.',
+  adminAthleteCapFull:
+    'Лимит достигнут: Strava не подключает новых спортсменов. Для большего лимита нужен более высокий уровень в настройках API Strava, затем STRAVA_ATHLETE_LIMIT с тем же числом.',
   statusConnected: 'подключён',
   statusDisconnected: 'отключён',
   statusBanned: 'заблокирован',

@@ -8,12 +8,7 @@ import { upsertActivities } from '../activities/index.js';
 /** Strava's largest page. */
 export const RECENT_PAGE_SIZE = 200;
 
-export async function importRecentActivities(
-  pool: pg.Pool,
-  strava: StravaClient,
-  athleteId: number,
-  accessToken: string,
-): Promise<number> {
+export async function importRecentActivities(pool: pg.Pool, strava: StravaClient, athleteId: number, accessToken: string): Promise<number> {
   const fetchedAt = new Date();
   const activities = await strava.listActivities(accessToken, { page: 1, perPage: RECENT_PAGE_SIZE });
   // Strava only lists the token owner's activities; the filter guards against a confused caller.

@@ -44,11 +44,7 @@ export function parseImportRequest(data: unknown): ImportRequest {
 }
 
 /** Handles one request: makes sure the import exists, runs a slice, and queues the next slice if time ran out. */
-export async function handleImportRequest(
-  deps: BackfillDeps,
-  request: ImportRequest,
-  options: Partial<ImportSliceOptions> = {},
-): Promise<SliceOutcome> {
+export async function handleImportRequest(deps: BackfillDeps, request: ImportRequest, options: Partial<ImportSliceOptions> = {}): Promise<SliceOutcome> {
   const { athleteId } = request;
   if (request.restart || !(await getImport(deps.pool, athleteId))) {
     // A request can come before (or without) the connect flow's row, e.g. from an operator: create it if the athlete is here.

@@ -40,11 +40,7 @@ export async function getImport(db: Queryable, athleteId: number): Promise<Impor
  * `restart` starts a finished or failed import over from the newest activity. Returns the row and whether a
  * request should be published (a done, running or waiting import needs none).
  */
-export async function requestImport(
-  db: Queryable,
-  athleteId: number,
-  options: { restart?: boolean } = {},
-): Promise<{ row: ImportRow; shouldRun: boolean }> {
+export async function requestImport(db: Queryable, athleteId: number, options: { restart?: boolean } = {}): Promise<{ row: ImportRow; shouldRun: boolean }> {
   const restart = options.restart === true;
   const { rows } = await db.query<ImportRow & { changed: boolean }>(
     `insert into imports as i (athlete_id) values ($1::bigint)
@@ -151,14 +147,7 @@ export async function releaseImport(db: Queryable, athleteId: number, claimId: s
        finished_at = case when $3::text = 'done' then now() else finished_at end,
        updated_at = now()
      where athlete_id = $1::bigint and claim_id = $2::uuid`,
-    [
-      athleteId,
-      claimId,
-      status,
-      end.status === 'waiting' ? end.nextAttemptAt : null,
-      'reason' in end ? end.reason : null,
-      end.status === 'retry',
-    ],
+    [athleteId, claimId, status, end.status === 'waiting' ? end.nextAttemptAt : null, 'reason' in end ? end.reason : null, end.status === 'retry'],
   );
   return rowCount === 1;
 }

@@ -52,7 +52,7 @@ export const NOTE_SPECS: Record<NoteKind, NoteSpec> = {
   coach: {
     kind: 'coach',
     system:
-      'You are a friendly, careful endurance coach. Compare the athlete\'s last four weeks with the four weeks ' +
+      "You are a friendly, careful endurance coach. Compare the athlete's last four weeks with the four weeks " +
       'before, per sport (activities, distance, moving hours, climbing), in two or three short sentences: what ' +
       'changed and one practical suggestion. No medical advice. Use the language given in "language" (en: English, ' +
       'ru: Russian). "trend" is the overall training volume: up, down or steady. No more than 400 characters in "text".',

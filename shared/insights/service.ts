@@ -32,7 +32,9 @@ export function insightsConfigured(deps: Pick<InsightDeps, 'secrets'>): boolean 
 
 /** The cache key: everything that shapes the answer, and nothing else. */
 export function inputHash(kind: NoteKind, input: NoteInput): string {
-  return createHash('sha256').update(JSON.stringify({ kind, model: NOTE_MODEL, version: PROMPT_VERSION, input })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ kind, model: NOTE_MODEL, version: PROMPT_VERSION, input }))
+    .digest('hex');
 }
 
 const clients = new Map<string, OpenAI>();
@@ -87,8 +89,8 @@ function generate(deps: InsightDeps, athleteId: number, kind: NoteKind, hash: st
       deps.log.info('AI note written', { athleteId, kind });
     } catch (error) {
       deps.log.warn('AI note failed; the page says "no note right now"', { athleteId, kind, error });
-      await finishInsight(deps.pool, athleteId, kind, hash, { error: error instanceof Error ? error.message : String(error) }).catch(
-        (cause: unknown) => deps.log.error('Could not record an AI note failure', { athleteId, kind, error: cause }),
+      await finishInsight(deps.pool, athleteId, kind, hash, { error: error instanceof Error ? error.message : String(error) }).catch((cause: unknown) =>
+        deps.log.error('Could not record an AI note failure', { athleteId, kind, error: cause }),
       );
     }
   })();

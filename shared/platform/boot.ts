@@ -3,9 +3,7 @@ import { loadConfig, type Config } from './config.js';
 import { loadSecrets, secretManagerStore, type LoadSecretsOptions, type Secrets } from './secrets.js';
 
 /** `reader` names the service, so only the secrets it is granted are fetched. */
-export async function loadConfigAndSecrets(
-  options: Pick<LoadSecretsOptions, 'reader' | 'need' | 'only'> = {},
-): Promise<{ config: Config; secrets: Secrets }> {
+export async function loadConfigAndSecrets(options: Pick<LoadSecretsOptions, 'reader' | 'need' | 'only'> = {}): Promise<{ config: Config; secrets: Secrets }> {
   const config = loadConfig();
   const store = config.googleCloudProject ? await secretManagerStore(config.googleCloudProject) : undefined;
   const secrets = await loadSecrets({ store, ...options });

@@ -4,7 +4,9 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 // No ordering keys: the processor applies events correctly in any order (each field keeps the time of its last change,
 // deletions leave a tombstone), and ordered delivery would let one failing event hold back its athlete's later ones
 // until it is dead-lettered (terraform/modules/trainingroom/pubsub.tf says the same).
-export interface PublishOptions { attributes?: Record<string, string> }
+export interface PublishOptions {
+  attributes?: Record<string, string>;
+}
 
 export interface EventBus {
   /** Resolves with the message id once the message is accepted (Pub/Sub acked the publish). */
@@ -14,7 +16,13 @@ export interface EventBus {
 
 /** What the Functions Framework hands a CloudEvent function for a Pub/Sub push (google.cloud.pubsub.topic.v1.messagePublished). */
 export interface MessagePublishedData {
-  message: { data: string /* base64 JSON */; attributes?: Record<string, string>; messageId: string; publishTime: string; orderingKey?: string /* set only by a publisher that orders; none here */ };
+  message: {
+    data: string /* base64 JSON */;
+    attributes?: Record<string, string>;
+    messageId: string;
+    publishTime: string;
+    orderingKey?: string /* set only by a publisher that orders; none here */;
+  };
   subscription: string;
 }
 

@@ -32,7 +32,8 @@ export const KNOWN_ENV_VARS = Object.freeze({
   },
   STRAVA_OAUTH_BASE_URL: { purpose: 'Strava OAuth base URL', default: 'https://www.strava.com/oauth' },
   STRAVA_ATHLETE_LIMIT: {
-    purpose: 'Athletes your Strava API application may serve (Standard Tier: 10); the admin page counts against it and a refused sign-in at the limit says the site is full',
+    purpose:
+      'Athletes your Strava API application may serve (Standard Tier: 10); the admin page counts against it and a refused sign-in at the limit says the site is full',
     default: '10',
   },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
@@ -78,7 +79,8 @@ export const KNOWN_ENV_VARS = Object.freeze({
   },
   UPDATE_TOKENS_CONCURRENCY: { purpose: 'Token refreshes update_tokens runs at once', default: '10' },
   UPDATE_TOKENS_TIME_BUDGET_SECONDS: {
-    purpose: 'update_tokens starts no refresh after this long and leaves the rest to the next run; keep the function timeout at least 60 s above it (Terraform sets 540 s)',
+    purpose:
+      'update_tokens starts no refresh after this long and leaves the rest to the next run; keep the function timeout at least 60 s above it (Terraform sets 540 s)',
     default: '420',
   },
 } satisfies Record<string, EnvVarSpec>);

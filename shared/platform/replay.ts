@@ -21,11 +21,7 @@ export interface DeadLetterOptions {
 // Pub/Sub adds these when dead-lettering; a replayed message is a fresh one.
 const DEAD_LETTER_ATTRIBUTE = /^CloudPubSubDeadLetter/;
 
-async function drain(
-  client: PubSub,
-  options: DeadLetterOptions,
-  onMessage: (message: Message) => Promise<'ack' | 'nack'>,
-): Promise<number> {
+async function drain(client: PubSub, options: DeadLetterOptions, onMessage: (message: Message) => Promise<'ack' | 'nack'>): Promise<number> {
   const names = eventsTopologyNames(options.topic);
   const max = options.max ?? 1000;
   const idleMs = options.idleMs ?? 3000;

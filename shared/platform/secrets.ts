@@ -86,10 +86,7 @@ export class SecretError extends Error {
  * Secret Manager through the official client. `clientOptions` lets tests point the client's REST
  * fallback transport at a local server; in production the defaults apply.
  */
-export async function secretManagerStore(
-  project: string,
-  clientOptions: SecretManagerClientOptions = {},
-): Promise<SecretStore> {
+export async function secretManagerStore(project: string, clientOptions: SecretManagerClientOptions = {}): Promise<SecretStore> {
   // Loaded lazily: only processes that read Secret Manager pay for the client.
   const { SecretManagerServiceClient: Client } = await import('@google-cloud/secret-manager');
   const client = new Client(clientOptions);

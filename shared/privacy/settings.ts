@@ -11,9 +11,7 @@ export interface AthleteSettings {
 export const DEFAULT_SETTINGS: AthleteSettings = Object.freeze({ aiNotes: false, units: null });
 
 export async function getSettings(db: Queryable, athleteId: number): Promise<AthleteSettings> {
-  const { rows } = await db.query<AthleteSettings>(`select ai_notes as "aiNotes", units from athlete_settings where athlete_id = $1::bigint`, [
-    athleteId,
-  ]);
+  const { rows } = await db.query<AthleteSettings>(`select ai_notes as "aiNotes", units from athlete_settings where athlete_id = $1::bigint`, [athleteId]);
   return rows[0] ?? { ...DEFAULT_SETTINGS };
 }
 

@@ -55,10 +55,9 @@ export function visibleSegments(points: readonly LatLng[], zones: readonly Priva
 }
 
 export async function listZones(db: Queryable, athleteId: number): Promise<PrivacyZone[]> {
-  const { rows } = await db.query<PrivacyZone>(
-    `select id, lat, lng, radius_m as "radiusM" from privacy_zones where athlete_id = $1::bigint order by id`,
-    [athleteId],
-  );
+  const { rows } = await db.query<PrivacyZone>(`select id, lat, lng, radius_m as "radiusM" from privacy_zones where athlete_id = $1::bigint order by id`, [
+    athleteId,
+  ]);
   return rows;
 }
 

@@ -163,8 +163,8 @@ export function mergeGroups(rows: readonly { weekStart: string; sportType: strin
     entry.distance += row.distance;
     merged.set(key, entry);
   }
-  return [...merged.values()].sort(
-    (a, b) => (a.weekStart < b.weekStart ? -1 : a.weekStart > b.weekStart ? 1 : SPORT_GROUPS.indexOf(a.group) - SPORT_GROUPS.indexOf(b.group)),
+  return [...merged.values()].sort((a, b) =>
+    a.weekStart < b.weekStart ? -1 : a.weekStart > b.weekStart ? 1 : SPORT_GROUPS.indexOf(a.group) - SPORT_GROUPS.indexOf(b.group),
   );
 }
 

@@ -4,7 +4,14 @@ export type SportGroup = 'ride' | 'run' | 'swim' | 'walk' | 'other';
 export const SPORT_GROUPS: readonly SportGroup[] = ['ride', 'run', 'swim', 'walk', 'other'];
 
 export const RIDE_TYPES: readonly string[] = [
-  'Ride', 'VirtualRide', 'EBikeRide', 'GravelRide', 'MountainBikeRide', 'EMountainBikeRide', 'Velomobile', 'Handcycle',
+  'Ride',
+  'VirtualRide',
+  'EBikeRide',
+  'GravelRide',
+  'MountainBikeRide',
+  'EMountainBikeRide',
+  'Velomobile',
+  'Handcycle',
 ];
 export const RUN_TYPES: readonly string[] = ['Run', 'TrailRun', 'VirtualRun'];
 const SWIM_TYPES: readonly string[] = ['Swim'];

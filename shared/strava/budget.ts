@@ -209,7 +209,7 @@ export function createStravaBudget(options: StravaBudgetOptions): StravaBudget {
     const max = (x: { usage15: number; usageDaily: number } | undefined, y: typeof x) =>
       x && y ? { usage15: Math.max(x.usage15, y.usage15), usageDaily: Math.max(x.usageDaily, y.usageDaily) } : (y ?? x);
     const overall = { ...b.usage.overall, ...max(a.usage.overall, b.usage.overall)! };
-    const read = b.usage.read ?? a.usage.read ? { ...(b.usage.read ?? a.usage.read)!, ...max(a.usage.read, b.usage.read)! } : undefined;
+    const read = (b.usage.read ?? a.usage.read) ? { ...(b.usage.read ?? a.usage.read)!, ...max(a.usage.read, b.usage.read)! } : undefined;
     return { ...b, usage: { ...b.usage, overall, read } };
   }
 

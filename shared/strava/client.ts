@@ -1,11 +1,6 @@
 // A typed Strava client: OAuth and the REST endpoints this project uses, with errors by kind and bounded retries.
 import { ApiHostSelector } from './api-host.js';
-import {
-  parseFault,
-  StravaApplicationInactiveError,
-  StravaServerError,
-  toStravaError,
-} from './errors.js';
+import { parseFault, StravaApplicationInactiveError, StravaServerError, toStravaError } from './errors.js';
 import { parseJsonExact } from './json.js';
 import { parseRateLimit } from './rate-limit.js';
 import type { DetailedAthlete, RateLimitUsage, Scope, StreamSet, SummaryActivity, TokenExchange, TokenSet } from './types.js';
@@ -249,4 +244,3 @@ class HostUnreachableError extends StravaServerError {
 function unwrap(error: unknown): unknown {
   return error instanceof HostUnreachableError ? new StravaServerError(0, undefined, { cause: error.cause }) : error;
 }
-

@@ -5,5 +5,16 @@ export { type BudgetPolicy, createStravaBudget, DEFAULT_BUDGET_POLICY, QUARTER_H
 export { StravaClient } from './client.js';
 export { causedByInactiveApplication, StravaError, StravaNotFoundError, StravaRateLimitError, StravaRequestError, StravaUnauthorizedError } from './errors.js';
 export { isSafeId, UnsafeIdError } from './json.js';
-export { createSubscription, createSubscriptionIdCache, deleteSubscription, describeStravaRefusal, ensureSubscription, recordSubscription, type SubscriptionClientOptions, type SubscriptionIdCache, viewSubscription, webhookCallbackUrl } from './subscriptions.js';
+export {
+  createSubscription,
+  createSubscriptionIdCache,
+  deleteSubscription,
+  describeStravaRefusal,
+  ensureSubscription,
+  recordSubscription,
+  type SubscriptionClientOptions,
+  type SubscriptionIdCache,
+  viewSubscription,
+  webhookCallbackUrl,
+} from './subscriptions.js';
 export type { DetailedAthlete, StreamSet, SummaryActivity, TokenSet } from './types.js';

@@ -16,10 +16,7 @@ export function parseRateLimit(headers: Headers, observedAt = new Date()): RateL
   const readUsage = pair(headers.get('x-readratelimit-usage'));
   return {
     overall: { limit15: limit[0], limitDaily: limit[1], usage15: usage[0], usageDaily: usage[1] },
-    read:
-      readLimit && readUsage
-        ? { limit15: readLimit[0], limitDaily: readLimit[1], usage15: readUsage[0], usageDaily: readUsage[1] }
-        : undefined,
+    read: readLimit && readUsage ? { limit15: readLimit[0], limitDaily: readLimit[1], usage15: readUsage[0], usageDaily: readUsage[1] } : undefined,
     observedAt,
   };
 }

@@ -2,13 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { claimOrRead, type ClaimResult } from './claims.js';
 import { tokenContext } from './store.js';
-import {
-  ReconnectRequiredError,
-  refreshClaimed,
-  TokenRefreshError,
-  type RefreshHooks,
-  type TokenDeps,
-} from './refresh.js';
+import { ReconnectRequiredError, refreshClaimed, TokenRefreshError, type RefreshHooks, type TokenDeps } from './refresh.js';
 
 export { ReconnectRequiredError, TokenRefreshError, type TokenDeps } from './refresh.js';
 

@@ -196,8 +196,7 @@ export async function releaseClaim(db: Queryable, athleteId: number, claimId: st
 }
 
 /** Connected athletes whose token expires within the window given by the numbered parameter. */
-const dueFilter = (windowParam: string) =>
-  `a.status = 'connected' and t.expires_at <= now() + ${windowParam}::double precision * interval '1 millisecond'`;
+const dueFilter = (windowParam: string) => `a.status = 'connected' and t.expires_at <= now() + ${windowParam}::double precision * interval '1 millisecond'`;
 
 /** How many connected athletes' tokens expire within the window. */
 export async function countDue(db: Queryable, windowMs: number): Promise<number> {

@@ -79,19 +79,13 @@ function isApplicationFault(error: StravaError): boolean {
   return error.kind === 'application_refused';
 }
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Refreshes the athlete's tokens under a claim this caller holds (`claim.claimed`). No transaction spans the HTTP
  * call. The answer is stored before it is returned, so nothing can use a rotated-away refresh token from here on.
  */
-export async function refreshClaimed(
-  deps: TokenDeps,
-  claim: ClaimResult,
-  claimId: string,
-  options: RefreshOptions = {},
-): Promise<RefreshOutcome> {
+export async function refreshClaimed(deps: TokenDeps, claim: ClaimResult, claimId: string, options: RefreshOptions = {}): Promise<RefreshOutcome> {
   const { athleteId } = claim;
   const log = deps.log.child({ athleteId });
   const usedRefreshCipher = claim.refreshCipher!;
@@ -157,8 +151,7 @@ async function handleRefusal(
 ): Promise<RefreshOutcome> {
   const { athleteId } = claim;
   const refused =
-    (error instanceof StravaRequestError && error.invalidRefreshToken) ||
-    (error instanceof StravaUnauthorizedError && !isApplicationFault(error));
+    (error instanceof StravaRequestError && error.invalidRefreshToken) || (error instanceof StravaUnauthorizedError && !isApplicationFault(error));
   if (refused) {
     const reason =
       error instanceof StravaUnauthorizedError
@@ -186,7 +179,7 @@ async function handleRefusal(
     // Said once per pause by the shared application status, not once per athlete.
     log.debug('Token refresh paused: Strava says the application is inactive');
   } else if (error instanceof StravaError && !error.transient) {
-    log.error('Strava refused the refresh for a reason that is not the athlete\'s (check the client id and secret)', { error });
+    log.error("Strava refused the refresh for a reason that is not the athlete's (check the client id and secret)", { error });
   } else {
     log.warn('Token refresh failed; will try again later', { error });
   }

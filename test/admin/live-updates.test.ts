@@ -122,7 +122,10 @@ test('the admin creates the subscription through Strava\u2019s validation round 
   assert.equal(atStrava.callbackUrl, `${stack.baseUrl}/webhook/${PATH_SECRET}`);
   subscriptionId = atStrava.id;
   assert.equal(location.searchParams.get('id'), String(subscriptionId));
-  assert.ok(stack.logLines.some((line) => line.includes('Webhook subscription validated')), 'Strava called the running app back');
+  assert.ok(
+    stack.logLines.some((line) => line.includes('Webhook subscription validated')),
+    'Strava called the running app back',
+  );
 
   const after = await get(location.pathname + location.search);
   assert.equal(notice(after), `Subscription ${subscriptionId} created: Strava validated this site\u2019s callback.`);
@@ -177,9 +180,14 @@ test('an activity pushed by Strava is listed with its status; the budget shows w
   // The processor fetches the activity from Strava: that call's rate-limit headers are what the budget records.
   const id = await pushActivity('Panel run');
   await stack.runtime.budget.flush();
-  const { rows } = await stack.db.pool.query<{ usage_15: number; usage_day: number; limit_15: number; limit_day: number; read_usage_15: number; read_limit_15: number }>(
-    'select usage_15, usage_day, limit_15, limit_day, read_usage_15, read_limit_15 from strava_budget',
-  );
+  const { rows } = await stack.db.pool.query<{
+    usage_15: number;
+    usage_day: number;
+    limit_15: number;
+    limit_day: number;
+    read_usage_15: number;
+    read_limit_15: number;
+  }>('select usage_15, usage_day, limit_15, limit_day, read_usage_15, read_limit_15 from strava_budget');
   assert.equal(rows.length, 1);
   const row = rows[0]!;
   assert.ok(row.usage_15 > 0 && row.usage_day >= row.usage_15);
@@ -207,7 +215,10 @@ test('an event that fails every delivery attempt is counted as a dead letter', a
   assert.equal(bus.deadLetters.length, 1);
   const events = panel((await get('/admin')).text, 'webhook-events');
   assert.equal(fact(events, 'Events that failed every delivery attempt'), '1 (dead-lettered by this machine\u2019s in-process bus)');
-  assert.match(events, new RegExp(`<td>activity ${id}</td><td>create</td><td>${DEMO_ATHLETE_ID}</td><td>retrying</td><td>5</td><td>StravaServerError: Strava answered 500</td>`));
+  assert.match(
+    events,
+    new RegExp(`<td>activity ${id}</td><td>create</td><td>${DEMO_ATHLETE_ID}</td><td>retrying</td><td>5</td><td>StravaServerError: Strava answered 500</td>`),
+  );
 });
 
 test('delete, then create again: Strava has the new one and its events are accepted', async () => {

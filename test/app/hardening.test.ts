@@ -49,7 +49,17 @@ describe('NUL in query parameters and form fields', () => {
 
 describe('redirects stay on this site', () => {
   test('back= accepts only same-site paths', async () => {
-    const refused = ['//evil.example', '/\\evil.example', '////evil.example', '/%2F%2Fevil.example', '/%5Cevil.example', 'https://evil.example/', 'http:evil.example', '/\t/evil.example', 'javascript:alert(1)'];
+    const refused = [
+      '//evil.example',
+      '/\\evil.example',
+      '////evil.example',
+      '/%2F%2Fevil.example',
+      '/%5Cevil.example',
+      'https://evil.example/',
+      'http:evil.example',
+      '/\t/evil.example',
+      'javascript:alert(1)',
+    ];
     for (const back of refused) {
       const response = await client.request(`${stack.baseUrl}/settings/units`, form({ csrf, units: 'metric', back }));
       assert.equal(response.status, 303);
@@ -70,7 +80,11 @@ describe('redirects stay on this site', () => {
 });
 
 test('a privacy zone with a blank or missing latitude or longitude is a form error, never a zone at 0,0', async () => {
-  for (const fields of [{ lat: '', lng: '13.4', radius: '200' }, { lat: '52.5', lng: ' ', radius: '200' }, { lng: '13.4', radius: '200' }] as Record<string, string>[]) {
+  for (const fields of [
+    { lat: '', lng: '13.4', radius: '200' },
+    { lat: '52.5', lng: ' ', radius: '200' },
+    { lng: '13.4', radius: '200' },
+  ] as Record<string, string>[]) {
     const response = await client.request(`${stack.baseUrl}/settings/zones`, form({ csrf, ...fields }));
     assert.equal(response.status, 303);
     assert.match(response.headers.get('location') ?? '', /error=(latitude|longitude)/);
@@ -127,7 +141,10 @@ test('a client that abandons its request body is a warning with a 4xx, not a ser
   });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const lines = stack.logLines.slice(before);
-  assert.ok(lines.some((line) => line.includes('abandoned the request body') && line.includes('"severity":"WARNING"')), lines.join('\n'));
+  assert.ok(
+    lines.some((line) => line.includes('abandoned the request body') && line.includes('"severity":"WARNING"')),
+    lines.join('\n'),
+  );
   assert.ok(!lines.some((line) => line.includes('"severity":"ERROR"')), lines.join('\n'));
 });
 

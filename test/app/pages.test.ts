@@ -81,7 +81,18 @@ before(async () => {
   await upsertActivities(
     stack.db.pool,
     OTHER_ATHLETE,
-    [{ id: OTHER_ACTIVITY, athlete: { id: OTHER_ATHLETE }, name: 'Secret run', sport_type: 'Run', start_date: '2025-01-01T08:00:00Z', start_date_local: '2025-01-01T09:00:00Z', distance: 5000, moving_time: 1500 }],
+    [
+      {
+        id: OTHER_ACTIVITY,
+        athlete: { id: OTHER_ATHLETE },
+        name: 'Secret run',
+        sport_type: 'Run',
+        start_date: '2025-01-01T08:00:00Z',
+        start_date_local: '2025-01-01T09:00:00Z',
+        distance: 5000,
+        moving_time: 1500,
+      },
+    ],
     new Date(),
   );
 });
@@ -95,7 +106,24 @@ describe('results', () => {
   test('every section renders, with SVG charts and no inline script or style', async () => {
     const page = await get('/results');
     assert.equal(page.status, 200);
-    for (const text of ['Latest activity', 'Totals', 'This week', 'All time', 'Weekly average', 'Year-end forecast', 'How this is computed', 'Eddington number, rides', 'Eddington number, runs', 'Longest activity', 'Biggest climb', 'Current streak', 'Longest streak', 'Best week', 'The last 52 weeks', 'By sport this year']) {
+    for (const text of [
+      'Latest activity',
+      'Totals',
+      'This week',
+      'All time',
+      'Weekly average',
+      'Year-end forecast',
+      'How this is computed',
+      'Eddington number, rides',
+      'Eddington number, runs',
+      'Longest activity',
+      'Biggest climb',
+      'Current streak',
+      'Longest streak',
+      'Best week',
+      'The last 52 weeks',
+      'By sport this year',
+    ]) {
       assert.ok(page.text.includes(text), `has "${text}"`);
     }
     assert.match(page.text, /<svg class="chart" id="weekly-chart"[\s\S]*?<rect /);
@@ -161,7 +189,9 @@ describe('activities', () => {
     const sports = [...rides.text.matchAll(/<td class="name">[\s\S]*?<\/td>\s*<td>([^<]+)<\/td>/g)].map((m) => m[1]);
     assert.ok(sports.length > 0 && sports.every((s) => s === 'Ride'), `only rides: ${sports.join(',')}`);
 
-    const { rows } = await stack.db.pool.query<{ name: string }>(`select name from activities where athlete_id = $1::bigint order by start_date desc limit 1`, [DEMO_ATHLETE_ID]);
+    const { rows } = await stack.db.pool.query<{ name: string }>(`select name from activities where athlete_id = $1::bigint order by start_date desc limit 1`, [
+      DEMO_ATHLETE_ID,
+    ]);
     const word = rows[0]!.name.split(' ').at(-1)!;
     const searched = await get(`/activities?q=${encodeURIComponent(word.toLowerCase())}`);
     const names = [...searched.text.matchAll(/<td class="name"><a href="\/activities\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]!);
@@ -254,7 +284,10 @@ describe('activities', () => {
     assert.ok(after.length > 0 && after.length < points.length);
     assert.equal(after.filter(inside).length, 0, 'no GPX point inside the zone');
     const csvAfter = (await get(`/activities/${id}/csv`)).text.trim().split('\n').slice(1);
-    const csvPoints = csvAfter.map((line) => line.split(',')).filter((cells) => cells[2]).map((cells) => [Number(cells[2]), Number(cells[3])] as [number, number]);
+    const csvPoints = csvAfter
+      .map((line) => line.split(','))
+      .filter((cells) => cells[2])
+      .map((cells) => [Number(cells[2]), Number(cells[3])] as [number, number]);
     assert.ok(csvPoints.length > 0);
     assert.equal(csvPoints.filter(inside).length, 0, 'no CSV row inside the zone');
     const thumbAfter = /<svg class="thumb"[^>]*><path d="([^"]+)"/.exec((await get('/activities')).text)?.[1];
@@ -264,7 +297,10 @@ describe('activities', () => {
     const zoneId = Number(/action="\/settings\/zones\/(\d+)\/delete"/.exec((await get('/settings')).text)?.[1]);
     await post(`/settings/zones/${zoneId}/delete`, { csrf: token });
     assert.equal(trackPoints((await get(`/activities/${id}/gpx`)).text).length, points.length);
-    assert.equal((await post('/settings/zones', { csrf: token, lat: '95', lng: '0', radius: '500' })).headers.get('location'), '/settings?error=latitude#zones');
+    assert.equal(
+      (await post('/settings/zones', { csrf: token, lat: '95', lng: '0', radius: '500' })).headers.get('location'),
+      '/settings?error=latitude#zones',
+    );
   });
 });
 
@@ -289,7 +325,10 @@ describe('AI notes', () => {
       const messages = request.body.messages as { role: string; content: string }[];
       const input = JSON.parse(messages.find((m) => m.role === 'user')!.content) as Record<string, unknown>;
       assert.doesNotMatch(JSON.stringify(input), /latlng|polyline|lat|lng|Secret|name|Berlin|Demo/i);
-      assert.deepEqual(Object.keys(input).sort(), input.sport_type ? ['distance_km', 'language', 'sport_type'] : ['four_weeks_before', 'language', 'last_four_weeks']);
+      assert.deepEqual(
+        Object.keys(input).sort(),
+        input.sport_type ? ['distance_km', 'language', 'sport_type'] : ['four_weeks_before', 'language', 'last_four_weeks'],
+      );
       const format = request.body.response_format as { type: string; json_schema: { strict: boolean } };
       assert.equal(format.type, 'json_schema');
       assert.equal(format.json_schema.strict, true);
@@ -304,7 +343,18 @@ describe('AI notes', () => {
     await upsertActivities(
       stack.db.pool,
       DEMO_ATHLETE_ID,
-      [{ id: 88_000_000_001, athlete: { id: DEMO_ATHLETE_ID }, name: 'Fresh ride', sport_type: 'Ride', start_date: new Date(Date.now() - 3600_000).toISOString(), start_date_local: new Date(Date.now() - 3600_000).toISOString(), distance: 33_300, moving_time: 4000 }],
+      [
+        {
+          id: 88_000_000_001,
+          athlete: { id: DEMO_ATHLETE_ID },
+          name: 'Fresh ride',
+          sport_type: 'Ride',
+          start_date: new Date(Date.now() - 3600_000).toISOString(),
+          start_date_local: new Date(Date.now() - 3600_000).toISOString(),
+          distance: 33_300,
+          moving_time: 4000,
+        },
+      ],
       new Date(),
     );
     ai.failNext(10, 500);
@@ -322,10 +372,15 @@ describe('admin', () => {
   test('a panel that cannot load says so and shows no figures; the other panels still load', async () => {
     const { loadAdminPanels, registerAdminPanel } = await import('../../shared/admin/panels.js');
     let loaded = false;
-    registerAdminPanel({ id: 'future', title: 'Future', order: 99, load: async () => {
-      loaded = true;
-      throw new Error('relation "no_such_table" does not exist');
-    } });
+    registerAdminPanel({
+      id: 'future',
+      title: 'Future',
+      order: 99,
+      load: async () => {
+        loaded = true;
+        throw new Error('relation "no_such_table" does not exist');
+      },
+    });
     const panels = await loadAdminPanels(stack.db.pool, DEMO_ATHLETE_ID, stack.runtime.log);
     assert.deepEqual(panels.find((p) => p.id === 'future')?.content, { kind: 'unavailable', reason: 'This panel could not be loaded; see the logs.' });
     assert.equal(loaded, true);
@@ -368,10 +423,13 @@ describe('admin', () => {
     const unbanned = await stack.db.pool.query('select status from athletes where id = $1::bigint', [victim]);
     assert.equal(unbanned.rows[0].status, 'connected');
     const audit = await stack.db.pool.query('select action, target_athlete_id, admin_athlete_id from admin_audit order by id');
-    assert.deepEqual(audit.rows.map((r) => [r.action, r.target_athlete_id, r.admin_athlete_id]), [
-      ['ban', victim, DEMO_ATHLETE_ID],
-      ['unban', victim, DEMO_ATHLETE_ID],
-    ]);
+    assert.deepEqual(
+      audit.rows.map((r) => [r.action, r.target_athlete_id, r.admin_athlete_id]),
+      [
+        ['ban', victim, DEMO_ATHLETE_ID],
+        ['unban', victim, DEMO_ATHLETE_ID],
+      ],
+    );
     assert.ok(stack.logLines.some((line) => line.includes('Admin banned an athlete')));
     assert.match((await get('/admin')).text, /spam/);
   });

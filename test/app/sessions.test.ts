@@ -76,7 +76,7 @@ describe('session revocation', () => {
     assert.equal(await withCookie(copied), 401, 'a cookie from before the deletion does not come back to life');
   });
 
-  test('a ban ends the banned athlete\'s sessions, and unbanning does not revive them', async () => {
+  test("a ban ends the banned athlete's sessions, and unbanning does not revive them", async () => {
     const athlete = stack.sandbox.createAthlete({ activityCount: 1 });
     const { copied } = await signedIn(athlete);
     admin = stack.sandbox.createAthlete({ activityCount: 1 });

@@ -102,7 +102,10 @@ describe('webhook receiver with a path secret', () => {
       [activityEvent(subscriptionId, { updates: { title: 'x'.repeat(20_000) } }), 413],
       [activityEvent(subscriptionId, { updates: { title: 'nul\u0000byte' } }), 400],
       [activityEvent(subscriptionId, { updates: { title: 'lone \ud800 surrogate' } }), 400],
-      ['{"aspect_type":"update","event_time":1741950000,"object_id":1,"object_type":"activity","owner_id":2,"subscription_id":3,"updates":{"title":"\\udc00"}}', 400],
+      [
+        '{"aspect_type":"update","event_time":1741950000,"object_id":1,"object_type":"activity","owner_id":2,"subscription_id":3,"updates":{"title":"\\udc00"}}',
+        400,
+      ],
     ];
     for (const [body, status] of cases) {
       const res = await post(callbackUrl, body);
@@ -150,7 +153,7 @@ describe('webhook receiver when publishing fails', () => {
 });
 
 describe('webhook receiver when Strava answers slowly', () => {
-  it('acknowledges the first event within Strava\'s two seconds: the subscription id comes from the database, never from Strava on the request path', async () => {
+  it("acknowledges the first event within Strava's two seconds: the subscription id comes from the database, never from Strava on the request path", async () => {
     const bus = createInProcessBus({ log: quietLog() });
     const published: PubSubCloudEvent[] = [];
     bus.subscribe('strava-events', async (event) => {

@@ -40,7 +40,11 @@ async function browserUpload(sessionUrl: string, bytes: Buffer, chunk = 256 * 10
   let offset = 0;
   for (;;) {
     const end = Math.min(bytes.length, offset + chunk);
-    const res = await fetch(sessionUrl, { method: 'PUT', headers: { 'content-range': `bytes ${offset}-${end - 1}/${bytes.length}`, origin: 'https://club.example' }, body: new Uint8Array(bytes.subarray(offset, end)) });
+    const res = await fetch(sessionUrl, {
+      method: 'PUT',
+      headers: { 'content-range': `bytes ${offset}-${end - 1}/${bytes.length}`, origin: 'https://club.example' },
+      body: new Uint8Array(bytes.subarray(offset, end)),
+    });
     if (res.status !== 308) return res;
     offset = Number(/bytes=0-(\d+)/.exec(res.headers.get('range') ?? '')?.[1] ?? -1) + 1;
   }
@@ -66,7 +70,11 @@ describe('archive uploads through a bucket', () => {
   it('opens a resumable session the browser can finish alone, then reads ranges, deletes, and reports a missing object', async () => {
     const bytes = Buffer.alloc(700 * 1024, 7);
     bytes.write('hello', 300_000);
-    const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, { fileName: 'a.fit', size: bytes.length, origin: 'https://club.example' });
+    const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, {
+      fileName: 'a.fit',
+      size: bytes.length,
+      origin: 'https://club.example',
+    });
     assert.ok(sessionUrl.startsWith(`${fake.url}/upload/storage/v1/b/${BUCKET}/o?`), sessionUrl);
     assert.ok(fake.requests.some((r) => r.startsWith(`POST /upload/storage/v1/b/${BUCKET}/o?`) && r.includes('uploadType=resumable')));
     const done = await browserUpload(sessionUrl, bytes);
@@ -83,7 +91,10 @@ describe('archive uploads through a bucket', () => {
 
   it('refuses a second session for an object that exists, and retries a passing outage but reports a lasting one', async () => {
     fake.put(BUCKET, 'uploads/77/taken.zip', Buffer.from('x'));
-    await assert.rejects(store.startUpload('uploads/77/taken.zip', { size: 1, contentType: 'application/zip', origin: 'https://club.example' }), (e: { code?: number }) => e.code === 412);
+    await assert.rejects(
+      store.startUpload('uploads/77/taken.zip', { size: 1, contentType: 'application/zip', origin: 'https://club.example' }),
+      (e: { code?: number }) => e.code === 412,
+    );
     const zip = await zipInMemory([{ name: 'a.gpx', data: fixture('gpxpy-cerknicko-jezero.gpx') }]);
     fake.put(BUCKET, 'uploads/77/r.zip', zip);
     fake.failNext(/alt=media/, 503, 1);
@@ -125,12 +136,26 @@ describe('archive uploads through a bucket', () => {
       functionServer = getTestServer('importArchive');
       await new Promise<void>((resolve) => functionServer.listen(0, '127.0.0.1', resolve));
       const functionUrl = `http://127.0.0.1:${(functionServer.address() as AddressInfo).port}`;
-      await ensureEventsTopology(client, { projectId: PROJECT, processorUrl: functionUrl, topic: TOPIC, maxDeliveryAttempts: 5, minimumBackoffSeconds: 1, maximumBackoffSeconds: 2 });
+      await ensureEventsTopology(client, {
+        projectId: PROJECT,
+        processorUrl: functionUrl,
+        topic: TOPIC,
+        maxDeliveryAttempts: 5,
+        minimumBackoffSeconds: 1,
+        maximumBackoffSeconds: 2,
+      });
       // The bucket's notification: OBJECT_FINALIZE in payload format JSON_API_V1, object in attributes and body.
       fake.onFinalize = async (object) => {
         await client.topic(TOPIC).publishMessage({
           json: { kind: 'storage#object', name: object.name, bucket: object.bucket, size: String(object.size), generation: object.generation },
-          attributes: { eventType: 'OBJECT_FINALIZE', bucketId: object.bucket, objectId: object.name, objectGeneration: object.generation, payloadFormat: 'JSON_API_V1', notificationConfig: `projects/_/buckets/${object.bucket}/notificationConfigs/1` },
+          attributes: {
+            eventType: 'OBJECT_FINALIZE',
+            bucketId: object.bucket,
+            objectId: object.name,
+            objectGeneration: object.generation,
+            payloadFormat: 'JSON_API_V1',
+            notificationConfig: `projects/_/buckets/${object.bucket}/notificationConfigs/1`,
+          },
         });
       };
     });
@@ -146,14 +171,19 @@ describe('archive uploads through a bucket', () => {
     });
 
     it('imports an archive the browser uploaded straight to the bucket, then deletes it', async () => {
-      const csv = 'Activity ID,Activity Date,Activity Name,Activity Type,Filename\n9001,"Aug 15, 2015, 2:45:08 PM",Morning run by the fjord,Run,activities/1.fit.gz\n';
+      const csv =
+        'Activity ID,Activity Date,Activity Name,Activity Type,Filename\n9001,"Aug 15, 2015, 2:45:08 PM",Morning run by the fjord,Run,activities/1.fit.gz\n';
       const zip = await zipInMemory([
         { name: 'activities.csv', data: Buffer.from(csv) },
         { name: 'activities/1.fit.gz', data: gzipSync(fixture('fitparse-fenix2-run.fit')), options: { compress: false } },
         { name: 'activities/2.tcx', data: fixture('tcxparser-test.tcx') },
         { name: 'activities/3.fit', data: fixture('fitparse-unexpected-eof.fit') },
       ]);
-      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, { fileName: 'export_77.zip', size: zip.length, origin: 'https://club.example' });
+      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, {
+        fileName: 'export_77.zip',
+        size: zip.length,
+        origin: 'https://club.example',
+      });
       assert.equal((await browserUpload(sessionUrl, zip)).status, 200);
       const finished = await until('the import to finish', async () => {
         const row = await getUpload(db.pool, upload.id);
@@ -162,14 +192,20 @@ describe('archive uploads through a bucket', () => {
       assert.equal(finished.status, 'done', finished.error ?? '');
       assert.equal(finished.imported, 2);
       assert.equal(finished.failedFiles, 1);
-      const { rows } = await db.pool.query<{ id: number; name: string }>('select id, name from activities where athlete_id = $1::bigint order by id desc', [ATHLETE]);
+      const { rows } = await db.pool.query<{ id: number; name: string }>('select id, name from activities where athlete_id = $1::bigint order by id desc', [
+        ATHLETE,
+      ]);
       assert.deepEqual(rows.map((r) => r.name).includes('Morning run by the fjord'), true);
       assert.ok(rows.some((r) => r.id === 9001));
       await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
     });
 
     it('deletes an object nobody waits for (its athlete deleted their data) and acknowledges', async () => {
-      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, { fileName: 'orphan.gpx', size: 100, origin: 'https://club.example' });
+      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, {
+        fileName: 'orphan.gpx',
+        size: 100,
+        origin: 'https://club.example',
+      });
       await db.pool.query('delete from archive_uploads where id = $1::uuid', [upload.id]);
       assert.equal((await browserUpload(sessionUrl, Buffer.alloc(100, 0x20))).status, 200);
       await until('the orphan to be deleted', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));

@@ -50,10 +50,12 @@ describe('archive import', () => {
   }
 
   const files = async (uploadId: string) =>
-    (await db.pool.query<{ name: string; status: string; reason: string | null; activity_id: number | null }>(
-      'select name, status, reason, activity_id from archive_files where upload_id = $1::uuid order by entry_index',
-      [uploadId],
-    )).rows;
+    (
+      await db.pool.query<{ name: string; status: string; reason: string | null; activity_id: number | null }>(
+        'select name, status, reason, activity_id from archive_files where upload_id = $1::uuid order by entry_index',
+        [uploadId],
+      )
+    ).rows;
 
   before(async () => {
     db = await freshDatabase();
@@ -70,8 +72,16 @@ describe('archive import', () => {
   it('merges a Strava export: API summaries stay, files add streams, missing activities are filled, hostile entries are skipped with reasons', async () => {
     // The API already imported one activity of the export (with another name than the CSV's).
     const apiActivity: SummaryActivity = {
-      id: 7001, athlete: { id: ATHLETE }, name: 'Name from the API', sport_type: 'Run', start_date: '2015-08-15T14:45:08Z',
-      start_date_local: '2015-08-15T16:45:08Z', timezone: '(GMT+01:00) Europe/Oslo', distance: 9008, moving_time: 2800, elapsed_time: 2832,
+      id: 7001,
+      athlete: { id: ATHLETE },
+      name: 'Name from the API',
+      sport_type: 'Run',
+      start_date: '2015-08-15T14:45:08Z',
+      start_date_local: '2015-08-15T16:45:08Z',
+      timezone: '(GMT+01:00) Europe/Oslo',
+      distance: 9008,
+      moving_time: 2800,
+      elapsed_time: 2832,
     };
     await upsertActivities(db.pool, ATHLETE, [apiActivity], new Date());
     const csv = [
@@ -146,7 +156,12 @@ describe('archive import', () => {
     assert.equal(await store.size(upload1!.objectKey), undefined, 'the upload is deleted once imported');
 
     // The API arrives later: its summary replaces the archive's.
-    await upsertActivities(db.pool, ATHLETE, [{ ...apiActivity, id: 7002, name: 'Renamed on Strava', start_date: '2012-12-26T21:29:53Z', start_date_local: '2012-12-26T16:29:53Z' }], new Date());
+    await upsertActivities(
+      db.pool,
+      ATHLETE,
+      [{ ...apiActivity, id: 7002, name: 'Renamed on Strava', start_date: '2012-12-26T21:29:53Z', start_date_local: '2012-12-26T16:29:53Z' }],
+      new Date(),
+    );
     assert.equal((await getOwnActivity(db.pool, ATHLETE, 7002))!.name, 'Renamed on Strava');
     assert.ok(await storedStreams(db.pool, ATHLETE, 7002), 'the streams stay');
 
@@ -171,7 +186,10 @@ describe('archive import', () => {
     let now = 0;
     const outcomes = await importAll(sliced, { timeBudgetMs: 30_000, now: () => (now += 60_000) });
     assert.ok(outcomes.length >= 3 && outcomes.at(-1) === 'done', outcomes.join());
-    assert.deepEqual((await files(sliced)).map((f) => f.status), ['imported', 'imported', 'duplicate']);
+    assert.deepEqual(
+      (await files(sliced)).map((f) => f.status),
+      ['imported', 'imported', 'duplicate'],
+    );
   });
 
   it('refuses an upload that is not an archive or activity file, and one that is gone, with a reason and no change', async () => {

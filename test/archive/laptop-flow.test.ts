@@ -53,7 +53,11 @@ describe('archive import on a laptop', () => {
 
   it('refuses an upload without the CSRF token, or of a file it would not import', async () => {
     const start = (body: unknown, token = csrf) =>
-      client.request(`${stack.baseUrl}/settings/archive/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(body) });
+      client.request(`${stack.baseUrl}/settings/archive/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+        body: JSON.stringify(body),
+      });
     assert.equal((await start({ fileName: 'a.zip', size: 10 }, 'forged')).status, 403);
     const wrong = await start({ fileName: 'notes.docx', size: 10 });
     assert.equal(wrong.status, 400);
@@ -72,7 +76,11 @@ describe('archive import on a laptop', () => {
     const session = JSON.parse(started.text) as { uploadId: string; sessionUrl: string; chunkBytes: number; sameOrigin: boolean };
     assert.equal(session.sameOrigin, true);
     const put = (range: string, body?: Buffer) =>
-      client.request(session.sessionUrl, { method: 'PUT', headers: { 'content-range': range, 'x-csrf-token': csrf }, ...(body ? { body: new Uint8Array(body) } : {}) });
+      client.request(session.sessionUrl, {
+        method: 'PUT',
+        headers: { 'content-range': range, 'x-csrf-token': csrf },
+        ...(body ? { body: new Uint8Array(body) } : {}),
+      });
 
     // Nothing yet: 308 without a Range header, as Cloud Storage answers.
     const empty = await put(`bytes */${exported.length}`);
@@ -98,17 +106,22 @@ describe('archive import on a laptop', () => {
     assert.equal(last!.status, 200);
     await bus.idle();
 
-    const { rows: [upload] } = await stack.db.pool.query('select * from archive_uploads where id = $1::uuid', [session.uploadId]);
+    const {
+      rows: [upload],
+    } = await stack.db.pool.query('select * from archive_uploads where id = $1::uuid', [session.uploadId]);
     assert.equal(upload.status, 'done', upload.error);
     assert.equal(upload.failed_files, 0);
-    const { rows: [counts] } = await stack.db.pool.query(
+    const {
+      rows: [counts],
+    } = await stack.db.pool.query(
       `select count(*)::int as activities, count(*) filter (where source = 'archive')::int as archive,
          (select count(*)::int from activity_streams s where s.athlete_id = $1::bigint and s.streams ? 'time') as with_streams
        from activities where athlete_id = $1::bigint`,
       [stack.sandbox.demoAthleteId],
     );
-    const sandboxCount = (await (await fetch(`${stack.sandbox.url}/sandbox/athletes`)).json() as { id: number; activity_count: number }[])
-      .find((a) => a.id === stack.sandbox.demoAthleteId)!.activity_count;
+    const sandboxCount = ((await (await fetch(`${stack.sandbox.url}/sandbox/athletes`)).json()) as { id: number; activity_count: number }[]).find(
+      (a) => a.id === stack.sandbox.demoAthleteId,
+    )!.activity_count;
     assert.equal(counts.activities, sandboxCount, 'every activity of the history is there');
     assert.ok(counts.archive > 0 && upload.merged > 0, 'the archive filled activities the API had not imported and completed the others');
     assert.ok(counts.with_streams >= upload.total_files - 60, `streams for the activities with files (${counts.with_streams} of ${upload.total_files})`);

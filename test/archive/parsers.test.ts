@@ -114,11 +114,19 @@ describe('GPX and TCX through a streaming XML parser', () => {
   });
 
   it('reads a long track handed over in one piece of several megabytes', async () => {
-    const points = Array.from({ length: 30_000 }, (_, i) =>
-      `<trkpt lat="${(52 + i * 1e-5).toFixed(6)}" lon="13.4"><ele>40</ele><time>${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()}</time></trkpt>`);
+    const points = Array.from(
+      { length: 30_000 },
+      (_, i) =>
+        `<trkpt lat="${(52 + i * 1e-5).toFixed(6)}" lon="13.4"><ele>40</ele><time>${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()}</time></trkpt>`,
+    );
     const big = Buffer.from(`<gpx><trk><trkseg>${points.join('\n')}</trkseg></trk></gpx>`);
     assert.ok(big.length > 2 * 1024 * 1024);
-    const track = await readActivityFile('long.gpx', (async function* () { yield big; })());
+    const track = await readActivityFile(
+      'long.gpx',
+      (async function* () {
+        yield big;
+      })(),
+    );
     assert.equal(deriveActivity(track).streams.time!.length, 30_000);
   });
 
@@ -156,8 +164,17 @@ describe('names and the export\u2019s CSV', () => {
     assert.deepEqual(
       { ...rows[0], startDate: rows[0]!.startDate?.toISOString() },
       {
-        id: 4567890123, name: 'Lunch Run, with "friends"', type: 'Run', startDate: '2021-03-14T12:00:00.000Z', elapsedTime: 1800,
-        movingTime: 1700, distance: 5012.3, elevationGain: 31, maxHeartrate: 171, commute: false, filename: 'activities/4901.fit.gz',
+        id: 4567890123,
+        name: 'Lunch Run, with "friends"',
+        type: 'Run',
+        startDate: '2021-03-14T12:00:00.000Z',
+        elapsedTime: 1800,
+        movingTime: 1700,
+        distance: 5012.3,
+        elevationGain: 31,
+        maxHeartrate: 171,
+        commute: false,
+        filename: 'activities/4901.fit.gz',
       },
     );
     assert.equal(rows[1]!.filename, null);
@@ -166,13 +183,20 @@ describe('names and the export\u2019s CSV', () => {
 
   it('refuses a CSV that is not UTF-8, has no id column, or ends inside a quote', () => {
     const latin1 = Buffer.from('Activity ID,Activity Name\n1,Caf\xe9 ride\n', 'latin1');
-    assert.throws(() => readActivitiesCsv(latin1), (e: unknown) => e instanceof CsvError && /not UTF-8/.test(e.message));
+    assert.throws(
+      () => readActivitiesCsv(latin1),
+      (e: unknown) => e instanceof CsvError && /not UTF-8/.test(e.message),
+    );
     assert.throws(() => readActivitiesCsv(Buffer.from('Name,Type\nx,Run\n')), /no "Activity ID" column/);
     assert.throws(() => readActivitiesCsv(Buffer.from('Activity ID,Activity Name\n1,"open\n')), /inside a quoted field/);
   });
 
   it('encodes polylines that the decoder reads back', () => {
-    const points: [number, number][] = [[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]];
+    const points: [number, number][] = [
+      [38.5, -120.2],
+      [40.7, -120.95],
+      [43.252, -126.453],
+    ];
     assert.equal(encodePolyline(points), '_p~iF~ps|U_ulLnnqC_mqNvxq`@');
     assert.deepEqual(decodePolyline(encodePolyline(points)), points);
   });

@@ -75,7 +75,12 @@ test('activities: sport filter, name search, date range and paging work', async 
 
   await page.getByRole('link', { name: 'Next' }).click();
   await page.waitForURL(/page=2/);
-  assert.ok(await page.getByText(/Page 2 of \d+/).first().isVisible());
+  assert.ok(
+    await page
+      .getByText(/Page 2 of \d+/)
+      .first()
+      .isVisible(),
+  );
   assert.match(page.url(), /sport=Ride/, 'filters survive paging');
 
   await page.goto(`${stack.baseUrl}/activities`);

@@ -82,7 +82,9 @@ test('IAM authentication: queries run as the IAM user in the configured database
     // Two connections at once: each is a new TLS session through the connector's stream().
     const [a, b] = await Promise.all([db.pool.connect(), db.pool.connect()]);
     try {
-      const rows = await Promise.all([a, b].map(async (c) => (await c.query('select current_user as "user", current_database() as db, pg_backend_pid() as pid')).rows[0]));
+      const rows = await Promise.all(
+        [a, b].map(async (c) => (await c.query('select current_user as "user", current_database() as db, pg_backend_pid() as pid')).rows[0]),
+      );
       for (const row of rows) assert.deepEqual({ user: row.user, db: row.db }, { user: iamUser, db: databaseName });
       assert.notEqual(rows[0].pid, rows[1].pid, 'two server sessions');
     } finally {
@@ -112,7 +114,8 @@ test('IAM authentication: queries run as the IAM user in the configured database
   assert.equal(certKey(issued.pem), sameKey(body.public_key!), 'the certificate holds that key');
   const sessions = fake.connections.filter((c) => c.clientCertFingerprint256 === issued.fingerprint256);
   assert.equal(sessions.length, 2, 'both sessions presented that certificate, and the TLS server verified it');
-  for (const session of sessions) assert.deepEqual(session, { clientCertFingerprint256: issued.fingerprint256, user: iamUser, database: databaseName, admitted: true });
+  for (const session of sessions)
+    assert.deepEqual(session, { clientCertFingerprint256: issued.fingerprint256, user: iamUser, database: databaseName, admitted: true });
 });
 
 test('password authentication: a built-in user, with a certificate that carries no access token', GUARD, async () => {

@@ -98,9 +98,7 @@ export function registrationsIn(source: string, file = 'source.ts'): Registratio
 }
 
 function codeRegistrations(): Registration[] {
-  return tsFiles(join(ROOT, 'functions')).flatMap((path) =>
-    registrationsIn(readFileSync(path, 'utf8'), relative(ROOT, path)),
-  );
+  return tsFiles(join(ROOT, 'functions')).flatMap((path) => registrationsIn(readFileSync(path, 'utf8'), relative(ROOT, path)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +199,6 @@ const startUp = await startWithGrants(
 );
 
 describe('functions: code registrations and Terraform agree', () => {
-
   it('the registration parser understands the framework import styles', () => {
     const source = `
       import * as functions from '@google-cloud/functions-framework';
@@ -215,7 +212,9 @@ describe('functions: code registrations and Terraform agree', () => {
       other.http('f', handler);
     `;
     assert.deepEqual(
-      registrationsIn(source).map((r) => `${r.kind}:${r.name}`).sort(),
+      registrationsIn(source)
+        .map((r) => `${r.kind}:${r.name}`)
+        .sort(),
       ['cloudEvent:b', 'cloudEvent:e', 'http:a', 'http:c', 'http:d'],
     );
     assert.deepEqual(registrationsIn(`import { http } from './elsewhere.js'; http('x', h);`), []);
@@ -338,7 +337,10 @@ describe('environment variables: everything set is something the config knows', 
   for (const fn of tf) {
     it(`${fn.resource} service_config.environment_variables`, () => {
       assert.deepEqual(fn.env.unresolved, [], 'environment_variables must be literal maps (or merge of local literal maps and inline maps)');
-      assert.deepEqual(fn.env.keys.filter((k) => !known.has(k)), []);
+      assert.deepEqual(
+        fn.env.keys.filter((k) => !known.has(k)),
+        [],
+      );
     });
   }
 
@@ -347,7 +349,10 @@ describe('environment variables: everything set is something the config knows', 
   });
 
   it('the app_engine_env_variables output sets only variables the config knows', () => {
-    assert.deepEqual(Object.keys(appEnv).filter((k) => !known.has(k)), []);
+    assert.deepEqual(
+      Object.keys(appEnv).filter((k) => !known.has(k)),
+      [],
+    );
   });
 
   it("the app.deploy.yaml scripts/deploy-app.mjs writes from that output passes the config's own production checks", () => {
@@ -426,9 +431,12 @@ describe('message ordering: the code and the subscriptions say the same thing', 
     const found: string[] = [];
     for (const dir of ['app', 'functions', 'shared']) {
       for (const path of tsFiles(join(ROOT, dir))) {
-        readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-          if (/\borderingKey\s*:\s*(?!\s*(?:publishOptions|message|options)\.orderingKey\b)(?!\s*string\b)/.test(line)) found.push(`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`);
-        });
+        readFileSync(path, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (/\borderingKey\s*:\s*(?!\s*(?:publishOptions|message|options)\.orderingKey\b)(?!\s*string\b)/.test(line))
+              found.push(`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`);
+          });
       }
     }
     return found;
@@ -453,7 +461,10 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
     return endpoint
       .replace(/\$\{google_cloudfunctions2_function\.[\w-]+(?:\["[\w-]+"\])?\.service_config\[0\]\.uri\}/, FUNCTION_URL)
       .replace(/\$\{var\.project_id\}/g, PROJECT)
-      .replace(/\$\{google_pubsub_topic\.([\w-]+(?:\["[\w-]+"\])?)\.name\}/g, (_, name: string) => str(instance(files, 'google_pubsub_topic', name).body.name) ?? '?');
+      .replace(
+        /\$\{google_pubsub_topic\.([\w-]+(?:\["[\w-]+"\])?)\.name\}/g,
+        (_, name: string) => str(instance(files, 'google_pubsub_topic', name).body.name) ?? '?',
+      );
   }
 
   it('there is one push subscription per pushed function', () => {

@@ -102,7 +102,10 @@ describe('database bootstrap (Terraform output database_bootstrap_sql)', () => {
     const sql = await renderedSql();
     await asRole(POSTGRES, (client) => client.query(sql));
     // The script leaves no membership behind.
-    const { rows } = await admin!.query('select 1 from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where r.rolname = $1 and u.rolname = $2', [users.migrator, POSTGRES]);
+    const { rows } = await admin!.query(
+      'select 1 from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where r.rolname = $1 and u.rolname = $2',
+      [users.migrator, POSTGRES],
+    );
     assert.equal(rows.length, 0);
   });
 
@@ -153,10 +156,10 @@ describe('database bootstrap (Terraform output database_bootstrap_sql)', () => {
       assert.ok(tables.length > SYNTHETIC.length + 1, 'the project migrations created no tables');
       for (const runtime of runtimes) {
         for (const { name } of tables) {
-          const { rows } = await client.query<{ ok: boolean }>(
-            `select has_table_privilege($1::text, $2::text, 'select,insert,update,delete') as ok`,
-            [runtime, `public.${quote(name)}`],
-          );
+          const { rows } = await client.query<{ ok: boolean }>(`select has_table_privilege($1::text, $2::text, 'select,insert,update,delete') as ok`, [
+            runtime,
+            `public.${quote(name)}`,
+          ]);
           if (!rows[0]?.ok) problems.push(`${runtime} cannot use ${name}`);
         }
         const { rows: sequences } = await client.query<{ name: string; ok: boolean }>(

@@ -40,13 +40,28 @@ const OUTPUTS = {
   database_name: { value: 'training' },
   database_users: { value: { app: 'app-runtime@club-site-123.iam', migrator: 'db-migrator@club-site-123.iam' } },
   migrator_service_account: { value: 'db-migrator@club-site-123.iam.gserviceaccount.com' },
-  secret_ids: { value: ['database-password', 'openai-api-key', 'session-secret', 'strava-client-secret', 'strava-verify-token', 'token-encryption-key', 'webhook-path-secret'] },
+  secret_ids: {
+    value: [
+      'database-password',
+      'openai-api-key',
+      'session-secret',
+      'strava-client-secret',
+      'strava-verify-token',
+      'token-encryption-key',
+      'webhook-path-secret',
+    ],
+  },
 };
 
 const appYaml = readFileSync(join(ROOT, 'app.yaml'), 'utf8');
 const files = await loadTerraform();
 const mod = moduleFiles(files);
-const outputNames = new Set(namedBlocks(files.filter((f) => f.dir === 'terraform/environments/production'), 'output').map((o) => o.name));
+const outputNames = new Set(
+  namedBlocks(
+    files.filter((f) => f.dir === 'terraform/environments/production'),
+    'output',
+  ).map((o) => o.name),
+);
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-scripts-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -143,7 +158,10 @@ describe('scripts/deploy-database.mjs: migrations as the migrator, without touch
     const user = { type: 'authorized_user', client_id: 'id', client_secret: 'secret', refresh_token: 'token' };
     const creds = impersonatedCredentials(user, 'db-migrator@club-site-123.iam.gserviceaccount.com');
     assert.equal(creds.type, 'impersonated_service_account');
-    assert.equal(creds.service_account_impersonation_url, 'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/db-migrator@club-site-123.iam.gserviceaccount.com:generateAccessToken');
+    assert.equal(
+      creds.service_account_impersonation_url,
+      'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/db-migrator@club-site-123.iam.gserviceaccount.com:generateAccessToken',
+    );
     assert.deepEqual(creds.source_credentials, user);
     assert.throws(() => impersonatedCredentials({ ...creds }, 'x@y'), /already impersonate/);
     assert.throws(() => impersonatedCredentials({ type: 'external_account' }, 'x@y'), /gcloud auth application-default login/);
@@ -152,7 +170,10 @@ describe('scripts/deploy-database.mjs: migrations as the migrator, without touch
   it("finds the operator's ADC where the client libraries look", () => {
     assert.equal(adcPath({ GOOGLE_APPLICATION_CREDENTIALS: '/k.json' }, 'linux'), '/k.json');
     assert.equal(adcPath({ CLOUDSDK_CONFIG: '/c' }, 'linux'), '/c/application_default_credentials.json');
-    assert.equal(adcPath({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32'), join('C:\\Users\\a\\AppData\\Roaming', 'gcloud', 'application_default_credentials.json'));
+    assert.equal(
+      adcPath({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32'),
+      join('C:\\Users\\a\\AppData\\Roaming', 'gcloud', 'application_default_credentials.json'),
+    );
   });
 });
 
@@ -160,7 +181,12 @@ describe('scripts/deploy-secrets.mjs: a first value for every secret, never a se
   const ids = OUTPUTS.secret_ids.value;
 
   it('knows every secret the code reads', () => {
-    assert.deepEqual(Object.keys(SOURCES).sort(), Object.values(SECRET_SPECS).map((s) => s.secretId).sort());
+    assert.deepEqual(
+      Object.keys(SOURCES).sort(),
+      Object.values(SECRET_SPECS)
+        .map((s) => s.secretId)
+        .sort(),
+    );
   });
 
   it('generates the random ones, asks for the Strava secret, leaves the optional and unused ones empty', () => {
@@ -211,7 +237,10 @@ describe('messages that name the missing grant', () => {
   it("App Engine's build account without roles", () => {
     const text =
       'Error code 13, message: Failed to create cloud build: ... invalid bucket "staging.club-site-123.appspot.com"; service account club-site-123@appspot.gserviceaccount.com does not have access to the bucket;AppErrorCode=9';
-    assert.match(grantHint(text, ['app', 'deploy', '--project=club-site-123']) ?? '', /gcloud projects add-iam-policy-binding club-site-123 --member=serviceAccount:club-site-123@appspot\.gserviceaccount\.com --role=roles\/cloudbuild\.builds\.builder/);
+    assert.match(
+      grantHint(text, ['app', 'deploy', '--project=club-site-123']) ?? '',
+      /gcloud projects add-iam-policy-binding club-site-123 --member=serviceAccount:club-site-123@appspot\.gserviceaccount\.com --role=roles\/cloudbuild\.builds\.builder/,
+    );
   });
 
   it('a Cloud Build account told to get Storage Object Viewer', () => {
@@ -220,7 +249,10 @@ describe('messages that name the missing grant', () => {
   });
 
   it('domain-restricted sharing', () => {
-    assert.match(grantHint('FAILED_PRECONDITION: One or more users named in the policy do not belong to a permitted customer.') ?? '', /iam\.allowedPolicyMemberDomains/);
+    assert.match(
+      grantHint('FAILED_PRECONDITION: One or more users named in the policy do not belong to a permitted customer.') ?? '',
+      /iam\.allowedPolicyMemberDomains/,
+    );
   });
 
   it('nothing for an unrelated failure', () => {

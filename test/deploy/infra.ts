@@ -321,7 +321,10 @@ export function environmentKeys(value: Json | undefined, locals: Body): { keys: 
     }
     return '';
   });
-  for (const part of rest.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of rest
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const local = /^local\.([A-Za-z0-9_]+)$/.exec(part);
     const map = local ? locals[local[1]!] : undefined;
     if (isObject(map)) found.push(...Object.keys(map));
@@ -441,7 +444,9 @@ export function checkAgainstSchema(schema: ProviderSchema, files: readonly TfFil
     const where = `${b.file}: ${b.kind === 'data' ? 'data.' : ''}${b.type}.${b.name}`;
     const typeSchema = schema.resources[key];
     if (!typeSchema) {
-      errors.push(`${where}: type not in the provider schema snapshot (extend test/fixtures/terraform/google-provider-schema.json from the provider rather than guessing)`);
+      errors.push(
+        `${where}: type not in the provider schema snapshot (extend test/fixtures/terraform/google-provider-schema.json from the provider rather than guessing)`,
+      );
       continue;
     }
     errors.push(...checkBody(typeSchema, b.body, where, true));

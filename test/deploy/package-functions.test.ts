@@ -117,25 +117,31 @@ describe('package:functions', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /9 files, \d+ bytes, md5 [0-9a-f]{32}/);
     const entries = readZip(readFileSync(out));
-    assert.deepEqual(entries.map((e) => e.name), [
-      'functions/events.ts',
-      'functions/index.ts',
-      'package-lock.json',
-      'package.json',
-      'shared/config.ts',
-      'shared/data.bin',
-      'shared/db/migrations/001_core.sql',
-      'tsconfig.build.json',
-      'tsconfig.json',
-    ]);
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      [
+        'functions/events.ts',
+        'functions/index.ts',
+        'package-lock.json',
+        'package.json',
+        'shared/config.ts',
+        'shared/data.bin',
+        'shared/db/migrations/001_core.sql',
+        'tsconfig.build.json',
+        'tsconfig.json',
+      ],
+    );
     for (const e of entries) {
       assert.deepEqual(e.data, readFileSync(join(root, e.name)), `${e.name} content`);
       assert.equal(e.mode, 0o100644, `${e.name} mode`);
     }
   });
 
-  it('carries the files package.json\'s install scripts start, and refuses to build without them', () => {
-    const withPostinstall = JSON.stringify({ ...JSON.parse(PACKAGE_JSON), scripts: { ...JSON.parse(PACKAGE_JSON).scripts, postinstall: 'node scripts/setup.mjs --install' } });
+  it("carries the files package.json's install scripts start, and refuses to build without them", () => {
+    const withPostinstall = JSON.stringify({
+      ...JSON.parse(PACKAGE_JSON),
+      scripts: { ...JSON.parse(PACKAGE_JSON).scripts, postinstall: 'node scripts/setup.mjs --install' },
+    });
     const root = fixture('postinstall', { 'package.json': withPostinstall, 'scripts/setup.mjs': 'export {};\n', 'scripts/other.mjs': 'no' });
     const result = run(['--root', root, '--out', join(work, 'postinstall.zip')]);
     assert.equal(result.status, 0, result.stderr);

@@ -73,7 +73,9 @@ test('the compiled server serves pages, answers health checks and logs JSON for 
   try {
     let home: Response | undefined;
     for (let i = 0; i < 100 && !home; i++) {
-      home = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-cloud-trace-context': '0123456789abcdef0123456789abcdef/7;o=1' } }).catch(() => undefined);
+      home = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-cloud-trace-context': '0123456789abcdef0123456789abcdef/7;o=1' } }).catch(
+        () => undefined,
+      );
       if (!home) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(home, `server did not answer:\n${server.out()}\n${server.err()}`);
@@ -89,7 +91,11 @@ test('the compiled server serves pages, answers health checks and logs JSON for 
     assert.equal(location.searchParams.get('redirect_uri'), 'https://training.example.org/exchange_token');
     assert.match(login.headers.get('set-cookie') ?? '', /Secure/);
 
-    const lines = server.out().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = server
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const request = lines.find((line) => line.message === 'GET / 200');
     assert.ok(request, server.out());
     assert.equal(request.severity, 'INFO');

@@ -28,7 +28,20 @@ const variables = new Map(namedBlocks(mod, 'variable').map((v) => [v.name, v.bod
 describe('module layout', () => {
   it('one file per concern', () => {
     const names = new Set(mod.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
-    for (const name of ['services.tf', 'iam.tf', 'sql.tf', 'pubsub.tf', 'functions.tf', 'scheduler.tf', 'secrets.tf', 'appengine.tf', 'variables.tf', 'outputs.tf', 'versions.tf', 'storage.tf']) {
+    for (const name of [
+      'services.tf',
+      'iam.tf',
+      'sql.tf',
+      'pubsub.tf',
+      'functions.tf',
+      'scheduler.tf',
+      'secrets.tf',
+      'appengine.tf',
+      'variables.tf',
+      'outputs.tf',
+      'versions.tf',
+      'storage.tf',
+    ]) {
       assert.ok(names.has(name), `terraform/modules/trainingroom/${name} is missing`);
     }
   });
@@ -37,7 +50,18 @@ describe('module layout', () => {
     const services = resource(mod, 'google_project_service', 'enabled');
     assert.equal(services.body.disable_on_destroy, false);
     const list = String(locals.services);
-    for (const api of ['appengine', 'cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'pubsub', 'sqladmin', 'secretmanager', 'cloudscheduler', 'iamcredentials']) {
+    for (const api of [
+      'appengine',
+      'cloudfunctions',
+      'run',
+      'cloudbuild',
+      'artifactregistry',
+      'pubsub',
+      'sqladmin',
+      'secretmanager',
+      'cloudscheduler',
+      'iamcredentials',
+    ]) {
       assert.match(list, new RegExp(`"${api}\\.googleapis\\.com"`), api);
     }
   });
@@ -47,7 +71,9 @@ describe('service accounts', () => {
   it('one for the app, each function, the scheduler, the Pub/Sub push, the builder and the migrator', () => {
     const identities = locals.runtime_identities as Body;
     assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'import-archive', 'process-strava-event', 'update-tokens']);
-    const single = resourcesOfType(mod, 'google_service_account').map((b) => b.name).sort();
+    const single = resourcesOfType(mod, 'google_service_account')
+      .map((b) => b.name)
+      .sort();
     assert.deepEqual(single, ['functions_builder', 'migrator', 'pubsub_pusher', 'runtime', 'scheduler']);
     const ids = [...Object.values(identities).map((i) => String((i as Body).account_id))];
     for (const b of resourcesOfType(mod, 'google_service_account')) if (b.name !== 'runtime') ids.push(String(b.body.account_id));
@@ -72,7 +98,10 @@ describe('service accounts', () => {
     // Sleeping again when the grant is re-created is what makes a replaced grant wait too.
     assert.match(JSON.stringify(sleep.triggers), /google_project_iam_member\.functions_builder\.id/);
     for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
-      assert.ok((fn.body.depends_on as string[]).includes('${time_sleep.builder_roles_propagated}'), `${fn.name} must wait for time_sleep.builder_roles_propagated`);
+      assert.ok(
+        (fn.body.depends_on as string[]).includes('${time_sleep.builder_roles_propagated}'),
+        `${fn.name} must wait for time_sleep.builder_roles_propagated`,
+      );
     }
   });
 
@@ -144,7 +173,12 @@ describe('Cloud SQL', () => {
 describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants', () => {
   // Instance addresses (for_each over local.pushed_topics and local.functions).
   const pipelines = [
-    { push: 'push["strava-events"]', dlqTopic: 'dead_letter["strava-events"]', pull: 'dead_letter_pull["strava-events"]', fn: 'function["process-strava-event"]' },
+    {
+      push: 'push["strava-events"]',
+      dlqTopic: 'dead_letter["strava-events"]',
+      pull: 'dead_letter_pull["strava-events"]',
+      fn: 'function["process-strava-event"]',
+    },
     { push: 'push["strava-backfill"]', dlqTopic: 'dead_letter["strava-backfill"]', pull: 'dead_letter_pull["strava-backfill"]', fn: 'function["backfill"]' },
   ];
   const topicIam = instancesOfType(mod, 'google_pubsub_topic_iam_member');
@@ -165,10 +199,20 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
 
     it(`${p.push}: the Pub/Sub service agent may publish dead letters and acknowledge the source`, () => {
       assert.ok(
-        topicIam.some((b) => b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` && b.body.role === 'roles/pubsub.publisher' && b.body.member === '${local.pubsub_service_agent}'),
+        topicIam.some(
+          (b) =>
+            b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` &&
+            b.body.role === 'roles/pubsub.publisher' &&
+            b.body.member === '${local.pubsub_service_agent}',
+        ),
       );
       assert.ok(
-        subscriptionIam.some((b) => b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` && b.body.role === 'roles/pubsub.subscriber' && b.body.member === '${local.pubsub_service_agent}'),
+        subscriptionIam.some(
+          (b) =>
+            b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` &&
+            b.body.role === 'roles/pubsub.subscriber' &&
+            b.body.member === '${local.pubsub_service_agent}',
+        ),
       );
     });
 
@@ -194,17 +238,30 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
       return triggers.includes(`\${${target}}`);
     };
     for (const p of pipelines) {
-      const subscriber = subscriptionIam.find((b) => b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` && b.body.member === '${local.pubsub_service_agent}');
-      assert.ok(subscriber && follows(subscriber, `google_pubsub_subscription.${p.push}`), `${p.push}: the subscriber grant must have replace_triggered_by its subscription`);
-      const publisher = topicIam.find((b) => b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` && b.body.member === '${local.pubsub_service_agent}');
-      assert.ok(publisher && follows(publisher, `google_pubsub_topic.${p.dlqTopic}`), `${p.dlqTopic}: the publisher grant must have replace_triggered_by its topic`);
+      const subscriber = subscriptionIam.find(
+        (b) => b.body.subscription === `\${google_pubsub_subscription.${p.push}.name}` && b.body.member === '${local.pubsub_service_agent}',
+      );
+      assert.ok(
+        subscriber && follows(subscriber, `google_pubsub_subscription.${p.push}`),
+        `${p.push}: the subscriber grant must have replace_triggered_by its subscription`,
+      );
+      const publisher = topicIam.find(
+        (b) => b.body.topic === `\${google_pubsub_topic.${p.dlqTopic}.name}` && b.body.member === '${local.pubsub_service_agent}',
+      );
+      assert.ok(
+        publisher && follows(publisher, `google_pubsub_topic.${p.dlqTopic}`),
+        `${p.dlqTopic}: the publisher grant must have replace_triggered_by its topic`,
+      );
     }
   });
 
   it('the Pub/Sub service agent gets no token-creator grant (only projects from before April 2021 need one)', () => {
     const grants = [...instancesOfType(mod, 'google_service_account_iam_member'), ...instancesOfType(mod, 'google_project_iam_member')];
     const minted = grants.filter((b) => b.body.member === '${local.pubsub_service_agent}' && b.body.role === 'roles/iam.serviceAccountTokenCreator');
-    assert.deepEqual(minted.map((b) => b.name), []);
+    assert.deepEqual(
+      minted.map((b) => b.name),
+      [],
+    );
   });
 
   it('the service agent is the project-number address', () => {
@@ -216,7 +273,11 @@ describe('invokers', () => {
   const invokers = [
     ...instancesOfType(mod, 'google_cloud_run_v2_service_iam_member').map((b) => ({ target: String(b.body.name), role: b.body.role, member: b.body.member })),
     ...instancesOfType(mod, 'google_cloud_run_service_iam_member').map((b) => ({ target: String(b.body.service), role: b.body.role, member: b.body.member })),
-    ...instancesOfType(mod, 'google_cloudfunctions2_function_iam_member').map((b) => ({ target: String(b.body.cloud_function), role: b.body.role, member: b.body.member })),
+    ...instancesOfType(mod, 'google_cloudfunctions2_function_iam_member').map((b) => ({
+      target: String(b.body.cloud_function),
+      role: b.body.role,
+      member: b.body.member,
+    })),
   ];
   const of = (fn: string) =>
     invokers.filter((i) => i.target.includes(`google_cloudfunctions2_function.${fn}.`)).map((i) => `${String(i.role)} ${String(i.member)}`);
@@ -247,7 +308,9 @@ describe('invokers', () => {
     // Pub/Sub push and Cloud Scheduler count as internal when they call the run.app URL, which is
     // service_config[0].uri (a function's own url is the cloudfunctions.net one).
     const callers = [
-      ...instancesOfType(mod, 'google_pubsub_subscription').flatMap((s) => (block(s.body, 'push_config') ? [String(block(s.body, 'push_config')?.push_endpoint)] : [])),
+      ...instancesOfType(mod, 'google_pubsub_subscription').flatMap((s) =>
+        block(s.body, 'push_config') ? [String(block(s.body, 'push_config')?.push_endpoint)] : [],
+      ),
       String(block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')?.uri),
     ];
     assert.equal(callers.length, 4);
@@ -269,8 +332,11 @@ describe('functions source', () => {
     assert.equal(source.object, '${google_storage_bucket_object.functions_source.name}');
   });
 
-  it("the default archive path is the one the packaging script writes and git ignores", () => {
-    const envVariables = namedBlocks(files.filter((f) => f.dir === 'terraform/environments/production'), 'variable');
+  it('the default archive path is the one the packaging script writes and git ignores', () => {
+    const envVariables = namedBlocks(
+      files.filter((f) => f.dir === 'terraform/environments/production'),
+      'variable',
+    );
     const zip = envVariables.find((v) => v.name === 'functions_source_zip');
     assert.equal(join('terraform/environments/production', String(zip?.body.default)), 'functions-source.zip');
     assert.match(readFileSync(join(ROOT, '.gitignore'), 'utf8'), /^\/functions-source\.zip$/m);
@@ -280,8 +346,22 @@ describe('functions source', () => {
 describe('outputs an operator needs', () => {
   for (const dir of ['terraform/modules/trainingroom', 'terraform/environments/production']) {
     it(dir, () => {
-      const outputs = new Set(namedBlocks(files.filter((f) => f.dir === dir), 'output').map((o) => o.name));
-      for (const name of ['app_url', 'webhook_callback_url', 'function_urls', 'service_account_emails', 'instance_connection_name', 'database_users', 'database_bootstrap_sql', 'app_engine_env_variables']) {
+      const outputs = new Set(
+        namedBlocks(
+          files.filter((f) => f.dir === dir),
+          'output',
+        ).map((o) => o.name),
+      );
+      for (const name of [
+        'app_url',
+        'webhook_callback_url',
+        'function_urls',
+        'service_account_emails',
+        'instance_connection_name',
+        'database_users',
+        'database_bootstrap_sql',
+        'app_engine_env_variables',
+      ]) {
         assert.ok(outputs.has(name), `${dir} has no output ${name}`);
       }
     });

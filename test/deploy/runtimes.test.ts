@@ -28,7 +28,8 @@ export function runtimeProblem(table: RuntimeTable, platform: string, runtime: s
   const deprecation = Date.parse(`${dates.deprecation}T00:00:00Z`);
   const days = Math.floor((deprecation - today.getTime()) / DAY);
   if (days < 0) return `${runtime} on ${platform} is past its deprecation date ${dates.deprecation}: move to a supported runtime`;
-  if (days < table.warnDays) return `${runtime} on ${platform} reaches its deprecation date ${dates.deprecation} in ${days} days: move to a newer runtime now, while deploys still work`;
+  if (days < table.warnDays)
+    return `${runtime} on ${platform} reaches its deprecation date ${dates.deprecation} in ${days} days: move to a newer runtime now, while deploys still work`;
   return undefined;
 }
 
@@ -54,7 +55,8 @@ describe('runtimes are supported on the day the tests run', () => {
         assert.ok(dates, `${platform} ${runtime}`);
         assert.match(dates.deprecation, /^\d{4}-\d{2}-\d{2}$/, `${platform} ${runtime} deprecation`);
         assert.ok(!Number.isNaN(Date.parse(dates.deprecation)), `${platform} ${runtime} deprecation is a date`);
-        if (dates.decommission !== null) assert.ok(Date.parse(dates.decommission) > Date.parse(dates.deprecation), `${platform} ${runtime}: decommission after deprecation`);
+        if (dates.decommission !== null)
+          assert.ok(Date.parse(dates.decommission) > Date.parse(dates.deprecation), `${platform} ${runtime}: decommission after deprecation`);
         assert.ok(dates.source.length > 20, `${platform} ${runtime}: say where the date comes from`);
         assert.equal(typeof dates.confirmed, 'boolean');
       }

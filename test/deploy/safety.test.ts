@@ -37,9 +37,7 @@ const TFVARS_EXAMPLES = [join(TERRAFORM_DIR, 'environments', 'production', 'terr
 const files = await loadTerraform();
 const mod = moduleFiles(files);
 const appYaml = loadAppYaml();
-const tfvars = await Promise.all(
-  TFVARS_EXAMPLES.map(async (path) => ({ path, json: await parseTerraform(path, readFileSync(path, 'utf8')) })),
-);
+const tfvars = await Promise.all(TFVARS_EXAMPLES.map(async (path) => ({ path, json: await parseTerraform(path, readFileSync(path, 'utf8')) })));
 const rawFiles = [...terraformFilePaths(), ...TFVARS_EXAMPLES, APP_YAML].map((path) => ({
   path: path.slice(ROOT.length),
   text: readFileSync(path, 'utf8'),
@@ -82,13 +80,20 @@ describe('no primitive roles, anywhere', () => {
     const locals = localsOf(mod);
     for (const b of resourcesOfType(files, 'google_project_iam_member').filter((r) => String(r.body.role).startsWith('roles/cloudsql.'))) {
       const expression = String(block(b.body, 'condition')?.expression).replace(/^\$\{local\.(\w+)\}$/, (_, name: string) => String(locals[name]));
-      assert.match(expression, /resource\.name == 'projects\/\$\{var\.project_id\}\/instances\/\$\{var\.database_instance_name\}'/, `${b.name} must be limited to the instance`);
+      assert.match(
+        expression,
+        /resource\.name == 'projects\/\$\{var\.project_id\}\/instances\/\$\{var\.database_instance_name\}'/,
+        `${b.name} must be limited to the instance`,
+      );
     }
   });
 
   it('no authoritative IAM resources (they would strip grants Google and operators made)', () => {
     const authoritative = blocksOf(files).filter((b) => /_iam_(binding|policy)$/.test(b.type));
-    assert.deepEqual(authoritative.map((b) => `${b.type}.${b.name}`), []);
+    assert.deepEqual(
+      authoritative.map((b) => `${b.type}.${b.name}`),
+      [],
+    );
   });
 
   it('nothing is granted to allUsers or allAuthenticatedUsers', () => {
@@ -99,7 +104,10 @@ describe('no primitive roles, anywhere', () => {
 describe('no secret values in the deployment files', () => {
   it('no secret versions, secret data or passwords in Terraform', () => {
     const versions = blocksOf(files).filter((b) => b.type === 'google_secret_manager_secret_version');
-    assert.deepEqual(versions.map((b) => `${b.kind}.${b.name}`), []);
+    assert.deepEqual(
+      versions.map((b) => `${b.kind}.${b.name}`),
+      [],
+    );
     const forbidden = new Set(['secret_data', 'secret_data_wo', 'password', 'password_wo', 'root_password', 'oauth2_client_secret']);
     for (const file of files) {
       for (const { path, key } of keys(file.json)) assert.ok(!forbidden.has(key), `${file.path}: ${path}`);
@@ -116,9 +124,7 @@ describe('no secret values in the deployment files', () => {
 
   it('no environment block sets a secret variable', () => {
     const locals = localsOf(mod);
-    const sets: { where: string; names: string[] }[] = [
-      { where: 'app.yaml env_variables', names: Object.keys(appYaml.env_variables ?? {}) },
-    ];
+    const sets: { where: string; names: string[] }[] = [{ where: 'app.yaml env_variables', names: Object.keys(appYaml.env_variables ?? {}) }];
     for (const fn of instancesOfType(files, 'google_cloudfunctions2_function')) {
       for (const part of ['service_config', 'build_config']) {
         const env = environmentKeys(block(fn.body, part)?.environment_variables, locals);
@@ -227,7 +233,12 @@ describe('every Terraform variable is typed and described, every output describe
   it('the tfvars example sets only declared variables, and every one without a default', () => {
     for (const { path, json } of tfvars) {
       const dir = path.slice(ROOT.length, path.lastIndexOf('/'));
-      const declared = new Map(namedBlocks(files.filter((f) => f.dir === dir), 'variable').map((v) => [v.name, v.body as Body]));
+      const declared = new Map(
+        namedBlocks(
+          files.filter((f) => f.dir === dir),
+          'variable',
+        ).map((v) => [v.name, v.body as Body]),
+      );
       assert.ok(declared.size > 0, `no variables next to ${path}`);
       for (const name of Object.keys(json)) assert.ok(declared.has(name), `${path}: ${name} is not a variable`);
       for (const [name, body] of declared) if (!('default' in body)) assert.ok(name in json, `${path} must show ${name}`);

@@ -118,7 +118,11 @@ describe('Terraform against the provider schema', () => {
         /google_secret_manager_secret\.bad: missing required block "replication"/,
         /google_not_a_type\.x: type not in the provider schema snapshot/,
       ];
-      for (const pattern of expected) assert.ok(errors.some((e) => pattern.test(e)), `expected an error matching ${pattern}\n${errors.join('\n')}`);
+      for (const pattern of expected)
+        assert.ok(
+          errors.some((e) => pattern.test(e)),
+          `expected an error matching ${pattern}\n${errors.join('\n')}`,
+        );
       assert.equal(errors.length, expected.length, errors.join('\n'));
     });
 
@@ -151,10 +155,10 @@ describe('Terraform against the provider schema', () => {
           c = local.a
         }
       `);
-      assert.deepEqual(danglingReferences(files).map((e) => e.replace(/^.*: /, '')), [
-        'var.missing is not declared in snippet',
-        'google_pubsub_topic.nowhere is not declared in snippet',
-      ]);
+      assert.deepEqual(
+        danglingReferences(files).map((e) => e.replace(/^.*: /, '')),
+        ['var.missing is not declared in snippet', 'google_pubsub_topic.nowhere is not declared in snippet'],
+      );
     });
 
     it('expands for_each over a literal local map, filling in each.key and each.value', async () => {
@@ -178,8 +182,16 @@ describe('Terraform against the provider schema', () => {
         }
       `);
       const subs = instancesOfType(files, 'google_pubsub_subscription');
-      assert.deepEqual(subs.map((s) => s.name), ['s["a"]', 's["b"]']);
-      assert.deepEqual(subs[0]!.body, { name: 'a-sub', topic: '${google_pubsub_topic.t["a"].id}', ack_deadline_seconds: 60, labels: '${merge({ K = "f-a" }, {})}' });
+      assert.deepEqual(
+        subs.map((s) => s.name),
+        ['s["a"]', 's["b"]'],
+      );
+      assert.deepEqual(subs[0]!.body, {
+        name: 'a-sub',
+        topic: '${google_pubsub_topic.t["a"].id}',
+        ack_deadline_seconds: 60,
+        labels: '${merge({ K = "f-a" }, {})}',
+      });
       assert.equal(subs[1]!.body.ack_deadline_seconds, 600);
       assert.equal(subs[1]!.body.labels, '${merge({ K = "f-b" }, {\n  X = var.x\n})}');
       const [unresolved] = instancesOfType(files, 'google_pubsub_topic');
@@ -212,11 +224,14 @@ describe('Terraform against the provider schema', () => {
           to   = google_pubsub_topic.t["a"]
         }
       `);
-      assert.deepEqual(movedProblems(files).map((e) => e.replace(/^snippet\.tf: /, '')), [
-        'moved to google_pubsub_topic.t["missing"]: no such resource instance is declared in snippet',
-        'moved from google_pubsub_topic.kept: still declared in snippet',
-        'moved to google_pubsub_topic.t["a"]: moved to twice',
-      ]);
+      assert.deepEqual(
+        movedProblems(files).map((e) => e.replace(/^snippet\.tf: /, '')),
+        [
+          'moved to google_pubsub_topic.t["missing"]: no such resource instance is declared in snippet',
+          'moved from google_pubsub_topic.kept: still declared in snippet',
+          'moved to google_pubsub_topic.t["a"]: moved to twice',
+        ],
+      );
       assert.deepEqual(danglingReferences(files), [], 'a moved block names a removed address on purpose');
     });
   });

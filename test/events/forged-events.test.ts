@@ -23,8 +23,7 @@ let subscriptionId: number;
 let athlete: number;
 let activityIds: number[];
 
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const now = () => Math.floor(Date.now() / 1000);
 const idle = () => (stack.bus as InProcessBus).idle();
 const fetchesOfActivities = () => stack.sandbox.counters.byRoute['GET /activities/:id'] ?? 0;
@@ -86,7 +85,7 @@ describe('forged webhook events', () => {
     assert.deepEqual(await statuses(), before.events, 'nothing was even recorded');
   });
 
-  it('guessing the path is throttled per source, while Strava\'s pushes on the right path never are', async () => {
+  it("guessing the path is throttled per source, while Strava's pushes on the right path never are", async () => {
     let throttled = 0;
     for (let i = 0; i < 60; i++) if ((await post(`${stack.baseUrl}/webhook/guess${i}xxxxxxxxxxxxxx`, {})).status === 429) throttled++;
     assert.ok(throttled > 0, 'a burst of wrong paths is slowed down');
@@ -113,7 +112,10 @@ describe('forged webhook events', () => {
   it('a forged delete and a forged update change nothing: Strava still has the activity, as it was', async () => {
     const before = await snapshot();
     assert.equal((await post(callbackUrl, event({ object_id: activityIds[0], aspect_type: 'delete' }))).status, 200);
-    assert.equal((await post(callbackUrl, event({ object_id: activityIds[1], aspect_type: 'update', updates: { title: 'Pwned', type: 'Ride', private: 'true' } }))).status, 200);
+    assert.equal(
+      (await post(callbackUrl, event({ object_id: activityIds[1], aspect_type: 'update', updates: { title: 'Pwned', type: 'Ride', private: 'true' } }))).status,
+      200,
+    );
     await idle();
     assert.deepEqual(await snapshot(), before);
     const { rows } = await stack.db.pool.query(`select status from webhook_events where object_id = $1::bigint and aspect_type = 'delete'`, [activityIds[0]]);
@@ -151,7 +153,9 @@ describe('forged webhook events', () => {
     assert.equal(fetchesOfActivities() - fetches, 3, 'three requests were left in the background share');
     const { rows } = await stack.db.pool.query('select usage_15, read_usage_15 from strava_budget where client_id = $1::text', [stack.sandbox.clientId]);
     assert.ok(rows[0].usage_15 <= cap && rows[0].read_usage_15 <= cap, 'the share kept for sign-ins is untouched');
-    const deferred = await stack.db.pool.query(`select count(*)::int as n from webhook_events where status = 'deferred' and object_id = any($1::bigint[])`, [ids]);
+    const deferred = await stack.db.pool.query(`select count(*)::int as n from webhook_events where status = 'deferred' and object_id = any($1::bigint[])`, [
+      ids,
+    ]);
     assert.equal(deferred.rows[0].n, 7);
 
     // The next window: the scheduled job applies what waited.
@@ -188,7 +192,10 @@ describe('forged webhook events', () => {
       response.headers.forEach((_value, name) => {
         names.push(name);
       });
-      const headers = names.filter((name) => name !== 'date').sort().join(',');
+      const headers = names
+        .filter((name) => name !== 'date')
+        .sort()
+        .join(',');
       answers.add(`${response.status} ${response.headers.get('content-type')} ${headers} ${await response.text()}`);
     }
     await idle();
@@ -211,7 +218,12 @@ describe('the sandbox confirms as Strava does', () => {
     assert.equal((await api('/athlete')).status, 401);
     const refresh = await fetch(`${stack.sandbox.oauthBaseUrl}/token`, {
       method: 'POST',
-      body: new URLSearchParams({ client_id: stack.sandbox.clientId, client_secret: stack.sandbox.clientSecret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+      body: new URLSearchParams({
+        client_id: stack.sandbox.clientId,
+        client_secret: stack.sandbox.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      }),
     });
     assert.ok(refresh.status === 400 || refresh.status === 401, `refresh answered ${refresh.status}`);
   });

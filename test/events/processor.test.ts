@@ -188,7 +188,9 @@ describe('processStravaEvent logic', () => {
       world.sandbox.setApplication({ status: 'active' });
     }
     // The pause's retry time passes (moved in the database rather than waited for).
-    await world.db.pool.query(`update webhook_events set retry_at = now() - interval '1 second' where status = 'deferred' and object_id = $1::bigint`, [created.object_id]);
+    await world.db.pool.query(`update webhook_events set retry_at = now() - interval '1 second' where status = 'deferred' and object_id = $1::bigint`, [
+      created.object_id,
+    ]);
     assert.deepEqual(await retryDeferredEvents(deps), { retried: 1, deferredAgain: 0 });
     assert.equal((await eventRow(created)).status, 'processed');
     assert.equal((await row(created.object_id))?.name, 'Paused Run');
@@ -197,8 +199,13 @@ describe('processStravaEvent logic', () => {
   it('events of athletes we do not know are recorded as ignored, without the titles they carried', async () => {
     const stranger = world.sandbox.createAthlete({ activityCount: 0 });
     const event: StravaWebhookEvent = {
-      object_type: 'activity', aspect_type: 'update', object_id: 42, owner_id: stranger, subscription_id: 777,
-      event_time: Math.floor(clockMs / 1000), updates: { title: 'Private words' },
+      object_type: 'activity',
+      aspect_type: 'update',
+      object_id: 42,
+      owner_id: stranger,
+      subscription_id: 777,
+      event_time: Math.floor(clockMs / 1000),
+      updates: { title: 'Private words' },
     };
     assert.deepEqual(await processWebhookEvent(deps, event), { status: 'ignored', reason: 'unknown athlete' });
     assert.deepEqual((await eventRow(event)).updates, {});
@@ -227,15 +234,14 @@ describe('processStravaEvent logic', () => {
     assert.ok(recent[0]!.receivedAt >= recent[4]!.receivedAt);
     const counts = await webhookEventCounts(world.db.pool);
     assert.ok(counts.processed > 0 && counts.ignored > 0);
-    assert.equal(
-      counts.total,
-      counts.received + counts.retrying + counts.deferred + counts.processed + counts.ignored + counts.unconfirmed + counts.failed,
-    );
+    assert.equal(counts.total, counts.received + counts.retrying + counts.deferred + counts.processed + counts.ignored + counts.unconfirmed + counts.failed);
   });
 
   it('the handler acknowledges a message that is not a webhook event, and throws when the database is down', async () => {
     const envelope = (data: string): PubSubCloudEvent => ({
-      specversion: '1.0', id: '1', source: '//pubsub.googleapis.com/projects/p/topics/strava-events',
+      specversion: '1.0',
+      id: '1',
+      source: '//pubsub.googleapis.com/projects/p/topics/strava-events',
       type: 'google.cloud.pubsub.topic.v1.messagePublished',
       data: { message: { data, messageId: '1', publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/s' },
     });

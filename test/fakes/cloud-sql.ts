@@ -135,7 +135,10 @@ function parseStartup(buffer: Buffer): { user: string; database: string } | 'not
   const length = buffer.readUInt32BE(0);
   if (buffer.readUInt32BE(4) !== PROTOCOL_3) return 'not-startup';
   if (buffer.length < length) return undefined;
-  const fields = buffer.subarray(8, length - 1).toString('utf8').split('\0');
+  const fields = buffer
+    .subarray(8, length - 1)
+    .toString('utf8')
+    .split('\0');
   const params = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) params.set(fields[i]!, fields[i + 1]!);
   const user = params.get('user') ?? '';
@@ -186,10 +189,68 @@ export async function startFakeCloudSql(options: FakeCloudSqlOptions = {}): Prom
   await writeFile(join(dir, 'openssl.cnf'), OPENSSL_CONFIG);
   const sslEnv = { FAKE_CLOUD_SQL_DNS_NAME: dnsName.replace(/\.$/, '') };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-config', 'openssl.cnf'];
-  await openssl(dir, ['req', '-x509', ...ec, '-extensions', 'ca_ext', '-days', '3650', '-keyout', 'server-ca.key', '-out', 'server-ca.pem', '-subj', '/C=US/O=Google, Inc/CN=Google Cloud SQL Server CA'], sslEnv);
-  await openssl(dir, ['req', '-x509', ...ec, '-extensions', 'ca_ext', '-days', '3650', '-keyout', 'client-ca.key', '-out', 'client-ca.pem', '-subj', '/C=US/O=Google, Inc/CN=Google Cloud SQL Signing CA'], sslEnv);
+  await openssl(
+    dir,
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-extensions',
+      'ca_ext',
+      '-days',
+      '3650',
+      '-keyout',
+      'server-ca.key',
+      '-out',
+      'server-ca.pem',
+      '-subj',
+      '/C=US/O=Google, Inc/CN=Google Cloud SQL Server CA',
+    ],
+    sslEnv,
+  );
+  await openssl(
+    dir,
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-extensions',
+      'ca_ext',
+      '-days',
+      '3650',
+      '-keyout',
+      'client-ca.key',
+      '-out',
+      'client-ca.pem',
+      '-subj',
+      '/C=US/O=Google, Inc/CN=Google Cloud SQL Signing CA',
+    ],
+    sslEnv,
+  );
   // The connector checks the SAN against dnsName, falling back to a CN of project:instance (older instances).
-  await openssl(dir, ['req', '-x509', ...ec, '-extensions', 'server_ext', '-days', '365', '-CA', 'server-ca.pem', '-CAkey', 'server-ca.key', '-keyout', 'server.key', '-out', 'server.pem', '-subj', `/CN=${project}:${instance}`], sslEnv);
+  await openssl(
+    dir,
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-extensions',
+      'server_ext',
+      '-days',
+      '365',
+      '-CA',
+      'server-ca.pem',
+      '-CAkey',
+      'server-ca.key',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.pem',
+      '-subj',
+      `/CN=${project}:${instance}`,
+    ],
+    sslEnv,
+  );
   const serverCaCert = await readFile(join(dir, 'server-ca.pem'), 'utf8');
   const clientCaCert = await readFile(join(dir, 'client-ca.pem'), 'utf8');
 
@@ -203,12 +264,33 @@ export async function startFakeCloudSql(options: FakeCloudSqlOptions = {}): Prom
   async function issueCert(publicKey: string, subject: string): Promise<string> {
     const name = `client-${serial}`;
     await writeFile(join(dir, `${name}.pub`), publicKey);
-    await openssl(dir, [
-      'x509', '-new', '-force_pubkey', `${name}.pub`, '-subj', `/CN=${subject}`,
-      '-CA', 'client-ca.pem', '-CAkey', 'client-ca.key', '-set_serial', String(serial++),
-      // OpenSSL 3.0 counts validity in days; Cloud SQL's certificates last an hour, and an IAM token bounds them anyway.
-      '-days', '1', '-extfile', 'openssl.cnf', '-extensions', 'client_ext', '-out', `${name}.pem`,
-    ], sslEnv);
+    await openssl(
+      dir,
+      [
+        'x509',
+        '-new',
+        '-force_pubkey',
+        `${name}.pub`,
+        '-subj',
+        `/CN=${subject}`,
+        '-CA',
+        'client-ca.pem',
+        '-CAkey',
+        'client-ca.key',
+        '-set_serial',
+        String(serial++),
+        // OpenSSL 3.0 counts validity in days; Cloud SQL's certificates last an hour, and an IAM token bounds them anyway.
+        '-days',
+        '1',
+        '-extfile',
+        'openssl.cnf',
+        '-extensions',
+        'client_ext',
+        '-out',
+        `${name}.pem`,
+      ],
+      sslEnv,
+    );
     return readFile(join(dir, `${name}.pem`), 'utf8');
   }
 
@@ -244,7 +326,13 @@ export async function startFakeCloudSql(options: FakeCloudSqlOptions = {}): Prom
     }
     const grant = token === undefined ? undefined : grants.get(token);
     if (!grant) {
-      sendError(res, 401, 'UNAUTHENTICATED', 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+      sendError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'authError',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
       return;
     }
     if (!grant.canConnect) {
@@ -379,10 +467,7 @@ export async function startFakeCloudSql(options: FakeCloudSqlOptions = {}): Prom
     async close() {
       for (const socket of sockets) socket.destroy();
       api.closeAllConnections();
-      await Promise.all([
-        new Promise<void>((resolve) => api.close(() => resolve())),
-        new Promise<void>((resolve) => server.close(() => resolve())),
-      ]);
+      await Promise.all([new Promise<void>((resolve) => api.close(() => resolve())), new Promise<void>((resolve) => server.close(() => resolve()))]);
       await rm(dir, { recursive: true, force: true });
     },
   };

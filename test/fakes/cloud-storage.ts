@@ -95,11 +95,21 @@ export async function startFakeCloudStorage(): Promise<FakeCloudStorage> {
     if (failure) {
       failure.count--;
       await body(req);
-      return error(res, failure.status, failure.status === 429 ? 'The rate of change requests to the object is too high.' : 'Backend Error', failure.status === 429 ? 'rateLimitExceeded' : 'backendError');
+      return error(
+        res,
+        failure.status,
+        failure.status === 429 ? 'The rate of change requests to the object is too high.' : 'Backend Error',
+        failure.status === 429 ? 'rateLimitExceeded' : 'backendError',
+      );
     }
     // CORS preflight, as the bucket's cors rule answers it.
     if (req.method === 'OPTIONS') {
-      res.writeHead(200, { 'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'PUT, POST, GET', 'access-control-allow-headers': 'content-range, content-type', 'access-control-expose-headers': 'range' });
+      res.writeHead(200, {
+        'access-control-allow-origin': req.headers.origin ?? '*',
+        'access-control-allow-methods': 'PUT, POST, GET',
+        'access-control-allow-headers': 'content-range, content-type',
+        'access-control-expose-headers': 'range',
+      });
       return void res.end();
     }
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
@@ -121,7 +131,10 @@ export async function startFakeCloudStorage(): Promise<FakeCloudStorage> {
         chunks: [],
         received: 0,
       });
-      res.writeHead(200, { location: `${base}/upload/storage/v1/b/${upload[1]}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`, 'x-guploader-uploadid': id });
+      res.writeHead(200, {
+        location: `${base}/upload/storage/v1/b/${upload[1]}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`,
+        'x-guploader-uploadid': id,
+      });
       return void res.end();
     }
     const sessionId = url.searchParams.get('upload_id');
@@ -210,7 +223,14 @@ export async function startFakeCloudStorage(): Promise<FakeCloudStorage> {
       failures.push({ pattern, status, count });
     },
     put(bucket, name, data) {
-      objects.set(key(bucket, name), { bucket, name, data, generation: String(generation++), contentType: 'application/octet-stream', updated: new Date().toISOString() });
+      objects.set(key(bucket, name), {
+        bucket,
+        name,
+        data,
+        generation: String(generation++),
+        contentType: 'application/octet-stream',
+        updated: new Date().toISOString(),
+      });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -41,7 +41,7 @@ function push(data: unknown): Promise<Response> {
   });
 }
 
-test('a pushed request imports the athlete\'s history and is acknowledged', async () => {
+test("a pushed request imports the athlete's history and is acknowledged", async () => {
   const { athleteId } = await seedAthlete(world, { activities: 420 });
   await requestImport(world.db.pool, athleteId);
   const response = await push({ athleteId, reason: 'connect' });

@@ -94,7 +94,11 @@ test('a 429 despite the budget: the import waits for the reset, with no retry st
   const outcome = await handleImportRequest(instance, { athleteId }, slice);
   const resetAt = new Date(windowStart(world.clock.now()).getTime() + QUARTER_HOUR_MS);
   assert.deepEqual(outcome, { kind: 'waiting', pages: 0, imported: 0, nextAttemptAt: resetAt, reason: 'strava_429' });
-  assert.deepEqual(instance.listRequests().map((r) => r.status), [429], 'one request, not retried');
+  assert.deepEqual(
+    instance.listRequests().map((r) => r.status),
+    [429],
+    'one request, not retried',
+  );
   assert.equal((await getImport(world.db.pool, athleteId))!.lastError, 'strava_429');
 
   world.clock.set(resetAt);
@@ -124,7 +128,10 @@ test('the budget is shared: what another instance spent counts, and two importin
     handleImportRequest(b, { athleteId: second.athleteId }, slice),
   ]);
   world.sandbox.setLatency(0);
-  assert.deepEqual(outcomes.map((o) => o.kind), ['waiting', 'waiting']);
+  assert.deepEqual(
+    outcomes.map((o) => o.kind),
+    ['waiting', 'waiting'],
+  );
   const background = a.listRequests().length + b.listRequests().length;
   assert.equal(background, 14 - 5, 'the two imports share what the web app left of the 70%');
   assert.deepEqual(statuses([...a.requests, ...b.requests]), [200]);
@@ -141,7 +148,10 @@ test('update_tokens resumes through the backfill topic when it can publish, and 
   const finished = await seedAthlete(world, { activities: 10 });
   for (const { athleteId } of [waiting, stalled, fresh, finished]) await requestImport(world.db.pool, athleteId);
   const pastReset = new Date(world.clock.now().getTime() - 1000);
-  await world.db.pool.query(`update imports set status = 'waiting', next_attempt_at = $2::timestamptz where athlete_id = $1::bigint`, [waiting.athleteId, pastReset]);
+  await world.db.pool.query(`update imports set status = 'waiting', next_attempt_at = $2::timestamptz where athlete_id = $1::bigint`, [
+    waiting.athleteId,
+    pastReset,
+  ]);
   await world.db.pool.query(`update imports set status = 'running', updated_at = now() - interval '1 hour' where athlete_id = $1::bigint`, [stalled.athleteId]);
   await world.db.pool.query(`update imports set status = 'done' where athlete_id = $1::bigint`, [finished.athleteId]);
 

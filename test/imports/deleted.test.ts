@@ -67,9 +67,15 @@ describe('the history import', () => {
     const recreated = listed[420]!.id;
 
     // Deleted before the import ever saw it: the processed delete is all there is.
-    assert.deepEqual(await applyEvent(instance, 'delete', neverStored, athleteId, nowSeconds() - 300), { status: 'processed', reason: 'Strava has no such activity (404)' });
+    assert.deepEqual(await applyEvent(instance, 'delete', neverStored, athleteId, nowSeconds() - 300), {
+      status: 'processed',
+      reason: 'Strava has no such activity (404)',
+    });
     // Strava turns "Only You" into delete + create: the later create brings that one back, and imports keep it.
-    assert.deepEqual(await applyEvent(instance, 'delete', recreated, athleteId, nowSeconds() - 200), { status: 'processed', reason: 'Strava has no such activity (404)' });
+    assert.deepEqual(await applyEvent(instance, 'delete', recreated, athleteId, nowSeconds() - 200), {
+      status: 'processed',
+      reason: 'Strava has no such activity (404)',
+    });
     assert.deepEqual(await applyEvent(instance, 'create', recreated, athleteId, nowSeconds() - 100), { status: 'processed' });
     await world.db.pool.query(`update activities set name = 'before the import' where id = $1::bigint`, [recreated]);
 
@@ -83,7 +89,10 @@ describe('the history import', () => {
 
     // Deleted after the import stored it (a delete applies to data fetched before it, hence "now"): the row goes,
     // and a restarted import, fetching every page again, does not put it back.
-    assert.deepEqual(await applyEvent(instance, 'delete', storedThenDeleted, athleteId, nowSeconds()), { status: 'processed', reason: 'Strava has no such activity (404)' });
+    assert.deepEqual(await applyEvent(instance, 'delete', storedThenDeleted, athleteId, nowSeconds()), {
+      status: 'processed',
+      reason: 'Strava has no such activity (404)',
+    });
     assert.equal(await stored(world.db.pool, storedThenDeleted), undefined);
 
     const again = await handleImportRequest(instance, { athleteId, restart: true }, { timeBudgetMs: HOUR });
@@ -113,14 +122,14 @@ describe('reconnecting', () => {
     const athleteId = stack.sandbox.createAthlete({ activityCount: 30 });
     const client = new CookieClient();
     await signIn(client, stack.baseUrl, {}, athleteId);
-    const { rows } = await stack.db.pool.query<{ id: string }>(
-      'select id from activities where athlete_id = $1::bigint order by start_date desc',
-      [athleteId],
-    );
+    const { rows } = await stack.db.pool.query<{ id: string }>('select id from activities where athlete_id = $1::bigint order by start_date desc', [athleteId]);
     assert.equal(rows.length, 30);
     const deleted = Number(rows[3]!.id);
 
-    assert.deepEqual(await applyEvent(stack.runtime, 'delete', deleted, athleteId, nowSeconds()), { status: 'processed', reason: 'Strava has no such activity (404)' });
+    assert.deepEqual(await applyEvent(stack.runtime, 'delete', deleted, athleteId, nowSeconds()), {
+      status: 'processed',
+      reason: 'Strava has no such activity (404)',
+    });
     assert.equal(await stored(stack.db.pool, deleted), undefined);
 
     // Connecting again, through Strava's consent page as an athlete would after "Connect with Strava".

@@ -146,7 +146,7 @@ test('a crash with a page in flight: only that page is fetched again', async () 
   assert.equal((await activityStats(world.db.pool, athleteId)).distinct, 650);
 });
 
-test('a crashed holder\'s lease runs out and the next request takes over', async () => {
+test("a crashed holder's lease runs out and the next request takes over", async () => {
   const { athleteId } = await seedAthlete(world, { activities: 300 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);

@@ -57,7 +57,14 @@ async function section(client: CookieClient, language: 'en' | 'ru' = 'en'): Prom
     assert.doesNotMatch(res.text, /import-progress|Importing your history|Загружаем/);
     return undefined;
   }
-  return { status: match[1]!, html: match[2]!, text: match[2]!.replace(/<[^>]+>/g, '').replace(/[ \t\r\n]+/g, ' ').trim() };
+  return {
+    status: match[1]!,
+    html: match[2]!,
+    text: match[2]!
+      .replace(/<[^>]+>/g, '')
+      .replace(/[ \t\r\n]+/g, ' ')
+      .trim(),
+  };
 }
 
 describe('each import state', () => {

@@ -18,17 +18,29 @@ test('laptop defaults: port 8080, localhost URL, Strava URLs, embedded database,
 });
 
 test('a missing Strava client id fails fast naming the variable and what it is for', () => {
-  assert.throws(() => loadConfig({}), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
-    assert.match(error.message, /^STRAVA_CLIENT_ID is missing: Client id of your Strava API application/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({}),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^STRAVA_CLIENT_ID is missing: Client id of your Strava API application/);
+      return true;
+    },
+  );
 });
 
 test('production needs a public URL and a real database, and turns on secure cookies and JSON logs', () => {
   assert.throws(() => loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' }), /PUBLIC_BASE_URL is missing/);
-  assert.throws(() => loadConfig({ ...base, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example' }), /DATABASE_URL or INSTANCE_CONNECTION_NAME is missing/);
-  const config = loadConfig({ ...base, GAE_ENV: 'standard', PUBLIC_BASE_URL: 'https://a.example/', INSTANCE_CONNECTION_NAME: 'p:r:i', DATABASE_USER: 'app@p.iam' });
+  assert.throws(
+    () => loadConfig({ ...base, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example' }),
+    /DATABASE_URL or INSTANCE_CONNECTION_NAME is missing/,
+  );
+  const config = loadConfig({
+    ...base,
+    GAE_ENV: 'standard',
+    PUBLIC_BASE_URL: 'https://a.example/',
+    INSTANCE_CONNECTION_NAME: 'p:r:i',
+    DATABASE_USER: 'app@p.iam',
+  });
   assert.equal(config.production, true);
   assert.equal(config.publicBaseUrl, 'https://a.example');
   assert.deepEqual(config.database, { kind: 'cloud-sql', instanceConnectionName: 'p:r:i', user: 'app@p.iam', database: 'training' });
@@ -65,8 +77,18 @@ test('admin ids are parsed and the config is frozen all the way down', () => {
 
 test('every variable the issue names is known and described', () => {
   for (const name of [
-    'PORT', 'PUBLIC_BASE_URL', 'STRAVA_CLIENT_ID', 'STRAVA_CLIENT_SECRET', 'STRAVA_API_BASE_URL', 'STRAVA_OAUTH_BASE_URL',
-    'DATABASE_URL', 'INSTANCE_CONNECTION_NAME', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL',
+    'PORT',
+    'PUBLIC_BASE_URL',
+    'STRAVA_CLIENT_ID',
+    'STRAVA_CLIENT_SECRET',
+    'STRAVA_API_BASE_URL',
+    'STRAVA_OAUTH_BASE_URL',
+    'DATABASE_URL',
+    'INSTANCE_CONNECTION_NAME',
+    'SESSION_SECRET',
+    'TOKEN_ENCRYPTION_KEY',
+    'OPENAI_API_KEY',
+    'OPENAI_BASE_URL',
     'GOOGLE_CLOUD_PROJECT',
   ]) {
     const spec = (KNOWN_ENV_VARS as Record<string, { purpose: string }>)[name];

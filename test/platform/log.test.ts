@@ -5,9 +5,7 @@ import { createLogger, registerSecretValues, traceFields } from '../../shared/lo
 
 test('JSON lines carry severity, message, bound fields and the trace', () => {
   const lines: string[] = [];
-  const log = createLogger({ format: 'json', write: (l) => lines.push(l) }).child(
-    traceFields('105445aa7843bc8bf206b12000100000/1;o=1', 'my-project'),
-  );
+  const log = createLogger({ format: 'json', write: (l) => lines.push(l) }).child(traceFields('105445aa7843bc8bf206b12000100000/1;o=1', 'my-project'));
   log.warn('slow', { athleteId: 7 });
   const entry = JSON.parse(lines[0]!);
   assert.equal(entry.severity, 'WARNING');

@@ -11,7 +11,10 @@ const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { scri
 test('every variable the config knows has a row in the configuration table', () => {
   const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
   for (const name of Object.keys(KNOWN_ENV_VARS)) {
-    assert.ok(rows.some((row) => row.startsWith(`| \`${name}\` |`)), `${name} is missing from the README's table`);
+    assert.ok(
+      rows.some((row) => row.startsWith(`| \`${name}\` |`)),
+      `${name} is missing from the README's table`,
+    );
   }
 });
 

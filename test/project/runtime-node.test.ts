@@ -44,7 +44,9 @@ describe('the Node.js runtime', () => {
   });
 
   it('runs a command on the project-local Node when started by another major, passing arguments and exit codes through', (t) => {
-    const other = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && spawnSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split('.')[0] !== deployMajor);
+    const other = ['/usr/bin/node', '/usr/local/bin/node'].find(
+      (path) => existsSync(path) && spawnSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split('.')[0] !== deployMajor,
+    );
     if (!other) {
       t.skip('no Node of another major on this machine');
       return;
@@ -52,7 +54,9 @@ describe('the Node.js runtime', () => {
     const version = spawnSync(other, [LAUNCHER, '-p', 'process.versions.node'], { encoding: 'utf8' });
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout.trim().split('.')[0], deployMajor);
-    const childNode = spawnSync(other, [LAUNCHER, '-e', "process.stdout.write(require('node:child_process').execFileSync('node', ['-v']).toString())"], { encoding: 'utf8' });
+    const childNode = spawnSync(other, [LAUNCHER, '-e', "process.stdout.write(require('node:child_process').execFileSync('node', ['-v']).toString())"], {
+      encoding: 'utf8',
+    });
     assert.match(childNode.stdout, new RegExp(`^v${deployMajor}\\.`), 'children that start `node` get the same one');
     const failing = spawnSync(other, [LAUNCHER, '-e', 'process.exit(7)'], { encoding: 'utf8' });
     assert.equal(failing.status, 7);

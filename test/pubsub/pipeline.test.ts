@@ -55,10 +55,12 @@ describe('webhook events through Pub/Sub to the processor function', () => {
   const activity = async (id: number) =>
     (await stack.db.pool.query<{ name: string; private: boolean }>('select name, private from activities where id = $1::bigint', [id])).rows[0];
   const eventStatus = async (id: number, aspect: string) =>
-    (await stack.db.pool.query<{ status: string; attempts: number }>(
-      `select status, attempts from webhook_events where object_id = $1::bigint and aspect_type = $2::text order by id desc limit 1`,
-      [id, aspect],
-    )).rows[0];
+    (
+      await stack.db.pool.query<{ status: string; attempts: number }>(
+        `select status, attempts from webhook_events where object_id = $1::bigint and aspect_type = $2::text order by id desc limit 1`,
+        [id, aspect],
+      )
+    ).rows[0];
 
   before(async () => {
     emulator = await startPubSubEmulator();
@@ -90,7 +92,13 @@ describe('webhook events through Pub/Sub to the processor function', () => {
     const functionUrl = `http://127.0.0.1:${(functionServer.address() as AddressInfo).port}`;
 
     // Terraform's topology, with five delivery attempts and short backoff so the test does not wait minutes.
-    await ensureEventsTopology(client, { projectId: PROJECT, processorUrl: functionUrl, maxDeliveryAttempts: 5, minimumBackoffSeconds: 1, maximumBackoffSeconds: 2 });
+    await ensureEventsTopology(client, {
+      projectId: PROJECT,
+      processorUrl: functionUrl,
+      maxDeliveryAttempts: 5,
+      minimumBackoffSeconds: 1,
+      maximumBackoffSeconds: 2,
+    });
 
     athleteId = stack.sandbox.demoAthleteId;
     const issued = stack.sandbox.issueTokens(athleteId, ['read', 'activity:read_all']);

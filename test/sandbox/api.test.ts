@@ -35,9 +35,15 @@ describe('api', () => {
       pages.push(r.body);
     }
     assert.equal(pages.length, Math.ceil(everything.length / perPage));
-    assert.ok(pages.slice(0, -1).every((p) => p.length === perPage), 'full pages until the last');
+    assert.ok(
+      pages.slice(0, -1).every((p) => p.length === perPage),
+      'full pages until the last',
+    );
     const ids = pages.flat().map((a) => a.id);
-    assert.deepEqual(ids, everything.map((a) => a.id));
+    assert.deepEqual(
+      ids,
+      everything.map((a) => a.id),
+    );
     const beyond = await getJson(`${sb.apiBaseUrl}/athlete/activities?page=${pages.length + 5}&per_page=${perPage}`, all);
     assert.deepEqual(beyond.body, []);
   });
@@ -58,12 +64,15 @@ describe('api', () => {
     assert.ok(older.body.every((a) => Date.parse(a.start_date) / 1000 < pivotEpoch));
     assert.equal(older.body[0].id, everything[41].id);
     const newer = await getJson<any[]>(`${sb.apiBaseUrl}/athlete/activities?after=${pivotEpoch}&per_page=200`, all);
-    assert.deepEqual(newer.body.map((a) => a.id), everything.slice(0, 40).map((a) => a.id));
-    const window = await getJson<any[]>(
-      `${sb.apiBaseUrl}/athlete/activities?after=${pivotEpoch}&before=${Date.parse(everything[20].start_date) / 1000}`,
-      all,
+    assert.deepEqual(
+      newer.body.map((a) => a.id),
+      everything.slice(0, 40).map((a) => a.id),
     );
-    assert.deepEqual(window.body.map((a) => a.id), everything.slice(21, 40).map((a) => a.id));
+    const window = await getJson<any[]>(`${sb.apiBaseUrl}/athlete/activities?after=${pivotEpoch}&before=${Date.parse(everything[20].start_date) / 1000}`, all);
+    assert.deepEqual(
+      window.body.map((a) => a.id),
+      everything.slice(21, 40).map((a) => a.id),
+    );
   });
 
   test('"Only Me" activities need activity:read_all, in lists, details and streams', async () => {
@@ -114,7 +123,7 @@ describe('api', () => {
     }
   });
 
-  test('missing, malformed and unknown tokens get 401 without rate-limit headers (as Strava\'s); unknown paths 404', async () => {
+  test("missing, malformed and unknown tokens get 401 without rate-limit headers (as Strava's); unknown paths 404", async () => {
     for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: 'Basic abc' }] as Array<Record<string, string>>) {
       const r = await fetch(`${sb.apiBaseUrl}/athlete`, { headers });
       assert.equal(r.status, 401);
@@ -135,7 +144,13 @@ describe('api', () => {
     const manual = sb.addActivity(athlete, { name: 'Typed in', sport_type: 'Ride', distance: 20_000, moving_time: 3600, manual: true, private: true });
     const list = await listAll(sb, token);
     assert.equal(list.length, 7);
-    assert.deepEqual(list.slice(0, 2).map((a) => a.id).sort(), [id, manual].sort());
+    assert.deepEqual(
+      list
+        .slice(0, 2)
+        .map((a) => a.id)
+        .sort(),
+      [id, manual].sort(),
+    );
     const d = await getJson(`${sb.apiBaseUrl}/activities/${id}`, token);
     assert.equal(d.status, 200);
     assertSchema('DetailedActivity', d.body);
@@ -242,7 +257,12 @@ describe('rate limits', () => {
       const r = await refresh(sb, issued.refresh_token);
       assert.equal(r.status, 200);
       assert.equal(r.headers.get('x-ratelimit-usage'), null);
-      const denied = await postForm(`${sb.oauthBaseUrl}/token`, { client_id: sb.clientId, client_secret: sb.clientSecret, grant_type: 'refresh_token', refresh_token: 'x' });
+      const denied = await postForm(`${sb.oauthBaseUrl}/token`, {
+        client_id: sb.clientId,
+        client_secret: sb.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: 'x',
+      });
       assert.equal(denied.status, 400);
 
       clock.set('2025-03-14T10:14:59Z');

@@ -4,17 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../dev/sandbox/server.js';
 import { decodePolyline } from '../../dev/sandbox/polyline.js';
-import {
-  STREAM_TYPES,
-  T0,
-  assertKnownKeys,
-  assertSchema,
-  fakeClock,
-  getJson,
-  haversine,
-  listAll,
-  start,
-} from './helpers.js';
+import { STREAM_TYPES, T0, assertKnownKeys, assertSchema, fakeClock, getJson, haversine, listAll, start } from './helpers.js';
 
 const ALL_STREAMS = 'time,latlng,distance,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving,grade_smooth';
 
@@ -74,12 +64,21 @@ describe('seeded data', () => {
 
     const sports = new Set(activities.map((a) => a.sport_type));
     for (const s of ['Run', 'Ride', 'VirtualRide', 'Hike', 'Walk', 'Swim']) assert.ok(sports.has(s), `has ${s}`);
-    assert.ok(['WeightTraining', 'Workout', 'Yoga'].every((s) => sports.has(s)), 'has zero-distance sports');
-    assert.ok(activities.some((a) => a.sport_type === 'Ride' && a.distance > 100_000), 'some long weekend rides');
+    assert.ok(
+      ['WeightTraining', 'Workout', 'Yoga'].every((s) => sports.has(s)),
+      'has zero-distance sports',
+    );
+    assert.ok(
+      activities.some((a) => a.sport_type === 'Ride' && a.distance > 100_000),
+      'some long weekend rides',
+    );
 
     const ids = activities.map((a) => a.id);
     assert.equal(new Set(ids).size, ids.length, 'ids unique');
-    assert.ok(ids.every((id) => Number.isSafeInteger(id) && id > 1e9), 'ids large like Strava');
+    assert.ok(
+      ids.every((id) => Number.isSafeInteger(id) && id > 1e9),
+      'ids large like Strava',
+    );
 
     assert.ok(activities.filter((a) => a.manual).length >= 2, 'a few manual activities');
     assert.ok(activities.filter((a) => a.private).length >= 2, 'a couple private activities');
@@ -103,7 +102,13 @@ describe('seeded data', () => {
       if (a.has_heartrate) assert.ok(a.average_heartrate > 60 && a.max_heartrate <= 200 && a.max_heartrate > a.average_heartrate, `${label} HR`);
       const v = a.average_speed;
       const ranges: Record<string, [number, number]> = {
-        Run: [2.2, 4.5], Ride: [4.5, 11], GravelRide: [4.5, 9], VirtualRide: [6, 12], Walk: [0.9, 1.9], Hike: [0.8, 1.8], Swim: [0.4, 1.2],
+        Run: [2.2, 4.5],
+        Ride: [4.5, 11],
+        GravelRide: [4.5, 9],
+        VirtualRide: [6, 12],
+        Walk: [0.9, 1.9],
+        Hike: [0.8, 1.8],
+        Swim: [0.4, 1.2],
       };
       const range = ranges[a.sport_type];
       if (range && a.distance > 0) assert.ok(v >= range[0] && v <= range[1], `${label} speed ${v}`);
@@ -173,7 +178,10 @@ describe('seeded data', () => {
     const time: number[] = s.time.data;
     assert.equal(time[0], 0);
     assert.equal(time.at(-1), run.elapsed_time, 'time ends at elapsed time (pauses included)');
-    assert.ok(time.every((t, i) => i === 0 || t > time[i - 1]!), 'time increases');
+    assert.ok(
+      time.every((t, i) => i === 0 || t > time[i - 1]!),
+      'time increases',
+    );
     assert.ok(Math.abs(s.distance.data.at(-1) - run.distance) < 0.5, 'distance ends at the activity distance');
     assert.ok(haversine(s.latlng.data[0], run.start_latlng) < 1500);
     const detail = await getJson(`${sb.apiBaseUrl}/activities/${run.id}`, token);
@@ -300,7 +308,10 @@ describe('determinism', () => {
       assert.ok(Date.parse(many.at(-1).start_date) < Date.parse(T0) - 400 * 86_400_000);
       assert.equal((await listAll(sb, t(none))).length, 0);
       const demoIds = new Set((await listAll(sb, t(sb.demoAthleteId))).map((a) => a.id));
-      assert.ok(many.every((a) => !demoIds.has(a.id)), 'ids unique across athletes');
+      assert.ok(
+        many.every((a) => !demoIds.has(a.id)),
+        'ids unique across athletes',
+      );
     } finally {
       await sb.close();
     }

@@ -3,19 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../dev/sandbox/server.js';
-import {
-  T0,
-  assertSchema,
-  authorizeUrl,
-  consent,
-  exchangeCode,
-  fakeClock,
-  getJson,
-  parseConsentForm,
-  postForm,
-  refresh,
-  start,
-} from './helpers.js';
+import { T0, assertSchema, authorizeUrl, consent, exchangeCode, fakeClock, getJson, parseConsentForm, postForm, refresh, start } from './helpers.js';
 
 const REDIRECT = 'http://localhost:3000/exchange_token';
 const INVALID_CODE = { message: 'Bad Request', errors: [{ resource: 'AuthorizationCode', field: 'code', code: 'invalid' }] };
@@ -50,7 +38,11 @@ describe('oauth', () => {
     assert.equal(form.action, '/oauth/authorize');
     assert.deepEqual(
       form.checkboxes.map((b) => [b.value, b.checked]),
-      [['read', true], ['profile:read_all', true], ['activity:read_all', true]],
+      [
+        ['read', true],
+        ['profile:read_all', true],
+        ['activity:read_all', true],
+      ],
     );
     const hidden = new Map(form.hidden);
     assert.equal(hidden.get('state'), state, 'state round-trips through the form unchanged');

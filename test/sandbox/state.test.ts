@@ -56,7 +56,11 @@ describe('statePath', () => {
       assert.equal(refreshed.status, 200, 'the latest refresh token still works');
       assert.equal((await refresh(second, rotatedAway)).status, 400, 'the rotated-away one stays dead');
       const token = refreshed.body.access_token;
-      assert.deepEqual((await listAll(second, token)).map((a) => a.id), demoIds, 'seeded ids identical after restart');
+      assert.deepEqual(
+        (await listAll(second, token)).map((a) => a.id),
+        demoIds,
+        'seeded ids identical after restart',
+      );
 
       const me = await getJson(`${second.apiBaseUrl}/athlete`, createdToken);
       assert.equal(me.status, 200, 'a token issued before the restart is still valid');

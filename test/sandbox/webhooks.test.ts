@@ -155,7 +155,13 @@ describe('sandbox push subscriptions', () => {
 
   it('control API input errors are 400s that change nothing', async () => {
     const before = sb.webhookEvents.length;
-    const bad = await call('POST', `${sb.url}/sandbox/athletes/${sb.demoAthleteId}/activities`, { name: 'x', sport_type: 'Run', distance: -1, moving_time: 60, start_date: '2025-01-01T00:00:00Z' });
+    const bad = await call('POST', `${sb.url}/sandbox/athletes/${sb.demoAthleteId}/activities`, {
+      name: 'x',
+      sport_type: 'Run',
+      distance: -1,
+      moving_time: 60,
+      start_date: '2025-01-01T00:00:00Z',
+    });
     assert.equal(bad.status, 400);
     assert.equal((await call('PUT', `${sb.url}/sandbox/activities/1`, { name: 'x' })).status, 404);
     assert.equal((await call('POST', `${sb.url}/sandbox/athletes/999999999/activities`, { name: 'x' })).status, 404);
@@ -203,7 +209,13 @@ describe('sandbox push subscriptions', () => {
     assert.deepEqual((await call('GET', `${sb.apiBaseUrl}/push_subscriptions?${creds()}`)).body, []);
     const posts = app.received.filter((r) => r.method === 'POST').length;
     sb.issueTokens(sb.demoAthleteId);
-    await call('POST', `${sb.url}/sandbox/athletes/${sb.demoAthleteId}/activities`, { name: 'Quiet', sport_type: 'Run', distance: 1, moving_time: 60, start_date: '2025-03-14T14:00:00Z' });
+    await call('POST', `${sb.url}/sandbox/athletes/${sb.demoAthleteId}/activities`, {
+      name: 'Quiet',
+      sport_type: 'Run',
+      distance: 1,
+      moving_time: 60,
+      start_date: '2025-03-14T14:00:00Z',
+    });
     await sb.webhooksIdle();
     assert.equal(app.received.filter((r) => r.method === 'POST').length, posts);
     assert.equal(sb.webhookEvents.at(-1)!.aspect_type, 'create');

@@ -19,14 +19,28 @@ test('privacy zones: distance, inside, and runs that never bridge a zone', () =>
   assert.ok(Math.abs(distanceM([52.5, 13.4], [52.501, 13.4]) - 111.2) < 0.5);
   assert.equal(insideAnyZone([52.5015, 13.4], [home]), true);
   assert.equal(insideAnyZone([52.503, 13.4], [home]), false);
-  const track: [number, number][] = [[52.51, 13.4], [52.505, 13.4], [52.5001, 13.4], [52.4999, 13.4], [52.495, 13.4], [52.49, 13.4]];
-  assert.deepEqual(visibleRuns(track, [home]), [[0, 1], [4, 5]]);
+  const track: [number, number][] = [
+    [52.51, 13.4],
+    [52.505, 13.4],
+    [52.5001, 13.4],
+    [52.4999, 13.4],
+    [52.495, 13.4],
+    [52.49, 13.4],
+  ];
+  assert.deepEqual(visibleRuns(track, [home]), [
+    [0, 1],
+    [4, 5],
+  ]);
   assert.deepEqual(visibleRuns(track, []), [[0, 1, 2, 3, 4, 5]]);
   assert.deepEqual(visibleRuns([[52.5, 13.4]], [home]), []);
 });
 
 test('polyline decoding: Google\u2019s documented example, and a truncated line keeps what decoded', () => {
-  assert.deepEqual(decodePolyline('_p~iF~ps|U_ulLnnqC_mqNvxq`@'), [[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]]);
+  assert.deepEqual(decodePolyline('_p~iF~ps|U_ulLnnqC_mqNvxq`@'), [
+    [38.5, -120.2],
+    [40.7, -120.95],
+    [43.252, -126.453],
+  ]);
   assert.deepEqual(decodePolyline('_p~iF~ps|U_ulL'), [[38.5, -120.2]]);
   assert.equal(routePath([[[38.5, -120.2]]], 64, 48).d, '', 'a single point draws nothing');
   assert.match(routePath([decodePolyline('_p~iF~ps|U_ulLnnqC_mqNvxq`@')], 64, 48).d, /^M\d+ \d+L\d+ \d+L\d+ \d+$/);
@@ -54,8 +68,14 @@ test('splits: per kilometre with the last one shorter; moving time skips stops',
   }
   const splits = computeSplits({ time, distance, moving }, 1000);
   assert.equal(splits.length, 3);
-  assert.deepEqual(splits.map((s) => Math.round(s.distance)), [1000, 1000, 500]);
-  assert.deepEqual(splits.map((s) => Math.round(s.movingTime)), [200, 200, 100]);
+  assert.deepEqual(
+    splits.map((s) => Math.round(s.distance)),
+    [1000, 1000, 500],
+  );
+  assert.deepEqual(
+    splits.map((s) => Math.round(s.movingTime)),
+    [200, 200, 100],
+  );
   assert.equal(Math.round(splits[1]!.elapsedTime), 260, 'the stop is in the second split\u2019s elapsed time only');
   assert.deepEqual(computeSplits({ time: [0], distance: [0] }, 1000), []);
 });
@@ -67,10 +87,22 @@ test('streams are normalised from either of Strava\u2019s shapes, unknown keys d
 });
 
 test('GPX and CSV leave out points in zones and split the track there; names are escaped', () => {
-  const activity = { id: 7, name: 'Run <&> "home"', sportType: 'Run', startDate: new Date('2025-05-01T06:00:00Z'), startDateLocal: '2025-05-01T08:00:00' } as ActivityDetail;
+  const activity = {
+    id: 7,
+    name: 'Run <&> "home"',
+    sportType: 'Run',
+    startDate: new Date('2025-05-01T06:00:00Z'),
+    startDateLocal: '2025-05-01T08:00:00',
+  } as ActivityDetail;
   const streams = {
     time: [0, 10, 20, 30, 40],
-    latlng: [[52.51, 13.4], [52.5, 13.4], [52.49, 13.4], [52.5001, 13.4], [52.52, 13.4]] as [number, number][],
+    latlng: [
+      [52.51, 13.4],
+      [52.5, 13.4],
+      [52.49, 13.4],
+      [52.5001, 13.4],
+      [52.52, 13.4],
+    ] as [number, number][],
     altitude: [40, 41, 42, 43, 44],
     heartrate: [100, 110, 120, 130, 140],
   };

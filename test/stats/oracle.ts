@@ -66,7 +66,15 @@ function top(activities: readonly MemoryActivity[], pick: (a: MemoryActivity) =>
     if (!best || pick(a) > pick(best) || (pick(a) === pick(best) && a.startDate > best.startDate)) best = a;
   }
   return best
-    ? { id: best.id, name: best.name, sportType: best.sportType, startDateLocal: best.startDateLocal, distance: best.distance, movingTime: best.movingTime, elevationGain: best.totalElevationGain }
+    ? {
+        id: best.id,
+        name: best.name,
+        sportType: best.sportType,
+        startDateLocal: best.startDateLocal,
+        distance: best.distance,
+        movingTime: best.movingTime,
+        elevationGain: best.totalElevationGain,
+      }
     : null;
 }
 
@@ -94,9 +102,7 @@ export function computeResultsStats(activities: readonly MemoryActivity[], now: 
     year: `${local.year}-01-01T00:00:00`,
     all: '',
   };
-  const byPeriod = Object.fromEntries(
-    (Object.keys(since) as Period[]).map((period) => [period, totals(past, since[period], until)]),
-  ) as TotalsByPeriod;
+  const byPeriod = Object.fromEntries((Object.keys(since) as Period[]).map((period) => [period, totals(past, since[period], until)])) as TotalsByPeriod;
 
   const weeks = new Map<string, { count: number; movingTime: number; distance: number }>();
   for (const a of past) {

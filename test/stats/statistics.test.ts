@@ -36,7 +36,12 @@ function act(local: string, fields: Partial<SummaryActivity> & { utc?: string } 
 async function athleteWith(activities: SummaryActivity[]): Promise<number> {
   const id = nextAthlete++;
   await upsertConnectedAthlete(db.pool, { id, firstname: 'T' }, ['read']);
-  await upsertActivities(db.pool, id, activities.map((a) => ({ ...a, athlete: { id } })), new Date());
+  await upsertActivities(
+    db.pool,
+    id,
+    activities.map((a) => ({ ...a, athlete: { id } })),
+    new Date(),
+  );
   return id;
 }
 
@@ -86,7 +91,12 @@ describe('streaks', () => {
   test('longest run of consecutive days and the current one; two activities on a day count once', async () => {
     const id = await athleteWith([...days.map((d) => act(`${d}T07:00:00`)), act('2025-01-02T19:00:00')]);
     // Today 2025-01-10 with an activity: current streak 2 (9th and 10th).
-    assert.deepEqual(await streaks(db.pool, id, '2025-01-10', '2025-01-10T23:00:00'), { current: 2, longest: 3, longestFrom: '2025-01-01', longestTo: '2025-01-03' });
+    assert.deepEqual(await streaks(db.pool, id, '2025-01-10', '2025-01-10T23:00:00'), {
+      current: 2,
+      longest: 3,
+      longestFrom: '2025-01-01',
+      longestTo: '2025-01-03',
+    });
     // Tomorrow morning, before any activity: the streak is still open.
     assert.equal((await streaks(db.pool, id, '2025-01-11', '2025-01-11T06:00:00')).current, 2);
     // The day after that it is broken.
@@ -103,7 +113,12 @@ describe('streaks', () => {
   });
 
   test('no activities: zero streaks', async () => {
-    assert.deepEqual(await streaks(db.pool, await athleteWith([]), '2025-01-01', '2025-01-01T12:00:00'), { current: 0, longest: 0, longestFrom: null, longestTo: null });
+    assert.deepEqual(await streaks(db.pool, await athleteWith([]), '2025-01-01', '2025-01-01T12:00:00'), {
+      current: 0,
+      longest: 0,
+      longestFrom: null,
+      longestTo: null,
+    });
   });
 });
 
@@ -136,12 +151,18 @@ describe('forecast and weekly average', () => {
     assert.equal(all!.count, 15);
     assert.equal(all!.distance, 750_000);
     assert.equal(ride!.weekly.distance, 70_000);
-    assert.equal(ride!.forecast.distance, 700_000 * 365 / 70);
-    assert.equal(ride!.forecast.elevationGain, 7000 * 365 / 70);
+    assert.equal(ride!.forecast.distance, (700_000 * 365) / 70);
+    assert.equal(ride!.forecast.elevationGain, (7000 * 365) / 70);
   });
 
   test('"now" is the athlete\u2019s local calendar: day of year, leap years, new year in one zone but not in UTC', () => {
-    assert.deepEqual(localNow(new Date('2025-03-14T12:00:00Z'), 'UTC'), { wallClock: '2025-03-14T12:00:00', today: '2025-03-14', year: 2025, dayOfYear: 73, daysInYear: 365 });
+    assert.deepEqual(localNow(new Date('2025-03-14T12:00:00Z'), 'UTC'), {
+      wallClock: '2025-03-14T12:00:00',
+      today: '2025-03-14',
+      year: 2025,
+      dayOfYear: 73,
+      daysInYear: 365,
+    });
     assert.equal(localNow(new Date('2024-12-31T12:00:00Z'), 'UTC').dayOfYear, 366);
     // 23:30 UTC on 31 December is already 1 January in Berlin and still 31 December in New York.
     const berlin = localNow(new Date('2024-12-31T23:30:00Z'), 'Europe/Berlin');
@@ -162,13 +183,19 @@ describe('forecast and weekly average', () => {
     const now = new Date('2025-01-14T20:00:00Z');
     const stats = await loadResultsStats(db.pool, id, now, 'America/Los_Angeles', 'metric');
     assert.equal(stats.now.dayOfYear, 14);
-    assert.deepEqual(stats.totals.year.map((r) => [r.sportType, r.count, r.distance]), [['Ride', 2, 55_000]]);
+    assert.deepEqual(
+      stats.totals.year.map((r) => [r.sportType, r.count, r.distance]),
+      [['Ride', 2, 55_000]],
+    );
     const [all] = yearRates(stats.totals.year, stats.now);
     assert.equal(all!.weekly.distance, 55_000 / 2);
     assert.equal(all!.forecast.distance, (55_000 * 365) / 14);
     // The week of Monday 30 December 2024 runs to Sunday 5 January: it holds all three, across the new year.
     const week = stats.weekly.filter((w) => w.weekStart === '2024-12-30');
-    assert.deepEqual(week.map((w) => [w.group, w.distance]), [['ride', 66_000]]);
+    assert.deepEqual(
+      week.map((w) => [w.group, w.distance]),
+      [['ride', 66_000]],
+    );
   });
 });
 
@@ -184,7 +211,14 @@ describe('SQL and the in-memory reference agree', () => {
     for (let i = 0; i < 400; i++) {
       const day = new Date(Date.UTC(2024, 0, 1) + Math.floor(rnd() * 560) * 86_400_000).toISOString().slice(0, 10);
       const hour = String(Math.floor(rnd() * 24)).padStart(2, '0');
-      list.push(act(`${day}T${hour}:15:00`, { sport_type: sports[i % sports.length]!, distance: Math.round(rnd() * 60_000), moving_time: Math.round(rnd() * 10_000), total_elevation_gain: Math.round(rnd() * 900) }));
+      list.push(
+        act(`${day}T${hour}:15:00`, {
+          sport_type: sports[i % sports.length]!,
+          distance: Math.round(rnd() * 60_000),
+          moving_time: Math.round(rnd() * 10_000),
+          total_elevation_gain: Math.round(rnd() * 900),
+        }),
+      );
     }
     const id = await athleteWith(list);
     const now = new Date('2025-06-20T10:00:00Z');
@@ -192,7 +226,8 @@ describe('SQL and the in-memory reference agree', () => {
       const sql = await loadResultsStats(db.pool, id, now, 'Europe/Berlin', units);
       const memory = computeResultsStats(await loadAllActivities(db.pool, id), now, 'Europe/Berlin', units);
       const round = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v)));
-      const sortTotals = (stats: typeof sql) => Object.fromEntries(Object.entries(stats.totals).map(([k, rows]) => [k, [...rows].sort((a, b) => a.sportType.localeCompare(b.sportType))]));
+      const sortTotals = (stats: typeof sql) =>
+        Object.fromEntries(Object.entries(stats.totals).map(([k, rows]) => [k, [...rows].sort((a, b) => a.sportType.localeCompare(b.sportType))]));
       assert.deepEqual(round({ ...sql, totals: sortTotals(sql) }), round({ ...memory, totals: sortTotals(memory) }));
     }
   });

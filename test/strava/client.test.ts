@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/server.js';
 import { StravaClient } from '../../shared/strava/client.js';
-import {
-  StravaNotFoundError,
-  StravaRateLimitError,
-  StravaRequestError,
-  StravaServerError,
-  StravaUnauthorizedError,
-} from '../../shared/strava/errors.js';
+import { StravaNotFoundError, StravaRateLimitError, StravaRequestError, StravaServerError, StravaUnauthorizedError } from '../../shared/strava/errors.js';
 import type { RateLimitUsage } from '../../shared/strava/types.js';
 
 let sandbox: Sandbox;

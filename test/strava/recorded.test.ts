@@ -52,8 +52,14 @@ test('the recorded set covers what it is meant to cover', () => {
   assert.ok(recorded.length >= 30, `only ${recorded.length} recorded answers`);
   const statuses = new Set(recorded.map((r) => r.status));
   for (const status of [200, 400, 401, 403, 404, 429]) assert.ok(statuses.has(status), `no recorded ${status}`);
-  assert.ok(recorded.some((r) => r.status === 404 && r.body === ''), 'a real 404 with an empty body');
-  assert.ok(recorded.some((r) => /"errors":"/.test(r.body)), 'errors as a string');
+  assert.ok(
+    recorded.some((r) => r.status === 404 && r.body === ''),
+    'a real 404 with an empty body',
+  );
+  assert.ok(
+    recorded.some((r) => /"errors":"/.test(r.body)),
+    'errors as a string',
+  );
   for (const r of recorded) assert.ok(r.origin, `${r.file} names its origin`);
 });
 
@@ -70,7 +76,10 @@ describe('successful answers map into the database', () => {
         if (!isSafeId(athlete.id)) {
           // Strava's own documentation example uses an athlete id beyond 2^53: exact on the way in, refused by name.
           assert.equal(typeof athlete.id, 'string');
-          await assert.rejects(upsertConnectedAthlete(db.pool, athlete, ['read']), (error: unknown) => error instanceof UnsafeIdError && error.ids[0] === String(athlete.id));
+          await assert.rejects(
+            upsertConnectedAthlete(db.pool, athlete, ['read']),
+            (error: unknown) => error instanceof UnsafeIdError && error.ids[0] === String(athlete.id),
+          );
           return;
         }
         const row = await upsertConnectedAthlete(db.pool, athlete, ['read']);
@@ -107,7 +116,10 @@ describe('successful answers map into the database', () => {
         'select id, sport_type, start_date_local, summary_polyline, distance from activities where athlete_id = $1::bigint order by id',
         [owner],
       );
-      assert.deepEqual(rows.map((r) => r.id).sort((a, b) => a - b), activities.map((a) => a.id as number).sort((a, b) => a - b));
+      assert.deepEqual(
+        rows.map((r) => r.id).sort((a, b) => a - b),
+        activities.map((a) => a.id as number).sort((a, b) => a - b),
+      );
       for (const row of rows) {
         const source = activities.find((a) => a.id === row.id)!;
         // Older records lack sport_type: the legacy type stands in.
@@ -144,10 +156,12 @@ describe('error answers are classified without throwing', () => {
     test(`${answer.file} → ${EXPECTED_KIND[answer.file]}`, async () => {
       const expected = EXPECTED_KIND[answer.file]!;
       // Through the real client, as a GET on the recorded path.
-      const error = await clientAnswering(answer).getAthlete('token').then(
-        () => assert.fail('a recorded failure must not succeed'),
-        (e: unknown) => e,
-      );
+      const error = await clientAnswering(answer)
+        .getAthlete('token')
+        .then(
+          () => assert.fail('a recorded failure must not succeed'),
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof StravaError);
       assert.equal(error.kind, expected);
       assert.equal(error.transient, expected === 'rate_limited' || expected === 'application_inactive');
@@ -161,7 +175,16 @@ describe('error answers are classified without throwing', () => {
 });
 
 test('bodies Strava and the way to it have sent are read without throwing', () => {
-  const bodies = ['', 'null', '[]', '"text"', '<html><body><h1>502 Bad Gateway</h1></body></html>', '{"errors":"Rate Limit Exceeded"}', '{"errors":[null,1,"x",{"resource":5}]}', '{"message":{"nested":true}}'];
+  const bodies = [
+    '',
+    'null',
+    '[]',
+    '"text"',
+    '<html><body><h1>502 Bad Gateway</h1></body></html>',
+    '{"errors":"Rate Limit Exceeded"}',
+    '{"errors":[null,1,"x",{"resource":5}]}',
+    '{"message":{"nested":true}}',
+  ];
   for (const body of bodies) {
     for (const status of [400, 401, 403, 404, 429, 502]) {
       const error = toStravaError(status, parseFault(body));

@@ -28,7 +28,13 @@ async function athleteRows(): Promise<{ id: number; status: string }[]> {
 describe('the API host across 2027-06-01', () => {
   function clientAt(now: Date) {
     const selector = new ApiHostSelector({ legacy: stack.sandbox.apiBaseUrl, next: stack.sandbox.nextApiBaseUrl, now: () => now });
-    const client = new StravaClient({ apiBaseUrl: selector, oauthBaseUrl: stack.sandbox.oauthBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret, retries: 0 });
+    const client = new StravaClient({
+      apiBaseUrl: selector,
+      oauthBaseUrl: stack.sandbox.oauthBaseUrl,
+      clientId: stack.sandbox.clientId,
+      clientSecret: stack.sandbox.clientSecret,
+      retries: 0,
+    });
     return { selector, client };
   }
   const token = () => stack.sandbox.issueTokens(stack.sandbox.demoAthleteId).access_token;
@@ -183,7 +189,14 @@ describe('real answer shapes from the sandbox', () => {
   test('older list shapes map; the detail wins over a list that disagrees', async () => {
     const athlete = stack.sandbox.createAthlete({ activityCount: 0 });
     await signIn(new CookieClient(), stack.baseUrl, {}, athlete);
-    const id = stack.sandbox.addActivity(athlete, { name: 'Old ride', sport_type: 'Ride', distance: 101_529, moving_time: 14_000, start_date: '2026-03-01T08:00:00Z', legacy: true });
+    const id = stack.sandbox.addActivity(athlete, {
+      name: 'Old ride',
+      sport_type: 'Ride',
+      distance: 101_529,
+      moving_time: 14_000,
+      start_date: '2026-03-01T08:00:00Z',
+      legacy: true,
+    });
     assert.equal((await control(`/activities/${id}/list-distance`, { distance: 0 })).status, 200);
     const token = await getAccessToken(stack.runtime, athlete);
     const listed = (await stack.runtime.strava.listActivities(token)).find((a) => a.id === id)!;
@@ -197,7 +210,9 @@ describe('real answer shapes from the sandbox', () => {
     await upsertActivities(stack.db.pool, athlete, [detail], new Date(Date.now() - 60_000));
     // A later list import of the same activity must not put the list's 0 m over the detail's 101 km.
     await upsertActivities(stack.db.pool, athlete, [listed], new Date());
-    const { rows } = await stack.db.pool.query<{ distance: number; sport_type: string }>('select distance, sport_type from activities where id = $1::bigint', [id]);
+    const { rows } = await stack.db.pool.query<{ distance: number; sport_type: string }>('select distance, sport_type from activities where id = $1::bigint', [
+      id,
+    ]);
     assert.equal(rows[0]!.distance, detail.distance);
     assert.equal(rows[0]!.sport_type, 'Ride');
   });
@@ -211,7 +226,16 @@ describe('hidden start times (00:00:01 local)', () => {
     const { upsertConnectedAthlete } = await import('../../shared/athletes/store.js');
     const athlete = 4_200_001;
     await upsertConnectedAthlete(stack.db.pool, { id: athlete, firstname: 'Hidden' }, ['read']);
-    const at = (day: string, time: string) => ({ id: Number(`42${day.replaceAll('-', '')}`), athlete: { id: athlete }, name: 'Run', sport_type: 'Run', start_date: `${day}T${time}Z`, start_date_local: `${day}T${time}Z`, distance: 5000, moving_time: 1500 });
+    const at = (day: string, time: string) => ({
+      id: Number(`42${day.replaceAll('-', '')}`),
+      athlete: { id: athlete },
+      name: 'Run',
+      sport_type: 'Run',
+      start_date: `${day}T${time}Z`,
+      start_date_local: `${day}T${time}Z`,
+      distance: 5000,
+      moving_time: 1500,
+    });
     await upsertActivities(stack.db.pool, athlete, [at('2026-05-01', '00:00:01'), at('2026-05-02', '07:30:00'), at('2026-05-03', '00:00:01')], new Date());
     const result = await streaks(stack.db.pool, athlete, '2026-05-03', '2026-05-03T00:00:00');
     assert.equal(result.current, 3, 'a hidden start on today still counts, even before "now" reaches 00:00:01');

@@ -43,7 +43,10 @@ test('50 concurrent requests spread over five instances (own pools, no shared me
   const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => getAccessToken(instances[i % 5]!, athleteId)));
 
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 1, 'the Postgres claim lets one instance refresh');
-  assert.deepEqual(instances.flatMap((i) => i.traffic.refreshes.map((r) => r.status)), [200]);
+  assert.deepEqual(
+    instances.flatMap((i) => i.traffic.refreshes.map((r) => r.status)),
+    [200],
+  );
   assert.equal(new Set(tokens).size, 1);
   assert.notEqual(tokens[0], old);
   assert.ok(await tokenWorks(instances[0]!, tokens[0]!, athleteId));
@@ -138,7 +141,10 @@ test('a 401 about our own client secret is our fault: nobody is marked disconnec
 
 test('unknown athletes and athletes without tokens must (re)connect', async () => {
   const instance = world.instance();
-  await assert.rejects(getAccessToken(instance, 999_999_999), (error: unknown) => error instanceof ReconnectRequiredError && error.reason === 'unknown_athlete');
+  await assert.rejects(
+    getAccessToken(instance, 999_999_999),
+    (error: unknown) => error instanceof ReconnectRequiredError && error.reason === 'unknown_athlete',
+  );
   await upsertConnectedAthlete(world.db.pool, { id: 999_999_998, firstname: 'No', lastname: 'Tokens' }, SCOPES);
   await assert.rejects(getAccessToken(instance, 999_999_998), (error: unknown) => error instanceof ReconnectRequiredError && error.reason === 'no_tokens');
 });

@@ -99,7 +99,10 @@ test('a process killed right after Strava answered: the page keeps working until
 
   // The lease runs out: the next refresh finds the old refresh token refused and says so.
   await leaseRunsOut(athleteId);
-  await assert.rejects(getAccessToken(instance, athleteId), (error: unknown) => error instanceof ReconnectRequiredError && error.reason === 'refresh_answer_lost');
+  await assert.rejects(
+    getAccessToken(instance, athleteId),
+    (error: unknown) => error instanceof ReconnectRequiredError && error.reason === 'refresh_answer_lost',
+  );
   assert.deepEqual(await athleteStatus(world.db.pool, athleteId), { status: 'disconnected', reason: 'refresh_answer_lost' });
   assert.equal((await claimState(world.db.pool, athleteId)).claimed, false);
 

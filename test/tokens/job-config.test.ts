@@ -5,7 +5,7 @@ import { ConfigError } from '../../shared/platform/config.js';
 import { checkInvoker } from '../../shared/platform/invoker.js';
 import { loadUpdateTokensSettings } from '../../shared/platform/job-config.js';
 
-test('defaults: every 30 minutes, refresh what expires within the interval plus Strava\'s hour, no auth off production', () => {
+test("defaults: every 30 minutes, refresh what expires within the interval plus Strava's hour, no auth off production", () => {
   const settings = loadUpdateTokensSettings({});
   assert.equal(settings.intervalMs, 30 * 60_000);
   assert.equal(settings.horizonMs, 90 * 60_000);
@@ -16,7 +16,10 @@ test('defaults: every 30 minutes, refresh what expires within the interval plus 
 });
 
 test('in production the caller check is on unless switched off, and needs the invoker', () => {
-  assert.throws(() => loadUpdateTokensSettings({ K_SERVICE: 'update-tokens' }), (error: unknown) => error instanceof ConfigError && /UPDATE_TOKENS_INVOKER/.test(error.message));
+  assert.throws(
+    () => loadUpdateTokensSettings({ K_SERVICE: 'update-tokens' }),
+    (error: unknown) => error instanceof ConfigError && /UPDATE_TOKENS_INVOKER/.test(error.message),
+  );
   const on = loadUpdateTokensSettings({ K_SERVICE: 'update-tokens', UPDATE_TOKENS_INVOKER: 'sa@p.iam.gserviceaccount.com' });
   assert.equal(on.requireAuth, true);
   assert.equal(loadUpdateTokensSettings({ K_SERVICE: 'update-tokens', UPDATE_TOKENS_REQUIRE_AUTH: 'false' }).requireAuth, false);

@@ -41,7 +41,19 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
 
   assert.deepEqual(
     { ...first, durationMs: 0 },
-    { due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, eventsRetried: null, durationMs: 0 },
+    {
+      due: 9,
+      refreshed: 6,
+      unchanged: 2,
+      failed: 1,
+      disconnected: 1,
+      skipped: 1,
+      stoppedEarly: false,
+      importsResumed: null,
+      applicationInactive: false,
+      eventsRetried: null,
+      durationMs: 0,
+    },
   );
   // Four rotations, two unchanged answers, one refusal; the injected 503s never reach the token endpoint.
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 4 + 2 + 1);
@@ -63,7 +75,19 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   // Left: the one that failed, the two Strava would not rotate yet, the one still claimed elsewhere; not the revoked one.
   assert.deepEqual(
     { ...second, durationMs: 0 },
-    { due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1, stoppedEarly: false, importsResumed: null, applicationInactive: false, eventsRetried: null, durationMs: 0 },
+    {
+      due: 4,
+      refreshed: 3,
+      unchanged: 2,
+      failed: 0,
+      disconnected: 0,
+      skipped: 1,
+      stoppedEarly: false,
+      importsResumed: null,
+      applicationInactive: false,
+      eventsRetried: null,
+      durationMs: 0,
+    },
   );
   assert.equal(world.sandbox.counters.tokenRefreshes - middle, 3);
   for (const athleteId of earlyInWindow) assert.equal((await claimState(world.db.pool, athleteId)).claimed, false);
@@ -77,9 +101,14 @@ test('the deadline stops the run cleanly and the next run finishes the rest', as
   const ids = await seedMany(world, 10, 30 * 60);
   // A clock that moves a minute per Strava answer: the run may start refreshes only during its first 5.5 minutes.
   let clock = 0;
-  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => {
-    clock += MINUTE;
-  } } };
+  const instance = {
+    ...world.instance(),
+    hooks: {
+      afterStravaAnswer: () => {
+        clock += MINUTE;
+      },
+    },
+  };
 
   const first = await refreshDueTokens(instance, { ...JOB, concurrency: 1, deadlineMs: 5.5 * MINUTE, now: () => clock });
   assert.equal(first.due, 10);
@@ -96,9 +125,14 @@ test('with several workers, athletes claimed in a batch but not started by the d
   world = await startWorld({ latencyMs: 10 });
   const ids = await seedMany(world, 20, 30 * 60);
   let clock = 0;
-  const instance = { ...world.instance(), hooks: { afterStravaAnswer: () => {
-    clock += MINUTE;
-  } } };
+  const instance = {
+    ...world.instance(),
+    hooks: {
+      afterStravaAnswer: () => {
+        clock += MINUTE;
+      },
+    },
+  };
 
   const summary = await refreshDueTokens(instance, { ...JOB, concurrency: 4, batchSize: 4, deadlineMs: 2.5 * MINUTE, now: () => clock });
   assert.equal(summary.stoppedEarly, true);

@@ -66,7 +66,10 @@ test('two instances in one process (separate pools): the job and page views race
   // Not one refresh request, from either side, was refused: no rotated refresh token was ever sent.
   const statuses = [...jobInstance.traffic.refreshes, ...pageInstance.traffic.refreshes].map((r) => r.status);
   assert.equal(statuses.length, 36);
-  assert.ok(statuses.every((status) => status === 200), `refresh statuses: ${statuses.join(',')}`);
+  assert.ok(
+    statuses.every((status) => status === 200),
+    `refresh statuses: ${statuses.join(',')}`,
+  );
 });
 
 test('two processes: the job in a child process while this process serves page views for the same athletes', async () => {
@@ -77,17 +80,17 @@ test('two processes: the job in a child process while this process serves page v
     try {
       const refreshesBefore = world.sandbox.counters.tokenRefreshes;
       const pageStatusesBefore = pageInstance.traffic.refreshes.length;
-      const [jobMessage, pageTokens] = await Promise.all([
-        child.run({ type: 'job', horizonMs: HORIZON_MS, concurrency: 5 }),
-        pageViews(pageInstance, ids),
-      ]);
+      const [jobMessage, pageTokens] = await Promise.all([child.run({ type: 'job', horizonMs: HORIZON_MS, concurrency: 5 }), pageViews(pageInstance, ids)]);
       assert.equal(jobMessage.type, 'done', JSON.stringify(jobMessage));
       const done = jobMessage as { result: RefreshJobSummary; refreshStatuses: number[] };
       assert.equal(done.result.refreshed + done.result.skipped, 15);
       assert.equal(done.result.failed + done.result.disconnected, 0);
       const statuses = [...done.refreshStatuses, ...pageInstance.traffic.refreshes.slice(pageStatusesBefore).map((r) => r.status)];
       assert.equal(statuses.length, 15);
-      assert.ok(statuses.every((status) => status === 200), `refresh statuses: ${statuses.join(',')}`);
+      assert.ok(
+        statuses.every((status) => status === 200),
+        `refresh statuses: ${statuses.join(',')}`,
+      );
       await assertOneGoodRefreshEach(ids, pageTokens, refreshesBefore, pageInstance);
     } finally {
       await child.kill();

@@ -57,7 +57,7 @@ test('a token for another identity is refused with 403', async () => {
   assert.equal((await call({ headers: { authorization: `Bearer ${stranger}` } })).status, 403);
 });
 
-test('the scheduler\'s call runs the job and answers its summary as JSON', async () => {
+test("the scheduler's call runs the job and answers its summary as JSON", async () => {
   await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   await seedAthlete(world, { expiresInSeconds: 30 * 60 });
   await seedAthlete(world, { expiresInSeconds: 6 * 3600 });
@@ -67,7 +67,19 @@ test('the scheduler\'s call runs the job and answers its summary as JSON', async
   const summary = (await response.json()) as Record<string, unknown>;
   assert.deepEqual(
     { ...summary, durationMs: 0 },
-    { due: 2, refreshed: 2, unchanged: 0, failed: 0, disconnected: 0, skipped: 0, stoppedEarly: false, importsResumed: 0, applicationInactive: false, eventsRetried: 0, durationMs: 0 },
+    {
+      due: 2,
+      refreshed: 2,
+      unchanged: 0,
+      failed: 0,
+      disconnected: 0,
+      skipped: 0,
+      stoppedEarly: false,
+      importsResumed: 0,
+      applicationInactive: false,
+      eventsRetried: 0,
+      durationMs: 0,
+    },
   );
   assert.equal(typeof summary.durationMs, 'number');
 
