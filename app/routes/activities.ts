@@ -47,58 +47,44 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
   const formatX = byDistance ? (v: number) => `${fmt.number(v, v < 10 ? 1 : 0)} ${fmt.distanceUnit}` : (v: number) => `${fmt.number(v, 0)} min`;
   const size = { width: 720, height: 170, formatX };
   const out: { id: string; title: string; chart: NonNullable<ReturnType<typeof lineChart>>; colour: string }[] = [];
-  const add = (id: string, title: string, colour: string, chart: ReturnType<typeof lineChart>) => {
+  /** A series against the x axis; a chart with nothing to draw is left out. */
+  const add = (
+    id: string,
+    title: string,
+    colour: string,
+    ys: readonly (number | null)[],
+    options: { invert?: boolean; formatY?: (v: number) => string } = {},
+  ) => {
+    const chart = lineChart(xs, ys, { ...size, formatY: (v) => fmt.number(v, 0), ...options });
     if (chart) out.push({ id, title, chart, colour });
   };
-  if (streams.altitude) {
+  if (streams.altitude)
     add(
       'elevation',
       `${t.chartElevation} (${fmt.elevationUnit})`,
       '#6d6d78',
-      lineChart(
-        xs,
-        streams.altitude.map((m) => fmt.elevationValue(m)),
-        { ...size, formatY: (v) => fmt.number(v, 0) },
-      ),
+      streams.altitude.map((m) => fmt.elevationValue(m)),
     );
-  }
   if (streams.velocity_smooth && byDistance) {
     if (fmt.usesPace(activity.sportType)) {
-      add(
-        'pace',
-        `${t.chartPace} (${fmt.paceUnit})`,
-        '#0072b2',
-        lineChart(
-          xs,
-          streams.velocity_smooth.map((v) => fmt.paceValue(v)),
-          { ...size, invert: true, formatY: (v) => fmt.duration(v) },
-        ),
-      );
+      const paces = streams.velocity_smooth.map((v) => fmt.paceValue(v));
+      add('pace', `${t.chartPace} (${fmt.paceUnit})`, '#0072b2', paces, { invert: true, formatY: (v) => fmt.duration(v) });
     } else {
       add(
         'speed',
         `${t.chartSpeed} (${fmt.speedUnit})`,
         '#0072b2',
-        lineChart(
-          xs,
-          streams.velocity_smooth.map((v) => fmt.speedValue(v)),
-          { ...size, formatY: (v) => fmt.number(v, 0) },
-        ),
+        streams.velocity_smooth.map((v) => fmt.speedValue(v)),
       );
     }
   }
-  if (streams.heartrate)
-    add('heartrate', `${t.chartHeartrate} (${t.bpm})`, '#d55e00', lineChart(xs, streams.heartrate, { ...size, formatY: (v) => fmt.number(v, 0) }));
+  if (streams.heartrate) add('heartrate', `${t.chartHeartrate} (${t.bpm})`, '#d55e00', streams.heartrate);
   if (streams.cadence)
     add(
       'cadence',
       t.chartCadence,
       '#009e73',
-      lineChart(
-        xs,
-        streams.cadence.map((v) => (v > 0 ? v : null)),
-        { ...size, formatY: (v) => fmt.number(v, 0) },
-      ),
+      streams.cadence.map((v) => (v > 0 ? v : null)),
     );
   return out;
 }

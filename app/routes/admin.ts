@@ -225,19 +225,27 @@ registerAdminPanel({
       ],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminStatus, t.adminAttempts, t.adminError],
       // The titles an update carries are the athlete's words: the field names say enough here.
-      rows: events.map((event) => [
-        `${utc(event.receivedAt)} UTC`,
-        `${event.objectType} ${event.objectId}`,
-        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
-        String(event.ownerId),
-        event.status,
-        event.attempts,
-        event.error ? event.error.slice(0, 160) : null,
-      ]),
+      rows: events.map((event) => [...eventCells(event, utc), event.status, event.attempts, event.error ? event.error.slice(0, 160) : null]),
       empty: t.adminNoEvents,
     };
   },
 });
+
+/**
+ * An event's first cells: when, what, which change, whose. The titles an update carries are the athlete's words: the
+ * field names say enough here.
+ */
+function eventCells(
+  event: { receivedAt: Date; objectType: string; objectId: number; aspectType: string; updates: Record<string, string> | null; ownerId: number },
+  utc: (at: Date) => string,
+): string[] {
+  return [
+    `${utc(event.receivedAt)} UTC`,
+    `${event.objectType} ${event.objectId}`,
+    [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+    String(event.ownerId),
+  ];
+}
 
 registerAdminPanel({
   id: 'unconfirmed-events',
@@ -250,13 +258,7 @@ registerAdminPanel({
       kind: 'table',
       facts: [{ label: t.adminUnconfirmedWhat, value: t.adminUnconfirmedExplained }],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminError],
-      rows: events.map((event) => [
-        `${utc(event.receivedAt)} UTC`,
-        `${event.objectType} ${event.objectId}`,
-        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
-        String(event.ownerId),
-        event.error ? event.error.slice(0, 160) : null,
-      ]),
+      rows: events.map((event) => [...eventCells(event, utc), event.error ? event.error.slice(0, 160) : null]),
       empty: t.adminUnconfirmedNone,
     };
   },

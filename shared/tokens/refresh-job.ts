@@ -167,23 +167,22 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   // Left for the next run while paused: counted as skipped, their claims given back above.
   if (applicationInactive) stoppedEarly = false;
 
-  let importsResumed: number | null = null;
-  if (deps.resumeStalledImports && !pastDeadline() && !applicationInactive) {
+  // Background work after the tokens, while time is left and Strava serves the application; a failure is logged and
+  // counted as not done (null), never failing the tokens' run.
+  const afterTokens = async (work: (() => Promise<number>) | undefined, failure: string): Promise<number | null> => {
+    if (!work || pastDeadline() || applicationInactive) return null;
     try {
-      importsResumed = (await deps.resumeStalledImports({ deadlineAt: startedAt + options.deadlineMs, log })).resumed;
+      return await work();
     } catch (error) {
-      log.error('Resuming stalled history imports failed', { error });
+      log.error(failure, { error });
+      return null;
     }
-  }
-
-  let eventsRetried: number | null = null;
-  if (deps.retryDeferredEvents && !pastDeadline() && !applicationInactive) {
-    try {
-      eventsRetried = (await deps.retryDeferredEvents({ deadlineAt: startedAt + options.deadlineMs, log })).retried;
-    } catch (error) {
-      log.error('Retrying deferred webhook events failed', { error });
-    }
-  }
+  };
+  const context = { deadlineAt: startedAt + options.deadlineMs, log };
+  const resume = deps.resumeStalledImports;
+  const importsResumed = await afterTokens(resume && (async () => (await resume(context)).resumed), 'Resuming stalled history imports failed');
+  const retry = deps.retryDeferredEvents;
+  const eventsRetried = await afterTokens(retry && (async () => (await retry(context)).retried), 'Retrying deferred webhook events failed');
 
   const handled = counts.refreshed + counts.failed + counts.disconnected;
   const summary: RefreshJobSummary = {

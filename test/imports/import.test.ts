@@ -7,7 +7,7 @@ import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { handleImportRequest, startHistoryImport, type ImportRequest } from '../../shared/imports/requests.js';
 import { runImportSlice } from '../../shared/imports/run.js';
 import { getImport, getImportProgress, requestImport } from '../../shared/imports/store.js';
-import { activityStats, linesWithSecrets, sandboxListCalls, seedAthlete, startWorld, type World } from '../harness.js';
+import { activityStats, linesWithSecrets, sandboxListCalls, seedAthlete, startWorld, type Instance, type World } from '../harness.js';
 
 // Rate limits out of the way here; the budget has its own tests.
 let world: World;
@@ -88,22 +88,20 @@ test('running it twice changes nothing: a repeated request does no work, a resta
   assert.equal((await getImport(world.db.pool, athleteId))!.imported, 450);
 });
 
+/** A slice that crashes at `page`, after saving it or with it fetched and not yet saved; the crash reaches the caller. */
+async function crashedSlice(instance: Instance, athleteId: number, hook: 'afterSave' | 'afterFetch', page: number): Promise<void> {
+  const crash = (_id: number, at: number) => {
+    if (at === page) throw new Error(`injected crash ${hook === 'afterSave' ? 'after' : 'before saving'} page ${page}`);
+  };
+  await assert.rejects(runImportSlice(instance, athleteId, { ...slice, hooks: { [hook]: crash } }), /injected crash/);
+}
+
 test('a crash between pages: the next run goes on from the saved cursor and fetches no page twice', async () => {
   const { athleteId } = await seedAthlete(world, { activities: 1050 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
 
-  await assert.rejects(
-    runImportSlice(instance, athleteId, {
-      ...slice,
-      hooks: {
-        afterSave: (_id, page) => {
-          if (page === 3) throw new Error('injected crash after page 3');
-        },
-      },
-    }),
-    /injected crash/,
-  );
+  await crashedSlice(instance, athleteId, 'afterSave', 3);
   const stalled = (await getImport(world.db.pool, athleteId))!;
   assert.equal(stalled.pages, 3);
   assert.equal(stalled.status, 'pending', 'freed for the retry');
@@ -125,17 +123,7 @@ test('a crash with a page in flight: only that page is fetched again', async () 
   const { athleteId } = await seedAthlete(world, { activities: 650 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
-  await assert.rejects(
-    runImportSlice(instance, athleteId, {
-      ...slice,
-      hooks: {
-        afterFetch: (_id, page) => {
-          if (page === 2) throw new Error('injected crash before saving page 2');
-        },
-      },
-    }),
-    /injected crash/,
-  );
+  await crashedSlice(instance, athleteId, 'afterFetch', 2);
   assert.equal((await getImport(world.db.pool, athleteId))!.pages, 1);
   assert.equal(await runImportSlice(instance, athleteId, slice).then((o) => o.kind), 'done');
   const befores = instance.listRequests().map((r) => r.before);

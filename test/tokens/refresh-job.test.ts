@@ -6,6 +6,7 @@ import { claimOrRead } from '../../shared/tokens/claims.js';
 import { refreshDueTokens, type RefreshJobOptions } from '../../shared/tokens/refresh-job.js';
 import { loadTokens } from '../../shared/tokens/store.js';
 import { athleteStatus, claimState, linesWithSecrets, seedAthlete, startWorld, tokenWorks, type World } from '../harness.js';
+import { jobSummary } from '../harness.js';
 
 const MINUTE = 60_000;
 const JOB: RefreshJobOptions = { horizonMs: 90 * MINUTE, concurrency: 4, deadlineMs: 10 * MINUTE, batchSize: 3 };
@@ -39,22 +40,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   const before = world.sandbox.counters.tokenRefreshes;
   const first = await refreshDueTokens(instance, { ...JOB, concurrency: 1 });
 
-  assert.deepEqual(
-    { ...first, durationMs: 0 },
-    {
-      due: 9,
-      refreshed: 6,
-      unchanged: 2,
-      failed: 1,
-      disconnected: 1,
-      skipped: 1,
-      stoppedEarly: false,
-      importsResumed: null,
-      applicationInactive: false,
-      eventsRetried: null,
-      durationMs: 0,
-    },
-  );
+  assert.deepEqual({ ...first, durationMs: 0 }, jobSummary({ due: 9, refreshed: 6, unchanged: 2, failed: 1, disconnected: 1, skipped: 1 }));
   // Four rotations, two unchanged answers, one refusal; the injected 503s never reach the token endpoint.
   assert.equal(world.sandbox.counters.tokenRefreshes - before, 4 + 2 + 1);
   assert.deepEqual(await athleteStatus(world.db.pool, revoked.athleteId), { status: 'disconnected', reason: 'refresh_token_rejected' });
@@ -73,22 +59,7 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   const middle = world.sandbox.counters.tokenRefreshes;
   const second = await refreshDueTokens(instance, JOB);
   // Left: the one that failed, the two Strava would not rotate yet, the one still claimed elsewhere; not the revoked one.
-  assert.deepEqual(
-    { ...second, durationMs: 0 },
-    {
-      due: 4,
-      refreshed: 3,
-      unchanged: 2,
-      failed: 0,
-      disconnected: 0,
-      skipped: 1,
-      stoppedEarly: false,
-      importsResumed: null,
-      applicationInactive: false,
-      eventsRetried: null,
-      durationMs: 0,
-    },
-  );
+  assert.deepEqual({ ...second, durationMs: 0 }, jobSummary({ due: 4, refreshed: 3, unchanged: 2, failed: 0, disconnected: 0, skipped: 1 }));
   assert.equal(world.sandbox.counters.tokenRefreshes - middle, 3);
   for (const athleteId of earlyInWindow) assert.equal((await claimState(world.db.pool, athleteId)).claimed, false);
 
@@ -96,45 +67,43 @@ test('summary counts: rotated, unchanged, failed, revoked, claimed elsewhere, no
   assert.deepEqual(linesWithSecrets(instance.logLines, secrets), []);
 });
 
-test('the deadline stops the run cleanly and the next run finishes the rest', async () => {
-  world = await startWorld();
-  const ids = await seedMany(world, 10, 30 * 60);
-  // A clock that moves a minute per Strava answer: the run may start refreshes only during its first 5.5 minutes.
+/** An instance whose clock moves a minute per Strava answer, and that clock. */
+function minuteClock(w: World) {
   let clock = 0;
   const instance = {
-    ...world.instance(),
+    ...w.instance(),
     hooks: {
       afterStravaAnswer: () => {
         clock += MINUTE;
       },
     },
   };
+  return { instance, now: () => clock };
+}
 
-  const first = await refreshDueTokens(instance, { ...JOB, concurrency: 1, deadlineMs: 5.5 * MINUTE, now: () => clock });
+test('the deadline stops the run cleanly and the next run finishes the rest', async () => {
+  world = await startWorld();
+  const ids = await seedMany(world, 10, 30 * 60);
+  // A clock that moves a minute per Strava answer: the run may start refreshes only during its first 5.5 minutes.
+  const { instance, now } = minuteClock(world);
+
+  const first = await refreshDueTokens(instance, { ...JOB, concurrency: 1, deadlineMs: 5.5 * MINUTE, now });
   assert.equal(first.due, 10);
   assert.equal(first.refreshed, 6);
   assert.equal(first.skipped, 4);
   assert.equal(first.stoppedEarly, true);
   for (const id of ids) assert.equal((await claimState(world.db.pool, id)).claimed, false, 'no claim left behind');
 
-  const second = await refreshDueTokens(instance, { ...JOB, concurrency: 1, now: () => clock });
+  const second = await refreshDueTokens(instance, { ...JOB, concurrency: 1, now });
   assert.deepEqual([second.due, second.refreshed, second.skipped, second.stoppedEarly], [4, 4, 0, false]);
 });
 
 test('with several workers, athletes claimed in a batch but not started by the deadline are released at once', async () => {
   world = await startWorld({ latencyMs: 10 });
   const ids = await seedMany(world, 20, 30 * 60);
-  let clock = 0;
-  const instance = {
-    ...world.instance(),
-    hooks: {
-      afterStravaAnswer: () => {
-        clock += MINUTE;
-      },
-    },
-  };
+  const { instance, now } = minuteClock(world);
 
-  const summary = await refreshDueTokens(instance, { ...JOB, concurrency: 4, batchSize: 4, deadlineMs: 2.5 * MINUTE, now: () => clock });
+  const summary = await refreshDueTokens(instance, { ...JOB, concurrency: 4, batchSize: 4, deadlineMs: 2.5 * MINUTE, now });
   assert.equal(summary.stoppedEarly, true);
   assert.ok(summary.refreshed >= 3 && summary.refreshed < 20, `refreshed ${summary.refreshed}`);
   assert.equal(summary.refreshed + summary.skipped, 20);
