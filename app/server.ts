@@ -1,5 +1,5 @@
 // Production entry point (App Engine runs `node dist/app/server.js`): config, secrets, database, then serve.
-import { createArchiveStore } from '../shared/archive/index.js';
+import { createArchiveStore } from '../shared/platform/archive-stores.js';
 import { exitOnStartupError } from '../shared/platform/boot.js';
 import { openServices } from '../shared/services.js';
 import { createApp } from './app.js';

@@ -1,6 +1,8 @@
 // importArchive: the CloudEvent function the upload bucket's Pub/Sub notifications are pushed to; imports an archive slice by slice.
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { createArchiveHandler, createArchiveStore, type ObjectStore } from '../shared/archive/index.js';
+import type { ObjectStore } from '../shared/archive/index.js';
+import { createArchiveStore } from '../shared/platform/archive-stores.js';
+import { createArchiveHandler } from '../shared/platform/handlers.js';
 import { loadConfigAndSecrets } from '../shared/platform/boot.js';
 import type { EventBus, MessagePublishedData } from '../shared/platform/bus.js';
 import { createBus } from '../shared/platform/pubsub-bus.js';

@@ -1,27 +1,25 @@
 // Uploads archives in resumable chunks (straight to Cloud Storage in production, to this app on a laptop) and keeps the import's progress current.
-(function () {
+(() => {
   var form = document.getElementById('archive-form');
   var progress = document.getElementById('archive-progress');
 
   function poll() {
     var box = document.getElementById('archive-progress');
-    if (!box || !box.getAttribute('data-poll')) return;
+    if (!box?.getAttribute('data-poll')) return;
     fetch(form ? form.getAttribute('data-progress') : '/settings/archive/progress', { credentials: 'same-origin', headers: { accept: 'text/html' } })
-      .then(function (response) {
-        return response.ok ? response.text() : Promise.reject(response.status);
-      })
-      .then(function (html) {
+      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+      .then((html) => {
         var holder = document.createElement('div');
         holder.innerHTML = html;
         var fresh = holder.querySelector('#archive-progress');
         if (fresh) box.replaceWith(fresh);
-        if (fresh && fresh.getAttribute('data-poll')) setTimeout(poll, 1500);
+        if (fresh?.getAttribute('data-poll')) setTimeout(poll, 1500);
       })
-      .catch(function () {
+      .catch(() => {
         setTimeout(poll, 4000);
       });
   }
-  if (progress && progress.getAttribute('data-poll')) setTimeout(poll, 1500);
+  if (progress?.getAttribute('data-poll')) setTimeout(poll, 1500);
   if (!form) return;
 
   var csrf = form.getAttribute('data-csrf');
@@ -31,25 +29,25 @@
 
   // One PUT of bytes [start, end) with Content-Range; resolves with the bytes the server holds after it.
   function put(session, file, start, end, onProgress) {
-    return new Promise(function (resolve, reject) {
+    return new Promise((resolve, reject) => {
       var xhr = new XMLHttpRequest();
       xhr.open('PUT', session.sessionUrl);
       if (session.sameOrigin) xhr.setRequestHeader('x-csrf-token', csrf);
-      xhr.setRequestHeader('content-range', start < end ? 'bytes ' + start + '-' + (end - 1) + '/' + file.size : 'bytes */' + file.size);
-      xhr.upload.onprogress = function (e) {
+      xhr.setRequestHeader('content-range', start < end ? `bytes ${start}-${end - 1}/${file.size}` : `bytes */${file.size}`);
+      xhr.upload.onprogress = (e) => {
         if (e.lengthComputable) onProgress(start + e.loaded);
       };
-      xhr.onload = function () {
+      xhr.onload = () => {
         if (xhr.status === 200 || xhr.status === 201) return resolve(file.size);
         if (xhr.status === 308) {
-          var range = xhr.getResponseHeader('range');
-          var m = range && /bytes=0-(\d+)/.exec(range);
+          const range = xhr.getResponseHeader('range');
+          const m = range && /bytes=0-(\d+)/.exec(range);
           // No Range header: the session holds nothing yet (the bucket's CORS rule exposes the header).
           return resolve(m ? Number(m[1]) + 1 : 0);
         }
-        reject(new Error('status ' + xhr.status));
+        reject(new Error(`status ${xhr.status}`));
       };
-      xhr.onerror = function () {
+      xhr.onerror = () => {
         reject(new Error('network'));
       };
       xhr.send(start < end ? file.slice(start, end) : null);
@@ -65,44 +63,40 @@
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify({ fileName: file.name, size: file.size }),
     })
-      .then(function (response) {
-        return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body.error || 'status ' + response.status);
+      .then((response) =>
+        response.json().then((body) => {
+          if (!response.ok) throw new Error(body.error || `status ${response.status}`);
           return body;
-        });
-      })
-      .then(function (session) {
+        }),
+      )
+      .then((session) => {
         var offset = 0;
         var failures = 0;
         function next() {
           if (offset >= file.size) return Promise.resolve();
           var end = Math.min(file.size, offset + session.chunkBytes);
-          return put(session, file, offset, end, function (sent) {
+          return put(session, file, offset, end, (sent) => {
             bar.value = Math.floor((100 * sent) / file.size);
           })
-            .then(function (held) {
+            .then((held) => {
               failures = 0;
               offset = held;
               bar.value = Math.floor((100 * offset) / file.size);
               return next();
             })
-            .catch(function (error) {
+            .catch((error) => {
               // Ask where the session stands and carry on from there, a few times, waiting longer each time.
               if (++failures > 5) throw error;
-              return new Promise(function (r) {
+              return new Promise((r) => {
                 setTimeout(r, 1000 * failures * failures);
               })
-                .then(function () {
-                  return put(session, file, offset, offset, function () {});
-                })
+                .then(() => put(session, file, offset, offset, () => {}))
                 .then(
-                  function (held) {
+                  (held) => {
                     offset = held;
                     return next();
                   },
-                  function () {
-                    return next();
-                  },
+                  () => next(),
                 );
             });
         }
@@ -110,7 +104,7 @@
       });
   }
 
-  form.addEventListener('submit', function (event) {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
     var input = document.getElementById('archive-file');
     var files = Array.prototype.slice.call(input.files || []);
@@ -119,31 +113,29 @@
     var button = form.querySelector('button');
     button.disabled = true;
     var chain = Promise.resolve();
-    files.forEach(function (file) {
+    files.forEach((file) => {
       chain = chain
-        .then(function () {
-          return uploadFile(file);
-        })
+        .then(() => uploadFile(file))
         .then(
-          function () {
+          () => {
             var box = document.getElementById('archive-progress');
             if (box) box.setAttribute('data-poll', '1');
             poll();
           },
-          function (error) {
+          (error) => {
             label.textContent =
               form.getAttribute('data-failed').replace('{name}', file.name) +
-              (error && error.message && !/^status|^network/.test(error.message) ? ' ' + error.message : '');
+              (error?.message && !/^status|^network/.test(error.message) ? ` ${error.message}` : '');
             throw error;
           },
         );
     });
     chain
-      .then(function () {
+      .then(() => {
         bar.value = 100;
       })
-      .catch(function () {})
-      .then(function () {
+      .catch(() => {})
+      .then(() => {
         button.disabled = false;
         input.value = '';
       });

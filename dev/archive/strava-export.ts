@@ -238,7 +238,7 @@ export async function writeStravaExport(activities: Iterable<ExportActivity>, wr
         .join(','),
     );
   }
-  await zip.add('activities.csv', Buffer.from(rows.join('\n') + '\n'));
+  await zip.add('activities.csv', Buffer.from(`${rows.join('\n')}\n`));
   await zip.add('profile.csv', Buffer.from('Athlete ID,Email Address,First Name,Last Name\n'));
   await zip.finish();
 }

@@ -5,13 +5,12 @@ import { LIMITS } from './limits.js';
 import type { ObjectStore } from './storage.js';
 import { createUpload, failedFiles, latestUploads, objectKeysOf, type FileOutcome, type Upload } from './store.js';
 
-export { createArchiveHandler, handleArchiveMessage, resumeStalledUploads, type ArchiveContinue, type ArchiveHandlerDeps } from './requests.js';
+export { handleArchiveMessage, InvalidArchiveMessageError, resumeStalledUploads, type ArchiveContinue, type ArchiveHandlerDeps } from './requests.js';
 export { runArchiveSlice, DEFAULT_ARCHIVE_SLICE, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 export { LocalObjectStore, localStoreRoot, ObjectMissingError, type ObjectStore, type FinalizeListener } from './storage.js';
 export { GcsObjectStore, type GcsStoreOptions } from './gcs.js';
 export { getUpload, parseObjectKey, type Upload, type FileOutcome } from './store.js';
 export { LIMITS } from './limits.js';
-export { createArchiveStore, localUploadUrl, notifyOnFinalize } from './stores.js';
 export { readActivityFile, kindOfName, SkipFileError } from './files.js';
 export { deriveActivity, type DerivedActivity, type Track } from './track.js';
 export { readActivitiesCsv, CsvError } from './csv.js';

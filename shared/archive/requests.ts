@@ -1,5 +1,4 @@
 // Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
-import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from '../platform/bus.js';
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 import { getUpload, markArrived, parseObjectKey, stalledUploads } from './store.js';
 
@@ -12,6 +11,11 @@ export interface ArchiveContinue {
 export interface ArchiveHandlerDeps extends ArchiveDeps {
   /** Queues the next slice; without it, the resumer picks the upload up. */
   publish?: (message: ArchiveContinue) => Promise<unknown>;
+}
+
+/** A message on the archive topic that is neither a notification nor a "continue": permanent, never worth a retry. */
+export class InvalidArchiveMessageError extends Error {
+  override readonly name = 'InvalidArchiveMessageError';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -37,18 +41,19 @@ async function uploadFromNotification(deps: ArchiveHandlerDeps, attributes: Reco
   return upload.id;
 }
 
+/** One message: its attributes, and its body read on demand (a notification carries everything in its attributes). */
 export async function handleArchiveMessage(
   deps: ArchiveHandlerDeps,
-  event: PubSubCloudEvent,
+  message: { attributes: Record<string, string>; body: () => unknown },
   options: Partial<ArchiveSliceOptions> = {},
 ): Promise<ArchiveSliceOutcome | undefined> {
-  const attributes = event.data?.message?.attributes ?? {};
+  const { attributes } = message;
   let uploadId: string | undefined;
   if (attributes.eventType) {
     uploadId = await uploadFromNotification(deps, attributes);
   } else {
-    const body = decodeMessage<Partial<ArchiveContinue> | null>(event);
-    if (typeof body?.uploadId !== 'string' || !UUID.test(body.uploadId)) throw new MalformedMessageError('an archive message needs an uploadId');
+    const body = message.body() as Partial<ArchiveContinue> | null;
+    if (typeof body?.uploadId !== 'string' || !UUID.test(body.uploadId)) throw new InvalidArchiveMessageError('an archive message needs an uploadId');
     uploadId = body.uploadId;
   }
   if (!uploadId) return undefined;
@@ -58,26 +63,6 @@ export async function handleArchiveMessage(
     await deps.publish({ uploadId, reason: 'continue' });
   }
   return outcome;
-}
-
-/**
- * The import function's handler: throwing asks Pub/Sub to redeliver (the store or database failed), returning
- * acknowledges (done, refused with a reason the athlete sees, or another invocation already on it).
- */
-export function createArchiveHandler(deps: ArchiveHandlerDeps, options: Partial<ArchiveSliceOptions> = {}): TopicHandler {
-  return async (event) => {
-    const log = deps.log.child({ messageId: event.data?.message?.messageId });
-    try {
-      const outcome = await handleArchiveMessage({ ...deps, log }, event, options);
-      if (outcome) log.info('Archive message handled', { outcome: outcome.kind });
-    } catch (error) {
-      if (error instanceof MalformedMessageError) {
-        log.error('Dropped a malformed archive message', { error });
-        return;
-      }
-      throw error;
-    }
-  };
 }
 
 /** Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by update_tokens. */

@@ -93,8 +93,11 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
     else if (entry.uncompressedSize > LIMITS.maxEntryBytes) skip(`the file is larger than ${LIMITS.maxEntryBytes / 1024 ** 2} MB once unpacked`);
     else if (entry.uncompressedSize > LIMITS.ratioCheckAboveBytes && entry.uncompressedSize > LIMITS.maxCompressionRatio * Math.max(1, entry.compressedSize)) {
       skip('refused: it unpacks to over a hundred times its packed size (a zip bomb)');
-    } else if ((total += entry.uncompressedSize) > LIMITS.maxTotalBytes) skip('the archive unpacks to more than the import reads in all');
-    else planned.push({ index: entry.index, name: entry.name, status: 'pending' });
+    } else {
+      total += entry.uncompressedSize;
+      if (total > LIMITS.maxTotalBytes) skip('the archive unpacks to more than the import reads in all');
+      else planned.push({ index: entry.index, name: entry.name, status: 'pending' });
+    }
   }
   if (!csvEntry) return planned;
 

@@ -252,7 +252,12 @@ export function deriveActivity(track: Track): DerivedActivity {
   const totalDistance = track.stated.distance ?? (distance ? distance[distance.length - 1]! : 0);
   const movingTime = Math.round(track.stated.movingTime ?? moving);
   const hrValues = hr ?? [];
-  const maxOf = (xs: number[]) => (xs.length > 0 ? xs.reduce((m, x) => (x > m ? x : m), -Infinity) : NaN);
+  // A loop, not Math.max(...xs): a long track would overflow the call stack.
+  const maxOf = (xs: number[]) => {
+    let m = -Infinity;
+    for (const x of xs) if (x > m) m = x;
+    return xs.length > 0 ? m : NaN;
+  };
   const avgOf = (xs: number[]) => (xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
 
   return {

@@ -146,7 +146,10 @@ export class XmlTrackParser {
     }
     if (this.#error) throw this.#error;
     this.#sinceTag = this.#tagSeen ? 0 : this.#sinceTag + slice.length;
-    if (this.#sinceTag > MAX_TEXT) throw (this.#error = new XmlTrackError('the file has a text value over 1 MB; it is not an activity track'));
+    if (this.#sinceTag > MAX_TEXT) {
+      this.#error = new XmlTrackError('the file has a text value over 1 MB; it is not an activity track');
+      throw this.#error;
+    }
   }
 
   close(): Track {

@@ -1,4 +1,5 @@
 // The two topic handlers (processStravaEvent, backfill): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
+import { type ArchiveHandlerDeps, type ArchiveSliceOptions, handleArchiveMessage, InvalidArchiveMessageError } from '../archive/index.js';
 import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from './bus.js';
 import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/index.js';
 import type { ImportSliceOptions } from '../imports/index.js';
@@ -42,5 +43,26 @@ export function createBackfillHandler(deps: BackfillDeps, options: Partial<Impor
     }
     const outcome = await handleImportRequest({ ...deps, log }, request, options);
     log.info('History import request handled', { athleteId: request.athleteId, reason: request.reason, outcome: outcome.kind });
+  };
+}
+
+/**
+ * The import function's handler: throwing asks Pub/Sub to redeliver (the store or database failed), returning
+ * acknowledges (done, refused with a reason the athlete sees, or another invocation already on it).
+ */
+export function createArchiveHandler(deps: ArchiveHandlerDeps, options: Partial<ArchiveSliceOptions> = {}): TopicHandler {
+  return async (event) => {
+    const log = deps.log.child({ messageId: event.data?.message?.messageId });
+    try {
+      const message = { attributes: event.data?.message?.attributes ?? {}, body: () => decodeMessage<unknown>(event) };
+      const outcome = await handleArchiveMessage({ ...deps, log }, message, options);
+      if (outcome) log.info('Archive message handled', { outcome: outcome.kind });
+    } catch (error) {
+      if (error instanceof MalformedMessageError || error instanceof InvalidArchiveMessageError) {
+        log.error('Dropped a malformed archive message', { error });
+        return;
+      }
+      throw error;
+    }
   };
 }

@@ -1,9 +1,7 @@
 // Chooses where uploads live from the config: the bucket when ARCHIVE_BUCKET is set, else a folder in DATA_DIR (never in production).
-import type { Config } from '../platform/config.js';
-import type { EventBus } from '../platform/bus.js';
-import { GcsObjectStore } from './gcs.js';
-import { LocalObjectStore, localStoreRoot, type ObjectStore } from './storage.js';
-import { parseObjectKey } from './store.js';
+import type { Config } from './config.js';
+import type { EventBus } from './bus.js';
+import { GcsObjectStore, LocalObjectStore, localStoreRoot, type ObjectStore, parseObjectKey } from '../archive/index.js';
 
 /** The laptop's upload endpoint on the app for one upload (app/routes/archive.ts serves it). */
 export function localUploadUrl(publicBaseUrl: string, uploadId: string): string {
