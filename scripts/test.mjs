@@ -121,7 +121,7 @@ const checks = [
   {
     name: 'module boundaries (dependency-cruiser)',
     args: [
-      join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+      join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs'),
       '--config',
       '.dependency-cruiser.cjs',
       '--output-type',
