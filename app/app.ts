@@ -74,14 +74,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route('/', staticRoutes());
-  app.route('/', homeRoutes);
-  app.route('/', authRoutes);
-  app.route('/', resultsRoutes);
-  app.route('/', accountRoutes);
-  app.route('/', activitiesRoutes);
-  app.route('/', settingsRoutes);
-  app.route('/', archiveRoutes);
-  app.route('/', adminRoutes);
+  // One file per area, in this order.
+  for (const area of [homeRoutes, authRoutes, resultsRoutes, accountRoutes, activitiesRoutes, settingsRoutes, archiveRoutes, adminRoutes]) app.route('/', area);
 
   app.get('/healthz', (c) => c.text('ok'));
 

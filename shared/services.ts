@@ -87,8 +87,9 @@ export interface OpenServicesOptions extends RuntimeOptions, Pick<LoadSecretsOpt
 export async function openServices(options: OpenServicesOptions & { bus: 'configured' }): Promise<PublishingServices>;
 export async function openServices(options: OpenServicesOptions): Promise<Services>;
 export async function openServices(options: OpenServicesOptions): Promise<Services> {
-  const { reader, need, bus: busChoice, ...runtimeOptions } = options;
+  const { reader, need, bus: busChoice, check, ...runtimeOptions } = options;
   const { config, secrets } = await loadConfigAndSecrets({ ...(reader ? { reader } : {}), ...(need ? { need } : {}) });
+  check?.(config, secrets);
   const runtime = await createRuntime(config, secrets, runtimeOptions);
   const bus = busChoice === 'configured' ? await createBus(config, { log: runtime.log }) : undefined;
   return createServices(runtime, bus);

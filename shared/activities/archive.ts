@@ -1,28 +1,16 @@
 // Writes for activities that come from files (a Strava export or single uploads): the activities capability stays the only writer of activities and streams.
 import type { Queryable } from '../db/index.js';
+import type { ActivityRow } from './store.js';
 import type { Streams } from './streams.js';
 
 /** An activity's summary as read from a file and the export's CSV; ids are Strava's when the CSV names one. */
-export interface FileActivity {
-  name: string;
-  sportType: string;
-  startDate: Date;
+export type FileActivity = Omit<ActivityRow, 'id' | 'private' | 'startDateLocal'> & {
   /** Wall-clock time where it happened, as "YYYY-MM-DDTHH:MM:SS". */
   startDateLocal: string;
-  timezone: string | null;
-  distance: number;
-  movingTime: number;
-  elapsedTime: number;
-  totalElevationGain: number;
-  averageSpeed: number | null;
-  maxSpeed: number | null;
-  averageHeartrate: number | null;
   maxHeartrate: number | null;
-  manual: boolean;
-  summaryPolyline: string | null;
   /** Where it came from, kept in the raw column as the API's JSON is for API rows. */
   origin: Record<string, unknown>;
-}
+};
 
 // Older than any API snapshot: the API's summary always wins over a file's when both exist.
 const FILE_EVENT_TIME = new Date(0);

@@ -1,14 +1,7 @@
 // Every Russian text of the site's pages, in one place; the keys are en.ts's.
+import { plural } from './plural.js';
 import { archiveRu } from './archive-ru.js';
 import type { Messages } from './en.js';
-
-function plural(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
-}
 
 export const ru: Messages = {
   langName: 'Русский',
