@@ -19,7 +19,7 @@ test('each entry point that loads secrets names its own reader', () => {
   for (const file of entryPoints) {
     const source = readFileSync(fromRoot(file), 'utf8');
     // Calls with their options written out: the helpers that pass them on are not entry points.
-    const calls = [...source.matchAll(/(?:loadConfigAndSecrets|openServices|servicesPerInstance)\((\{[^)]*\})\)/g)];
+    const calls = [...source.matchAll(/(?:loadConfigAndSecrets|openServices|servicesPerInstance)\(\{([\s\S]*?)\}\)/g)];
     for (const [, args] of calls) {
       const reader = /reader:\s*'([^']+)'/.exec(args ?? '')?.[1];
       assert.equal(reader, READER_OF[file], `${file} loads secrets as ${reader ?? 'nobody in particular'}`);
