@@ -1,5 +1,5 @@
 // Builds the web app from its dependencies: middleware, routes by area, one error handler.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../shared/errors.js';
 import { traceFields } from '../shared/log.js';
@@ -9,12 +9,47 @@ import { accountRoutes } from './routes/account.js';
 import { activitiesRoutes } from './routes/activities.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
+import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
 import { isAbandonedBody, webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
-import { renderPage } from './views.js';
+import { loadOptionalAthlete } from './session.js';
+import { page, renderPage } from './views.js';
+
+/** The one policy every answer carries: everything from this site, images also from the tile host and the avatar's. */
+export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined): string {
+  const images = ["'self'", 'data:', ...(tileSource ? [tileSource] : []), ...(avatar && avatar !== tileSource ? [avatar] : [])];
+  return [
+    "default-src 'self'",
+    `img-src ${images.join(' ')}`,
+    "style-src 'self'",
+    "script-src 'self'",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function avatarSource(c: Context<AppEnv>): string | undefined {
+  let url: string | null | undefined;
+  try {
+    url = c.get('athlete')?.profileUrl;
+  } catch {
+    return undefined;
+  }
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -33,18 +68,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(
     secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:', ...(deps.config.production ? [] : ['http:'])],
-        styleSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-      // The avatar and "View on Strava" links go elsewhere; they need no referrer.
+      // Set below per answer: images may come from the tile host and the signed-in athlete's avatar host, no others.
+      contentSecurityPolicy: undefined,
+      // The avatar and "View on Strava" links go elsewhere; they need no referrer. (The map asks for the origin
+      // alone on tile requests itself, as OpenStreetMap's tile policy requires.)
       referrerPolicy: 'same-origin',
     }),
   );
+  app.use(async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c)));
+  });
 
   // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
   // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
@@ -78,12 +112,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
   app.route('/', adminRoutes);
+  app.route('/', heatmapPages);
 
   app.get('/healthz', (c) => c.text('ok'));
 
-  app.notFound((c) =>
-    c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: 'There is no page here.' }), 404),
-  );
+  app.notFound(async (c) => {
+    await loadOptionalAthlete(c);
+    return page(c, 'error', { title: textsOf(c).notFound, status: 404, message: 'There is no page here.', signIn: false }, 404);
+  });
 
   app.onError((error, c) => {
     const log = c.get('log') ?? deps.log;

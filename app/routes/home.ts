@@ -6,5 +6,7 @@ import { page } from '../views.js';
 
 export const homeRoutes = new Hono<AppEnv>().get('/', async (c) => {
   const signedIn = (await readSession(c)) !== undefined;
-  return page(c, 'home', { title: 'Your training, alive', signedIn });
+  // Sent here from a page that needs a session: say why, next to the button.
+  const askSignIn = !signedIn && c.req.query('signin') === '1';
+  return page(c, 'home', { title: 'Your training, alive', signedIn, askSignIn });
 });

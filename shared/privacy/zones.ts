@@ -81,6 +81,23 @@ export function validateZone(input: { lat: unknown; lng: unknown; radiusM: unkno
   return { lat, lng, radiusM };
 }
 
+export type ZoneField = 'latitude' | 'longitude' | 'radius';
+export type ZoneFieldProblem = 'missing' | 'not-a-number' | 'out-of-range';
+
+/** Every field's problem at once, so a form can mark each wrong field and say why. */
+export function zoneFieldErrors(input: { lat: unknown; lng: unknown; radiusM: unknown }): Partial<Record<ZoneField, ZoneFieldProblem>> {
+  const errors: Partial<Record<ZoneField, ZoneFieldProblem>> = {};
+  const check = (field: ZoneField, value: unknown, min: number, max: number) => {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) errors[field] = 'missing';
+    else if (!Number.isFinite(formNumber(value))) errors[field] = 'not-a-number';
+    else if (formNumber(value) < min || formNumber(value) > max) errors[field] = 'out-of-range';
+  };
+  check('latitude', input.lat, -90, 90);
+  check('longitude', input.lng, -180, 180);
+  check('radius', input.radiusM, MIN_RADIUS_M, MAX_RADIUS_M);
+  return errors;
+}
+
 /** Adds a zone unless the athlete already has the maximum; returns the new id or undefined. */
 export async function addZone(db: Queryable, athleteId: number, zone: { lat: number; lng: number; radiusM: number }): Promise<number | undefined> {
   const { rows } = await db.query<{ id: number }>(

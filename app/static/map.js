@@ -1,0 +1,145 @@
+// Turns the drawn route (activity page) or the athlete's routes (heatmap page) into a tiled map with Leaflet.
+// Without JavaScript, without tiles, or when the tile server cannot be reached, the vector drawing stays.
+(function () {
+  'use strict';
+  var box = document.getElementById('live-map');
+  if (!box || typeof L === 'undefined') return;
+  var words = JSON.parse(box.getAttribute('data-words') || '{}');
+  var note = document.getElementById('map-note');
+  var fallback = document.getElementById('route-map');
+
+  function attributionHtml() {
+    var text = box.getAttribute('data-attribution') || '';
+    var url = box.getAttribute('data-attribution-url');
+    var span = document.createElement('span');
+    if (url) {
+      var a = document.createElement('a');
+      a.href = url;
+      a.rel = 'noopener';
+      a.textContent = text;
+      span.appendChild(a);
+    } else {
+      span.textContent = text;
+    }
+    return span.innerHTML;
+  }
+
+  function tileLayer(map) {
+    var template = box.getAttribute('data-tiles');
+    if (!template) return;
+    var loaded = 0;
+    var failed = 0;
+    var layer = L.tileLayer(template, {
+      maxZoom: 19,
+      // OpenStreetMap's tile policy asks for a Referer; this site sends its origin and nothing more.
+      referrerPolicy: 'strict-origin-when-cross-origin',
+      attribution: attributionHtml(),
+    });
+    layer.on('tileload', function () { loaded += 1; });
+    layer.on('tileerror', function () {
+      failed += 1;
+      // Not one tile came: the tile server is down or blocked. Back to the vector drawing, with a word why.
+      if (loaded === 0 && failed >= 2 && box.getAttribute('data-state') !== 'failed') {
+        if (fallback) {
+          map.remove();
+          box.hidden = true;
+          fallback.style.display = '';
+        } else {
+          map.removeLayer(layer);
+        }
+        if (note) {
+          note.textContent = words.tilesFailed || '';
+          note.hidden = false;
+        }
+        box.setAttribute('data-state', 'failed');
+      }
+    });
+    layer.addTo(map);
+  }
+
+  function createMap() {
+    box.hidden = false;
+    if (fallback) fallback.style.display = 'none';
+    var map = L.map(box, { preferCanvas: true, scrollWheelZoom: false, attributionControl: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: words.zoomIn || '+', zoomOutTitle: words.zoomOut || '-' }).addTo(map);
+    L.control.attribution({ prefix: false }).addTo(map);
+    var imperial = box.getAttribute('data-imperial') === '1';
+    L.control.scale({ metric: !imperial, imperial: imperial }).addTo(map);
+    tileLayer(map);
+    box.setAttribute('data-state', 'ready');
+    return map;
+  }
+
+  var route = box.getAttribute('data-route');
+  if (route) {
+    // Activity page: the route as it survives the privacy zones, with start and finish.
+    var segments = JSON.parse(route);
+    if (!segments.length) return;
+    var map = createMap();
+    var line = L.polyline(segments, { color: '#fc4c02', weight: 4, opacity: 0.9 }).addTo(map);
+    var first = segments[0][0];
+    var lastSegment = segments[segments.length - 1];
+    var last = lastSegment[lastSegment.length - 1];
+    L.circleMarker(first, { radius: 7, color: '#fff', weight: 2, fillColor: '#1b7f3b', fillOpacity: 1 }).bindTooltip(words.start || '').addTo(map);
+    L.circleMarker(last, { radius: 7, color: '#fff', weight: 2, fillColor: '#b3261e', fillOpacity: 1 }).bindTooltip(words.finish || '').addTo(map);
+    map.fitBounds(line.getBounds(), { padding: [16, 16] });
+    return;
+  }
+
+  var source = box.getAttribute('data-source');
+  if (source) {
+    // Heatmap: every route in one request, drawn on one canvas; overlapping routes add up to brighter lines.
+    fetch(source, { credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (data) {
+        var count = document.getElementById('heatmap-count');
+        if (count && data.label) count.textContent = data.label;
+        if (!data.routes.length) return;
+        var map = createMap();
+        var renderer = L.canvas({ padding: 0.2 });
+        var bounds = null;
+        data.routes.forEach(function (encoded) {
+          var points = decode(encoded);
+          if (points.length < 2) return;
+          var line = L.polyline(points, { renderer: renderer, color: '#e8380d', weight: 2, opacity: 0.35, interactive: false }).addTo(map);
+          bounds = bounds ? bounds.extend(line.getBounds()) : line.getBounds();
+        });
+        if (bounds) map.fitBounds(bounds, { padding: [12, 12] });
+      })
+      .catch(function () {
+        if (note) {
+          note.textContent = words.failed || '';
+          note.hidden = false;
+        }
+      });
+  }
+
+  // Google's encoded polyline format (precision 5), as Strava and the heatmap source send it.
+  function decode(text) {
+    var points = [];
+    var index = 0;
+    var lat = 0;
+    var lng = 0;
+    while (index < text.length) {
+      var shift = 0;
+      var result = 0;
+      var byte;
+      do {
+        byte = text.charCodeAt(index++) - 63;
+        result |= (byte & 0x1f) << shift;
+        shift += 5;
+      } while (byte >= 0x20);
+      lat += result & 1 ? ~(result >> 1) : result >> 1;
+      shift = 0;
+      result = 0;
+      do {
+        byte = text.charCodeAt(index++) - 63;
+        result |= (byte & 0x1f) << shift;
+        shift += 5;
+      } while (byte >= 0x20);
+      lng += result & 1 ? ~(result >> 1) : result >> 1;
+      points.push([lat / 1e5, lng / 1e5]);
+    }
+    return points;
+  }
+})();
