@@ -3,14 +3,15 @@ import { Hono } from 'hono';
 import { disconnectAndDelete } from '../../shared/athletes/disconnect.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
+import { textsOf } from '../locale.js';
 import { page } from '../views.js';
 
 export const accountRoutes = new Hono<AppEnv>()
   .get('/account/delete', requireAthlete, (c) =>
-    page(c, 'delete-confirm', { title: 'Disconnect and delete my data', csrfToken: c.get('csrfToken') }),
+    page(c, 'delete-confirm', { title: textsOf(c).disconnectDelete, csrfToken: c.get('csrfToken') }),
   )
   .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
     const result = await disconnectAndDelete(c.get('deps'), c.get('athlete').id);
     endSession(c);
-    return page(c, 'deleted', { title: 'Your data was deleted', athlete: undefined, revokedAtStrava: result.revokedAtStrava });
+    return page(c, 'deleted', { title: textsOf(c).deletedHeading, athlete: undefined, revokedAtStrava: result.revokedAtStrava });
   });

@@ -112,7 +112,7 @@ export function mapView(c: Context<AppEnv>, viewer: Viewer, segments: [number, n
     attribution: tiles.attribution,
     attributionUrl: tiles.attributionUrl ?? '',
     imperial: viewer.units === 'imperial' ? '1' : '',
-    words: JSON.stringify({ start: viewer.t.mapStart, finish: viewer.t.mapFinish, tilesFailed: viewer.t.mapTilesFailed, zoomIn: viewer.t.mapZoomIn, zoomOut: viewer.t.mapZoomOut }),
+    words: JSON.stringify({ start: viewer.t.mapStart, finish: viewer.t.mapFinish, tilesFailed: viewer.t.mapTilesFailed, zoomIn: viewer.t.mapZoomIn, zoomOut: viewer.t.mapZoomOut, units: viewer.t.mapScaleUnits }),
   };
 }
 

@@ -94,20 +94,29 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
         statusReason: row.statusReason ?? '',
         activities: row.activityCount,
         lastActivity: row.lastActivity ?? '—',
-        importProgress: progress ? (progress.get(row.id) ?? '—') : t.adminNotAvailable,
+        importProgress: progress ? localImportProgress(progress.get(row.id), t, localeOf(c)) : t.adminNotAvailable,
         self: row.id === c.get('athlete').id,
       })),
       panels,
       audit: audit.map((entry) => ({
         at: utc(entry.createdAt),
         admin: entry.adminAthleteId,
-        action: entry.action,
+        action: t.adminActionNames[entry.action] ?? entry.action,
         target: entry.targetAthleteId ?? '',
         detail: Object.keys(entry.detail).length ? JSON.stringify(entry.detail) : '',
       })),
     },
     status,
   );
+}
+
+/** "done · 1,234" as the reader reads it: the status in their language, the count in their number format. */
+function localImportProgress(text: string | undefined, t: ReturnType<typeof textsOf>, locale: ReturnType<typeof localeOf>): string {
+  if (!text) return '—';
+  const match = /^(\w+) · ([\d,]+)(.*)$/s.exec(text);
+  if (!match) return text;
+  const n = createFormatter(locale, 'metric').number;
+  return `${t.importStatusNames[match[1]!] ?? match[1]} · ${n(Number(match[2]!.replace(/,/g, '')))}${match[3]}`;
 }
 
 function utc(at: Date): string {
@@ -209,7 +218,7 @@ registerAdminPanel({
       webhookEventCounts(db),
       services?.busDeadLetters === undefined ? exhaustedWebhookEvents(db) : Promise.resolve(undefined),
     ]);
-    const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const).map((status) => `${status} ${fmt.number(counts[status])}`).join(' · ');
+    const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const).map((status) => `${t.eventStatusNames[status] ?? status} ${fmt.number(counts[status])}`).join(' · ');
     const deadLetters =
       services?.busDeadLetters !== undefined
         ? t.adminDeadLettersBus(fmt.number(services.busDeadLetters))
@@ -225,10 +234,10 @@ registerAdminPanel({
       // The titles an update carries are the athlete's words: the field names say enough here.
       rows: events.map((event) => [
         `${utc(event.receivedAt)} UTC`,
-        `${event.objectType} ${event.objectId}`,
-        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+        `${t.objectTypeNames[event.objectType] ?? event.objectType} ${event.objectId}`,
+        [t.aspectTypeNames[event.aspectType] ?? event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
         String(event.ownerId),
-        event.status,
+        t.eventStatusNames[event.status] ?? event.status,
         event.attempts,
         event.error ? event.error.slice(0, 160) : null,
       ]),
@@ -251,8 +260,8 @@ registerAdminPanel({
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminError],
       rows: events.map((event) => [
         `${utc(event.receivedAt)} UTC`,
-        `${event.objectType} ${event.objectId}`,
-        [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+        `${t.objectTypeNames[event.objectType] ?? event.objectType} ${event.objectId}`,
+        [t.aspectTypeNames[event.aspectType] ?? event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
         String(event.ownerId),
         event.error ? event.error.slice(0, 160) : null,
       ]),

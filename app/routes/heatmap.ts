@@ -23,7 +23,7 @@ export const heatmapPages = new Hono<AppEnv>()
         attribution: tiles.attribution,
         attributionUrl: tiles.attributionUrl ?? '',
         imperial: viewer.units === 'imperial' ? '1' : '',
-        words: JSON.stringify({ failed: t.heatmapFailed, tilesFailed: t.mapTilesFailed, zoomIn: t.mapZoomIn, zoomOut: t.mapZoomOut }),
+        words: JSON.stringify({ failed: t.heatmapFailed, tilesFailed: t.mapTilesFailed, zoomIn: t.mapZoomIn, zoomOut: t.mapZoomOut, units: t.mapScaleUnits }),
       },
     });
   })

@@ -64,7 +64,15 @@
     L.control.zoom({ zoomInTitle: words.zoomIn || '+', zoomOutTitle: words.zoomOut || '-' }).addTo(map);
     L.control.attribution({ prefix: false }).addTo(map);
     var imperial = box.getAttribute('data-imperial') === '1';
-    L.control.scale({ metric: !imperial, imperial: imperial }).addTo(map);
+    // Leaflet writes its scale in English units ("2 km"); the page's language has its own words for them.
+    var units = words.units || {};
+    var Scale = L.Control.Scale.extend({
+      _updateScale: function (scale, text, ratio) {
+        scale.style.width = Math.round(this.options.maxWidth * ratio) + 'px';
+        scale.textContent = text.replace(/ (km|m|mi|ft)$/, function (_, unit) { return ' ' + (units[unit] || unit); });
+      },
+    });
+    new Scale({ metric: !imperial, imperial: imperial }).addTo(map);
     tileLayer(map);
     box.setAttribute('data-state', 'ready');
     return map;

@@ -84,8 +84,9 @@ const VISITS: Visit[] = [
       await p.goto(`${stack.baseUrl}/settings`);
       await p.locator('input[name="lat"]').fill('95');
       await p.locator('input[name="lng"]').fill('abc');
-      await p.locator('.zone-form button[type="submit"]').click();
+      const [response] = await Promise.all([p.waitForResponse((r) => r.url().endsWith('/settings/zones')), p.locator('.zone-form button[type="submit"]').click()]);
       await p.locator('#lat-error').waitFor();
+      return response;
     },
   },
   { name: 'admin', open: (p) => p.goto(`${stack.baseUrl}/admin`) },
@@ -95,33 +96,41 @@ const VISITS: Visit[] = [
 ];
 
 /** Words allowed on a Russian page: brand names, file formats and abbreviations read the same in Russian. */
-const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'GPX', 'CSV', 'GPS', 'OpenAI', 'AI', 'ID', 'UTC', 'API', 'URL', 'Leaflet', 'Test', 'tiles']);
+const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'GPX', 'CSV', 'GPS', 'OpenAI', 'AI', 'ID', 'UTC', 'API', 'URL', 'Test', 'tiles']);
+/** Strava's own button and link words, which its brand guidelines keep in English. */
+const BRAND_PHRASES = ['Connect with Strava', 'View on Strava', 'Powered by Strava'];
 
 /** English left on a page: every run of Latin words outside translate="no", scripts and technical values. */
+// A string, not a function: the test runner's compiler would add helpers the page does not have.
+const PAGE_TEXTS = `(() => {
+  const out = [];
+  const hidden = 'translate="no"';
+  // translate="no" marks the athlete's own words (names, titles) and brands; lang="en" the switch to English.
+  const skipped = (el) => !el || Boolean(el.closest('[' + hidden + '], [lang="en"], script, style, noscript'));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (skipped(node.parentElement) || !node.textContent.trim()) continue;
+    const style = getComputedStyle(node.parentElement);
+    if (style.display !== 'none' && style.visibility !== 'hidden') out.push(node.textContent);
+  }
+  for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], [alt], [data-label]')) {
+    if (skipped(el)) continue;
+    for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'data-label']) {
+      const value = el.getAttribute(name);
+      if (value) out.push(value);
+    }
+  }
+  let title = document.title;
+  for (const el of document.querySelectorAll('h1[translate="no"]')) title = title.split(el.textContent.trim()).join(' ');
+  out.push(title);
+  return out;
+})()`;
+
 async function englishLeft(p: Page): Promise<string[]> {
-  const texts = await p.evaluate(() => {
-    const out: string[] = [];
-    const skip = (el: Element | null) => Boolean(el?.closest('[translate="no"], script, style, noscript, .leaflet-attribution-flag'));
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (!skip(node.parentElement) && node.textContent && node.textContent.trim()) {
-        const style = getComputedStyle(node.parentElement!);
-        if (style.display !== 'none' && style.visibility !== 'hidden') out.push(node.textContent);
-      }
-    }
-    for (const el of Array.from(document.querySelectorAll('[aria-label], [title], [placeholder], [alt], [data-label]'))) {
-      if (skip(el)) continue;
-      for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'data-label']) {
-        const value = el.getAttribute(name);
-        if (value) out.push(value);
-      }
-    }
-    out.push(document.title);
-    return out;
-  });
+  const texts = (await p.evaluate(PAGE_TEXTS)) as string[];
   const left: string[] = [];
   for (const text of texts) {
-    const cleaned = text
+    const cleaned = BRAND_PHRASES.reduce((rest, phrase) => rest.split(phrase).join(' '), text)
       .replace(/https?:\/\/\S+/g, ' ')
       .replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, ' ')
       .replace(/[\w.-]+\.(?:com|org|net|ts|json)\b\S*/g, ' ');
@@ -132,13 +141,17 @@ async function englishLeft(p: Page): Promise<string[]> {
   return left;
 }
 
-async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], locale: 'en' | 'ru', errors: string[]) {
+async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], locale: 'en' | 'ru', errors: string[], problems: string[]) {
   const label = `${visit.name} ${width.name} ${locale}`;
-  await visit.open(p);
+  const opened = await visit.open(p);
   await visit.ready?.(p);
+  // The browser reports a page's own 4xx status (a 404 page, a form sent back with errors) as a console error.
+  const status = opened && typeof opened === 'object' && 'status' in opened ? (opened as { status(): number }).status() : 200;
+  const own = `Failed to load resource: the server responded with a status of ${status}`;
+  for (let i = errors.length - 1; i >= 0; i--) if (errors[i]!.startsWith(own)) errors.splice(i, 1);
   assert.equal(await p.locator('html').getAttribute('lang'), locale, label);
   const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-  assert.ok(scrollWidth <= innerWidth, `${label}: the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+  if (scrollWidth > innerWidth) problems.push(`${label}: the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
   await p.evaluate(AXE);
   const violations = await p.evaluate(async () => {
     const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
@@ -146,9 +159,9 @@ async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], loca
     });
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`);
   });
-  assert.deepEqual(violations, [], `${label}: accessibility`);
-  if (locale === 'ru') assert.deepEqual(await englishLeft(p), [], `${label}: English left on a Russian page`);
-  assert.deepEqual(errors.splice(0), [], `${label}: console errors`);
+  for (const violation of violations) problems.push(`${label}: accessibility: ${violation}`);
+  if (locale === 'ru') for (const word of await englishLeft(p)) problems.push(`${label}: English left: ${word}`);
+  for (const error of errors.splice(0)) problems.push(`${label}: console: ${error}`);
   if (SCREENSHOT_DIR) {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await p.screenshot({ path: join(SCREENSHOT_DIR, `${visit.name}-${width.name}-${locale}.png`), fullPage: true });
@@ -168,7 +181,9 @@ for (const locale of ['en', 'ru'] as const) {
       try {
         await page.setViewportSize({ width: width.width, height: width.height });
         await page.goto(`${stack.baseUrl}/results?lang=${locale}`);
-        for (const visit of VISITS) await check(page, visit, width, locale, errors);
+        const problems: string[] = [];
+        for (const visit of VISITS) await check(page, visit, width, locale, errors, problems);
+        assert.deepEqual(problems, []);
       } finally {
         page.off('console', onConsole);
         page.off('pageerror', onError);
@@ -222,7 +237,8 @@ test('the activity map: tiles from the configured server, start and finish marke
   assert.equal(await page.locator('#route-map').isVisible(), false, 'the live map replaces the drawing');
   const csp = (await page.request.get(`${stack.baseUrl}/activities/${ids.run}`)).headers()['content-security-policy'] ?? '';
   const imgSrc = /img-src ([^;]+)/.exec(csp)?.[1] ?? '';
-  assert.deepEqual(imgSrc.split(' ').sort(), ["'self'", 'data:', new URL(tiles.template.replace(/\{.\}/g, '0')).origin].sort());
+  // The tile host, and the sandbox that serves the demo athlete's avatar: no other image host.
+  assert.deepEqual(imgSrc.split(' ').sort(), ["'self'", 'data:', new URL(tiles.template.replace(/\{.\}/g, '0')).origin, new URL(stack.sandbox.url).origin].sort());
 });
 
 test('the heatmap: every route in one request, none inside a privacy zone', async () => {
@@ -240,11 +256,14 @@ test('the heatmap: every route in one request, none inside a privacy zone', asyn
 
 test('the tile server down: the activity page still shows the route, drawn, and says why', async () => {
   await tiles.close();
-  const p = await context.newPage();
+  // A fresh browser profile: nothing in its cache from the visits above.
+  const fresh = await browser.newContext({ locale: 'en-GB' });
+  await fresh.addCookies(await context.cookies());
+  const p = await fresh.newPage();
   await p.goto(`${stack.baseUrl}/activities/${ids.run}?lang=en`);
-  await p.locator('#live-map[data-state="failed"]').waitFor({ timeout: 15_000 });
+  await p.locator('#live-map[data-state="failed"]').waitFor({ state: 'attached', timeout: 15_000 });
   assert.ok(await p.locator('#route-map').isVisible());
   assert.ok(await p.getByText('The map tiles could not be loaded, so the route is drawn on its own.').isVisible());
   assert.ok(await p.locator('table.splits-table').isVisible(), 'the rest of the page is there');
-  await p.close();
+  await fresh.close();
 });
