@@ -8,6 +8,7 @@ import { pageLocals, localeMiddleware, textsOf } from './locale.js';
 import { accountRoutes } from './routes/account.js';
 import { activitiesRoutes } from './routes/activities.js';
 import { adminRoutes } from './routes/admin.js';
+import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
 import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
@@ -19,14 +20,15 @@ import { loadOptionalAthlete } from './session.js';
 import { page, renderPage } from './views.js';
 
 /** The one policy every answer carries: everything from this site, images also from the tile host and the avatar's. */
-export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined): string {
+export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined, uploads = false): string {
   const images = ["'self'", 'data:', ...(tileSource ? [tileSource] : []), ...(avatar && avatar !== tileSource ? [avatar] : [])];
   return [
     "default-src 'self'",
     `img-src ${images.join(' ')}`,
     "style-src 'self'",
     "script-src 'self'",
-    "connect-src 'self'",
+    // Archive uploads go from the browser straight to Cloud Storage's resumable session.
+    `connect-src 'self'${uploads ? ' https://storage.googleapis.com' : ''}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.use(async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c)));
+    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c), deps.config.archiveBucket !== undefined));
   });
 
   // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
@@ -111,6 +113,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', accountRoutes);
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', archiveRoutes);
   app.route('/', adminRoutes);
   app.route('/', heatmapPages);
 

@@ -1,4 +1,5 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
+import type { ObjectStore } from '../shared/archive/index.js';
 import type { Athlete } from '../shared/athletes/store.js';
 import type { EventBus } from '../shared/events/bus.js';
 import type { Locale } from '../shared/i18n/index.js';
@@ -16,6 +17,8 @@ export type AppDeps = Omit<Runtime, 'close'> & {
   webhookSubscriptions?: SubscriptionIdCache;
   /** The per-source throttle of failed webhook calls; one per app by default. */
   webhookThrottle?: FailureThrottle;
+  /** Where archive uploads go (a bucket, or the laptop's folder); without it the archive page says import is not set up. */
+  archiveStore?: ObjectStore;
 };
 
 export interface AppEnv {

@@ -1,4 +1,5 @@
 // Production entry point (App Engine runs `node dist/app/server.js`): config, secrets, database, then serve.
+import { createArchiveStore } from '../shared/archive/index.js';
 import { createBus } from '../shared/events/pubsub-bus.js';
 import { createRuntime } from '../shared/runtime.js';
 import { exitOnStartupError, loadConfigAndSecrets } from '../shared/boot.js';
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
   requireWebhookPathSecret(secrets.webhookPathSecret ?? config.webhookPathSecret);
   const runtime = await createRuntime(config, secrets);
   const bus = await createBus(config, { log: runtime.log });
-  const deps = { ...runtime, bus };
+  const archiveStore = await createArchiveStore(config);
+  const deps = { ...runtime, bus, ...(archiveStore ? { archiveStore } : {}) };
   // The subscription id is known before the first event is answered (read from the database, bounded wait).
   await Promise.race([subscriptionCache(deps).ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   const { server, port } = await listen(createApp(deps), config.port, config.host);

@@ -9,6 +9,7 @@ import { fromRoot } from '../shared/paths.js';
 import { createEventHandler } from '../shared/events/handler.js';
 import { createBus, isInProcessBus } from '../shared/events/pubsub-bus.js';
 import { createBackfillHandler } from '../shared/imports/requests.js';
+import { createArchiveHandler, createArchiveStore, LocalObjectStore, notifyOnFinalize } from '../shared/archive/index.js';
 import { createImportResumer } from '../shared/imports/resume.js';
 import { createRuntime } from '../shared/runtime.js';
 import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '../shared/strava/subscriptions.js';
@@ -64,7 +65,15 @@ async function main(): Promise<void> {
     bus.subscribe(topic, createBackfillHandler({ ...runtime, publish: (request) => bus.publish(topic, request) }));
   }
 
-  const deps = { ...runtime, bus };
+  // Archive uploads: a folder in .data/ stands in for the bucket, and its "notification" goes through the same bus.
+  const archiveStore = await createArchiveStore(config);
+  if (archiveStore && isInProcessBus(bus)) {
+    const topic = config.pubsub.archiveTopic;
+    bus.subscribe(topic, createArchiveHandler({ pool: runtime.pool, log: runtime.log, store: archiveStore, publish: (message) => bus.publish(topic, message) }));
+    if (archiveStore instanceof LocalObjectStore) notifyOnFinalize(archiveStore, bus, topic);
+  }
+
+  const deps = { ...runtime, bus, ...(archiveStore ? { archiveStore } : {}) };
   // This machine only, unless HOST says otherwise: the laptop stack has a demo athlete and generated secrets.
   const { server, port } = await listen(createApp(deps), config.port, config.host ?? '127.0.0.1');
 

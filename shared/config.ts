@@ -67,6 +67,13 @@ export const KNOWN_ENV_VARS = Object.freeze({
   },
   PUBSUB_TOPIC_EVENTS: { purpose: 'Pub/Sub topic webhook events are published to', default: 'strava-events' },
   PUBSUB_TOPIC_BACKFILL: { purpose: 'Pub/Sub topic history import requests are published to', default: 'strava-backfill' },
+  PUBSUB_TOPIC_ARCHIVE: {
+    purpose: 'Pub/Sub topic the upload bucket notifies of new objects, and archive imports queue their next slice on',
+    default: 'archive-uploads',
+  },
+  ARCHIVE_BUCKET: {
+    purpose: 'Cloud Storage bucket archive uploads go to (the browser sends them straight there); unset: a folder in DATA_DIR',
+  },
   UPDATE_TOKENS_REQUIRE_AUTH: {
     purpose: 'update_tokens refuses calls without a bearer OIDC token from UPDATE_TOKENS_INVOKER (`true`/`false`; the platform verifies the signature)',
     default: 'true in production, false elsewhere',
@@ -124,7 +131,9 @@ export interface Config {
   readonly log: { readonly format: 'json' | 'pretty'; readonly level: 'debug' | 'info' | 'warning' | 'error' };
   readonly adminAthleteIds: readonly number[];
   readonly webhookPathSecret: string | undefined;
-  readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string };
+  readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string };
+  /** Where archive uploads are kept: a bucket, or (laptop and tests) a folder under dataDir. */
+  readonly archiveBucket: string | undefined;
   /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
   readonly map: MapConfig;
 }
@@ -161,6 +170,7 @@ function mapConfig(env: Env): MapConfig {
     attributionUrl: osm ? OSM_COPYRIGHT_URL : undefined,
   };
 }
+
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -294,7 +304,9 @@ export function loadConfig(env: Env = process.env): Config {
     pubsub: {
       eventsTopic: read(env, 'PUBSUB_TOPIC_EVENTS') ?? 'strava-events',
       backfillTopic: read(env, 'PUBSUB_TOPIC_BACKFILL') ?? 'strava-backfill',
+      archiveTopic: read(env, 'PUBSUB_TOPIC_ARCHIVE') ?? 'archive-uploads',
     },
+    archiveBucket: read(env, 'ARCHIVE_BUCKET'),
     map: mapConfig(env),
   };
   return deepFreeze(config);

@@ -4,7 +4,7 @@ import type { EnvVarName } from './config.js';
 
 type SecretManagerClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
 
-export type SecretReader = 'app' | 'process-strava-event' | 'update-tokens' | 'backfill';
+export type SecretReader = 'app' | 'process-strava-event' | 'update-tokens' | 'backfill' | 'import-archive';
 
 export interface SecretSpec {
   readonly env: EnvVarName;
@@ -63,7 +63,7 @@ export const SECRET_SPECS = Object.freeze({
     secretId: 'database-password',
     purpose: 'password of a built-in Cloud SQL user (unused with IAM database authentication)',
     required: false,
-    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill'],
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'],
   },
 } satisfies Record<string, SecretSpec>);
 

@@ -1,5 +1,6 @@
 // The athlete's account: confirm and carry out "Disconnect and delete my data".
 import { Hono } from 'hono';
+import { deleteAthleteUploads } from '../../shared/archive/index.js';
 import { disconnectAndDelete } from '../../shared/athletes/disconnect.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
@@ -11,7 +12,10 @@ export const accountRoutes = new Hono<AppEnv>()
     page(c, 'delete-confirm', { title: textsOf(c).disconnectDelete, csrfToken: c.get('csrfToken') }),
   )
   .post('/account/delete', requireAthlete, requireCsrf, async (c) => {
-    const result = await disconnectAndDelete(c.get('deps'), c.get('athlete').id);
+    const deps = c.get('deps');
+    // The uploads' objects first: their rows, which name them, go with the athlete's.
+    if (deps.archiveStore) await deleteAthleteUploads({ pool: deps.pool, store: deps.archiveStore, log: c.get('log') }, c.get('athlete').id);
+    const result = await disconnectAndDelete(deps, c.get('athlete').id);
     endSession(c);
     return page(c, 'deleted', { title: textsOf(c).deletedHeading, athlete: undefined, revokedAtStrava: result.revokedAtStrava });
   });

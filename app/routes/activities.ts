@@ -22,7 +22,7 @@ export const PER_PAGE = 25;
 
 function activityId(c: Context<AppEnv>): number {
   const raw = c.req.param('id') ?? '';
-  return /^\d{1,19}$/.test(raw) ? Number(raw) : NaN;
+  return /^-?\d{1,19}$/.test(raw) ? Number(raw) : NaN;
 }
 
 /** The athlete's own activity or a 404 that says nothing about whether the id exists for someone else. */
@@ -167,7 +167,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
         paceLabel: paceLabel(viewer, a.sportType),
         elevation: a.totalElevationGain > 0 ? fmt.elevation(a.totalElevationGain) : '—',
         thumb: thumbnailPath(a.summaryPolyline, zones),
-        stravaUrl: `${stravaWeb}/activities/${a.id}`,
+        stravaUrl: a.id > 0 ? `${stravaWeb}/activities/${a.id}` : null,
       })),
     });
   })
@@ -204,7 +204,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
         date: fmt.date(activity.startDateLocal),
         // A hidden start time (00:00:01) is no time of day: show the date alone.
         time: startTimeOfDay(activity.startDateLocal) ?? '',
-        stravaUrl: `${stravaWebUrl(c)}/activities/${activity.id}`,
+        stravaUrl: activity.id > 0 ? `${stravaWebUrl(c)}/activities/${activity.id}` : null,
         figures: [
           [t.distance, activity.distance > 0 ? fmt.distance(activity.distance) : '—'],
           [t.movingTime, fmt.duration(activity.movingTime)],

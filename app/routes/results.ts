@@ -38,7 +38,7 @@ function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, 
     pace: fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime),
     paceLabel: paceLabel(viewer, activity.sportType),
     elevation: activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—',
-    stravaUrl: `${stravaWeb}/activities/${activity.id}`,
+    stravaUrl: activity.id > 0 ? `${stravaWeb}/activities/${activity.id}` : null,
     thumb: thumbnailPath(activity.summaryPolyline, zones),
   };
 }

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { matchedRoutes } from 'hono/route';
 import { apiRoutes } from './api.js';
+import { archiveExportRoutes } from './archive-export.js';
 import { avatarRoutes } from './avatar.js';
 import { controlRoutes } from './control.js';
 import type { SandboxContext, SandboxEnv } from './context.js';
@@ -61,6 +62,7 @@ export function createApp(ctx: SandboxContext): Hono<SandboxEnv> {
   app.route('/api/v3', apiRoutes(ctx, 'legacy'));
   app.route('/sandbox', avatarRoutes(ctx));
   app.route('/sandbox', controlRoutes(ctx));
+  app.route('/sandbox', archiveExportRoutes(ctx));
 
   app.get('/', (c) => {
     const demo = ctx.store.athletes.get(DEMO_ATHLETE_ID)!;

@@ -121,7 +121,8 @@ export function indexPage(p: IndexPage): string {
 <tr><td>client_id</td><td><code>${escapeHtml(p.clientId)}</code></td></tr>
 <tr><td>Demo athlete</td><td>${escapeHtml(`${p.demoAthlete.firstname} ${p.demoAthlete.lastname}`)} (${escapeHtml(p.demoAthlete.id)}), ${escapeHtml(p.activityCount)} activities</td></tr>
 </table>
-<p><a href="${escapeHtml(authorize)}">Try the consent page</a></p>`,
+<p><a href="${escapeHtml(authorize)}">Try the consent page</a></p>
+<p><a href="/sandbox/athletes/${escapeHtml(p.demoAthlete.id)}/export.zip">Download the demo athlete’s archive</a> (Strava’s bulk export layout: activities.csv with FIT, GPX and TCX files, gzipped and not), to try Settings → Import your Strava archive.</p>`,
   );
 }
 

@@ -10,7 +10,8 @@ export interface ActivityDetail extends Omit<ActivityRow, 'startDateLocal' | 'pr
 }
 
 export async function getOwnActivity(db: Queryable, athleteId: number, activityId: number): Promise<ActivityDetail | undefined> {
-  if (!Number.isSafeInteger(activityId) || activityId <= 0) return undefined;
+  // Uploaded files without a Strava id have negative ids of their own.
+  if (!Number.isSafeInteger(activityId) || activityId === 0) return undefined;
   const { rows } = await db.query<ActivityDetail>(
     `select id, name, sport_type as "sportType", start_date as "startDate",
             to_char(start_date_local, 'YYYY-MM-DD"T"HH24:MI:SS') as "startDateLocal", timezone, distance,

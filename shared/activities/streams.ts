@@ -7,7 +7,7 @@ import type { StreamSet } from '../strava/types.js';
 import type { TokenCipher } from '../tokens/cipher.js';
 import { getAccessToken } from '../tokens/access.js';
 
-export const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth', 'heartrate', 'cadence', 'moving', 'grade_smooth', 'watts'] as const;
+export const STREAM_KEYS = ['time', 'distance', 'latlng', 'altitude', 'velocity_smooth', 'heartrate', 'cadence', 'moving', 'grade_smooth', 'watts', 'temp'] as const;
 
 export interface Streams {
   time?: number[];
@@ -20,6 +20,8 @@ export interface Streams {
   moving?: boolean[];
   grade_smooth?: number[];
   watts?: number[];
+  /** Degrees Celsius, from devices that record it (files from an archive; Strava's own `temp` stream). */
+  temp?: number[];
 }
 
 export interface StreamDeps {
@@ -98,6 +100,8 @@ const inFlight = new Map<number, Promise<Streams>>();
 export async function ensureStreams(deps: StreamDeps, athleteId: number, activityId: number): Promise<Streams> {
   const kept = await storedStreams(deps.pool, athleteId, activityId);
   if (kept) return kept;
+  // An uploaded file without a Strava id has nothing to fetch: what its file held is all there is.
+  if (activityId < 0) return {};
   let pending = inFlight.get(activityId);
   if (!pending) {
     pending = fetchStreams(deps, athleteId, activityId).finally(() => inFlight.delete(activityId));

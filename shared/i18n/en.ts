@@ -1,4 +1,5 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
+import { archiveEn } from './archive-en.js';
 
 export const en = {
   langName: 'English',
@@ -301,6 +302,7 @@ export const en = {
   statusConnected: 'connected',
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',
+  ...archiveEn,
 };
 
 export type Messages = typeof en;

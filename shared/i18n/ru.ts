@@ -1,4 +1,5 @@
 // Every Russian text of the site's pages, in one place; the keys are en.ts's.
+import { archiveRu } from './archive-ru.js';
 import type { Messages } from './en.js';
 
 function plural(n: number, one: string, few: string, many: string): string {
@@ -309,6 +310,7 @@ export const ru: Messages = {
   statusConnected: 'подключён',
   statusDisconnected: 'отключён',
   statusBanned: 'заблокирован',
+  ...archiveRu,
 };
 
 /** The foundation's pages and errors pass English sentences; these are their Russian versions. */

@@ -35,14 +35,15 @@ import {
 
 type TriggerKind = 'http' | 'cloudEvent';
 
-/** The functions the system is built from (DESIGN.md): Terraform must define all three. */
+/** The functions the system is built from (DESIGN.md): Terraform must define all four. */
 const EXPECTED_FUNCTIONS: Record<string, { kind: TriggerKind; reader: SecretReader; topic?: string }> = {
   processStravaEvent: { kind: 'cloudEvent', reader: 'process-strava-event', topic: 'strava-events' },
   update_tokens: { kind: 'http', reader: 'update-tokens' },
   backfill: { kind: 'cloudEvent', reader: 'backfill', topic: 'strava-backfill' },
+  importArchive: { kind: 'cloudEvent', reader: 'import-archive', topic: 'archive-uploads' },
 };
 
-const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill'];
+const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'];
 
 // ---------------------------------------------------------------------------------------------
 // What the code registers with the Functions Framework
@@ -220,7 +221,7 @@ describe('functions: code registrations and Terraform agree', () => {
     assert.deepEqual(registrationsIn(`import { http } from './elsewhere.js'; http('x', h);`), []);
   });
 
-  it('Terraform defines processStravaEvent, update_tokens and backfill, each once, reachable the right way', () => {
+  it('Terraform defines processStravaEvent, update_tokens, backfill and importArchive, each once, reachable the right way', () => {
     assert.deepEqual(tf.map((f) => f.entryPoint).sort(), Object.keys(EXPECTED_FUNCTIONS).sort());
     for (const fn of tf) {
       const expected = EXPECTED_FUNCTIONS[fn.entryPoint]!;
@@ -456,7 +457,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
   }
 
   it('there is one push subscription per pushed function', () => {
-    assert.equal(pushSubscriptions.length, 2);
+    assert.equal(pushSubscriptions.length, 3);
   });
 
   for (const sub of pushSubscriptions) {

@@ -18,8 +18,9 @@ const users = {
   'process-strava-event': `fn-process-strava-event@${PROJECT}.iam`,
   'update-tokens': `fn-update-tokens@${PROJECT}.iam`,
   backfill: `fn-backfill@${PROJECT}.iam`,
+  'import-archive': `fn-import-archive@${PROJECT}.iam`,
 };
-const runtimes = [users.app, users['process-strava-event'], users['update-tokens'], users.backfill];
+const runtimes = [users.app, users['process-strava-event'], users['update-tokens'], users.backfill, users['import-archive']];
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -46,7 +46,7 @@ describe('module layout', () => {
 describe('service accounts', () => {
   it('one for the app, each function, the scheduler, the Pub/Sub push, the builder and the migrator', () => {
     const identities = locals.runtime_identities as Body;
-    assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'process-strava-event', 'update-tokens']);
+    assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'import-archive', 'process-strava-event', 'update-tokens']);
     const single = resourcesOfType(mod, 'google_service_account').map((b) => b.name).sort();
     assert.deepEqual(single, ['functions_builder', 'migrator', 'pubsub_pusher', 'runtime', 'scheduler']);
     const ids = [...Object.values(identities).map((i) => String((i as Body).account_id))];
@@ -221,8 +221,8 @@ describe('invokers', () => {
   const of = (fn: string) =>
     invokers.filter((i) => i.target.includes(`google_cloudfunctions2_function.${fn}.`)).map((i) => `${String(i.role)} ${String(i.member)}`);
 
-  it('only the Pub/Sub pusher may invoke processStravaEvent and backfill', () => {
-    for (const fn of ['function["process-strava-event"]', 'function["backfill"]']) {
+  it('only the Pub/Sub pusher may invoke processStravaEvent, backfill and importArchive', () => {
+    for (const fn of ['function["process-strava-event"]', 'function["backfill"]', 'function["import-archive"]']) {
       assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.pubsub_pusher.email}'], fn);
     }
   });
@@ -237,7 +237,7 @@ describe('invokers', () => {
   });
 
   it('no other invoker grants', () => {
-    assert.equal(invokers.length, 3);
+    assert.equal(invokers.length, 4);
   });
 
   it('every function takes internal traffic only, and its callers use the run.app URL that makes them internal', () => {
@@ -250,7 +250,7 @@ describe('invokers', () => {
       ...instancesOfType(mod, 'google_pubsub_subscription').flatMap((s) => (block(s.body, 'push_config') ? [String(block(s.body, 'push_config')?.push_endpoint)] : [])),
       String(block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')?.uri),
     ];
-    assert.equal(callers.length, 3);
+    assert.equal(callers.length, 4);
     for (const uri of callers) assert.match(uri, /^\$\{google_cloudfunctions2_function\.function\["[\w-]+"\]\.service_config\[0\]\.uri\}/, uri);
   });
 });

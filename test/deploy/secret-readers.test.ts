@@ -10,6 +10,7 @@ const READER_OF: Record<string, string> = {
   'functions/process-strava-event.ts': 'process-strava-event',
   'functions/update-tokens.ts': 'update-tokens',
   'functions/backfill.ts': 'backfill',
+  'functions/import-archive.ts': 'import-archive',
 };
 
 test('each entry point that loads secrets names its own reader', () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../app/app.js';
 import type { AppDeps } from '../../app/env.js';
+import type { ObjectStore } from '../../shared/archive/index.js';
 import type { EventBus } from '../../shared/events/bus.js';
 import { createEventHandler } from '../../shared/events/handler.js';
 import { createInProcessBus } from '../../shared/events/in-process-bus.js';
@@ -33,6 +34,8 @@ export interface TestStackOptions {
   now?: () => Date;
   env?: Record<string, string>;
   bus?: EventBus;
+  /** Where archive uploads go; without it the archive page says import is not set up. */
+  archiveStore?: ObjectStore;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -64,7 +67,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     inProcess.subscribe(runtime.config.pubsub.eventsTopic, createEventHandler(async () => runtime));
     bus = inProcess;
   }
-  const deps: AppDeps = { ...runtime, bus, ...(options.now ? { now: options.now } : {}) };
+  const deps: AppDeps = { ...runtime, bus, ...(options.now ? { now: options.now } : {}), ...(options.archiveStore ? { archiveStore: options.archiveStore } : {}) };
   const app = createApp(deps);
   handler = (request) => app.fetch(request);
 

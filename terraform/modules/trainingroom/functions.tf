@@ -57,6 +57,20 @@ locals {
       invoker            = google_service_account.pubsub_pusher.email
       environment        = {}
     }
+    "import-archive" = {
+      entry_point = "importArchive"
+      description = "Imports uploaded Strava archives (FIT, GPX, TCX) from the upload bucket in resumable slices."
+      # bench/archive-import.ts measures the peak below 512 MB for any archive size; 1 GiB leaves room for a
+      # 48 MB FIT file decoded at its worst.
+      available_memory   = "1Gi"
+      timeout_seconds    = 540
+      max_instance_count = var.archive_import_max_instances
+      invoker            = google_service_account.pubsub_pusher.email
+      environment = {
+        ARCHIVE_BUCKET       = google_storage_bucket.archive_uploads.name
+        PUBSUB_TOPIC_ARCHIVE = google_pubsub_topic.push["archive-uploads"].name
+      }
+    }
   }
 }
 

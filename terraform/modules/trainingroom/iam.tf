@@ -7,6 +7,7 @@ locals {
     "process-strava-event" = { account_id = "fn-process-strava-event", display_name = "Function processStravaEvent" }
     "update-tokens"        = { account_id = "fn-update-tokens", display_name = "Function update_tokens" }
     "backfill"             = { account_id = "fn-backfill", display_name = "Function backfill" }
+    "import-archive"       = { account_id = "fn-import-archive", display_name = "Function importArchive" }
   }
 
   runtime_emails = { for key, sa in google_service_account.runtime : key => sa.email }

@@ -116,6 +116,8 @@ output "app_engine_env_variables" {
     DATABASE_NAME            = google_sql_database.main.name
     PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.push["strava-events"].name
     PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.push["strava-backfill"].name
+    PUBSUB_TOPIC_ARCHIVE     = google_pubsub_topic.push["archive-uploads"].name
+    ARCHIVE_BUCKET           = google_storage_bucket.archive_uploads.name
     ADMIN_ATHLETE_IDS        = join(",", [for id in var.admin_athlete_ids : tostring(id)])
   }
 }

@@ -21,6 +21,13 @@ locals {
       ack_deadline_seconds = 600
       minimum_backoff      = "30s"
     }
+    # The upload bucket notifies it (archive.tf); a slice works up to 300 s, within the 600 s deadline.
+    "archive-uploads" = {
+      function             = "import-archive"
+      subscription         = "archive-uploads-to-import-archive"
+      ack_deadline_seconds = 600
+      minimum_backoff      = "30s"
+    }
   }
 
   # Who publishes where, spelled out so each grant can be read (and checked) on its own: the web app
@@ -31,6 +38,8 @@ locals {
     "strava-backfill/app"           = { topic = "strava-backfill", publisher = "app" }
     "strava-backfill/update-tokens" = { topic = "strava-backfill", publisher = "update-tokens" }
     "strava-backfill/backfill"      = { topic = "strava-backfill", publisher = "backfill" }
+    # The import queues its own next slice; the bucket's service agent is granted in archive.tf.
+    "archive-uploads/import-archive" = { topic = "archive-uploads", publisher = "import-archive" }
   }
 }
 

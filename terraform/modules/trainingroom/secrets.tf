@@ -9,7 +9,7 @@ locals {
     "strava-verify-token"  = ["app"]
     "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
-    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill"]
+    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive"]
   }
 
   secret_grants = merge([

@@ -178,3 +178,20 @@ variable "max_delivery_attempts" {
     error_message = "Pub/Sub allows 5 to 100 delivery attempts."
   }
 }
+
+variable "archive_upload_retention_days" {
+  type        = number
+  description = "Days after which an archive upload the import did not delete (abandoned, refused) is deleted by the bucket's lifecycle rule."
+  default     = 3
+
+  validation {
+    condition     = var.archive_upload_retention_days >= 1
+    error_message = "Keep uploads at least a day, so an import has time to finish."
+  }
+}
+
+variable "archive_import_max_instances" {
+  type        = number
+  description = "Most instances of the archive importer at once; each works on one upload at a time."
+  default     = 3
+}

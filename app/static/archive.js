@@ -1,0 +1,112 @@
+// Uploads archives in resumable chunks (straight to Cloud Storage in production, to this app on a laptop) and keeps the import's progress current.
+(function () {
+  var form = document.getElementById('archive-form');
+  var progress = document.getElementById('archive-progress');
+
+  function poll() {
+    var box = document.getElementById('archive-progress');
+    if (!box || !box.getAttribute('data-poll')) return;
+    fetch(form ? form.getAttribute('data-progress') : '/settings/archive/progress', { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        var fresh = holder.querySelector('#archive-progress');
+        if (fresh) box.replaceWith(fresh);
+        if (fresh && fresh.getAttribute('data-poll')) setTimeout(poll, 1500);
+      })
+      .catch(function () { setTimeout(poll, 4000); });
+  }
+  if (progress && progress.getAttribute('data-poll')) setTimeout(poll, 1500);
+  if (!form) return;
+
+  var csrf = form.getAttribute('data-csrf');
+  var status = document.getElementById('upload-status');
+  var label = document.getElementById('upload-label');
+  var bar = document.getElementById('upload-bar');
+
+  // One PUT of bytes [start, end) with Content-Range; resolves with the bytes the server holds after it.
+  function put(session, file, start, end, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open('PUT', session.sessionUrl);
+      if (session.sameOrigin) xhr.setRequestHeader('x-csrf-token', csrf);
+      xhr.setRequestHeader('content-range', start < end ? 'bytes ' + start + '-' + (end - 1) + '/' + file.size : 'bytes */' + file.size);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(start + e.loaded); };
+      xhr.onload = function () {
+        if (xhr.status === 200 || xhr.status === 201) return resolve(file.size);
+        if (xhr.status === 308) {
+          var range = xhr.getResponseHeader('range');
+          var m = range && /bytes=0-(\d+)/.exec(range);
+          // No Range header: the session holds nothing yet (the bucket's CORS rule exposes the header).
+          return resolve(m ? Number(m[1]) + 1 : 0);
+        }
+        reject(new Error('status ' + xhr.status));
+      };
+      xhr.onerror = function () { reject(new Error('network')); };
+      xhr.send(start < end ? file.slice(start, end) : null);
+    });
+  }
+
+  function uploadFile(file) {
+    label.textContent = form.getAttribute('data-uploading').replace('{name}', file.name);
+    bar.value = 0;
+    return fetch(form.getAttribute('data-start'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ fileName: file.name, size: file.size }),
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) throw new Error(body.error || 'status ' + response.status);
+          return body;
+        });
+      })
+      .then(function (session) {
+        var offset = 0;
+        var failures = 0;
+        function next() {
+          if (offset >= file.size) return Promise.resolve();
+          var end = Math.min(file.size, offset + session.chunkBytes);
+          return put(session, file, offset, end, function (sent) { bar.value = Math.floor((100 * sent) / file.size); })
+            .then(function (held) {
+              failures = 0;
+              offset = held;
+              bar.value = Math.floor((100 * offset) / file.size);
+              return next();
+            })
+            .catch(function (error) {
+              // Ask where the session stands and carry on from there, a few times, waiting longer each time.
+              if (++failures > 5) throw error;
+              return new Promise(function (r) { setTimeout(r, 1000 * failures * failures); })
+                .then(function () { return put(session, file, offset, offset, function () {}); })
+                .then(function (held) { offset = held; return next(); }, function () { return next(); });
+            });
+        }
+        return next();
+      });
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var input = document.getElementById('archive-file');
+    var files = Array.prototype.slice.call(input.files || []);
+    if (files.length === 0) return;
+    status.hidden = false;
+    var button = form.querySelector('button');
+    button.disabled = true;
+    var chain = Promise.resolve();
+    files.forEach(function (file) {
+      chain = chain.then(function () { return uploadFile(file); }).then(function () {
+        var box = document.getElementById('archive-progress');
+        if (box) box.setAttribute('data-poll', '1');
+        poll();
+      }, function (error) {
+        label.textContent = form.getAttribute('data-failed').replace('{name}', file.name) + (error && error.message && !/^status|^network/.test(error.message) ? ' ' + error.message : '');
+        throw error;
+      });
+    });
+    chain.then(function () { bar.value = 100; }).catch(function () {}).then(function () { button.disabled = false; input.value = ''; });
+  });
+})();

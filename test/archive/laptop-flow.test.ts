@@ -1,0 +1,125 @@
+// The laptop path end to end: the sandbox's archive download, the settings page, the resumable upload into .data/, the in-process bus, the import, the progress page.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createArchiveHandler, LocalObjectStore, localUploadUrl, notifyOnFinalize, parseObjectKey } from '../../shared/archive/index.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createLogger } from '../../shared/log.js';
+import { CookieClient } from '../helpers/http.js';
+import { signIn } from '../helpers/oauth.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+describe('archive import on a laptop', () => {
+  let stack: TestStack;
+  let bus: InProcessBus;
+  let dir: string;
+  const client = new CookieClient();
+  let csrf = '';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'archive-laptop-'));
+    const log = createLogger({ format: 'json', level: 'error', write: () => undefined });
+    bus = createInProcessBus({ log, backoffMs: () => 10 });
+    let baseUrl = '';
+    const store = new LocalObjectStore(dir, (key) => localUploadUrl(baseUrl, parseObjectKey(key)!.uploadId));
+    stack = await startTestStack({ bus, archiveStore: store });
+    baseUrl = stack.baseUrl;
+    const topic = stack.runtime.config.pubsub.archiveTopic;
+    bus.subscribe(topic, createArchiveHandler({ pool: stack.db.pool, log, store, publish: (m) => bus.publish(topic, m) }));
+    notifyOnFinalize(store, bus, topic);
+    await signIn(client, stack.baseUrl);
+  });
+
+  after(async () => {
+    await bus?.close();
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the how-to and the upload form, in English and Russian', async () => {
+    const page = await client.request(`${stack.baseUrl}/settings/archive`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Import your Strava archive/);
+    assert.match(page.text, /Download or Delete Your Account/);
+    csrf = /data-csrf="([^"]+)"/.exec(page.text)![1]!;
+    const settings = await client.request(`${stack.baseUrl}/settings`);
+    assert.match(settings.text, /href="\/settings\/archive"/);
+    const ru = await client.request(`${stack.baseUrl}/settings/archive?lang=ru`);
+    assert.match(ru.text, /Импорт архива Strava/);
+    await client.request(`${stack.baseUrl}/settings/archive?lang=en`);
+  });
+
+  it('refuses an upload without the CSRF token, or of a file it would not import', async () => {
+    const start = (body: unknown, token = csrf) =>
+      client.request(`${stack.baseUrl}/settings/archive/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(body) });
+    assert.equal((await start({ fileName: 'a.zip', size: 10 }, 'forged')).status, 403);
+    const wrong = await start({ fileName: 'notes.docx', size: 10 });
+    assert.equal(wrong.status, 400);
+    assert.match(JSON.parse(wrong.text).error, /ZIP archive or a FIT, GPX or TCX/);
+  });
+
+  it('uploads the sandbox\u2019s archive in resumable chunks and imports all of it with streams, merged with what the API brought', async () => {
+    const exported = Buffer.from(await (await fetch(`${stack.sandbox.url}/sandbox/athletes/${stack.sandbox.demoAthleteId}/export.zip`)).arrayBuffer());
+    assert.equal(exported.subarray(0, 2).toString(), 'PK');
+    const started = await client.request(`${stack.baseUrl}/settings/archive/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ fileName: 'export_1000001.zip', size: exported.length }),
+    });
+    assert.equal(started.status, 200, started.text);
+    const session = JSON.parse(started.text) as { uploadId: string; sessionUrl: string; chunkBytes: number; sameOrigin: boolean };
+    assert.equal(session.sameOrigin, true);
+    const put = (range: string, body?: Buffer) =>
+      client.request(session.sessionUrl, { method: 'PUT', headers: { 'content-range': range, 'x-csrf-token': csrf }, ...(body ? { body: new Uint8Array(body) } : {}) });
+
+    // Nothing yet: 308 without a Range header, as Cloud Storage answers.
+    const empty = await put(`bytes */${exported.length}`);
+    assert.equal(empty.status, 308);
+    assert.equal(empty.headers.get('range'), null);
+    // Chunks of 1 MB, so the upload takes several requests; one chunk sent twice changes nothing.
+    const chunk = 1024 * 1024;
+    let offset = 0;
+    let last;
+    while (offset < exported.length) {
+      const end = Math.min(exported.length, offset + chunk);
+      last = await put(`bytes ${offset}-${end - 1}/${exported.length}`, exported.subarray(offset, end));
+      if (offset === chunk) {
+        const again = await put(`bytes ${offset}-${end - 1}/${exported.length}`, exported.subarray(offset, end));
+        assert.equal(again.headers.get('range'), `bytes=0-${end - 1}`);
+      }
+      if (end < exported.length) {
+        assert.equal(last.status, 308);
+        assert.equal(last.headers.get('range'), `bytes=0-${end - 1}`);
+      }
+      offset = end;
+    }
+    assert.equal(last!.status, 200);
+    await bus.idle();
+
+    const { rows: [upload] } = await stack.db.pool.query('select * from archive_uploads where id = $1::uuid', [session.uploadId]);
+    assert.equal(upload.status, 'done', upload.error);
+    assert.equal(upload.failed_files, 0);
+    const { rows: [counts] } = await stack.db.pool.query(
+      `select count(*)::int as activities, count(*) filter (where source = 'archive')::int as archive,
+         (select count(*)::int from activity_streams s where s.athlete_id = $1::bigint and s.streams ? 'time') as with_streams
+       from activities where athlete_id = $1::bigint`,
+      [stack.sandbox.demoAthleteId],
+    );
+    const sandboxCount = (await (await fetch(`${stack.sandbox.url}/sandbox/athletes`)).json() as { id: number; activity_count: number }[])
+      .find((a) => a.id === stack.sandbox.demoAthleteId)!.activity_count;
+    assert.equal(counts.activities, sandboxCount, 'every activity of the history is there');
+    assert.ok(counts.archive > 0 && upload.merged > 0, 'the archive filled activities the API had not imported and completed the others');
+    assert.ok(counts.with_streams >= upload.total_files - 60, `streams for the activities with files (${counts.with_streams} of ${upload.total_files})`);
+    const { rows: formats } = await stack.db.pool.query<{ ending: string }>(
+      `select distinct substring(name from '\\.[a-z.]+$') as ending from archive_files where upload_id = $1::uuid and name like 'activities/%'`,
+      [session.uploadId],
+    );
+    assert.deepEqual(formats.map((f) => f.ending).sort(), ['.fit', '.fit.gz', '.gpx', '.gpx.gz', '.tcx', '.tcx.gz']);
+
+    const progress = await client.request(`${stack.baseUrl}/settings/archive/progress`);
+    assert.match(progress.text, /Done: /);
+    assert.doesNotMatch(progress.text, /data-poll/);
+  });
+});

@@ -1,0 +1,78 @@
+// Archive import in a real browser at phone width: download the sandbox's export, upload it from settings, watch the bar and the progress update by themselves.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createArchiveHandler, LocalObjectStore, localUploadUrl, notifyOnFinalize, parseObjectKey } from '../../shared/archive/index.js';
+import { createInProcessBus, type InProcessBus } from '../../shared/events/in-process-bus.js';
+import { createLogger } from '../../shared/log.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+let bus: InProcessBus;
+let browser: Browser;
+let page: Page;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'archive-browser-'));
+  const log = createLogger({ format: 'json', level: 'error', write: () => undefined });
+  bus = createInProcessBus({ log, backoffMs: () => 10 });
+  let baseUrl = '';
+  const store = new LocalObjectStore(join(dir, 'store'), (key) => localUploadUrl(baseUrl, parseObjectKey(key)!.uploadId));
+  stack = await startTestStack({ bus, archiveStore: store });
+  baseUrl = stack.baseUrl;
+  const topic = stack.runtime.config.pubsub.archiveTopic;
+  bus.subscribe(topic, createArchiveHandler({ pool: stack.db.pool, log, store, publish: (m) => bus.publish(topic, m) }));
+  notifyOnFinalize(store, bus, topic);
+  browser = await launchBrowser();
+  // A phone: narrow viewport, touch, a phone's pixel ratio.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'en-GB' });
+  page = await context.newPage();
+  await page.goto(stack.baseUrl);
+  await page.getByRole('link', { name: 'Connect with Strava' }).click();
+  await page.locator('button[name="decision"][value="approve"]').click();
+  await page.waitForURL(/\/results$/);
+});
+
+after(async () => {
+  await browser?.close();
+  await bus?.close();
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('upload the sandbox archive from settings at phone width and watch the import finish by itself', async () => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  const archive = Buffer.from(await (await fetch(`${stack.sandbox.url}/sandbox/athletes/${stack.sandbox.demoAthleteId}/export.zip`)).arrayBuffer());
+  const file = join(dir, 'export_1000001.zip');
+  writeFileSync(file, archive);
+
+  await page.goto(`${stack.baseUrl}/settings`);
+  await page.getByRole('link', { name: 'Import your Strava archive' }).click();
+  await page.waitForURL(/\/settings\/archive$/);
+  assert.ok(await page.getByRole('heading', { name: 'How to get your archive from Strava' }).isVisible());
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page fits a phone's width (overflow ${overflow}px)`);
+
+  await page.locator('#archive-file').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and import' }).click();
+  await page.locator('#upload-status').waitFor({ state: 'visible' });
+  // The progress list updates by itself, without a reload, until the import is done.
+  await page.getByText(/^Done: \d+ new activities/).waitFor({ timeout: 240_000 });
+  assert.equal(await page.locator('#upload-bar').evaluate((el) => (el as HTMLProgressElement).value), 100);
+  assert.ok(await page.locator('#archive-progress .file-name', { hasText: 'export_1000001.zip' }).isVisible());
+  assert.deepEqual(errors, [], 'no CSP violations or script errors');
+
+  // The history's activities open with their charts, from the file's streams.
+  await page.goto(`${stack.baseUrl}/activities`);
+  await page.locator('table.activity-list tbody tr a').first().click();
+  await page.waitForURL(/\/activities\/-?\d+$/);
+  assert.ok((await page.locator('svg').count()) > 0);
+});
