@@ -89,6 +89,7 @@ const VISITS: Visit[] = [
       return response;
     },
   },
+  { name: 'archive', open: (p) => p.goto(`${stack.baseUrl}/settings/archive`) },
   { name: 'admin', open: (p) => p.goto(`${stack.baseUrl}/admin`) },
   { name: 'delete-confirm', open: (p) => p.goto(`${stack.baseUrl}/account/delete`) },
   { name: 'not-found', open: (p) => p.goto(`${stack.baseUrl}/no-such-page`) },
@@ -96,7 +97,9 @@ const VISITS: Visit[] = [
 ];
 
 /** Words allowed on a Russian page: brand names, file formats and abbreviations read the same in Russian. */
-const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'GPX', 'CSV', 'GPS', 'OpenAI', 'AI', 'ID', 'UTC', 'API', 'URL', 'Test', 'tiles']);
+const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'OpenAI', 'Test', 'tiles']);
+/** Abbreviations (GPX, CSV, ZIP, UTC, ID) read the same in Russian. */
+const ABBREVIATION = /^[A-Z]{2,4}$/;
 /** Strava's own button and link words, which its brand guidelines keep in English. */
 const BRAND_PHRASES = ['Connect with Strava', 'View on Strava', 'Powered by Strava'];
 
@@ -135,7 +138,7 @@ async function englishLeft(p: Page): Promise<string[]> {
       .replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, ' ')
       .replace(/[\w.-]+\.(?:com|org|net|ts|json)\b\S*/g, ' ');
     for (const word of cleaned.match(/[A-Za-z][A-Za-z'’]+/g) ?? []) {
-      if (!BRAND_WORDS.has(word)) left.push(`${word} (in "${text.trim().slice(0, 80)}")`);
+      if (!BRAND_WORDS.has(word) && !ABBREVIATION.test(word)) left.push(`${word} (in "${text.trim().slice(0, 80)}")`);
     }
   }
   return left;
