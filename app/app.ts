@@ -1,5 +1,6 @@
 // Builds the web app from its dependencies: middleware, routes by area, one error handler.
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../shared/errors.js';
 import { traceFields } from '../shared/log.js';
@@ -85,6 +86,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
   // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
   app.route('/', webhookRoutes);
+
+  // Pages, styles, scripts and the heatmap's routes go compressed to browsers that take it (App Engine's front end
+  // compresses too; a self-hosted server then needs no proxy for it).
+  app.use(compress());
 
   app.use(localeMiddleware);
 

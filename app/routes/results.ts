@@ -19,7 +19,8 @@ import { page, renderPage } from '../views.js';
 import { pageLocals } from '../locale.js';
 import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
 
-const RECENT_LIMIT = 20;
+// Ten keep the page light on a phone; the activities page has the rest.
+const RECENT_LIMIT = 10;
 
 export function groupLabel(viewer: Pick<Viewer, 't'>, group: SportGroup): string {
   const { t } = viewer;

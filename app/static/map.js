@@ -3,7 +3,35 @@
 (function () {
   'use strict';
   var box = document.getElementById('live-map');
-  if (!box || typeof L === 'undefined') return;
+  if (!box) return;
+
+  // The library (150 KB) loads only when the map is about to be seen: a route below the fold costs a phone nothing
+  // until the athlete scrolls to it.
+  function withLeaflet(then) {
+    if (typeof L !== 'undefined') return then();
+    var css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = box.getAttribute('data-leaflet-css');
+    document.head.appendChild(css);
+    var script = document.createElement('script');
+    script.src = box.getAttribute('data-leaflet');
+    script.onload = then;
+    document.head.appendChild(script);
+  }
+  function whenNear(then) {
+    // The heatmap is the whole page: no waiting there.
+    if (box.getAttribute('data-source') || !('IntersectionObserver' in window)) return then();
+    var target = box.parentElement || box;
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      observer.disconnect();
+      then();
+    }, { rootMargin: '200px' });
+    observer.observe(target);
+  }
+  whenNear(function () { withLeaflet(start); });
+
+  function start() {
   var words = JSON.parse(box.getAttribute('data-words') || '{}');
   var note = document.getElementById('map-note');
   var fallback = document.getElementById('route-map');
@@ -149,5 +177,6 @@
       points.push([lat / 1e5, lng / 1e5]);
     }
     return points;
+  }
   }
 })();
