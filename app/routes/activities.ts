@@ -225,6 +225,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
       charts: charts(activity, streams, viewer),
       splits,
       splitsTotal: allSplits.length,
+      splitsPaceLabel: paceLabel(viewer, activity.sportType),
       splitsMore: !showAll && allSplits.length > SPLITS_SHOWN ? `/activities/${activity.id}?splits=all#splits` : null,
       splitsLess: showAll && allSplits.length > SPLITS_SHOWN ? `/activities/${activity.id}#splits` : null,
       downloads: hasStreams,

@@ -152,7 +152,7 @@ export function importNotice(progress: ImportProgress | undefined, viewer: Pick<
     case 'done': {
       const finished = progress.finishedAt?.getTime();
       if (finished === undefined || now.getTime() - finished > 24 * 3600 * 1000) return undefined;
-      return { status: progress.status, lines: [t.importDone(fmt.number(progress.imported), progress.imported)], active: false, reconnect: false, percent: 100 };
+      return { status: progress.status, lines: [t.importDone(fmt.number(progress.imported), progress.imported)], active: false, reconnect: false };
     }
   }
 }

@@ -134,13 +134,24 @@
         var map = createMap();
         var renderer = L.canvas({ padding: 0.2 });
         var bounds = null;
+        var lines = [];
         data.routes.forEach(function (encoded) {
           var points = decode(encoded);
           if (points.length < 2) return;
           var line = L.polyline(points, { renderer: renderer, color: '#e8380d', weight: 2, opacity: 0.35, interactive: false }).addTo(map);
-          bounds = bounds ? bounds.extend(line.getBounds()) : line.getBounds();
+          lines.push(line);
+          bounds = bounds ? bounds.extend(line.getBounds()) : L.latLngBounds(line.getBounds().getSouthWest(), line.getBounds().getNorthEast());
         });
-        if (bounds) map.fitBounds(bounds, { padding: [12, 12] });
+        // A trip far away should not shrink home to a dot: fit the routes that start near the middle (by median) of all.
+        var starts = lines.map(function (line) { return line.getLatLngs()[0]; });
+        var median = function (values) { values.sort(function (a, b) { return a - b; }); return values[Math.floor(values.length / 2)]; };
+        var centre = L.latLng(median(starts.map(function (p) { return p.lat; })), median(starts.map(function (p) { return p.lng; })));
+        var home = null;
+        lines.forEach(function (line, i) {
+          if (centre.distanceTo(starts[i]) > 60000) return;
+          home = home ? home.extend(line.getBounds()) : L.latLngBounds(line.getBounds().getSouthWest(), line.getBounds().getNorthEast());
+        });
+        if (home || bounds) map.fitBounds(home || bounds, { padding: [12, 12] });
       })
       .catch(function () {
         if (note) {

@@ -298,7 +298,7 @@ export const en = {
   eventStatusNames: { processed: 'processed', ignored: 'ignored', unconfirmed: 'unconfirmed', deferred: 'deferred', failed: 'failed', retrying: 'retrying', received: 'received', pending: 'pending' } as Record<string, string>,
   importStatusNames: { pending: 'pending', running: 'running', waiting: 'waiting', done: 'done', failed: 'failed' } as Record<string, string>,
   objectTypeNames: { activity: 'activity', athlete: 'athlete' } as Record<string, string>,
-  aspectTypeNames: { create: 'created', update: 'updated', delete: 'deleted' } as Record<string, string>,
+  aspectTypeNames: { create: 'create', update: 'update', delete: 'delete' } as Record<string, string>,
   statusConnected: 'connected',
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',

@@ -68,7 +68,8 @@ export class ZoneError extends Error {}
 function formNumber(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string' || value.trim() === '') return NaN;
-  return Number(value);
+  // "52,52" is how much of Europe writes 52.52.
+  return Number(value.trim().replace(/^(-?\d+),(\d+)$/, '$1.$2'));
 }
 
 export function validateZone(input: { lat: unknown; lng: unknown; radiusM: unknown }): { lat: number; lng: number; radiusM: number } {
