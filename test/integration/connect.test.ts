@@ -43,7 +43,7 @@ describe('connecting', () => {
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location')!);
     assert.equal(location.origin + location.pathname, stack.sandbox.oauthBaseUrl + '/authorize');
-    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all');
+    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all,profile:read_all');
     assert.equal(location.searchParams.get('redirect_uri'), stack.baseUrl + '/exchange_token');
     assert.equal(location.searchParams.get('response_type'), 'code');
     assert.ok((location.searchParams.get('state') ?? '').length >= 24);
