@@ -8,6 +8,7 @@ import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
+import { trainingSettingsData } from './training.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
 function backTo(value: unknown, fallback: string): string {
@@ -27,11 +28,15 @@ export const settingsRoutes = new Hono<AppEnv>()
     const zones = await listZones(deps.pool, viewer.athlete.id);
     const error = c.req.query('error');
     const field = { latitude: t.latitude, longitude: t.longitude, radius: t.radius }[error ?? ''];
+    const training = await trainingSettingsData(deps.pool, viewer);
+    const trainingError = { goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed }[error ?? ''];
     return page(c, 'settings', {
       title: t.settingsTitle,
       csrfToken: c.get('csrfToken'),
       saved: c.req.query('saved') === '1',
-      error: field ? t.zoneInvalid(field) : error === 'limit' ? t.zoneLimit : null,
+      error: field ? t.zoneInvalid(field) : error === 'limit' ? t.zoneLimit : (trainingError ?? null),
+      gearRefreshed: c.req.query('gear') === '1',
+      training,
       units: viewer.settings.units ?? '',
       stravaUnitsLabel: viewer.stravaUnits === 'imperial' ? t.unitsImperial : t.unitsMetric,
       aiNotes: viewer.settings.aiNotes,
