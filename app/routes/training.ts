@@ -203,7 +203,8 @@ function calendarView(f: TrainingFigures, viewer: Viewer) {
         fill: HEAT_COLOURS[c.level],
         streak: c.inStreak,
         href: c.count > 0 ? `/activities?from=${c.date}&to=${c.date}` : null,
-        title: c.count > 0 ? t.calendarDay(fmt.date(c.date), fmt.hours(c.movingTime), t.activitiesCount(c.count)) : t.calendarRest(fmt.date(c.date)),
+        // Rest days carry no tooltip: a year of them would weigh more than the rest of the calendar.
+        title: c.count > 0 ? t.calendarDay(fmt.date(c.date), fmt.hours(c.movingTime), t.activitiesCount(c.count)) : '',
       })),
     months: grid.months.map((m) => ({ x: m.at, label: fmt.shortDate(m.label).replace(/^\d+\s*/, '') })),
     streak: t.calendarStreak(t.days(grid.streak)),

@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/types.js';
 import { RIDE_TYPES, RUN_TYPES } from '../stats/sports.js';
 import type { Effort } from './compute.js';
-import { SHORTEST, type EffortSport } from './distances.js';
+import { EFFORT_DISTANCES, SHORTEST, type EffortSport } from './distances.js';
 
 export type ScanSource = 'strava' | 'streams' | 'none';
 
@@ -56,34 +56,42 @@ export interface BestEffort {
   date: string;
 }
 
-/** The fastest effort per distance; on a tie the earlier one, as it was set first. */
+/**
+ * The fastest effort per distance; on a tie the earlier one, as it was set first. One index probe per distance (the
+ * index is ordered exactly so), however many efforts the history holds.
+ */
 export async function bestEfforts(db: Queryable, athleteId: number): Promise<BestEffort[]> {
   const { rows } = await db.query<BestEffort>(
-    `select distinct on (b.effort) b.effort, b.elapsed_time as "elapsedTime", b.activity_id as "activityId",
-            a.name as "activityName", to_char(b.start_date_local, 'YYYY-MM-DD') as date
-     from best_efforts b join activities a on a.id = b.activity_id
-     where b.athlete_id = $1::bigint
-     order by b.effort, b.elapsed_time, b.start_date_local, b.activity_id`,
-    [athleteId],
+    `select k.effort, b.elapsed_time as "elapsedTime", b.activity_id as "activityId", a.name as "activityName",
+            to_char(b.start_date_local, 'YYYY-MM-DD') as date
+     from unnest($2::text[]) as k(effort)
+     cross join lateral (
+       select elapsed_time, activity_id, start_date_local from best_efforts
+       where athlete_id = $1::bigint and effort = k.effort
+       order by elapsed_time, start_date_local, activity_id limit 1
+     ) b
+     join activities a on a.id = b.activity_id
+     order by k.effort`,
+    [athleteId, EFFORT_DISTANCES.map((d) => d.key)],
   );
-  return rows;
+  return rows.map((r) => ({ ...r, activityId: Number(r.activityId) }));
 }
 
 export interface YearBest {
   effort: string;
   year: number;
   elapsedTime: number;
-  activityId: number;
 }
 
-/** The fastest effort per distance in each local calendar year: how each best has moved over the years. */
+/**
+ * The fastest time per distance in each local calendar year: how each best has moved over the years. Read from the
+ * index alone (effort, time and date are all in it).
+ */
 export async function bestEffortsByYear(db: Queryable, athleteId: number): Promise<YearBest[]> {
   const { rows } = await db.query<YearBest>(
-    `select distinct on (b.effort, extract(year from b.start_date_local)) b.effort,
-            extract(year from b.start_date_local)::integer as year, b.elapsed_time as "elapsedTime", b.activity_id as "activityId"
-     from best_efforts b
-     where b.athlete_id = $1::bigint
-     order by b.effort, extract(year from b.start_date_local), b.elapsed_time, b.start_date_local, b.activity_id`,
+    `select effort, extract(year from start_date_local)::integer as year, min(elapsed_time)::integer as "elapsedTime"
+     from best_efforts where athlete_id = $1::bigint
+     group by 1, 2 order by 1, 2`,
     [athleteId],
   );
   return rows;

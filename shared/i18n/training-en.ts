@@ -57,7 +57,6 @@ export const trainingEn = {
   calendarLess: 'Less',
   calendarMore: 'More',
   calendarDay: (date: string, time: string, count: string) => `${date}: ${time}, ${count}`,
-  calendarRest: (date: string) => `${date}: rest day`,
 
   gearHeading: 'Gear',
   gearNone: 'No bikes or shoes from Strava yet. Strava shares them when you allow "View your complete Strava profile"; reconnect to allow it, then refresh.',

@@ -58,7 +58,6 @@ export const trainingRu: typeof trainingEn = {
   calendarLess: 'Меньше',
   calendarMore: 'Больше',
   calendarDay: (date, time, count) => `${date}: ${time}, ${count}`,
-  calendarRest: (date) => `${date}: день отдыха`,
 
   gearHeading: 'Снаряжение',
   gearNone: 'Велосипедов и обуви из Strava пока нет. Strava передаёт их, если разрешить «Просмотр полного профиля Strava»: подключитесь заново с этим разрешением и обновите.',

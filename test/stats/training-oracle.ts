@@ -125,7 +125,7 @@ export function computeTrainingFigures(data: OracleData, filter: SportFilter, no
   const before = (e: { elapsedTime: number; local: string; activityId: number }, old: typeof e | undefined) =>
     !old || e.elapsedTime < old.elapsedTime || (e.elapsedTime === old.elapsedTime && (e.local < old.local || (e.local === old.local && e.activityId < old.activityId)));
   const bests = new Map<string, BestEffort & { local: string }>();
-  const yearBests = new Map<string, YearBest & { local: string }>();
+  const yearBests = new Map<string, YearBest & { local: string; activityId: number }>();
   for (const e of data.efforts) {
     const a = byId.get(e.activityId)!;
     const candidate = { elapsedTime: e.elapsedTime, local: e.startDateLocal, activityId: e.activityId };
@@ -134,7 +134,7 @@ export function computeTrainingFigures(data: OracleData, filter: SportFilter, no
     }
     const key = `${e.effort}|${e.startDateLocal.slice(0, 4)}`;
     if (before(candidate, yearBests.get(key))) {
-      yearBests.set(key, { effort: e.effort, year: Number(e.startDateLocal.slice(0, 4)), elapsedTime: e.elapsedTime, activityId: e.activityId, local: e.startDateLocal });
+      yearBests.set(key, { effort: e.effort, year: Number(e.startDateLocal.slice(0, 4)), elapsedTime: e.elapsedTime, local: e.startDateLocal, activityId: e.activityId });
     }
   }
 
@@ -165,7 +165,7 @@ export function computeTrainingFigures(data: OracleData, filter: SportFilter, no
     groupTotals,
     goals: [...data.goals].sort((a, b) => SPORT_FILTERS.indexOf(a.sportGroup) - SPORT_FILTERS.indexOf(b.sportGroup)),
     bests: [...bests.values()].map(({ local: _local, ...rest }) => rest).sort((a, b) => (a.effort < b.effort ? -1 : 1)),
-    bestsByYear: [...yearBests.values()].map(({ local: _local, ...rest }) => rest).sort((a, b) => (a.effort < b.effort ? -1 : a.effort > b.effort ? 1 : a.year - b.year)),
+    bestsByYear: [...yearBests.values()].map(({ local: _local, activityId: _id, ...rest }) => rest).sort((a, b) => (a.effort < b.effort ? -1 : a.effort > b.effort ? 1 : a.year - b.year)),
     progress: { runs: count('run'), rides: count('ride') },
     gear,
   };

@@ -13,7 +13,8 @@ create table best_efforts (
   primary key (activity_id, effort)
 );
 
-create index best_efforts_athlete_effort_idx on best_efforts (athlete_id, effort, elapsed_time, start_date_local);
+-- Ordered as the page asks: the fastest of a distance is the first entry, its year the last column (index-only reads).
+create index best_efforts_athlete_effort_idx on best_efforts (athlete_id, effort, elapsed_time, start_date_local, activity_id);
 
 -- An activity searched for best efforts (whether or not it held any), so nothing is searched or paid for twice and a
 -- crashed enrichment resumes at the next unsearched activity.
@@ -64,3 +65,11 @@ create table gear (
 
 -- Per-gear totals read the gear id from the stored activity; this keeps them to one athlete's rows of one gear.
 create index activities_athlete_gear_idx on activities (athlete_id, (raw->>'gear_id')) where raw ? 'gear_id';
+
+-- The results page aggregates every activity of the athlete (totals, streaks, Eddington, best week, year over year,
+-- calendar): with the figures they read in the index, those are index-only scans that never touch the wide rows
+-- (raw JSON, polylines). The two orderings make "longest" and "biggest climb" one index probe.
+create index activities_athlete_local_figures_idx on activities (athlete_id, start_date_local)
+  include (sport_type, distance, moving_time, total_elevation_gain, manual);
+create index activities_athlete_distance_idx on activities (athlete_id, distance desc, start_date desc);
+create index activities_athlete_climb_idx on activities (athlete_id, total_elevation_gain desc, start_date desc);
