@@ -15,6 +15,7 @@ import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
+import { trainingRoutes } from './routes/training.js';
 import { isAbandonedBody, webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
 import { loadOptionalAthlete } from './session.js';
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', accountRoutes);
   app.route('/', activitiesRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', trainingRoutes);
   app.route('/', archiveRoutes);
   app.route('/', adminRoutes);
   app.route('/', heatmapPages);

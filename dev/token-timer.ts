@@ -1,4 +1,5 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
+import { runEnrichment } from '../shared/efforts/index.js';
 import { retryDeferredEvents } from '../shared/events/process.js';
 import type { Runtime } from '../shared/runtime.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/access.js';
@@ -41,6 +42,14 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
       deadlineMs: Math.max(intervalMs / 2, 10_000),
       batchSize: 200,
     })
+      // Then best efforts from the history, as the deployed job does, in what is left of the run's time.
+      .then(async (summary) => {
+        if (summary && !summary.applicationInactive) {
+          await runEnrichment(runtime, { deadlineAt: Date.now() + Math.max(intervalMs / 2, 10_000) }).catch((error: unknown) =>
+            runtime.log.warn('Best efforts enrichment failed; the next tick carries on', { error }));
+        }
+        return summary;
+      })
       .catch((error: unknown) => {
         runtime.log.error('Token timer run failed; trying again at the next tick', { error });
         return undefined;

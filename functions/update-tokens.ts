@@ -10,6 +10,7 @@ import { retryDeferredEvents as retryEvents } from '../shared/events/process.js'
 import type { EventBus } from '../shared/events/bus.js';
 import { createPubSubBus } from '../shared/events/pubsub-bus.js';
 import { createImportResumer } from '../shared/imports/resume.js';
+import { runEnrichment } from '../shared/efforts/index.js';
 import { perInstance } from './instance.js';
 
 /**
@@ -86,6 +87,7 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
     });
     const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) =>
       retryEvents({ ...built, log: jobLog }, { deadlineAt });
+    const startedAt = Date.now();
     const summary = await refreshDueTokens(
       { ...built, log, resumeStalledImports, retryDeferredEvents },
       {
@@ -95,8 +97,18 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
         batchSize: settings.batchSize,
       },
     );
+    // Best efforts come last: tokens, imports and deferred events all go before it, and it spends only what is left.
+    let effortsSearched = 0;
+    if (!summary.applicationInactive) {
+      try {
+        const enriched = await runEnrichment({ ...built, log }, { deadlineAt: startedAt + settings.timeBudgetMs });
+        effortsSearched = enriched.fromStored + enriched.fetched;
+      } catch (error) {
+        log.warn('Best efforts enrichment failed; the next run carries on', { error });
+      }
+    }
     // Per-athlete failures are in the summary and retried next run; only a failure of the whole run asks for a retry.
-    res.status(200).json(summary);
+    res.status(200).json({ ...summary, effortsSearched });
   } catch (error) {
     log.error('update_tokens failed', { error });
     res.status(500).json({ error: 'update_tokens failed; see the logs' });

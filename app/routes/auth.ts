@@ -21,6 +21,7 @@ import { page } from '../views.js';
 const SCOPE_NAMES: Record<string, string> = {
   read: 'see your public profile',
   'activity:read_all': 'see your activities, including private ones',
+  'profile:read_all': 'see your bikes and shoes',
 };
 
 /** The plain page for a paused application: the athlete can do nothing about it, so it says so and no more. */

@@ -18,6 +18,9 @@ import { requireAthlete } from '../session.js';
 import { page, renderPage } from '../views.js';
 import { pageLocals } from '../locale.js';
 import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
+import { localNow } from '../../shared/stats/calendar.js';
+import { parseSportFilter } from '../../shared/stats/training.js';
+import { loadTrainingFigures, trainingView } from './training.js';
 
 // Ten keep the page light on a phone; the activities page has the rest.
 const RECENT_LIMIT = 10;
@@ -276,8 +279,13 @@ export const resultsRoutes = new Hono<AppEnv>()
     const deps = c.get('deps');
     const viewer = await viewerOf(c);
     const data = await resultsPageData(deps, viewer, stravaWebUrl(c));
-    const notes = await loadNotes(deps, viewer, data.timeZone, true);
-    return page(c, 'results', { ...data, notes, csrfToken: c.get('csrfToken') });
+    // The sport switch picks what the training sections show; everything above them stays all sports.
+    const local = localNow(deps.now?.() ?? new Date(), data.timeZone);
+    const [notes, figures] = await Promise.all([
+      loadNotes(deps, viewer, data.timeZone, true),
+      loadTrainingFigures(deps.pool, viewer.athlete.id, parseSportFilter(c.req.query('sport')), local),
+    ]);
+    return page(c, 'results', { ...data, notes, training: trainingView(figures, viewer), csrfToken: c.get('csrfToken') });
   })
   // The import banner alone: the page's script polls it while the history import runs.
   .get('/results/import-progress', requireAthlete, async (c) => {

@@ -18,6 +18,7 @@ import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
+import { trainingSettingsData } from './training.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
 function backTo(value: unknown, fallback: string): string {
@@ -36,12 +37,18 @@ interface ZoneFormState {
   errors: Partial<Record<ZoneField, ZoneFieldProblem>>;
 }
 
-async function settingsPage(c: Context<AppEnv>, state: { saved?: boolean; limit?: boolean; zoneForm?: ZoneFormState }, status: 200 | 400 = 200) {
+async function settingsPage(
+  c: Context<AppEnv>,
+  state: { saved?: boolean; limit?: boolean; zoneForm?: ZoneFormState; trainingError?: string; gearRefreshed?: boolean },
+  status: 200 | 400 = 200,
+) {
   const deps = c.get('deps');
   const viewer = await viewerOf(c);
   const { t, fmt } = viewer;
   const zones = await listZones(deps.pool, viewer.athlete.id);
   const errors = state.zoneForm?.errors ?? {};
+  const training = await trainingSettingsData(deps.pool, viewer);
+  const trainingError = ({ goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed } as Record<string, string>)[state.trainingError ?? ''];
   const why = (field: ZoneField) => {
     const problem = errors[field];
     if (!problem) return '';
@@ -56,7 +63,9 @@ async function settingsPage(c: Context<AppEnv>, state: { saved?: boolean; limit?
       title: t.settingsTitle,
       csrfToken: c.get('csrfToken'),
       saved: state.saved === true,
-      error: state.zoneForm ? t.zoneNotSaved : state.limit ? t.zoneLimit : null,
+      error: state.zoneForm ? t.zoneNotSaved : state.limit ? t.zoneLimit : (trainingError ?? null),
+      gearRefreshed: state.gearRefreshed === true,
+      training,
       zoneForm: {
         lat: state.zoneForm?.lat ?? '',
         lng: state.zoneForm?.lng ?? '',
@@ -81,7 +90,12 @@ async function settingsPage(c: Context<AppEnv>, state: { saved?: boolean; limit?
 export const settingsRoutes = new Hono<AppEnv>()
   .get('/settings', requireAthlete, async (c) => {
     const error = c.req.query('error');
-    return settingsPage(c, { saved: c.req.query('saved') === '1', limit: error === 'limit' });
+    return settingsPage(c, {
+      saved: c.req.query('saved') === '1',
+      limit: error === 'limit',
+      ...(error ? { trainingError: error } : {}),
+      gearRefreshed: c.req.query('gear') === '1',
+    });
   })
 
   .post('/settings/units', requireAthlete, requireCsrf, async (c) => {

@@ -55,7 +55,7 @@ export function detailedAthlete(
           name: g.name,
           nickname: g.name,
           resource_state: 2,
-          retired: false,
+          retired: g.retired === true,
           distance,
           converted_distance: Math.round((a.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000) * 10) / 10,
         };

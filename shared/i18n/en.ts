@@ -1,5 +1,6 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
 import { archiveEn } from './archive-en.js';
+import { trainingEn } from './training-en.js';
 
 export const en = {
   langName: 'English',
@@ -303,6 +304,7 @@ export const en = {
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',
   ...archiveEn,
+  ...trainingEn,
 };
 
 export type Messages = typeof en;

@@ -1,5 +1,6 @@
 // Every Russian text of the site's pages, in one place; the keys are en.ts's.
 import { archiveRu } from './archive-ru.js';
+import { trainingRu } from './training-ru.js';
 import type { Messages } from './en.js';
 
 function plural(n: number, one: string, few: string, many: string): string {
@@ -311,6 +312,7 @@ export const ru: Messages = {
   statusDisconnected: 'отключён',
   statusBanned: 'заблокирован',
   ...archiveRu,
+  ...trainingRu,
 };
 
 /** The foundation's pages and errors pass English sentences; these are their Russian versions. */

@@ -43,7 +43,7 @@ describe('connecting', () => {
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location')!);
     assert.equal(location.origin + location.pathname, stack.sandbox.oauthBaseUrl + '/authorize');
-    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all');
+    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all,profile:read_all');
     assert.equal(location.searchParams.get('redirect_uri'), stack.baseUrl + '/exchange_token');
     assert.equal(location.searchParams.get('response_type'), 'code');
     assert.ok((location.searchParams.get('state') ?? '').length >= 24);
@@ -61,7 +61,7 @@ describe('connecting', () => {
 
     const athlete = (await stack.db.pool.query('select firstname, lastname, status, scopes from athletes where id = $1::bigint', [demo])).rows[0];
     assert.equal(athlete.status, 'connected');
-    assert.deepEqual(athlete.scopes, ['read', 'activity:read_all']);
+    assert.deepEqual(athlete.scopes, ['read', 'profile:read_all', 'activity:read_all'], 'in Strava\u2019s order, with the optional profile scope for gear');
     assert.ok(last.text.includes(athlete.firstname), 'the page greets the athlete by name');
 
     const activities = await count('activities', demo);
