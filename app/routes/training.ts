@@ -5,7 +5,7 @@ import { bestEfforts, bestEffortsByYear, EFFORT_DISTANCES, enrichmentProgress, t
 import { listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
 import { GOAL_METRICS, goalProgress, listGoals, measureOf, setGoal, type Goal, type GoalMetric } from '../../shared/goals/index.js';
 import type { LocalNow } from '../../shared/stats/calendar.js';
-import type { Tick } from '../../shared/stats/chart.js';
+import type { Tick } from '../../shared/stats/training-charts.js';
 import { GROUP_COLOURS } from '../../shared/stats/sports.js';
 import { HEAT_COLOURS, heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/training-charts.js';
 import {

@@ -1,6 +1,12 @@
 // Chart geometry for the training views: cumulative year lines, the calendar heat grid and the bests-over-years lines.
 import { addDays } from './calendar.js';
-import { niceStep, type Tick } from './chart.js';
+import { niceStep } from './chart.js';
+
+/** A labelled position in pixels (these charts draw their own axes, unlike chart.ts's per-cent x ticks). */
+export interface Tick {
+  at: number;
+  label: string;
+}
 import type { CalendarDay, YearLine } from './training.js';
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
