@@ -74,7 +74,7 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const
     assert.ok(await page.getByRole('heading', { name: 'Retired', exact: true }).isVisible(), 'retired gear apart');
     await assertFits(`${name} /results`);
 
-    for (const [sport, label, unit] of [['run', 'Runs', /\/km/], ['ride', 'Rides', /km\/h/], ['swim', 'Swims', /\/100m/]] as const) {
+    for (const [sport, label, unit] of [['run', 'Runs', /\/km/], ['ride', 'Rides', /km\/h/], ['swim', 'Swims', /\/100\s?m/]] as const) {
       await page.locator('.sport-switch').getByRole('link', { name: label }).click();
       await page.waitForURL(new RegExp(`sport=${sport}`));
       assert.equal(await page.locator('.sport-switch a[aria-current="page"]').textContent().then((t) => t?.trim()), label);
