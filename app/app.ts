@@ -1,5 +1,6 @@
 // Builds the web app from its dependencies: middleware, routes by area, one error handler.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
 import { traceFields } from '../shared/log.js';
@@ -10,12 +11,49 @@ import { activitiesRoutes } from './routes/activities.js';
 import { adminRoutes } from './routes/admin.js';
 import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
+import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
+import { trainingRoutes } from './routes/training.js';
 import { isAbandonedBody, webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
-import { renderPage } from './views.js';
+import { loadOptionalAthlete } from './session.js';
+import { page, renderPage } from './views.js';
+
+/** The one policy every answer carries: everything from this site, images also from the tile host and the avatar's. */
+export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined, uploads = false): string {
+  const images = ["'self'", 'data:', ...(tileSource ? [tileSource] : []), ...(avatar && avatar !== tileSource ? [avatar] : [])];
+  return [
+    "default-src 'self'",
+    `img-src ${images.join(' ')}`,
+    "style-src 'self'",
+    "script-src 'self'",
+    // Archive uploads go from the browser straight to Cloud Storage's resumable session.
+    `connect-src 'self'${uploads ? ' https://storage.googleapis.com' : ''}`,
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function avatarSource(c: Context<AppEnv>): string | undefined {
+  let url: string | null | undefined;
+  try {
+    url = c.get('athlete')?.profileUrl;
+  } catch {
+    return undefined;
+  }
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -34,24 +72,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(
     secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:', ...(deps.config.production ? [] : ['http:'])],
-        styleSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        formAction: ["'self'"],
-        // Archive uploads go from the browser straight to Cloud Storage's resumable session.
-        connectSrc: ["'self'", 'https://storage.googleapis.com'],
-        frameAncestors: ["'none'"],
-      },
-      // The avatar and "View on Strava" links go elsewhere; they need no referrer.
+      // Set below per answer: images may come from the tile host and the signed-in athlete's avatar host, no others.
+      contentSecurityPolicy: undefined,
+      // The avatar and "View on Strava" links go elsewhere; they need no referrer. (The map asks for the origin
+      // alone on tile requests itself, as OpenStreetMap's tile policy requires.)
       referrerPolicy: 'same-origin',
     }),
   );
+  app.use(async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c), deps.config.archiveBucket !== undefined));
+  });
 
   // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
   // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
   app.route('/', webhookRoutes);
+
+  // Pages, styles, scripts and the heatmap's routes go compressed to browsers that take it (App Engine's front end
+  // compresses too; a self-hosted server then needs no proxy for it).
+  app.use(compress());
 
   app.use(localeMiddleware);
 
@@ -75,11 +114,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', staticRoutes());
   // One file per area, in this order.
-  for (const area of [homeRoutes, authRoutes, resultsRoutes, accountRoutes, activitiesRoutes, settingsRoutes, archiveRoutes, adminRoutes]) app.route('/', area);
+  for (const area of [homeRoutes, authRoutes, resultsRoutes, accountRoutes, activitiesRoutes, settingsRoutes, trainingRoutes, archiveRoutes, adminRoutes, heatmapPages]) {
+    app.route('/', area);
+  }
 
   app.get('/healthz', (c) => c.text('ok'));
 
-  app.notFound((c) => c.html(renderPage('error', { ...pageLocals(c), title: textsOf(c).notFound, status: 404, message: textsOf(c).errNoPage }), 404));
+  app.notFound(async (c) => {
+    await loadOptionalAthlete(c);
+    return page(c, 'error', { title: textsOf(c).notFound, status: 404, message: textsOf(c).errNoPage, signIn: false }, 404);
+  });
 
   app.onError((error, c) => {
     const log = c.get('log') ?? deps.log;

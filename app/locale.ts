@@ -60,6 +60,7 @@ export function pageLocals(c: Context<AppEnv>): Record<string, unknown> {
     locale,
     t: messages(locale),
     langLinks,
+    currentPath: url.pathname,
     isAdmin: Boolean(athlete && deps?.config.adminAthleteIds.includes(athlete.id)),
     // The layout's logout form needs it on every signed-in page.
     csrfToken: safeGet(c, 'csrfToken'),

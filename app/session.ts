@@ -62,16 +62,28 @@ function sameToken(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Pages of the signed-in athlete: a missing, forged or expired session sees a sign-in page, never data. */
-export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
+/** Whoever the session cookie names, if it still stands (not revoked, not banned); sets nothing. */
+async function sessionAthlete(c: Context<AppEnv>) {
   const session = await readSession(c);
-  if (!session) throw new AppError(401, 'errSignInNeeded');
+  if (!session) return { session: undefined, athlete: undefined };
   const athlete = await getAthlete(c.get('deps').pool, session.athleteId);
-  // Deleted, or signed out / reconnected / banned since this cookie was issued.
-  if (!athlete || athlete.sessionEpoch !== session.epoch) {
-    endSession(c);
-    throw new AppError(401, 'errSignInNeeded');
+  if (!athlete || athlete.sessionEpoch !== session.epoch) return { session: undefined, athlete: undefined, stale: true };
+  return { session, athlete };
+}
+
+/**
+ * Pages of the signed-in athlete: a missing, forged or expired session is sent to the home page (with its
+ * "Connect with Strava"), never shown data or an error page.
+ */
+export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const found = await sessionAthlete(c);
+  if (!found.session || !found.athlete) {
+    // Deleted, or signed out / reconnected / banned since this cookie was issued.
+    if (found.stale) endSession(c);
+    c.header('Cache-Control', 'no-store');
+    return c.redirect('/?signin=1', 303);
   }
+  const { athlete, session } = found;
   if (athlete.status === 'banned') {
     endSession(c);
     throw new AppError(403, 'errAccountBanned');
@@ -82,6 +94,19 @@ export const requireAthlete: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Private pages never sit in a shared or back-button cache.
   c.header('Cache-Control', 'no-store');
 };
+
+/** For pages anyone may see (a 404): the signed-in athlete's navigation stays, nobody is turned away. */
+export async function loadOptionalAthlete(c: Context<AppEnv>): Promise<void> {
+  try {
+    const found = await sessionAthlete(c);
+    if (found.session && found.athlete && found.athlete.status !== 'banned') {
+      c.set('athlete', found.athlete);
+      c.set('csrfToken', csrfFor(c, found.session));
+    }
+  } catch {
+    // A page about a missing page must not fail on the session.
+  }
+}
 
 /** For state-changing forms; runs after requireAthlete. */
 export const requireCsrf: MiddlewareHandler<AppEnv> = async (c, next) => {

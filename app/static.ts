@@ -1,6 +1,8 @@
-// Serves the few static files under app/static, read once at start-up; nothing outside that folder is reachable.
+// Serves the few static files under app/static and the map library from its npm package, read once at start-up;
+// nothing else on disk is reachable.
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import { Hono } from 'hono';
 import { fromRoot } from '../shared/paths.js';
 import type { AppEnv } from './env.js';
@@ -20,8 +22,23 @@ function loadStatic(): Map<string, { body: Uint8Array; type: string }> {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: new Uint8Array(readFileSync(`${dir}/${name}`)), type });
   }
+  for (const name of ['leaflet.js', 'leaflet.css']) {
+    files.set(`leaflet-${LEAFLET.version}${extname(name)}`, {
+      body: new Uint8Array(readFileSync(join(LEAFLET.dir, 'dist', name))),
+      type: TYPES[extname(name)]!,
+    });
+  }
   return files;
 }
+
+// Leaflet from its npm package (never a CDN), under names that carry its version so browsers may cache them for long.
+const LEAFLET = (() => {
+  const dir = dirname(createRequire(import.meta.url).resolve('leaflet/package.json'));
+  return { dir, version: (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version };
+})();
+
+/** The map library's addresses, for the map pages' script and style links. */
+export const leafletAssets = { js: `/static/leaflet-${LEAFLET.version}.js`, css: `/static/leaflet-${LEAFLET.version}.css` };
 
 export function staticRoutes() {
   const files = loadStatic();
@@ -29,7 +46,8 @@ export function staticRoutes() {
     const file = files.get(c.req.param('name'));
     if (!file) return c.notFound();
     c.header('content-type', file.type);
-    c.header('cache-control', 'public, max-age=3600');
+    // Versioned names never change content; the site's own files may change with a deploy.
+    c.header('cache-control', c.req.param('name').startsWith('leaflet-') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
     return c.body(file.body as Uint8Array<ArrayBuffer>);
   });
 }

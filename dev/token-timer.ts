@@ -1,6 +1,7 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
 import { retryDeferredEvents } from '../shared/events/index.js';
 import type { Runtime } from '../shared/platform/runtime.js';
+import type { EnrichEfforts } from '../shared/services.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/index.js';
 import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/index.js';
 
@@ -13,9 +14,10 @@ export interface TokenTimer {
 
 /**
  * Runs once right away, then `intervalMs` after each run ends, so runs never overlap. Like the deployed job it
- * also resumes stalled or rate-limited history imports when given a resumer.
+ * also resumes stalled or rate-limited history imports when given a resumer, and searches the history for best efforts
+ when given the services' enrichment.
  */
-export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStalledImports?: ResumeStalledImports): TokenTimer {
+export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStalledImports?: ResumeStalledImports, enrichEfforts?: EnrichEfforts): TokenTimer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RefreshJobSummary | undefined> | undefined;
   let stopped = false;
@@ -44,6 +46,15 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
         batchSize: 200,
       },
     )
+      // Then best efforts from the history, as the deployed job does, in what is left of the run's time.
+      .then(async (summary) => {
+        if (enrichEfforts && summary && !summary.applicationInactive) {
+          await enrichEfforts({ deadlineAt: Date.now() + Math.max(intervalMs / 2, 10_000) }).catch((error: unknown) =>
+            runtime.log.warn('Best efforts enrichment failed; the next tick carries on', { error }),
+          );
+        }
+        return summary;
+      })
       .catch((error: unknown) => {
         runtime.log.error('Token timer run failed; trying again at the next tick', { error });
         return undefined;

@@ -82,6 +82,7 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
       },
     );
     const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) => retryEvents({ ...built, log: jobLog }, { deadlineAt });
+    const startedAt = Date.now();
     const summary = await refreshDueTokens(
       { ...built, log, resumeStalledImports, retryDeferredEvents },
       {
@@ -91,8 +92,18 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
         batchSize: settings.batchSize,
       },
     );
+    // Best efforts come last: tokens, imports and deferred events all go before it, and it spends only what is left.
+    let effortsSearched = 0;
+    if (!summary.applicationInactive) {
+      try {
+        const enriched = await built.enrichEfforts({ deadlineAt: startedAt + settings.timeBudgetMs, log });
+        effortsSearched = enriched.fromStored + enriched.fetched;
+      } catch (error) {
+        log.warn('Best efforts enrichment failed; the next run carries on', { error });
+      }
+    }
     // Per-athlete failures are in the summary and retried next run; only a failure of the whole run asks for a retry.
-    res.status(200).json(summary);
+    res.status(200).json({ ...summary, effortsSearched });
   } catch (error) {
     log.error('update_tokens failed', { error });
     res.status(500).json({ error: 'update_tokens failed; see the logs' });

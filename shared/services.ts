@@ -1,4 +1,5 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
+import { type EnrichmentSummary, runEnrichment } from './efforts/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
@@ -7,8 +8,12 @@ import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
+import type { Logger } from './log.js';
 import type { SubscriptionClientOptions } from './strava/index.js';
 import type { ResumeStalledImports } from './tokens/index.js';
+
+/** update_tokens' last step: best efforts from the history, in the enrichment's share of the budget, until the deadline. */
+export type EnrichEfforts = (options: { deadlineAt: number; log?: Logger }) => Promise<EnrichmentSummary>;
 
 export interface Services extends Runtime {
   /** Where webhook events and import requests are published; none where the entry point publishes nothing. */
@@ -19,6 +24,8 @@ export interface Services extends Runtime {
   handlers: { events: TopicHandler; backfill: TopicHandler };
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
+  /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
+  enrichEfforts: EnrichEfforts;
   /** How the application calls Strava as itself (the webhook subscription), counted in the shared budget. */
   stravaApplication: SubscriptionClientOptions;
   /** Closes the bus, then the database and budget. */
@@ -50,6 +57,7 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
       backfill: createBackfillHandler(deps, options.slice),
     },
     resumeImports: createImportResumer(deps, options.resume),
+    enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
     stravaApplication: {
       apiBaseUrl: runtime.config.strava.apiBaseUrl,
       clientId: runtime.config.strava.clientId,

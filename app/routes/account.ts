@@ -4,8 +4,8 @@ import { deleteAthleteUploads } from '../../shared/archive/index.js';
 import { disconnectAndDelete } from '../../shared/connection/index.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
-import { page } from '../views.js';
 import { textsOf } from '../locale.js';
+import { page } from '../views.js';
 
 export const accountRoutes = new Hono<AppEnv>()
   .get('/account/delete', requireAthlete, (c) => page(c, 'delete-confirm', { title: textsOf(c).deleteConfirmTitle, csrfToken: c.get('csrfToken') }))

@@ -1,17 +1,25 @@
 // The activities list (search, filters, pages, thumbnails) and one activity: details, charts, splits, GPX and CSV.
 import { startTimeOfDay } from '../../shared/stats/index.js';
 import { Hono, type Context } from 'hono';
-import { getOwnActivity, type ActivityDetail } from '../../shared/activities/index.js';
-import { athleteTracks, exportFileName } from '../../shared/activities/index.js';
-import { athleteSports, parseDate, searchActivities } from '../../shared/activities/index.js';
-import { computeSplits } from '../../shared/activities/index.js';
-import { ensureStreams, type Streams } from '../../shared/activities/index.js';
+import {
+  athleteSports,
+  athleteTracks,
+  computeSplits,
+  ensureStreams,
+  exportFileName,
+  getOwnActivity,
+  parseDate,
+  searchActivities,
+} from '../../shared/activities/index.js';
+import type { ActivityDetail, Streams } from '../../shared/activities/index.js';
+import type { LatLng } from '../../shared/privacy/index.js';
 import { AppError } from '../errors.js';
 import { lineChart } from '../../shared/stats/index.js';
-import { unitLength } from '../../shared/stats/index.js';
 import type { AppEnv } from '../env.js';
 import { requireAthlete } from '../session.js';
+import { leafletAssets } from '../static.js';
 import { page } from '../views.js';
+import { paceLabel } from './results.js';
 import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
 
 export const PER_PAGE = 25;
@@ -40,12 +48,25 @@ async function streamsOf(c: Context<AppEnv>, activity: ActivityDetail): Promise<
   }
 }
 
+/** Axis steps for paces: 5, 10, 15, 30 seconds, then whole minutes, so a pace axis reads 4:30 / 5:00 / 5:30. */
+function durationStep(range: number): number {
+  for (const step of [5, 10, 15, 30, 60, 120, 300, 600]) if (range / step <= 4) return step;
+  return 900;
+}
+
 function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
   const { fmt, t } = viewer;
   const byDistance = (streams.distance?.length ?? 0) > 1 && activity.distance > 0;
-  const xs = byDistance ? streams.distance!.map((d) => fmt.distanceValue(d)) : (streams.time ?? []).map((s) => s / 60);
-  const formatX = byDistance ? (v: number) => `${fmt.number(v, v < 10 ? 1 : 0)} ${fmt.distanceUnit}` : (v: number) => `${fmt.number(v, 0)} min`;
-  const size = { width: 720, height: 170, formatX };
+  const swim = fmt.splitMeters(activity.sportType) < 200;
+  // Swims chart against metres (or yards): a pool session is a few hundred of them, not "0.4 km".
+  const xs = byDistance
+    ? streams.distance!.map((d) => (swim ? (fmt.units === 'imperial' ? d / 0.9144 : d) : fmt.distanceValue(d)))
+    : (streams.time ?? []).map((s) => s / 60);
+  const xUnit = swim ? (fmt.units === 'imperial' ? t.unitYards : t.unitMeters) : fmt.distanceUnit;
+  const formatX = byDistance
+    ? (v: number) => `${fmt.number(v, !swim && v < 10 && v % 1 !== 0 ? 1 : 0)} ${xUnit}`
+    : (v: number) => `${fmt.number(v, 0)} ${t.unitMinutes}`;
+  const size = { height: 180, formatX };
   const out: { id: string; title: string; chart: NonNullable<ReturnType<typeof lineChart>>; colour: string }[] = [];
   /** A series against the x axis; a chart with nothing to draw is left out. */
   const add = (
@@ -53,7 +74,7 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
     title: string,
     colour: string,
     ys: readonly (number | null)[],
-    options: { invert?: boolean; formatY?: (v: number) => string } = {},
+    options: { invert?: boolean; formatY?: (v: number) => string; yStep?: (range: number) => number } = {},
   ) => {
     const chart = lineChart(xs, ys, { ...size, formatY: (v) => fmt.number(v, 0), ...options });
     if (chart) out.push({ id, title, chart, colour });
@@ -67,8 +88,12 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
     );
   if (streams.velocity_smooth && byDistance) {
     if (fmt.usesPace(activity.sportType)) {
-      const paces = streams.velocity_smooth.map((v) => fmt.paceValue(v));
-      add('pace', `${t.chartPace} (${fmt.paceUnit})`, '#0072b2', paces, { invert: true, formatY: (v) => fmt.duration(v) });
+      const paces = streams.velocity_smooth.map((v) => fmt.paceValue(v, activity.sportType));
+      add('pace', `${t.chartPace} (${fmt.paceUnit(activity.sportType)})`, '#0072b2', paces, {
+        invert: true,
+        formatY: (v) => fmt.duration(v),
+        yStep: durationStep,
+      });
     } else {
       add(
         'speed',
@@ -89,11 +114,46 @@ function charts(activity: ActivityDetail, streams: Streams, viewer: Viewer) {
   return out;
 }
 
+/** At most this many points go to the browser's map: plenty for a screen, a few tens of kilobytes. */
+const MAP_POINTS = 1500;
+
+/** The visible parts of the route for the live map, thinned evenly and rounded to about a metre. */
+export function mapSegments(segments: readonly (readonly LatLng[])[]): [number, number][][] {
+  const total = segments.reduce((sum, segment) => sum + segment.length, 0);
+  const every = Math.max(1, Math.ceil(total / MAP_POINTS));
+  const round = (v: number) => Math.round(v * 1e5) / 1e5;
+  return segments
+    .filter((segment) => segment.length > 1)
+    .map((segment) => segment.filter((_, i) => i % every === 0 || i === segment.length - 1).map(([lat, lng]) => [round(lat), round(lng)] as [number, number]));
+}
+
+export const SPLITS_SHOWN = 10;
+
 /** "+12 m", "−3 m", and "0 m" rather than "−0 m" for a drop that rounds away. */
 function elevationChange(meters: number | null, fmt: Viewer['fmt']): string {
   if (meters === null) return '—';
   const shown = Math.round(fmt.elevationValue(meters));
   return `${shown > 0 ? '+' : shown < 0 ? '−' : ''}${fmt.elevation(Math.abs(meters))}`;
+}
+
+/** What the map script needs: the visible route, the tile template and attribution, the reader's units and words. */
+export function mapView(c: Context<AppEnv>, viewer: Viewer, segments: [number, number][][]) {
+  const tiles = c.get('deps').config.map;
+  return {
+    route: JSON.stringify(segments),
+    tiles: tiles.tileUrl,
+    attribution: tiles.attribution,
+    attributionUrl: tiles.attributionUrl ?? '',
+    imperial: viewer.units === 'imperial' ? '1' : '',
+    words: JSON.stringify({
+      start: viewer.t.mapStart,
+      finish: viewer.t.mapFinish,
+      tilesFailed: viewer.t.mapTilesFailed,
+      zoomIn: viewer.t.mapZoomIn,
+      zoomOut: viewer.t.mapZoomOut,
+      units: viewer.t.mapScaleUnits,
+    }),
+  };
 }
 
 function download(c: Context<AppEnv>, body: string, type: string, name: string) {
@@ -144,6 +204,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
         distance: a.distance > 0 ? fmt.distance(a.distance) : '—',
         movingTime: fmt.duration(a.movingTime),
         pace: fmt.paceOrSpeed(a.sportType, a.distance, a.movingTime),
+        paceLabel: paceLabel(viewer, a.sportType),
         elevation: a.totalElevationGain > 0 ? fmt.elevation(a.totalElevationGain) : '—',
         thumb: tracks.thumbnail(a.summaryPolyline),
         stravaUrl: a.id > 0 ? `${stravaWeb}/activities/${a.id}` : null,
@@ -158,15 +219,21 @@ export const activitiesRoutes = new Hono<AppEnv>()
     const [state, tracks] = await Promise.all([streamsOf(c, activity), athleteTracks(c.get('deps').pool, viewer.athlete.id)]);
     const streams = state.kind === 'ok' ? state.streams : {};
     const map = tracks.routeMap(activity, streams, { width: 720, height: 400, padding: 10, minStep: 1 });
-    const unit = unitLength(viewer.units);
-    const splits = computeSplits(streams, unit).map((split) => ({
+    const visible = map.visible;
+    const allSplits = computeSplits(streams, fmt.splitMeters(activity.sportType));
+    const showAll = c.req.query('splits') === 'all';
+    const splits = (showAll ? allSplits : allSplits.slice(0, SPLITS_SHOWN)).map((split) => ({
       index: split.index,
-      distance: fmt.distance(split.distance),
+      distance: fmt.splitDistance(split.distance, activity.sportType),
       time: fmt.duration(split.movingTime),
       pace: fmt.paceOrSpeed(activity.sportType, split.distance, split.movingTime),
       elevation: elevationChange(split.elevationChange, fmt),
     }));
     const hasStreams = (streams.time?.length ?? 0) > 0;
+    const gpx = (streams.latlng?.length ?? 0) > 0;
+    const { t } = viewer;
+    const tiles = c.get('deps').config.map;
+    const segments = map.d ? mapSegments(visible) : [];
     return page(c, 'activity', {
       title: activity.name,
       activity: {
@@ -178,23 +245,33 @@ export const activitiesRoutes = new Hono<AppEnv>()
         time: startTimeOfDay(activity.startDateLocal) ?? '',
         stravaUrl: activity.id > 0 ? `${stravaWebUrl(c)}/activities/${activity.id}` : null,
         figures: [
-          [viewer.t.distance, activity.distance > 0 ? fmt.distance(activity.distance) : '—'],
-          [viewer.t.movingTime, fmt.duration(activity.movingTime)],
-          [viewer.t.elapsedTime, fmt.duration(activity.elapsedTime)],
-          [viewer.t.paceSpeed, fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime)],
-          [viewer.t.elevation, activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—'],
-          ...(activity.averageHeartrate ? [[viewer.t.averageHeartrate, `${fmt.number(activity.averageHeartrate, 0)} ${viewer.t.bpm}`]] : []),
-          ...(activity.maxHeartrate ? [[viewer.t.maxHeartrate, `${fmt.number(activity.maxHeartrate, 0)} ${viewer.t.bpm}`]] : []),
-          ...(activity.maxSpeed ? [[viewer.t.maxSpeed, `${fmt.number(fmt.speedValue(activity.maxSpeed), 1)} ${fmt.speedUnit}`]] : []),
+          [t.distance, activity.distance > 0 ? fmt.distance(activity.distance) : '—'],
+          [t.movingTime, fmt.duration(activity.movingTime)],
+          [t.elapsedTime, fmt.duration(activity.elapsedTime)],
+          [paceLabel(viewer, activity.sportType), fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime)],
+          [t.elevation, activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—'],
+          ...(activity.averageHeartrate ? [[t.averageHeartrate, `${fmt.number(activity.averageHeartrate, 0)} ${t.bpm}`]] : []),
+          ...(activity.maxHeartrate ? [[t.maxHeartrate, `${fmt.number(activity.maxHeartrate, 0)} ${t.bpm}`]] : []),
+          ...(activity.maxSpeed && !fmt.usesPace(activity.sportType)
+            ? [[t.maxSpeed, `${fmt.number(fmt.speedValue(activity.maxSpeed), 1)} ${fmt.speedUnit}`]]
+            : []),
         ],
       },
       streamsState: state.kind === 'unavailable' ? 'unavailable' : hasStreams ? 'ok' : 'none',
       map,
+      // Why there is no route: no GPS at all, or every point inside a privacy zone.
+      mapMissing: map.d ? '' : map.hadTrack ? t.mapAllHidden : t.mapNoGps,
+      liveMap: segments.length > 0 && tiles.tileUrl ? mapView(c, viewer, segments) : undefined,
+      mapAssets: segments.length > 0 && tiles.tileUrl ? leafletAssets : undefined,
       charts: charts(activity, streams, viewer),
       splits,
-      splitUnit: fmt.distanceUnit,
+      splitsTotal: allSplits.length,
+      splitsPaceLabel: paceLabel(viewer, activity.sportType),
+      splitsMore: !showAll && allSplits.length > SPLITS_SHOWN ? `/activities/${activity.id}?splits=all#splits` : null,
+      splitsLess: showAll && allSplits.length > SPLITS_SHOWN ? `/activities/${activity.id}#splits` : null,
       downloads: hasStreams,
-      gpx: (streams.latlng?.length ?? 0) > 0,
+      gpx,
+      downloadsNote: !tracks.hasZones ? '' : gpx ? t.downloadsNoteBoth : t.downloadsNoteCsv,
     });
   })
 

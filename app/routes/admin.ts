@@ -11,7 +11,7 @@ import {
   unconfirmedWebhookEvents,
   webhookEventCounts,
 } from '../../shared/events/index.js';
-import { createFormatter } from '../../shared/i18n/index.js';
+import { createFormatter, type Messages } from '../../shared/i18n/index.js';
 import { countAuthorizedAthletes } from '../../shared/athletes/index.js';
 import { readApplicationStatus } from '../../shared/strava/index.js';
 import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/index.js';
@@ -99,20 +99,29 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
         statusReason: row.statusReason ?? '',
         activities: row.activityCount,
         lastActivity: row.lastActivity ?? '—',
-        importProgress: progress.get(row.id) ?? '—',
+        importProgress: localImportProgress(progress.get(row.id), t, localeOf(c)),
         self: row.id === c.get('athlete').id,
       })),
       panels,
       audit: audit.map((entry) => ({
         at: utc(entry.createdAt),
         admin: entry.adminAthleteId,
-        action: entry.action,
+        action: t.adminActionNames[entry.action] ?? entry.action,
         target: entry.targetAthleteId ?? '',
         detail: Object.keys(entry.detail).length ? JSON.stringify(entry.detail) : '',
       })),
     },
     status,
   );
+}
+
+/** "done · 1,234" as the reader reads it: the status in their language, the count in their number format. */
+function localImportProgress(text: string | undefined, t: ReturnType<typeof textsOf>, locale: ReturnType<typeof localeOf>): string {
+  if (!text) return '—';
+  const match = /^(\w+) · ([\d,]+)(.*)$/s.exec(text);
+  if (!match) return text;
+  const n = createFormatter(locale, 'metric').number;
+  return `${t.importStatusNames[match[1]!] ?? match[1]} · ${n(Number(match[2]!.replace(/,/g, '')))}${match[3]}`;
 }
 
 function utc(at: Date): string {
@@ -210,7 +219,7 @@ registerAdminPanel({
       services?.busDeadLetters === undefined ? exhaustedWebhookEvents(db) : Promise.resolve(undefined),
     ]);
     const byStatus = (['processed', 'ignored', 'unconfirmed', 'deferred', 'failed', 'retrying', 'received'] as const)
-      .map((status) => `${status} ${fmt.number(counts[status])}`)
+      .map((status) => `${t.eventStatusNames[status] ?? status} ${fmt.number(counts[status])}`)
       .join(' · ');
     const deadLetters =
       services?.busDeadLetters !== undefined
@@ -225,7 +234,12 @@ registerAdminPanel({
       ],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminStatus, t.adminAttempts, t.adminError],
       // The titles an update carries are the athlete's words: the field names say enough here.
-      rows: events.map((event) => [...eventCells(event, utc), event.status, event.attempts, event.error ? event.error.slice(0, 160) : null]),
+      rows: events.map((event) => [
+        ...eventCells(event, utc, t),
+        t.eventStatusNames[event.status] ?? event.status,
+        event.attempts,
+        event.error ? event.error.slice(0, 160) : null,
+      ]),
       empty: t.adminNoEvents,
     };
   },
@@ -238,11 +252,12 @@ registerAdminPanel({
 function eventCells(
   event: { receivedAt: Date; objectType: string; objectId: number; aspectType: string; updates: Record<string, string> | null; ownerId: number },
   utc: (at: Date) => string,
+  t: Pick<Messages, 'objectTypeNames' | 'aspectTypeNames'>,
 ): string[] {
   return [
     `${utc(event.receivedAt)} UTC`,
-    `${event.objectType} ${event.objectId}`,
-    [event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
+    `${t.objectTypeNames[event.objectType] ?? event.objectType} ${event.objectId}`,
+    [t.aspectTypeNames[event.aspectType] ?? event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
     String(event.ownerId),
   ];
 }
@@ -258,7 +273,7 @@ registerAdminPanel({
       kind: 'table',
       facts: [{ label: t.adminUnconfirmedWhat, value: t.adminUnconfirmedExplained }],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminError],
-      rows: events.map((event) => [...eventCells(event, utc), event.error ? event.error.slice(0, 160) : null]),
+      rows: events.map((event) => [...eventCells(event, utc, t), event.error ? event.error.slice(0, 160) : null]),
       empty: t.adminUnconfirmedNone,
     };
   },

@@ -15,6 +15,7 @@ import { textsOf } from '../locale.js';
 const SCOPE_NAMES: Record<string, SentenceKey> = {
   read: 'connectScopeRead',
   'activity:read_all': 'connectScopeActivities',
+  'profile:read_all': 'connectScopeProfile',
 };
 
 /** Asks again for the access the site cannot work without, naming each missing scope in the reader's language. */

@@ -16,8 +16,12 @@ import { requireAthlete } from '../session.js';
 import { page, renderPage } from '../views.js';
 import { pageLocals } from '../locale.js';
 import { stravaWebUrl, viewerOf, type Viewer } from '../viewer.js';
+import { localNow } from '../../shared/stats/index.js';
+import { parseSportFilter } from '../../shared/stats/index.js';
+import { loadTrainingFigures, trainingView } from './training.js';
 
-const RECENT_LIMIT = 20;
+// Ten keep the page light on a phone; the activities page has the rest.
+const RECENT_LIMIT = 10;
 
 export function groupLabel(viewer: Pick<Viewer, 't'>, group: SportGroup): string {
   const { t } = viewer;
@@ -34,10 +38,16 @@ function activityView(activity: ActivityRow, viewer: Viewer, stravaWeb: string, 
     distance: activity.distance > 0 ? fmt.distance(activity.distance) : '—',
     movingTime: fmt.duration(activity.movingTime),
     pace: fmt.paceOrSpeed(activity.sportType, activity.distance, activity.movingTime),
+    paceLabel: paceLabel(viewer, activity.sportType),
     elevation: activity.totalElevationGain > 0 ? fmt.elevation(activity.totalElevationGain) : '—',
     stravaUrl: activity.id > 0 ? `${stravaWeb}/activities/${activity.id}` : null,
     thumb: tracks.thumbnail(activity.summaryPolyline),
   };
+}
+
+/** "Pace" for sports read as time per distance, "Speed" for the rest. */
+export function paceLabel(viewer: Pick<Viewer, 't' | 'fmt'>, sportType: string): string {
+  return viewer.fmt.usesPace(sportType) ? viewer.t.chartPace : viewer.t.chartSpeed;
 }
 
 function refView(ref: ActivityRef | null, viewer: Viewer) {
@@ -57,6 +67,17 @@ function refView(ref: ActivityRef | null, viewer: Viewer) {
 function figures(f: { distance: number; movingTime: number; elevationGain: number }, viewer: Viewer): string[] {
   const { fmt } = viewer;
   return [f.distance > 0 ? fmt.distance(f.distance) : '', fmt.hours(f.movingTime), f.elevationGain > 0 ? fmt.elevation(f.elevationGain) : ''].filter(Boolean);
+}
+
+function periodRows(stats: ResultsStats, period: Period, viewer: Viewer) {
+  const { fmt } = viewer;
+  return stats.totals[period].map((row) => ({
+    sport: fmt.sport(row.sportType),
+    count: fmt.number(row.count),
+    distance: row.distance > 0 ? fmt.distance(row.distance) : '—',
+    time: fmt.hours(row.movingTime),
+    elevation: row.elevationGain > 0 ? fmt.elevation(row.elevationGain) : '—',
+  }));
 }
 
 function periodLabel(viewer: Viewer, period: Period): string {
@@ -90,7 +111,7 @@ function weeklyChart(stats: ResultsStats, viewer: Viewer) {
   });
   const present = new Set(stats.weekly.map((entry) => entry.group));
   return {
-    ...stackedBars(columns, { width: 720, height: 200, formatTick: (v) => t.hoursShort(fmt.number(v, 0)) }),
+    ...stackedBars(columns, { height: 200, formatTick: (v) => t.hoursShort(fmt.number(v, 0)) }),
     legend: SPORT_GROUPS.filter((group) => present.has(group)).map((group) => ({ label: groupLabel(viewer, group), fill: GROUP_COLOURS[group] })),
   };
 }
@@ -105,27 +126,39 @@ function sportChart(stats: ResultsStats, viewer: Viewer) {
       valueLabel: fmt.hours(row.movingTime),
       fill: GROUP_COLOURS[sportGroup(row.sportType)],
     }));
-  return horizontalBars(rows, { width: 480, rowHeight: 22, labelWidth: 150 });
+  return horizontalBars(rows, { rowHeight: 36 });
 }
 
 /**
  * The history import as the athlete should hear of it: while it runs the page already shows what is in, so it says
- * how far it got; a finished import (or none) says nothing.
+ * how far it got (and, when Strava's all-time counts gave an estimate, how far that is of the whole); a finished
+ * import says so once, within a day of finishing, and then nothing.
  */
-export function importNotice(progress: ImportProgress | undefined, viewer: Pick<Viewer, 't' | 'fmt'>) {
+export function importNotice(progress: ImportProgress | undefined, viewer: Pick<Viewer, 't' | 'fmt'>, now = new Date()) {
   if (!progress) return undefined;
   const { t, fmt } = viewer;
-  const importing = progress.imported > 0 ? t.importingSoFar(fmt.number(progress.imported), progress.imported) : t.importingStarted;
+  const expected = progress.expected && progress.expected > 0 ? Math.max(progress.expected, progress.imported) : undefined;
+  const importing =
+    expected !== undefined
+      ? t.importingOf(fmt.number(progress.imported), fmt.number(expected), expected)
+      : progress.imported > 0
+        ? t.importingSoFar(fmt.number(progress.imported), progress.imported)
+        : t.importingStarted;
+  const percent = expected !== undefined ? Math.min(99, Math.floor((progress.imported / expected) * 100)) : undefined;
+  const active = { active: true, reconnect: false, ...(percent !== undefined ? { percent } : {}) };
   switch (progress.status) {
     case 'pending':
     case 'running':
-      return { status: progress.status, lines: [importing], reconnect: false };
+      return { status: progress.status, lines: [importing], ...active };
     case 'waiting':
-      return { status: progress.status, lines: [importing, t.importPaused], reconnect: false };
+      return { status: progress.status, lines: [importing, t.importPaused], ...active };
     case 'failed':
-      return { status: progress.status, lines: [t.importFailed], reconnect: true };
-    case 'done':
-      return undefined;
+      return { status: progress.status, lines: [t.importFailed], active: false, reconnect: true };
+    case 'done': {
+      const finished = progress.finishedAt?.getTime();
+      if (finished === undefined || now.getTime() - finished > 24 * 3600 * 1000) return undefined;
+      return { status: progress.status, lines: [t.importDone(fmt.number(progress.imported), progress.imported)], active: false, reconnect: false };
+    }
   }
 }
 
@@ -164,7 +197,7 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
     title: `${athlete.firstname} ${athlete.lastname}`.trim() || t.yourResults,
     units: viewer.units,
     needsReconnect: athlete.status === 'disconnected',
-    importProgress: importNotice(progress, viewer),
+    importProgress: importNotice(progress, viewer, now),
     year: {
       heading: t.thisYear(stats.now.year),
       rates: stats.totals.year.length > 0 ? rates : [],
@@ -192,15 +225,10 @@ export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaW
     },
     weekly: weeklyChart(stats, viewer),
     sports: sportChart(stats, viewer),
-    periods: PERIODS.map((period) => ({
+    week: { label: periodLabel(viewer, 'week'), rows: periodRows(stats, 'week', viewer) },
+    periods: PERIODS.filter((period) => period !== 'week').map((period) => ({
       label: periodLabel(viewer, period),
-      rows: stats.totals[period].map((row) => ({
-        sport: fmt.sport(row.sportType),
-        count: fmt.number(row.count),
-        distance: row.distance > 0 ? fmt.distance(row.distance) : '—',
-        time: fmt.hours(row.movingTime),
-        elevation: row.elevationGain > 0 ? fmt.elevation(row.elevationGain) : '—',
-      })),
+      rows: periodRows(stats, period, viewer),
     })),
     latest: latest ? activityView(latest, viewer, stravaWeb, tracks) : undefined,
     recent: recent.map((activity) => activityView(activity, viewer, stravaWeb, tracks)),
@@ -248,8 +276,23 @@ export const resultsRoutes = new Hono<AppEnv>()
     const deps = c.get('deps');
     const viewer = await viewerOf(c);
     const data = await resultsPageData(deps, viewer, stravaWebUrl(c));
-    const notes = await loadNotes(deps, viewer, data.timeZone, true);
-    return page(c, 'results', { ...data, notes, csrfToken: c.get('csrfToken') });
+    // The sport switch picks what the training sections show; everything above them stays all sports.
+    const local = localNow(deps.now?.() ?? new Date(), data.timeZone);
+    const [notes, figures] = await Promise.all([
+      loadNotes(deps, viewer, data.timeZone, true),
+      loadTrainingFigures(deps.pool, viewer.athlete.id, parseSportFilter(c.req.query('sport')), local),
+    ]);
+    return page(c, 'results', { ...data, notes, training: trainingView(figures, viewer), csrfToken: c.get('csrfToken') });
+  })
+  // The import banner alone: the page's script polls it while the history import runs.
+  .get('/results/import-progress', requireAthlete, async (c) => {
+    const deps = c.get('deps');
+    const viewer = await viewerOf(c);
+    const progress = await getImportProgress(deps.pool, viewer.athlete.id);
+    c.header('cache-control', 'no-store');
+    return c.html(
+      renderPage('partials/import-progress', { ...pageLocals(c), title: '', importProgress: importNotice(progress, viewer, deps.now?.() ?? new Date()) }),
+    );
   })
   // The notes block alone: the page's script polls it while a note is being written.
   .get('/results/notes', requireAthlete, async (c) => {

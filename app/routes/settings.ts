@@ -1,13 +1,24 @@
 // The athlete's settings: units, AI notes opt-in, and privacy zones; every change is a CSRF-protected form.
 import { Hono, type Context } from 'hono';
 import { insightsConfigured } from '../../shared/insights/index.js';
-import { updateSettings } from '../../shared/privacy/index.js';
-import { addZone, deleteZone, listZones, validateZone, ZoneError } from '../../shared/privacy/index.js';
+import {
+  addZone,
+  deleteZone,
+  listZones,
+  MAX_RADIUS_M,
+  MIN_RADIUS_M,
+  updateSettings,
+  validateZone,
+  type ZoneField,
+  type ZoneFieldProblem,
+  zoneFieldErrors,
+} from '../../shared/privacy/index.js';
 import type { AppEnv } from '../env.js';
 import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
+import { trainingSettingsData } from './training.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
 function backTo(value: unknown, fallback: string): string {
@@ -19,29 +30,77 @@ async function form(c: Context<AppEnv>): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-export const settingsRoutes = new Hono<AppEnv>()
-  .get('/settings', requireAthlete, async (c) => {
-    const deps = c.get('deps');
-    const viewer = await viewerOf(c);
-    const { t, fmt } = viewer;
-    const zones = await listZones(deps.pool, viewer.athlete.id);
-    const error = c.req.query('error');
-    const field = { latitude: t.latitude, longitude: t.longitude, radius: t.radius }[error ?? ''];
-    return page(c, 'settings', {
+interface ZoneFormState {
+  lat: string;
+  lng: string;
+  radius: string;
+  errors: Partial<Record<ZoneField, ZoneFieldProblem>>;
+}
+
+async function settingsPage(
+  c: Context<AppEnv>,
+  state: { saved?: boolean; limit?: boolean; zoneForm?: ZoneFormState; trainingError?: string; gearRefreshed?: boolean },
+  status: 200 | 400 = 200,
+) {
+  const deps = c.get('deps');
+  const viewer = await viewerOf(c);
+  const { t, fmt } = viewer;
+  const zones = await listZones(deps.pool, viewer.athlete.id);
+  const errors = state.zoneForm?.errors ?? {};
+  const training = await trainingSettingsData(deps.pool, viewer);
+  const trainingError = ({ goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed } as Record<string, string>)[
+    state.trainingError ?? ''
+  ];
+  const why = (field: ZoneField) => {
+    const problem = errors[field];
+    if (!problem) return '';
+    if (problem === 'missing') return t.fieldMissing;
+    if (problem === 'not-a-number') return t.fieldNotNumber;
+    return field === 'latitude'
+      ? t.latitudeRange
+      : field === 'longitude'
+        ? t.longitudeRange
+        : t.radiusRange(fmt.number(MIN_RADIUS_M), fmt.number(MAX_RADIUS_M));
+  };
+  return page(
+    c,
+    'settings',
+    {
       title: t.settingsTitle,
       csrfToken: c.get('csrfToken'),
-      saved: c.req.query('saved') === '1',
-      error: field ? t.zoneInvalid(field) : error === 'limit' ? t.zoneLimit : null,
+      saved: state.saved === true,
+      error: state.zoneForm ? t.zoneNotSaved : state.limit ? t.zoneLimit : (trainingError ?? null),
+      gearRefreshed: state.gearRefreshed === true,
+      training,
+      zoneForm: {
+        lat: state.zoneForm?.lat ?? '',
+        lng: state.zoneForm?.lng ?? '',
+        radius: state.zoneForm?.radius ?? '500',
+        errors: { lat: why('latitude'), lng: why('longitude'), radius: why('radius') },
+      },
       units: viewer.settings.units ?? '',
       stravaUnitsLabel: viewer.stravaUnits === 'imperial' ? t.unitsImperial : t.unitsMetric,
       aiNotes: viewer.settings.aiNotes,
       aiConfigured: insightsConfigured(deps),
       zones: zones.map((zone) => ({
         id: zone.id,
-        lat: zone.lat.toFixed(5),
-        lng: zone.lng.toFixed(5),
-        radius: `${fmt.number(zone.radiusM, 0)} m`,
+        lat: fmt.number(zone.lat, 5),
+        lng: fmt.number(zone.lng, 5),
+        radius: fmt.meters(zone.radiusM),
       })),
+    },
+    status,
+  );
+}
+
+export const settingsRoutes = new Hono<AppEnv>()
+  .get('/settings', requireAthlete, async (c) => {
+    const error = c.req.query('error');
+    return settingsPage(c, {
+      saved: c.req.query('saved') === '1',
+      limit: error === 'limit',
+      ...(error ? { trainingError: error } : {}),
+      gearRefreshed: c.req.query('gear') === '1',
     });
   })
 
@@ -62,14 +121,13 @@ export const settingsRoutes = new Hono<AppEnv>()
 
   .post('/settings/zones', requireAthlete, requireCsrf, async (c) => {
     const body = await form(c);
-    let zone;
-    try {
-      zone = validateZone({ lat: body.lat, lng: body.lng, radiusM: body.radius });
-    } catch (error) {
-      if (error instanceof ZoneError) return c.redirect(`/settings?error=${error.message}#zones`, 303);
-      throw error;
+    const input = { lat: body.lat, lng: body.lng, radiusM: body.radius };
+    const errors = zoneFieldErrors(input);
+    // A wrong field: the same page again, what was typed kept, each wrong field marked with why.
+    if (Object.keys(errors).length > 0) {
+      return settingsPage(c, { zoneForm: { lat: body.lat ?? '', lng: body.lng ?? '', radius: body.radius ?? '', errors } }, 400);
     }
-    const id = await addZone(c.get('deps').pool, c.get('athlete').id, zone);
+    const id = await addZone(c.get('deps').pool, c.get('athlete').id, validateZone(input));
     return c.redirect(id === undefined ? '/settings?error=limit#zones' : '/settings?saved=1#zones', 303);
   })
 

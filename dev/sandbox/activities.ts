@@ -3,7 +3,7 @@
 import type { ActivityRecord, AthleteRecord } from './model.js';
 import { activityTypeOf } from './sports.js';
 import { isoSeconds, stravaTimezoneLabel, utcOffsetSeconds } from './time.js';
-import { detailedPolyline, splitsOf, streamLength, summaryGeometry } from './track.js';
+import { detailedPolyline, splitsOf, streamLength, streamsOf, summaryGeometry } from './track.js';
 
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
@@ -100,6 +100,64 @@ export function summaryActivity(a: ActivityRecord, athlete: AthleteRecord, optio
   return json;
 }
 
+/** The distances Strava lists best efforts for on a run, with its names for them. */
+const BEST_EFFORT_DISTANCES: readonly [string, number][] = [
+  ['400m', 400],
+  ['1/2 mile', 804.672],
+  ['1k', 1000],
+  ['1 mile', 1609.344],
+  ['2 mile', 3218.688],
+  ['5k', 5000],
+  ['10k', 10000],
+  ['15k', 15000],
+  ['10 mile', 16093.44],
+  ['20k', 20000],
+  ['Half-Marathon', 21097.5],
+  ['30k', 30000],
+  ['Marathon', 42195],
+];
+
+/**
+ * A run's best_efforts as Strava's detail carries them: for each distance the track covers, the fastest stretch from one
+ * stream sample to another (whole samples, whole seconds, as Strava's start_index/end_index describe it).
+ */
+function bestEffortsOf(a: ActivityRecord, startDate: string, startDateLocal: string): Record<string, unknown>[] {
+  const streams = streamsOf(a);
+  if (!streams) return [];
+  const { time, distance } = streams;
+  const efforts: Record<string, unknown>[] = [];
+  BEST_EFFORT_DISTANCES.forEach(([name, meters], n) => {
+    let best: { from: number; to: number; seconds: number } | undefined;
+    let j = 0;
+    for (let i = 0; i < distance.length; i++) {
+      if (j < i) j = i;
+      while (j < distance.length && distance[j]! - distance[i]! < meters) j++;
+      if (j >= distance.length) break;
+      const seconds = time[j]! - time[i]!;
+      if (!best || seconds < best.seconds) best = { from: i, to: j, seconds };
+    }
+    if (!best) return;
+    const offset = time[best.from]! * 1000;
+    efforts.push({
+      id: a.id * 100 + n,
+      resource_state: 2,
+      name,
+      activity: { id: a.id, resource_state: 1 },
+      athlete: { id: a.athleteId, resource_state: 1 },
+      elapsed_time: Math.round(best.seconds),
+      moving_time: Math.round(best.seconds),
+      start_date: new Date(Date.parse(startDate) + offset).toISOString().replace('.000Z', 'Z'),
+      start_date_local: new Date(Date.parse(startDateLocal) + offset).toISOString().replace('.000Z', 'Z'),
+      distance: meters,
+      start_index: best.from,
+      end_index: best.to,
+      pr_rank: null,
+      achievements: [],
+    });
+  });
+  return efforts;
+}
+
 export function detailedActivity(a: ActivityRecord, athlete: AthleteRecord, gearDistance: (gearId: string) => number): Record<string, unknown> {
   const summary = summaryActivity(a, athlete);
   const geo = summaryGeometry(a);
@@ -113,7 +171,7 @@ export function detailedActivity(a: ActivityRecord, athlete: AthleteRecord, gear
           name: gear.name,
           nickname: gear.name,
           resource_state: 2,
-          retired: false,
+          retired: gear.retired === true,
           distance,
           converted_distance: r1(athlete.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000),
         };
@@ -161,7 +219,7 @@ export function detailedActivity(a: ActivityRecord, athlete: AthleteRecord, gear
     splits_metric: splitsOf(a, 1000),
     splits_standard: splitsOf(a, 1609.34),
     laps: a.manual ? [] : [lap],
-    ...(isRun ? { best_efforts: [] } : {}),
+    ...(isRun ? { best_efforts: bestEffortsOf(a, start_date, start_date_local) } : {}),
     photos: { primary: null, count: 0 },
     hide_from_home: false,
     embed_token: `${a.id.toString(16)}${a.shapeSeed.toString(16)}`.slice(0, 40),

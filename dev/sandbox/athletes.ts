@@ -50,7 +50,7 @@ export function detailedAthlete(a: AthleteRecord, origin: string, withGear: bool
           name: g.name,
           nickname: g.name,
           resource_state: 2,
-          retired: false,
+          retired: g.retired === true,
           distance,
           converted_distance: Math.round((a.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000) * 10) / 10,
         };

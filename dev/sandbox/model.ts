@@ -68,6 +68,8 @@ export interface GearRecord {
   name: string;
   kind: 'bike' | 'shoe';
   primary: boolean;
+  /** Retired on Strava: still listed on the profile, marked retired. */
+  retired?: boolean;
 }
 
 export interface AthleteRecord {

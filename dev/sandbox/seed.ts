@@ -53,6 +53,7 @@ function gearFor(athleteId: number, demo: boolean): GearRecord[] {
     { id: `b${athleteId}2`, name: demo ? 'Rose Backroad' : 'Gravel bike', kind: 'bike', primary: false },
     { id: `g${athleteId}1`, name: demo ? 'Saucony Endorphin Speed 3' : 'Daily trainers', kind: 'shoe', primary: true },
     { id: `g${athleteId}2`, name: demo ? 'ASICS Novablast 4' : 'Long-run shoes', kind: 'shoe', primary: false },
+    { id: `g${athleteId}3`, name: demo ? 'Nike Pegasus 39' : 'Old trainers', kind: 'shoe', primary: false, retired: true },
   ];
 }
 

@@ -12,8 +12,9 @@ export {
 export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';
 export { type ActivityDetail, getOwnActivity } from './detail.js';
 export { exportFileName } from './export.js';
+export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';
 export { athleteSports, parseDate, searchActivities } from './search.js';
 export { computeSplits } from './splits.js';
 export { type ActivityRow, latestActivityWithDistance, recentActivities, UnsafeActivityIdError, upsertActivities } from './store.js';
-export { ensureStreams, type Streams } from './streams.js';
-export { type AthleteTracks, athleteTracks } from './tracks.js';
+export { ensureStreams, type Streams, StreamsUnavailableError } from './streams.js';
+export { type AthleteTracks, athleteTracks, type RouteMap } from './tracks.js';

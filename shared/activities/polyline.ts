@@ -1,4 +1,4 @@
-// Decodes Google's encoded polyline format (precision 5), as Strava sends summary_polyline.
+// Google's encoded polyline format (precision 5), as Strava sends summary_polyline: decoding, and encoding for the heatmap.
 import type { LatLng } from '../privacy/index.js';
 
 export function decodePolyline(encoded: string, precision = 5): LatLng[] {
@@ -29,4 +29,29 @@ export function decodePolyline(encoded: string, precision = 5): LatLng[] {
     points.push([lat / factor, lng / factor]);
   }
   return points;
+}
+
+function encodeNumber(value: number): string {
+  let v = value < 0 ? ~(value << 1) : value << 1;
+  let out = '';
+  while (v >= 0x20) {
+    out += String.fromCharCode((0x20 | (v & 0x1f)) + 63);
+    v >>= 5;
+  }
+  return out + String.fromCharCode(v + 63);
+}
+
+/** Google's encoded polyline (precision 5), the format Strava's summary polylines use. */
+export function encodePolyline(points: readonly LatLng[]): string {
+  let lat = 0;
+  let lng = 0;
+  let out = '';
+  for (const [pLat, pLng] of points) {
+    const a = Math.round(pLat * 1e5);
+    const b = Math.round(pLng * 1e5);
+    out += encodeNumber(a - lat) + encodeNumber(b - lng);
+    lat = a;
+    lng = b;
+  }
+  return out;
 }

@@ -7,7 +7,16 @@ import { decodePolyline } from './polyline.js';
 import { routePath, thumbnailPath, type RoutePath } from './route-svg.js';
 import type { Streams } from './streams.js';
 
+/** The route map's drawing, with the visible parts it was drawn from (for the live map) and whether there was any track. */
+export interface RouteMap extends RoutePath {
+  visible: LatLng[][];
+  /** The activity had a track of two points or more (so an empty drawing means the zones hid all of it). */
+  hadTrack: boolean;
+}
+
 export interface AthleteTracks {
+  /** The athlete has privacy zones (so exports and maps leave points out). */
+  readonly hasZones: boolean;
   /** A list thumbnail from the summary polyline. */
   thumbnail(summaryPolyline: string | null): string;
   /** The activity page's map: the recorded track when there is one, the summary polyline otherwise. */
@@ -15,7 +24,7 @@ export interface AthleteTracks {
     activity: Pick<ActivityDetail, 'summaryPolyline'>,
     streams: Streams,
     size: { width: number; height: number; padding: number; minStep: number },
-  ): RoutePath;
+  ): RouteMap;
   gpx(activity: ActivityDetail, streams: Streams): string;
   csv(activity: ActivityDetail, streams: Streams): string;
 }
@@ -27,10 +36,12 @@ export async function athleteTracks(db: Queryable, athleteId: number): Promise<A
 
 export function tracksWithin(zones: readonly PrivacyZone[]): AthleteTracks {
   return {
+    hasZones: zones.length > 0,
     thumbnail: (summaryPolyline) => thumbnailPath(summaryPolyline, zones),
     routeMap(activity, streams, size) {
       const track: LatLng[] = streams.latlng?.length ? streams.latlng : activity.summaryPolyline ? decodePolyline(activity.summaryPolyline) : [];
-      return routePath(visibleSegments(track, zones), size.width, size.height, size.padding, size.minStep);
+      const visible = visibleSegments(track, zones);
+      return { ...routePath(visible, size.width, size.height, size.padding, size.minStep), visible, hadTrack: track.length >= 2 };
     },
     gpx: (activity, streams) => toGpx(activity, streams, zones),
     csv: (activity, streams) => toCsv(activity, streams, zones),

@@ -8,10 +8,12 @@ import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../str
 import type { DetailedAthlete } from '../strava/index.js';
 import type { TokenCipher } from '../tokens/index.js';
 import { saveTokens } from '../tokens/index.js';
+import { saveProfileGear } from '../gear/index.js';
 import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from '../athletes/index.js';
 
 /** What the site asks for, and what it cannot work without. */
-export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
+// profile:read_all is optional: Strava lists bikes and shoes on /athlete only with it; without it there is just no gear.
+export const REQUESTED_SCOPES = ['read', 'activity:read_all', 'profile:read_all'] as const;
 
 export function missingScopes(granted: readonly string[]): string[] {
   const has = new Set(granted);
@@ -88,6 +90,8 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
   // Athlete and tokens land together or not at all; no Strava call happens inside the transaction.
   let athlete = await withTransaction(deps.pool, async (client) => {
     const row = await upsertConnectedAthlete(client, profile, scopes);
+    // Bikes and shoes come with the profile answer read above: no request of their own.
+    await saveProfileGear(client, row.id, profile as { bikes?: unknown; shoes?: unknown });
     await saveTokens(client, deps.cipher, row.id, {
       accessToken: exchange.access_token,
       refreshToken: exchange.refresh_token,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { deleteActivityAsOf, lockActivity, storeSnapshot, storedActivityAsOf } from '../activities/index.js';
 import { athleteExists, connectedSince, deleteAthleteConnectedBefore, getAthlete } from '../athletes/index.js';
 import { withTransaction } from '../db/index.js';
+import { searchDetail } from '../efforts/index.js';
 import type { Logger } from '../log.js';
 import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/index.js';
 import type { StravaClient } from '../strava/index.js';
@@ -261,6 +262,8 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
       return finish(client, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
     }
     await storeSnapshot(client, event.owner_id, activity, event.event_time);
+    // The detail already carries Strava's best efforts for a run: kept now, so the history enrichment never pays for it.
+    await searchDetail(client, event.owner_id, activity);
     return finish(client, eventId, { status: 'processed', reason: event.aspect_type === 'update' ? "applied from Strava's answer" : undefined });
   });
 }

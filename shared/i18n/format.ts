@@ -26,12 +26,27 @@ const RU_SPORTS: Record<string, string> = {
 };
 
 const UNIT_WORDS = {
-  en: { km: 'km', mi: 'mi', m: 'm', ft: 'ft', kmh: 'km/h', mph: 'mph', h: 'h', min: 'm', per100m: '/100m', per100yd: '/100yd', perKm: '/km', perMi: '/mi' },
+  en: {
+    km: 'km',
+    mi: 'mi',
+    m: 'm',
+    ft: 'ft',
+    yd: 'yd',
+    kmh: 'km/h',
+    mph: 'mph',
+    h: 'h',
+    min: 'm',
+    per100m: '/100 m',
+    per100yd: '/100 yd',
+    perKm: '/km',
+    perMi: '/mi',
+  },
   ru: {
     km: 'км',
     mi: 'ми',
     m: 'м',
     ft: 'фт',
+    yd: 'ярд',
     kmh: 'км/ч',
     mph: 'ми/ч',
     h: 'ч',
@@ -57,12 +72,19 @@ export interface Formatter {
   duration(seconds: number): string;
   hours(seconds: number): string;
   paceOrSpeed(sportType: string, distance: number, movingTime: number): string;
-  /** Pace sports chart pace (seconds per km or mi); the rest chart speed (km/h or mph). */
+  /** Pace sports (swims included) chart pace; the rest chart speed (km/h or mph). */
   usesPace(sportType: string): boolean;
   speedValue(metersPerSecond: number): number;
   speedUnit: string;
-  paceValue(metersPerSecond: number): number | null;
-  paceUnit: string;
+  /** Seconds per km or mi, or per 100 m or 100 yd for swims; null when (nearly) standing still. */
+  paceValue(metersPerSecond: number, sportType?: string): number | null;
+  paceUnit(sportType?: string): string;
+  /** What one split covers: 100 m or 100 yd for swims, a km or a mile otherwise. */
+  splitMeters(sportType: string): number;
+  /** A split's length: "100 m" for swims, "1.0 km" otherwise. */
+  splitDistance(meters: number, sportType: string): string;
+  /** A length in metres or feet, for radii: "500 m". */
+  meters(meters: number): string;
   /** "11 Jun 2025" from "2025-06-11…". */
   date(local: string): string;
   shortDate(local: string): string;
@@ -110,11 +132,22 @@ export function createFormatter(locale: Locale, units: Units): Formatter {
       if (PACE_SPORTS.has(sportType)) return `${duration((imperial ? METERS_PER_MILE : 1000) / mps)} ${imperial ? words.perMi : words.perKm}`;
       return `${number(imperial ? (mps * 3600) / METERS_PER_MILE : mps * 3.6, 1)} ${imperial ? words.mph : words.kmh}`;
     },
-    usesPace: (sportType) => PACE_SPORTS.has(sportType),
+    usesPace: (sportType) => PACE_SPORTS.has(sportType) || SWIM_SPORTS.has(sportType),
     speedValue: (mps) => (imperial ? (mps * 3600) / METERS_PER_MILE : mps * 3.6),
     speedUnit: imperial ? words.mph : words.kmh,
-    paceValue: (mps) => (mps > 0.3 ? (imperial ? METERS_PER_MILE : 1000) / mps : null),
-    paceUnit: imperial ? words.perMi : words.perKm,
+    paceValue: (mps, sportType = '') => {
+      if (SWIM_SPORTS.has(sportType)) return mps > 0.1 ? (imperial ? METERS_PER_100_YARDS : 100) / mps : null;
+      return mps > 0.3 ? (imperial ? METERS_PER_MILE : 1000) / mps : null;
+    },
+    paceUnit: (sportType = '') => (SWIM_SPORTS.has(sportType) ? (imperial ? words.per100yd : words.per100m) : imperial ? words.perMi : words.perKm),
+    splitMeters: (sportType) => (SWIM_SPORTS.has(sportType) ? (imperial ? METERS_PER_100_YARDS : 100) : imperial ? METERS_PER_MILE : 1000),
+    splitDistance: (meters, sportType) =>
+      SWIM_SPORTS.has(sportType)
+        ? imperial
+          ? `${number(meters / 0.9144, 0)} ${words.yd}`
+          : `${number(meters, 0)} ${words.m}`
+        : `${number(distanceValue(meters), 2)} ${imperial ? words.mi : words.km}`,
+    meters: (meters) => `${number(meters, 0)} ${words.m}`,
     date: (local) => dateFormat.format(asUtc(local)),
     shortDate: (local) => shortDateFormat.format(asUtc(local)),
     sport: (sportType) => {

@@ -179,6 +179,8 @@ export interface ImportProgress {
   finishedAt: Date | null;
   /** Set while paused for Strava's rate limit: when it goes on by itself. */
   resumesAt: Date | null;
+  /** About how many activities the whole history holds (Strava's all-time counts), when known. */
+  expected?: number | null;
 }
 
 /** What the results page shows about the athlete's history import; undefined when there has never been one. */

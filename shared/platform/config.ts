@@ -10,6 +10,11 @@ export interface EnvVarSpec {
   readonly secret?: boolean;
 }
 
+/** OpenStreetMap's standard tiles: free for light use with this attribution, under the OSM tile usage policy. */
+export const OSM_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const OSM_ATTRIBUTION = '\u00a9 OpenStreetMap contributors';
+export const OSM_COPYRIGHT_URL = 'https://www.openstreetmap.org/copyright';
+
 /** Every variable the project reads. The README table and the deployment checks are built from this. */
 export const KNOWN_ENV_VARS = Object.freeze({
   PORT: { purpose: 'HTTP port the app listens on', default: '8080' },
@@ -53,6 +58,14 @@ export const KNOWN_ENV_VARS = Object.freeze({
   LOG_FORMAT: { purpose: '`json` (Cloud Logging) or `pretty`', default: 'json in production, pretty elsewhere' },
   LOG_LEVEL: { purpose: 'Lowest severity logged: debug, info, warning, error', default: 'info' },
   ADMIN_ATHLETE_IDS: { purpose: 'Comma-separated Strava athlete ids allowed on /admin' },
+  MAP_TILE_URL: {
+    purpose: 'Raster tile URL template for the maps ({z}/{x}/{y}, optional {s} and {r}); `off` draws routes without tiles',
+    default: OSM_TILE_URL,
+  },
+  MAP_ATTRIBUTION: {
+    purpose: 'Attribution shown on every map, as the tile provider requires',
+    default: `${OSM_ATTRIBUTION} with MAP_TILE_URL unset; none otherwise`,
+  },
   PUBSUB_TOPIC_EVENTS: { purpose: 'Pub/Sub topic webhook events are published to', default: 'strava-events' },
   PUBSUB_TOPIC_BACKFILL: { purpose: 'Pub/Sub topic history import requests are published to', default: 'strava-backfill' },
   PUBSUB_TOPIC_ARCHIVE: {
@@ -123,6 +136,41 @@ export interface Config {
   readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string };
   /** Where archive uploads are kept: a bucket, or (laptop and tests) a folder under dataDir. */
   readonly archiveBucket: string | undefined;
+  /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
+  readonly map: MapConfig;
+}
+
+export interface MapConfig {
+  /** The tile URL template, or undefined for `MAP_TILE_URL=off`. */
+  readonly tileUrl: string | undefined;
+  /** The CSP source the tiles come from (scheme and host; `*.` when the template has `{s}`). */
+  readonly tileSource: string | undefined;
+  readonly attribution: string;
+  /** Where the attribution links (OpenStreetMap's copyright page for OSM tiles). */
+  readonly attributionUrl: string | undefined;
+}
+
+function mapConfig(env: Env): MapConfig {
+  const raw = read(env, 'MAP_TILE_URL');
+  const attribution = read(env, 'MAP_ATTRIBUTION');
+  if (raw?.toLowerCase() === 'off') return { tileUrl: undefined, tileSource: undefined, attribution: '', attributionUrl: undefined };
+  const tileUrl = raw ?? OSM_TILE_URL;
+  let url: URL;
+  try {
+    url = new URL(tileUrl.replace('{s}', 'a'));
+  } catch {
+    throw new ConfigError(`MAP_TILE_URL is not a URL template: ${JSON.stringify(tileUrl)}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`MAP_TILE_URL must be an http(s) URL or off, got ${url.protocol}.`);
+  if (!/\{z\}/.test(tileUrl) || !/\{x\}/.test(tileUrl) || !/\{y\}/.test(tileUrl)) throw new ConfigError('MAP_TILE_URL must contain {z}, {x} and {y}.');
+  const host = tileUrl.includes('{s}') ? `*.${url.host.replace(/^a\./, '')}` : url.host;
+  const osm = tileUrl === OSM_TILE_URL;
+  return {
+    tileUrl,
+    tileSource: `${url.protocol}//${host}`,
+    attribution: attribution ?? (raw === undefined || osm ? OSM_ATTRIBUTION : ''),
+    attributionUrl: osm ? OSM_COPYRIGHT_URL : undefined,
+  };
 }
 
 export class ConfigError extends Error {
@@ -260,6 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
       archiveTopic: read(env, 'PUBSUB_TOPIC_ARCHIVE') ?? 'archive-uploads',
     },
     archiveBucket: read(env, 'ARCHIVE_BUCKET'),
+    map: mapConfig(env),
   };
   return deepFreeze(config);
 }

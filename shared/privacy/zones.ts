@@ -67,7 +67,8 @@ export class ZoneError extends Error {}
 function formNumber(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string' || value.trim() === '') return NaN;
-  return Number(value);
+  // "52,52" is how much of Europe writes 52.52.
+  return Number(value.trim().replace(/^(-?\d+),(\d+)$/, '$1.$2'));
 }
 
 export function validateZone(input: { lat: unknown; lng: unknown; radiusM: unknown }): { lat: number; lng: number; radiusM: number } {
@@ -78,6 +79,23 @@ export function validateZone(input: { lat: unknown; lng: unknown; radiusM: unkno
   if (!Number.isFinite(lng) || lng < -180 || lng > 180) throw new ZoneError('longitude');
   if (!Number.isFinite(radiusM) || radiusM < MIN_RADIUS_M || radiusM > MAX_RADIUS_M) throw new ZoneError('radius');
   return { lat, lng, radiusM };
+}
+
+export type ZoneField = 'latitude' | 'longitude' | 'radius';
+export type ZoneFieldProblem = 'missing' | 'not-a-number' | 'out-of-range';
+
+/** Every field's problem at once, so a form can mark each wrong field and say why. */
+export function zoneFieldErrors(input: { lat: unknown; lng: unknown; radiusM: unknown }): Partial<Record<ZoneField, ZoneFieldProblem>> {
+  const errors: Partial<Record<ZoneField, ZoneFieldProblem>> = {};
+  const check = (field: ZoneField, value: unknown, min: number, max: number) => {
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) errors[field] = 'missing';
+    else if (!Number.isFinite(formNumber(value))) errors[field] = 'not-a-number';
+    else if (formNumber(value) < min || formNumber(value) > max) errors[field] = 'out-of-range';
+  };
+  check('latitude', input.lat, -90, 90);
+  check('longitude', input.lng, -180, 180);
+  check('radius', input.radiusM, MIN_RADIUS_M, MAX_RADIUS_M);
+  return errors;
 }
 
 /** Adds a zone unless the athlete already has the maximum; returns the new id or undefined. */

@@ -1,7 +1,24 @@
 // The stats capability's public face: everything other modules may use of it.
-export { addDays, localDate, localNow, startTimeOfDay } from './calendar.js';
+export { addDays, localDate, type LocalNow, localNow, startTimeOfDay } from './calendar.js';
 export { horizontalBars, lineChart, stackedBars } from './chart.js';
 export { weeksSoFar, yearRates } from './derive.js';
 export { type ActivityRef, loadResultsStats, type ResultsStats, unitLength, WEEKS_IN_CHART } from './results.js';
-export { GROUP_COLOURS, RIDE_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';
+export { GROUP_COLOURS, RIDE_TYPES, RUN_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';
 export { athleteTimeZone, type Period, PERIODS } from './totals.js';
+export {
+  CALENDAR_WEEKS,
+  type CalendarDay,
+  type CumulativeMetric,
+  calendarStart,
+  dailyVolume,
+  parseSportFilter,
+  SPORT_FILTERS,
+  type SportFigures,
+  type SportFilter,
+  sportFigures,
+  type Totals,
+  type YearLine,
+  yearOverYear,
+  yearTotalsByGroup,
+} from './training.js';
+export { HEAT_COLOURS, heatGrid, seriesChart, type Tick, yearLinesChart } from './training-charts.js';

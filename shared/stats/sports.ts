@@ -14,8 +14,8 @@ export const RIDE_TYPES: readonly string[] = [
   'Handcycle',
 ];
 export const RUN_TYPES: readonly string[] = ['Run', 'TrailRun', 'VirtualRun'];
-const SWIM_TYPES: readonly string[] = ['Swim'];
-const WALK_TYPES: readonly string[] = ['Walk', 'Hike', 'Snowshoe'];
+export const SWIM_TYPES: readonly string[] = ['Swim'];
+export const WALK_TYPES: readonly string[] = ['Walk', 'Hike', 'Snowshoe'];
 
 export function sportGroup(sportType: string): SportGroup {
   if (RIDE_TYPES.includes(sportType)) return 'ride';

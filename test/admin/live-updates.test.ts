@@ -96,9 +96,9 @@ test('a non-admin gets 403 on every admin route, POSTs included, and nothing cha
   assert.equal((await post(`/admin/athletes/${DEMO_ATHLETE_ID}/ban`, { csrf: token }, c)).status, 403);
   assert.equal((await post(`/admin/athletes/${DEMO_ATHLETE_ID}/unban`, { csrf: token }, c)).status, 403);
   const anonymous = new CookieClient();
-  assert.equal((await get('/admin', anonymous)).status, 401);
-  assert.equal((await post('/admin/webhook-subscription/create', { csrf: 'x' }, anonymous)).status, 401);
-  assert.equal((await post('/admin/webhook-subscription/delete', { csrf: 'x', id: '1' }, anonymous)).status, 401);
+  assert.equal((await get('/admin', anonymous)).status, 303);
+  assert.equal((await post('/admin/webhook-subscription/create', { csrf: 'x' }, anonymous)).status, 303);
+  assert.equal((await post('/admin/webhook-subscription/delete', { csrf: 'x', id: '1' }, anonymous)).status, 303);
 
   assert.equal(stack.sandbox.webhookSubscription(), null);
   assert.deepEqual(await audit(), []);
@@ -194,7 +194,7 @@ test('an activity pushed by Strava is listed with its status; the budget shows w
 
   const page = await get('/admin');
   const events = panel(page.text, 'webhook-events');
-  assert.match(events, new RegExp(`<td>activity ${id}</td><td>create</td><td>${DEMO_ATHLETE_ID}</td><td>processed</td><td>1</td>`));
+  assert.match(events, new RegExp(`<td[^>]*>activity ${id}</td><td[^>]*>create</td><td[^>]*>${DEMO_ATHLETE_ID}</td><td[^>]*>processed</td><td[^>]*>1</td>`));
   assert.equal(fact(events, 'Events by status'), 'processed 1 · ignored 0 · unconfirmed 0 · deferred 0 · failed 0 · retrying 0 · received 0');
   assert.equal(fact(events, 'Events that failed every delivery attempt'), '0 (dead-lettered by this machine\u2019s in-process bus)');
   const budget = panel(page.text, 'rate-limit-budget');
@@ -217,7 +217,9 @@ test('an event that fails every delivery attempt is counted as a dead letter', a
   assert.equal(fact(events, 'Events that failed every delivery attempt'), '1 (dead-lettered by this machine\u2019s in-process bus)');
   assert.match(
     events,
-    new RegExp(`<td>activity ${id}</td><td>create</td><td>${DEMO_ATHLETE_ID}</td><td>retrying</td><td>5</td><td>StravaServerError: Strava answered 500</td>`),
+    new RegExp(
+      `<td[^>]*>activity ${id}</td><td[^>]*>create</td><td[^>]*>${DEMO_ATHLETE_ID}</td><td[^>]*>retrying</td><td[^>]*>5</td><td[^>]*>StravaServerError: Strava answered 500</td>`,
+    ),
   );
 });
 
@@ -260,7 +262,7 @@ test('every admin action left an audit row and a log line, and no secret was log
   assert.equal(logged('webhook_subscription_create'), 3);
   assert.equal(logged('webhook_subscription_delete'), 3);
   const page = await get('/admin');
-  assert.match(page.text, /<td>webhook_subscription_create<\/td>/, 'the audit is on the page');
+  assert.match(page.text, /<td[^>]*>webhook subscription<\/td>/, 'the audit is on the page');
   const all = stack.logLines.join('\n');
   assert.ok(!all.includes(VERIFY_TOKEN));
   assert.ok(!all.includes(PATH_SECRET));

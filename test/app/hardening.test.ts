@@ -86,8 +86,9 @@ test('a privacy zone with a blank or missing latitude or longitude is a form err
     { lng: '13.4', radius: '200' },
   ] as Record<string, string>[]) {
     const response = await client.request(`${stack.baseUrl}/settings/zones`, form({ csrf, ...fields }));
-    assert.equal(response.status, 303);
-    assert.match(response.headers.get('location') ?? '', /error=(latitude|longitude)/);
+    assert.equal(response.status, 400);
+    assert.match(response.text, /name="(lat|lng)"[^>]*aria-invalid="true"/);
+    assert.match(response.text, /Fill this in\./);
   }
   const { rows } = await stack.db.pool.query('select count(*)::int as n from privacy_zones where athlete_id = $1::bigint', [DEMO_ATHLETE_ID]);
   assert.equal(rows[0].n, 0);

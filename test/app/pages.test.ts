@@ -157,9 +157,13 @@ describe('results', () => {
     const missing = await stranger.request(`${stack.baseUrl}/no-such-page`, ru);
     assert.equal(missing.status, 404);
     assert.match(missing.text, /Здесь нет страницы\./);
+    // Signed out, a private page sends the reader home, where the sign-in button says why, in their language.
     const signedOut = await stranger.request(`${stack.baseUrl}/results`, ru);
-    assert.equal(signedOut.status, 401);
-    assert.match(signedOut.text, /Подключите Strava, чтобы увидеть свои результаты\./);
+    assert.equal(signedOut.status, 303);
+    assert.equal(signedOut.headers.get('location'), '/?signin=1');
+    const home = await stranger.request(`${stack.baseUrl}/?signin=1`, ru);
+    assert.equal(home.status, 200);
+    assert.match(home.text, /Подключите Strava, чтобы открыть эту страницу\./);
     const english = await stranger.request(`${stack.baseUrl}/exchange_token?code=x&state=forged`, { headers: { 'accept-language': 'en' } });
     assert.match(english.text, /We could not verify this sign-in/);
   });
@@ -183,10 +187,10 @@ describe('activities', () => {
     const total = Number(/(\d+) activities/.exec(all.text)?.[1]);
     assert.ok(total > 25, `total ${total}`);
     assert.match(all.text, /rel="next"/);
-    assert.equal((all.text.match(/<tr>\s*<td>/g) ?? []).length, 25);
+    assert.equal((all.text.match(/<tr>\s*<td class="thumb-cell">/g) ?? []).length, 25);
 
     const rides = await get('/activities?sport=Ride');
-    const sports = [...rides.text.matchAll(/<td class="name">[\s\S]*?<\/td>\s*<td>([^<]+)<\/td>/g)].map((m) => m[1]);
+    const sports = [...rides.text.matchAll(/<td class="name grow">[\s\S]*?<\/td>\s*<td class="wide-only">([^<]+)<\/td>/g)].map((m) => m[1]);
     assert.ok(sports.length > 0 && sports.every((s) => s === 'Ride'), `only rides: ${sports.join(',')}`);
 
     const { rows } = await stack.db.pool.query<{ name: string }>(`select name from activities where athlete_id = $1::bigint order by start_date desc limit 1`, [
@@ -194,7 +198,7 @@ describe('activities', () => {
     ]);
     const word = rows[0]!.name.split(' ').at(-1)!;
     const searched = await get(`/activities?q=${encodeURIComponent(word.toLowerCase())}`);
-    const names = [...searched.text.matchAll(/<td class="name"><a href="\/activities\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]!);
+    const names = [...searched.text.matchAll(/<td class="name grow"><a href="\/activities\/\d+" translate="no">([^<]+)<\/a>/g)].map((m) => m[1]!);
     assert.ok(names.length > 0 && names.every((n) => n.toLowerCase().includes(word.toLowerCase())));
 
     const { rows: dates } = await stack.db.pool.query<{ day: string; n: number }>(
@@ -297,10 +301,14 @@ describe('activities', () => {
     const zoneId = Number(/action="\/settings\/zones\/(\d+)\/delete"/.exec((await get('/settings')).text)?.[1]);
     await post(`/settings/zones/${zoneId}/delete`, { csrf: token });
     assert.equal(trackPoints((await get(`/activities/${id}/gpx`)).text).length, points.length);
-    assert.equal(
-      (await post('/settings/zones', { csrf: token, lat: '95', lng: '0', radius: '500' })).headers.get('location'),
-      '/settings?error=latitude#zones',
-    );
+    // A wrong field: the form comes back with what was typed and why each wrong field is wrong.
+    const refused = await post('/settings/zones', { csrf: token, lat: '95', lng: 'abc', radius: '500' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /value="95" aria-invalid="true"/);
+    assert.match(refused.text, /value="abc" aria-invalid="true"/);
+    assert.match(refused.text, /A latitude is between -90 and 90\./);
+    assert.match(refused.text, /Enter a number, such as 52\.52\./);
+    assert.doesNotMatch(refused.text, /id="radius-error"/);
   });
 });
 
@@ -395,7 +403,7 @@ describe('admin', () => {
     const token = await csrf(c);
     assert.equal((await post(`/admin/athletes/${OTHER_ATHLETE}/ban`, { csrf: token }, c)).status, 403);
     assert.doesNotMatch((await get('/results', c)).text, /href="\/admin"/);
-    assert.equal((await get('/admin', new CookieClient())).status, 401);
+    assert.equal((await get('/admin', new CookieClient())).status, 303);
   });
 
   test('the admin sees athletes, bans and unbans with CSRF; a banned athlete cannot sign in; actions are logged', async () => {
@@ -415,9 +423,9 @@ describe('admin', () => {
     const status = await stack.db.pool.query('select status, status_reason from athletes where id = $1::bigint', [victim]);
     assert.deepEqual(status.rows[0], { status: 'banned', status_reason: 'spam' });
     // The ban ends the session itself (a new session epoch): the open cookie is signed out.
-    assert.equal((await get('/results', victimClient)).status, 401, 'the open session stops working');
+    assert.equal((await get('/results', victimClient)).status, 303, 'the open session stops working');
     const retry = await signInAs(victim);
-    assert.equal((await get('/results', retry)).status, 401, 'and signing in again is refused');
+    assert.equal((await get('/results', retry)).status, 303, 'and signing in again is refused');
 
     assert.equal((await post(`/admin/athletes/${victim}/unban`, { csrf: token })).status, 303);
     const unbanned = await stack.db.pool.query('select status from athletes where id = $1::bigint', [victim]);

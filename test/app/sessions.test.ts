@@ -51,8 +51,8 @@ describe('session revocation', () => {
     assert.equal(await withCookie(copied), 200, 'a logout without the token changed nothing');
     const done = await client.request(`${stack.baseUrl}/logout`, form({ csrf: await csrfOf(client) }));
     assert.equal(done.status, 303);
-    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
-    assert.equal(await withCookie(copied), 401, 'a cookie copied before the logout no longer works');
+    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 303);
+    assert.equal(await withCookie(copied), 303, 'a cookie copied before the logout no longer works');
     // The layout's logout form carries the token.
     const again = await signedIn(athlete);
     assert.match((await again.client.request(`${stack.baseUrl}/results`)).text, /action="\/logout"[^>]*><input type="hidden" name="csrf" value="[^"]+"/);
@@ -62,7 +62,7 @@ describe('session revocation', () => {
     const athlete = stack.sandbox.createAthlete({ activityCount: 1 });
     const first = await signedIn(athlete);
     await signedIn(athlete);
-    assert.equal(await withCookie(first.copied), 401);
+    assert.equal(await withCookie(first.copied), 303);
   });
 
   test('disconnect and delete ends every session, also after the athlete connects again', async () => {
@@ -71,9 +71,9 @@ describe('session revocation', () => {
     const confirm = await client.request(`${stack.baseUrl}/account/delete`);
     const done = await client.request(`${stack.baseUrl}/account/delete`, form({ csrf: hiddenValue(confirm.text, 'csrf') }));
     assert.equal(done.status, 200);
-    assert.equal(await withCookie(copied), 401);
+    assert.equal(await withCookie(copied), 303);
     await signedIn(athlete);
-    assert.equal(await withCookie(copied), 401, 'a cookie from before the deletion does not come back to life');
+    assert.equal(await withCookie(copied), 303, 'a cookie from before the deletion does not come back to life');
   });
 
   test("a ban ends the banned athlete's sessions, and unbanning does not revive them", async () => {
@@ -84,9 +84,9 @@ describe('session revocation', () => {
     // The admin list is read at start-up; the store functions are what the admin page calls.
     const { banAthlete, unbanAthlete } = await import('../../shared/admin/athletes.js');
     assert.equal(await banAthlete(stack.db.pool, admin, athlete, 'test'), true);
-    assert.equal(await withCookie(copied), 401);
+    assert.equal(await withCookie(copied), 303);
     await unbanAthlete(stack.db.pool, admin, athlete);
-    assert.equal(await withCookie(copied), 401);
+    assert.equal(await withCookie(copied), 303);
     assert.equal(await withCookie(adminBrowser.copied), 200, 'other athletes keep their sessions');
   });
 

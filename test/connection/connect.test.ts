@@ -43,7 +43,7 @@ describe('connecting', () => {
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location')!);
     assert.equal(location.origin + location.pathname, `${stack.sandbox.oauthBaseUrl}/authorize`);
-    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all');
+    assert.equal(location.searchParams.get('scope'), 'read,activity:read_all,profile:read_all');
     assert.equal(location.searchParams.get('redirect_uri'), `${stack.baseUrl}/exchange_token`);
     assert.equal(location.searchParams.get('response_type'), 'code');
     assert.ok((location.searchParams.get('state') ?? '').length >= 24);
@@ -61,7 +61,7 @@ describe('connecting', () => {
 
     const athlete = (await stack.db.pool.query('select firstname, lastname, status, scopes from athletes where id = $1::bigint', [demo])).rows[0];
     assert.equal(athlete.status, 'connected');
-    assert.deepEqual(athlete.scopes, ['read', 'activity:read_all']);
+    assert.deepEqual(athlete.scopes, ['read', 'profile:read_all', 'activity:read_all'], 'in Strava\u2019s order, with the optional profile scope for gear');
     assert.ok(last.text.includes(athlete.firstname), 'the page greets the athlete by name');
 
     const activities = await count('activities', demo);
@@ -201,11 +201,13 @@ async function signInFromPage(client: CookieClient, html: string, url: string) {
 }
 
 describe('sessions', () => {
-  test('no session: /results shows a sign-in page and no data', async () => {
+  test('no session: /results sends the visitor to the home page to connect, with no data', async () => {
     const response = await new CookieClient().request(`${stack.baseUrl}/results`);
-    assert.equal(response.status, 401);
-    assert.match(response.text, /Please connect with Strava/);
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/?signin=1');
     assert.doesNotMatch(response.text, /View on Strava/);
+    const home = await new CookieClient().request(`${stack.baseUrl}/?signin=1`);
+    assert.match(home.text, /Connect with Strava to see that page/);
   });
 
   test('a forged or foreign-signed session cookie is refused', async () => {
@@ -214,7 +216,7 @@ describe('sessions', () => {
       const client = new CookieClient();
       client.setCookie(host, 'session', value);
       const response = await client.request(`${stack.baseUrl}/results`);
-      assert.equal(response.status, 401, `cookie ${value}`);
+      assert.equal(response.status, 303, `cookie ${value}`);
       assert.doesNotMatch(response.text, /View on Strava/);
     }
     // Signed with a different secret: a valid shape, a wrong signature.
@@ -222,7 +224,7 @@ describe('sessions', () => {
     const foreign = await generateSignedCookie('session', `${demo}.${Date.now()}`, 'another-secret-entirely');
     const client = new CookieClient();
     client.setCookie(host, 'session', foreign.split(';')[0]!.slice('session='.length));
-    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
+    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 303);
   });
   // Logout and every other way a session ends: test/integration/sessions.test.ts.
 });
@@ -259,7 +261,7 @@ describe('disconnect and delete my data', () => {
     for (const table of ['athletes', 'tokens', 'activities']) assert.equal(await count(table, demo), 0, table);
     const me = await fetch(`${stack.sandbox.apiBaseUrl}/athlete`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
     assert.equal(me.status, 401, 'the old token no longer works at Strava');
-    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 401);
+    assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 303);
   });
 });
 

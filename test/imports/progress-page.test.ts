@@ -52,7 +52,7 @@ after(async () => {
 async function section(client: CookieClient, language: 'en' | 'ru' = 'en'): Promise<{ status: string; text: string; html: string } | undefined> {
   const res = await client.request(`${stack.baseUrl}/results`, { headers: { 'accept-language': language } });
   assert.equal(res.status, 200);
-  const match = /<section class="banner [a-z]+ import-progress" id="import-progress" data-import-status="([a-z]+)">([\s\S]*?)<\/section>/.exec(res.text);
+  const match = /<section class="banner [a-z]+ import-progress" id="import-progress" data-import-status="([a-z]+)"[^>]*>([\s\S]*?)<\/section>/.exec(res.text);
   if (!match) {
     assert.doesNotMatch(res.text, /import-progress|Importing your history|Загружаем/);
     return undefined;
@@ -128,8 +128,12 @@ describe('each import state', () => {
     assert.match(ru!.html, /href="\/login\?force=1"/);
   });
 
-  test('done, or no import at all: nothing', async () => {
+  test('done: said for a day after it finished, then nothing; no import at all: nothing', async () => {
     await setImport('done', 30);
+    await stack.db.pool.query(`update imports set finished_at = now() where athlete_id = $1::bigint`, [athleteId]);
+    assert.equal((await section(client))?.text, 'Your whole history is in: 30 activities.');
+    assert.equal((await section(client, 'ru'))?.text, 'Вся история загружена: 30 тренировок.');
+    await stack.db.pool.query(`update imports set finished_at = now() - interval '2 days' where athlete_id = $1::bigint`, [athleteId]);
     assert.equal(await section(client), undefined);
     await stack.db.pool.query('delete from imports where athlete_id = $1::bigint', [athleteId]);
     assert.equal(await section(client), undefined);
@@ -137,7 +141,7 @@ describe('each import state', () => {
   });
 });
 
-test('a real import: the page shows the running count while the history is still coming in, then nothing once it is done', async () => {
+test('a real import: the page shows the running count while the history is still coming in, then that it is done', async () => {
   heldAthlete = stack.sandbox.createAthlete({ activityCount: MANY });
   const client = new CookieClient();
   const hops = await signIn(client, stack.baseUrl, {}, heldAthlete);
@@ -156,7 +160,7 @@ test('a real import: the page shows the running count while the history is still
   assert.match(during!.text, /: 1,\d{3} activities/);
   // Usable meanwhile: the rest of the page is built from what is in.
   const page = await client.request(`${stack.baseUrl}/results`);
-  assert.match(page.text, /<table class="activities">/);
+  assert.match(page.text, /<table class="cards activities">/);
   const { rows } = await stack.db.pool.query<{ n: number }>('select count(*)::int as n from activities where athlete_id = $1::bigint', [heldAthlete]);
   assert.ok(rows[0]!.n < MANY, 'the history is not all in yet');
 
@@ -165,5 +169,8 @@ test('a real import: the page shows the running count while the history is still
   assert.equal((await getImportProgress(stack.db.pool, heldAthlete))?.status, 'done');
   const counted = await stack.db.pool.query<{ n: number }>('select count(*)::int as n from activities where athlete_id = $1::bigint', [heldAthlete]);
   assert.equal(counted.rows[0]!.n, MANY);
-  assert.equal(await section(client), undefined);
+  // Finished: said once, for the day after, with the whole count.
+  const done = await section(client);
+  assert.equal(done?.status, 'done');
+  assert.equal(done?.text, `Your whole history is in: ${MANY.toLocaleString('en-US')} activities.`);
 });

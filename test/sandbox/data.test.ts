@@ -32,7 +32,12 @@ describe('seeded data', () => {
     assert.equal(r.body.city, 'Berlin');
     assert.ok(r.body.firstname && r.body.lastname);
     assert.equal(r.body.bikes.length, 2);
-    assert.equal(r.body.shoes.length, 2);
+    assert.equal(r.body.shoes.length, 3);
+    assert.deepEqual(
+      r.body.shoes.map((s: { retired: boolean }) => s.retired),
+      [false, false, true],
+      'retired shoes stay listed, marked retired',
+    );
     // Gear distance is the sum of the activities that used it.
     const bike = r.body.bikes[0];
     const expected = activities.filter((a) => a.gear_id === bike.id).reduce((s, a) => s + a.distance, 0);

@@ -145,7 +145,16 @@ test('formatting in English and Russian, metric and imperial', () => {
   assert.equal(en.duration(3909), '1:05:09');
   assert.equal(en.hours(123 * 3600 + 240), '123h 04m');
   assert.equal(en.paceOrSpeed('Run', 10_000, 50 * 60), '5:00 /km');
-  assert.equal(en.paceOrSpeed('Swim', 1_000, 20 * 60), '2:00 /100m');
+  assert.equal(en.paceOrSpeed('Swim', 1_000, 20 * 60), '2:00 /100 m');
+  // Swims: pace per 100 m (100 yd in imperial) in charts and splits too.
+  assert.equal(en.usesPace('Swim'), true);
+  assert.equal(en.paceValue(1, 'Swim'), 100);
+  assert.equal(en.paceUnit('Swim'), '/100 m');
+  assert.equal(en.splitMeters('Swim'), 100);
+  assert.equal(en.splitDistance(100, 'Swim'), '100 m');
+  assert.equal(createFormatter('en', 'imperial').splitDistance(91.44, 'Swim'), '100 yd');
+  assert.equal(createFormatter('en', 'imperial').paceOrSpeed('Swim', 91.44 * 10, 20 * 60), '2:00 /100 yd');
+  assert.equal(createFormatter('ru', 'metric').meters(500), '500 м');
   assert.equal(en.paceOrSpeed('Ride', 30_000, 3600), '30.0 km/h');
   assert.equal(en.paceOrSpeed('WeightTraining', 0, 3600), '—');
   assert.equal(en.sport('TrailRun'), 'Trail Run');

@@ -68,7 +68,10 @@ test("the scheduler's call runs the job and answers its summary as JSON", async 
   const summary = (await response.json()) as Record<string, unknown>;
   assert.deepEqual(
     { ...summary, durationMs: 0 },
-    jobSummary({ due: 2, refreshed: 2, unchanged: 0, failed: 0, disconnected: 0, skipped: 0 }, { importsResumed: 0, eventsRetried: 0 }),
+    {
+      ...jobSummary({ due: 2, refreshed: 2, unchanged: 0, failed: 0, disconnected: 0, skipped: 0 }, { importsResumed: 0, eventsRetried: 0 }),
+      effortsSearched: 0,
+    },
   );
   assert.equal(typeof summary.durationMs, 'number');
 

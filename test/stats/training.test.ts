@@ -1,0 +1,355 @@
+// The training figures on hand-built activities with known answers (goals, year over year, calendar, gear, per-sport, best efforts), and SQL against the in-memory reference on random data.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadTrainingFigures, type TrainingFigures } from '../../app/routes/training.js';
+import { upsertActivities } from '../../shared/activities/store.js';
+import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
+import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../shared/efforts/index.js';
+import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
+import { goalProgress, setGoal } from '../../shared/goals/index.js';
+import { localNow } from '../../shared/stats/calendar.js';
+import { heatGrid } from '../../shared/stats/training-charts.js';
+import { calendarStart, dailyVolume, sportFigures, SPORT_FILTERS, yearOverYear, yearTotalsByGroup } from '../../shared/stats/training.js';
+import type { SummaryActivity } from '../../shared/strava/types.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { computeTrainingFigures, loadEverything } from './training-oracle.js';
+
+let db: TestDatabase;
+let nextAthlete = 700;
+let nextId = 50_000;
+
+function act(local: string, fields: Partial<SummaryActivity> & { utc?: string } = {}): SummaryActivity {
+  const { utc, ...rest } = fields;
+  return {
+    id: nextId++,
+    athlete: { id: 0 },
+    name: 'A',
+    sport_type: 'Run',
+    start_date: `${utc ?? local}Z`,
+    start_date_local: `${local}Z`,
+    timezone: '(GMT+01:00) Europe/Berlin',
+    distance: 10_000,
+    moving_time: 3000,
+    total_elevation_gain: 50,
+    ...rest,
+  };
+}
+
+async function athleteWith(activities: SummaryActivity[]): Promise<number> {
+  const id = nextAthlete++;
+  await upsertConnectedAthlete(db.pool, { id, firstname: 'T' }, ['read']);
+  await upsertActivities(
+    db.pool,
+    id,
+    activities.map((a) => ({ ...a, athlete: { id } })),
+    new Date(),
+  );
+  return id;
+}
+
+before(async () => {
+  db = await freshDatabase();
+});
+after(() => db.close());
+
+describe('goals', () => {
+  test('where to be and what each week needs, across a leap year, on the last day, and once reached', () => {
+    const goal = { sportGroup: 'run' as const, metric: 'distance' as const, target: 366_000 };
+    // 29 February 2024 is day 60 of 366: an even pace puts 60 km behind you by tonight.
+    const leap = goalProgress(goal, 50_000, { dayOfYear: 60, daysInYear: 366 });
+    assert.equal(leap.expected, 60_000);
+    assert.equal(leap.ahead, -10_000);
+    assert.equal(leap.daysLeft, 307, 'today is still open');
+    assert.ok(Math.abs(leap.neededPerWeek - (316_000 * 7) / 307) < 1e-9, 'the 316 km left over 307 days, per 7');
+    // 1 March 2025 is day 60 of 365.
+    assert.equal(goalProgress({ ...goal, target: 365_000 }, 0, { dayOfYear: 60, daysInYear: 365 }).expected, 60_000);
+    // 31 December: what is missing is due today, a week's worth in one day.
+    const last = goalProgress(goal, 365_000, { dayOfYear: 366, daysInYear: 366 });
+    assert.deepEqual([last.daysLeft, last.neededPerWeek, last.expected], [1, 7_000, 366_000]);
+    const done = goalProgress(goal, 400_000, { dayOfYear: 300, daysInYear: 366 });
+    assert.deepEqual([done.reached, done.neededPerWeek], [true, 0]);
+  });
+
+  test('measured on the athlete\u2019s local year: just past midnight in Berlin it is already the new year', async () => {
+    const id = await athleteWith([
+      act('2024-12-31T20:00:00', { utc: '2024-12-31T19:00:00', distance: 7_000 }),
+      act('2025-01-01T00:10:00', { utc: '2024-12-31T23:10:00', distance: 5_000 }),
+    ]);
+    await setGoal(db.pool, id, 'run', { metric: 'distance', target: 1_000_000 });
+    const instant = new Date('2024-12-31T23:30:00Z');
+    const berlin = await loadTrainingFigures(db.pool, id, 'all', localNow(instant, 'Europe/Berlin'));
+    assert.equal(berlin.now.year, 2025);
+    assert.equal(berlin.groupTotals.get('run')!.distance, 5_000);
+    assert.equal(goalProgress(berlin.goals[0]!, 5_000, berlin.now).expected, 1_000_000 / 365);
+    const london = await loadTrainingFigures(db.pool, id, 'all', localNow(instant, 'Europe/London'));
+    assert.equal(london.now.year, 2024);
+    assert.equal(london.groupTotals.get('run')!.distance, 7_000, 'in London the 00:10 Berlin run has not started yet');
+    assert.equal(goalProgress(london.goals[0]!, 7_000, london.now).expected, 1_000_000, 'the last day of 2024: the whole goal');
+  });
+});
+
+describe('this year against earlier years', () => {
+  test('a day belongs to its local year; day numbers follow each year\u2019s own calendar; today ends the current line', async () => {
+    const id = await athleteWith([
+      act('2024-02-29T09:00:00', { distance: 1_000 }), // day 60 of 2024
+      act('2024-12-31T23:30:00', { distance: 2_000 }), // day 366 of 2024
+      act('2025-01-01T00:30:00', { distance: 4_000 }), // day 1 of 2025
+      act('2025-03-01T09:00:00', { distance: 8_000 }), // day 60 of 2025
+      act('2025-03-10T09:00:00', { distance: 16_000 }), // in the future of "now"
+      act('2018-06-01T09:00:00', { distance: 99_000 }), // more than five years back
+    ]);
+    const lines = await yearOverYear(db.pool, id, { filter: 'run', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' });
+    assert.deepEqual(
+      lines.map((l) => [l.year, l.cumulative.length]),
+      [
+        [2024, 366],
+        [2025, 65],
+      ],
+    );
+    const [y2024, y2025] = lines;
+    assert.deepEqual([y2024!.cumulative[58], y2024!.cumulative[59], y2024!.cumulative[364], y2024!.cumulative[365]], [0, 1_000, 1_000, 3_000]);
+    assert.deepEqual([y2025!.cumulative[0], y2025!.cumulative[58], y2025!.cumulative[59], y2025!.cumulative[64]], [4_000, 4_000, 12_000, 12_000]);
+    const time = await yearOverYear(db.pool, id, { filter: 'all', metric: 'movingTime', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00', earlier: 1 });
+    assert.equal(time.at(-1)!.cumulative.at(-1), 2 * 3000);
+    assert.deepEqual(
+      await yearOverYear(db.pool, id, { filter: 'swim', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' }).then((l) =>
+        l.map((x) => x.year),
+      ),
+      [2025],
+      'no swims: only this year, empty',
+    );
+  });
+});
+
+describe('training calendar', () => {
+  test('local days (23:30 and 00:30 are two days even on one UTC day), a rest day breaks the streak, today still open', async () => {
+    const id = await athleteWith([
+      act('2025-05-01T23:30:00', { utc: '2025-05-01T21:30:00', moving_time: 1200 }),
+      act('2025-05-02T00:30:00', { utc: '2025-05-01T22:30:00', moving_time: 600 }),
+      act('2025-05-02T18:00:00', { moving_time: 3000, sport_type: 'Ride', distance: 20_000 }),
+      act('2025-05-04T07:00:00', { moving_time: 8000 }),
+      act('2025-05-05T07:00:00', { moving_time: 1000 }),
+    ]);
+    const days = await dailyVolume(db.pool, id, 'all', '2025-04-28', '2025-05-06T08:00:00');
+    assert.deepEqual(days, [
+      { date: '2025-05-01', movingTime: 1200, count: 1 },
+      { date: '2025-05-02', movingTime: 3600, count: 2 },
+      { date: '2025-05-04', movingTime: 8000, count: 1 },
+      { date: '2025-05-05', movingTime: 1000, count: 1 },
+    ]);
+    assert.deepEqual(
+      (await dailyVolume(db.pool, id, 'ride', '2025-04-28', '2025-05-06T08:00:00')).map((d) => d.date),
+      ['2025-05-02'],
+    );
+    // 6 May, nothing yet today: the streak of the 4th and 5th is still alive.
+    const grid = heatGrid(days, '2025-04-28', 2, '2025-05-06');
+    assert.equal(grid.streak, 2);
+    assert.deepEqual(
+      grid.cells.filter((c) => c.inStreak).map((c) => c.date),
+      ['2025-05-04', '2025-05-05'],
+    );
+    assert.deepEqual(
+      grid.cells.filter((c) => c.level > 0).map((c) => [c.date, c.level]),
+      [
+        ['2025-05-01', 1],
+        ['2025-05-02', 3],
+        ['2025-05-04', 4],
+        ['2025-05-05', 1],
+      ],
+    );
+    assert.equal(heatGrid(days, '2025-04-28', 2, '2025-05-07').streak, 0, 'a day without training ends it');
+    assert.equal(calendarStart('2025-05-06'), '2024-05-06', 'a year of weeks ending with this one, from a Monday');
+  });
+});
+
+describe('gear', () => {
+  test('totals from stored activities, retired gear apart, Strava\u2019s total when it is ahead, reminders kept across refreshes', async () => {
+    const id = await athleteWith([
+      act('2025-01-02T08:00:00', { sport_type: 'Ride', distance: 40_000, moving_time: 5000, gear_id: 'b1' }),
+      act('2025-01-03T08:00:00', { sport_type: 'Ride', distance: 60_000, moving_time: 7000, gear_id: 'b1' }),
+      act('2025-01-04T08:00:00', { distance: 10_000, moving_time: 3000, gear_id: 'g2' }),
+      act('2025-01-05T08:00:00', { distance: 5_000, moving_time: 1500, gear_id: 'g-old' }),
+      act('2025-01-06T08:00:00', { distance: 5_000, moving_time: 1500 }),
+    ]);
+    const profile = {
+      bikes: [{ id: 'b1', name: 'Road', primary: true, retired: false, distance: 80_000 }],
+      shoes: [
+        { id: 'g2', name: 'Trainers', primary: true, retired: false, distance: 900_000 },
+        { id: 'g-old', name: 'Old ones', primary: false, retired: true, distance: 700_000 },
+      ],
+    };
+    assert.equal(await saveProfileGear(db.pool, id, profile), 3);
+    assert.equal(await setReplaceAt(db.pool, id, 'g2', 800_000), true);
+    assert.equal(await setReplaceAt(db.pool, id, 'g-old', 500_000), true);
+    assert.equal(await setReplaceAt(db.pool, 999, 'g2', 1), false, 'another athlete\u2019s gear is not theirs to change');
+    const gear = await listGear(db.pool, id);
+    assert.deepEqual(
+      gear.map((g) => [g.id, g.retired, g.count, g.distance, g.movingTime, g.wear]),
+      [
+        ['b1', false, 2, 100_000, 12_000, 100_000],
+        ['g2', false, 1, 10_000, 3000, 900_000],
+        ['g-old', true, 1, 5_000, 1500, 700_000],
+      ],
+    );
+    assert.deepEqual(gear.map(needsReminder), [undefined, 'due', undefined], 'retired gear never reminds');
+    await setReplaceAt(db.pool, id, 'b1', 110_000);
+    assert.equal(needsReminder((await listGear(db.pool, id))[0]!), 'soon', '100 of 110 km: over 90%');
+
+    // A refresh without profile:read_all lists nothing: nothing changes. One that drops an item removes it, keeps the rest.
+    assert.equal(await saveProfileGear(db.pool, id, {}), undefined);
+    assert.equal((await listGear(db.pool, id)).length, 3);
+    await saveProfileGear(db.pool, id, { bikes: profile.bikes, shoes: [profile.shoes[0]] });
+    assert.deepEqual(
+      (await listGear(db.pool, id)).map((g) => [g.id, g.replaceAt]),
+      [
+        ['b1', 110_000],
+        ['g2', 800_000],
+      ],
+    );
+  });
+});
+
+describe('per-sport figures', () => {
+  test('this year and all time per group, the longest, and "other" holds every sport outside the groups', async () => {
+    const id = await athleteWith([
+      act('2024-06-01T08:00:00', { distance: 21_000, moving_time: 6300, total_elevation_gain: 120 }),
+      act('2025-02-01T08:00:00', { distance: 10_000, moving_time: 3000, total_elevation_gain: 40, sport_type: 'TrailRun' }),
+      act('2025-02-02T08:00:00', { distance: 40_000, moving_time: 4800, sport_type: 'GravelRide' }),
+      act('2025-02-03T08:00:00', { distance: 1_500, moving_time: 1800, sport_type: 'Swim', total_elevation_gain: 0 }),
+      act('2025-02-04T08:00:00', { distance: 0, moving_time: 3600, sport_type: 'Yoga', total_elevation_gain: 0 }),
+      act('2025-02-05T08:00:00', { distance: 2_000, moving_time: 2400, sport_type: 'Pickleball', total_elevation_gain: 0 }),
+    ]);
+    const runs = await sportFigures(db.pool, id, 'run', '2025-01-01', '2025-03-01T00:00:00');
+    assert.deepEqual(runs.year, { count: 1, distance: 10_000, movingTime: 3000, elevationGain: 40 });
+    assert.deepEqual(runs.all, { count: 2, distance: 31_000, movingTime: 9300, elevationGain: 160 });
+    assert.deepEqual(runs.longest, { id: runs.longest!.id, name: 'A', date: '2024-06-01', distance: 21_000, movingTime: 6300 });
+    const other = await sportFigures(db.pool, id, 'other', '2025-01-01', '2025-03-01T00:00:00');
+    assert.deepEqual([other.all.count, other.all.movingTime, other.longest?.distance], [2, 6000, 2_000]);
+    const swims = await sportFigures(db.pool, id, 'swim', '2025-01-01', '2025-03-01T00:00:00');
+    assert.deepEqual(swims.year, { count: 1, distance: 1_500, movingTime: 1800, elevationGain: 0 });
+    const walks = await sportFigures(db.pool, id, 'walk', '2025-01-01', '2025-03-01T00:00:00');
+    assert.deepEqual([walks.all.count, walks.longest], [0, null], 'an empty state, not an error');
+    const groups = await yearTotalsByGroup(db.pool, id, '2025-01-01', '2025-03-01T00:00:00');
+    assert.deepEqual([groups.get('all')!.count, groups.get('ride')!.distance, groups.get('other')!.movingTime], [5, 40_000, 6000]);
+  });
+});
+
+describe('best efforts in SQL', () => {
+  test('the fastest per distance links to its activity; "each year" follows the local calendar', async () => {
+    const id = await athleteWith([
+      act('2024-12-31T23:30:00', { utc: '2024-12-31T14:30:00', name: 'New Year\u2019s Eve', timezone: '(GMT+09:00) Asia/Tokyo' }),
+      act('2025-01-01T10:00:00', { name: 'New Year' }),
+      act('2025-03-01T10:00:00', { name: 'Spring' }),
+    ]);
+    const [eve, newYear, spring] = (
+      await db.pool.query<{ id: number }>('select id from activities where athlete_id = $1::bigint order by start_date_local', [id])
+    ).rows.map((r) => Number(r.id));
+    await saveActivityEfforts(
+      db.pool,
+      id,
+      eve!,
+      [
+        { effort: 'run_1k', elapsedTime: 230 },
+        { effort: 'run_5k', elapsedTime: 1300 },
+      ],
+      'strava',
+    );
+    await saveActivityEfforts(db.pool, id, newYear!, [{ effort: 'run_1k', elapsedTime: 240 }], 'streams');
+    await saveActivityEfforts(
+      db.pool,
+      id,
+      spring!,
+      [
+        { effort: 'run_1k', elapsedTime: 235 },
+        { effort: 'run_5k', elapsedTime: 1250 },
+      ],
+      'streams',
+    );
+    assert.deepEqual(
+      (await bestEfforts(db.pool, id)).map((b) => [b.effort, b.elapsedTime, b.activityName, b.date]),
+      [
+        ['run_1k', 230, 'New Year\u2019s Eve', '2024-12-31'],
+        ['run_5k', 1250, 'Spring', '2025-03-01'],
+      ],
+    );
+    assert.deepEqual(
+      (await bestEffortsByYear(db.pool, id)).map((b) => [b.effort, b.year, b.elapsedTime]),
+      [
+        ['run_1k', 2024, 230],
+        ['run_1k', 2025, 235],
+        ['run_5k', 2024, 1300],
+        ['run_5k', 2025, 1250],
+      ],
+    );
+    // Strava's own efforts are never replaced by ones computed from streams.
+    assert.equal(await saveActivityEfforts(db.pool, id, eve!, [{ effort: 'run_1k', elapsedTime: 100 }], 'streams'), false);
+    assert.equal((await bestEfforts(db.pool, id))[0]!.elapsedTime, 230);
+  });
+});
+
+/** Maps and float noise out of the way, so SQL and memory compare as plain data. */
+function plain(f: TrainingFigures) {
+  return JSON.parse(
+    JSON.stringify({ ...f, groupTotals: Object.fromEntries(f.groupTotals) }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v)),
+  );
+}
+
+test('SQL and the slow obvious computation agree on random activities, efforts and gear, for every sport', async () => {
+  let seed = 11;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  const sports = ['Run', 'Ride', 'Swim', 'Walk', 'Hike', 'TrailRun', 'VirtualRide', 'Yoga', 'Pickleball', 'GravelRide'];
+  const gearIds = ['b1', 'b2', 'g1', 'g2', null];
+  const list: SummaryActivity[] = [];
+  for (let i = 0; i < 500; i++) {
+    const day = new Date(Date.UTC(2019, 0, 1) + Math.floor(rnd() * 2600) * 86_400_000).toISOString().slice(0, 10);
+    const hidden = rnd() < 0.05;
+    const time = hidden ? '00:00:01' : `${String(Math.floor(rnd() * 24)).padStart(2, '0')}:${String(Math.floor(rnd() * 60)).padStart(2, '0')}:00`;
+    list.push(
+      act(`${day}T${time}`, {
+        sport_type: sports[Math.floor(rnd() * sports.length)]!,
+        distance: Math.round(rnd() * 60_000),
+        moving_time: Math.round(rnd() * 10_000),
+        total_elevation_gain: Math.round(rnd() * 900),
+        manual: rnd() < 0.05,
+        ...(rnd() < 0.8 ? { gear_id: gearIds[Math.floor(rnd() * gearIds.length)] } : {}),
+      }),
+    );
+  }
+  const id = await athleteWith(list);
+  const { rows } = await db.pool.query<{ id: number; sport: string }>('select id, sport_type as sport from activities where athlete_id = $1::bigint', [id]);
+  for (const row of rows) {
+    if (rnd() < 0.3) continue;
+    const keys = row.sport.includes('Ride') ? ['ride_10k', 'ride_20k', 'ride_40k'] : ['run_400m', 'run_1k', 'run_5k', 'run_10k'];
+    const efforts = keys.filter(() => rnd() < 0.7).map((effort) => ({ effort, elapsedTime: 60 + Math.floor(rnd() * 40) }));
+    await saveActivityEfforts(db.pool, id, Number(row.id), efforts, rnd() < 0.5 ? 'strava' : 'streams');
+  }
+  await saveProfileGear(db.pool, id, {
+    bikes: [
+      { id: 'b1', name: 'Road', primary: true, distance: 5_000_000 },
+      { id: 'b2', name: 'Old', retired: true, distance: 10 },
+    ],
+    shoes: [
+      { id: 'g1', name: 'Daily', primary: true, distance: 0 },
+      { id: 'g2', name: 'Race', distance: 300_000 },
+    ],
+  });
+  await setGoal(db.pool, id, 'all', { metric: 'time', target: 400 * 3600 });
+  await setGoal(db.pool, id, 'ride', { metric: 'elevation', target: 20_000 });
+
+  const data = await loadEverything(db.pool, id);
+  for (const [instant, zone] of [
+    ['2025-06-20T10:00:00Z', 'Europe/Berlin'],
+    ['2024-12-31T23:30:00Z', 'Asia/Tokyo'],
+    ['2024-02-29T12:00:00Z', 'America/Los_Angeles'],
+  ] as const) {
+    const now = localNow(new Date(instant), zone);
+    for (const filter of SPORT_FILTERS) {
+      const sql = await loadTrainingFigures(db.pool, id, filter, now);
+      const memory = computeTrainingFigures(data, filter, now);
+      assert.deepEqual(plain(sql), plain(memory), `${filter} at ${instant} in ${zone}`);
+    }
+  }
+});
