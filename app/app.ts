@@ -114,7 +114,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', staticRoutes());
   // One file per area, in this order.
-  for (const area of [homeRoutes, authRoutes, resultsRoutes, accountRoutes, activitiesRoutes, settingsRoutes, trainingRoutes, archiveRoutes, adminRoutes, heatmapPages]) {
+  for (const area of [
+    homeRoutes,
+    authRoutes,
+    resultsRoutes,
+    accountRoutes,
+    activitiesRoutes,
+    settingsRoutes,
+    trainingRoutes,
+    archiveRoutes,
+    adminRoutes,
+    heatmapPages,
+  ]) {
     app.route('/', area);
   }
 
