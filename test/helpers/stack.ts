@@ -56,6 +56,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...productEnvironment({ sandbox, databaseUrl: db.url, encryptionKey: randomBytes(32).toString('base64') }),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     LOG_FORMAT: 'json',
+    // Nothing here reaches the internet: pages draw routes as vectors unless a test brings its own tile server.
+    MAP_TILE_URL: 'off',
     ...options.env,
   };
   const logLines: string[] = [];
