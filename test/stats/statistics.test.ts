@@ -1,8 +1,6 @@
 // Each statistic on hand-built data with known answers, in SQL and in the in-memory reference, which must agree.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { upsertActivities } from '../../shared/activities/store.js';
-import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { localNow, weekStart } from '../../shared/stats/calendar.js';
 import { forecast, weeksSoFar, yearRates } from '../../shared/stats/derive.js';
 import { computeResultsStats, eddingtonOf, loadAllActivities, streaksOf, type MemoryActivity } from './oracle.js';
@@ -10,40 +8,12 @@ import { bestWeek, eddington, loadResultsStats, streaks } from '../../shared/sta
 import { RIDE_TYPES, RUN_TYPES } from '../../shared/stats/sports.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { activityMaker, athleteMaker } from './fixtures.js';
 
 let db: TestDatabase;
-let nextAthlete = 500;
-let nextId = 1_000;
-
-function act(local: string, fields: Partial<SummaryActivity> & { utc?: string } = {}): SummaryActivity {
-  const { utc, ...rest } = fields;
-  return {
-    id: nextId++,
-    athlete: { id: 0 },
-    name: 'A',
-    sport_type: 'Ride',
-    start_date: `${utc ?? local}Z`,
-    start_date_local: `${local}Z`,
-    timezone: '(GMT+01:00) Europe/Berlin',
-    distance: 10_000,
-    moving_time: 3600,
-    total_elevation_gain: 100,
-    ...rest,
-  };
-}
-
+const act = activityMaker(1_000, { sport_type: 'Ride', moving_time: 3600, total_elevation_gain: 100 });
 /** A fresh athlete holding exactly these activities. */
-async function athleteWith(activities: SummaryActivity[]): Promise<number> {
-  const id = nextAthlete++;
-  await upsertConnectedAthlete(db.pool, { id, firstname: 'T' }, ['read']);
-  await upsertActivities(
-    db.pool,
-    id,
-    activities.map((a) => ({ ...a, athlete: { id } })),
-    new Date(),
-  );
-  return id;
-}
+const athleteWith = athleteMaker(() => db.pool, 500);
 
 before(async () => {
   db = await freshDatabase();

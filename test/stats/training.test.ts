@@ -2,8 +2,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadTrainingFigures, type TrainingFigures } from '../../app/routes/training.js';
-import { upsertActivities } from '../../shared/activities/store.js';
-import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../shared/efforts/index.js';
 import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
 import { goalProgress, setGoal } from '../../shared/goals/index.js';
@@ -12,40 +10,13 @@ import { heatGrid } from '../../shared/stats/training-charts.js';
 import { calendarStart, dailyVolume, sportFigures, SPORT_FILTERS, yearOverYear, yearTotalsByGroup } from '../../shared/stats/training.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { activityMaker, athleteMaker } from './fixtures.js';
 import { computeTrainingFigures, loadEverything } from './training-oracle.js';
 
 let db: TestDatabase;
-let nextAthlete = 700;
-let nextId = 50_000;
-
-function act(local: string, fields: Partial<SummaryActivity> & { utc?: string } = {}): SummaryActivity {
-  const { utc, ...rest } = fields;
-  return {
-    id: nextId++,
-    athlete: { id: 0 },
-    name: 'A',
-    sport_type: 'Run',
-    start_date: `${utc ?? local}Z`,
-    start_date_local: `${local}Z`,
-    timezone: '(GMT+01:00) Europe/Berlin',
-    distance: 10_000,
-    moving_time: 3000,
-    total_elevation_gain: 50,
-    ...rest,
-  };
-}
-
-async function athleteWith(activities: SummaryActivity[]): Promise<number> {
-  const id = nextAthlete++;
-  await upsertConnectedAthlete(db.pool, { id, firstname: 'T' }, ['read']);
-  await upsertActivities(
-    db.pool,
-    id,
-    activities.map((a) => ({ ...a, athlete: { id } })),
-    new Date(),
-  );
-  return id;
-}
+const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
+/** A fresh athlete holding exactly these activities. */
+const athleteWith = athleteMaker(() => db.pool, 700);
 
 before(async () => {
   db = await freshDatabase();

@@ -1,0 +1,42 @@
+// Hand-built activities and the athletes holding them, for the statistics tests (one copy for every stats test file).
+import type pg from 'pg';
+import { upsertActivities } from '../../shared/activities/store.js';
+import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
+import type { SummaryActivity } from '../../shared/strava/types.js';
+
+export type ActivityFields = Partial<SummaryActivity> & { utc?: string };
+
+/** Makes activities on a local date-time with ids counting up from `firstId`; `defaults` set what each file's tests assume. */
+export function activityMaker(firstId: number, defaults: Partial<SummaryActivity>): (local: string, fields?: ActivityFields) => SummaryActivity {
+  let nextId = firstId;
+  return (local, fields = {}) => {
+    const { utc, ...rest } = fields;
+    return {
+      id: nextId++,
+      athlete: { id: 0 },
+      name: 'A',
+      start_date: `${utc ?? local}Z`,
+      start_date_local: `${local}Z`,
+      timezone: '(GMT+01:00) Europe/Berlin',
+      distance: 10_000,
+      ...defaults,
+      ...rest,
+    } as SummaryActivity;
+  };
+}
+
+/** A fresh athlete (ids counting up from `firstAthlete`) holding exactly the given activities. */
+export function athleteMaker(pool: () => pg.Pool, firstAthlete: number): (activities: SummaryActivity[]) => Promise<number> {
+  let nextAthlete = firstAthlete;
+  return async (activities) => {
+    const id = nextAthlete++;
+    await upsertConnectedAthlete(pool(), { id, firstname: 'T' }, ['read']);
+    await upsertActivities(
+      pool(),
+      id,
+      activities.map((a) => ({ ...a, athlete: { id } })),
+      new Date(),
+    );
+    return id;
+  };
+}
