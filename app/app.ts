@@ -66,9 +66,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
     // The path only: query strings carry OAuth codes.
     log.info(`${c.req.method} ${c.req.path} ${c.res.status}`, {
+      ...c.get('logFields'),
       httpRequest: { requestMethod: c.req.method, status: c.res.status, latency: `${((performance.now() - started) / 1000).toFixed(3)}s` },
     });
   });
+
+  // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
+  // translate: it is mounted before the page middleware and page headers (it sets the API's own), so every event is acknowledged with the least work.
+  app.route('/', webhookRoutes);
 
   app.use(
     secureHeaders({
@@ -79,14 +84,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       referrerPolicy: 'same-origin',
     }),
   );
+  // Most answers (every webhook acknowledgement, every signed-out page) carry the policy without an avatar host: built once.
+  const uploads = deps.config.archiveBucket !== undefined;
+  const withoutAvatar = contentSecurityPolicy(deps.config.map.tileSource, undefined, uploads);
   app.use(async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c), deps.config.archiveBucket !== undefined));
+    const avatar = avatarSource(c);
+    c.header('Content-Security-Policy', avatar ? contentSecurityPolicy(deps.config.map.tileSource, avatar, uploads) : withoutAvatar);
   });
-
-  // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
-  // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
-  app.route('/', webhookRoutes);
 
   // Pages, styles, scripts and the heatmap's routes go compressed to browsers that take it (App Engine's front end
   // compresses too; a self-hosted server then needs no proxy for it).

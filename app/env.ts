@@ -28,5 +28,7 @@ export interface AppEnv {
     csrfToken: string;
     /** Set by the locale middleware on every request. */
     locale: Locale;
+    /** What a handler adds to its request's access line, instead of writing a line of its own. */
+    logFields: Record<string, unknown>;
   };
 }

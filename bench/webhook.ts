@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const pathSecret = randomBytes(18).toString('base64url');
   const quiet = createLogger({ format: 'json', level: 'info', write: () => undefined });
 
-  // Two buses with the production settings (ordering, 100 messages / 5 ms batches): one per handler under test.
+  // Two buses with the production settings (100 messages / 5 ms batches): one per handler under test.
   const busOptions = { projectId: PROJECT, emulatorHost: emulator.host, log: quiet };
   const productionBus: PubSubBus = await createPubSubBus(busOptions);
   const bareBus: PubSubBus = await createPubSubBus(busOptions);

@@ -116,6 +116,46 @@ describe('webhook receiver with a path secret', () => {
     assert.ok(stack.logLines.some((line) => line.includes('Webhook event refused')));
   });
 
+  it('refuses an oversized body sent without a length (chunked) as it does one that declares its length', async () => {
+    const before = published.length;
+    const big = new TextEncoder().encode(JSON.stringify(activityEvent(subscriptionId, { updates: { title: 'x'.repeat(20_000) } })));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < big.length; at += 1_000) controller.enqueue(big.subarray(at, at + 1_000));
+        controller.close();
+      },
+    });
+    const res = await fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 413);
+    const small = new TextEncoder().encode(JSON.stringify(activityEvent(subscriptionId, { object_id: 91 })));
+    const smallChunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(small);
+        controller.close();
+      },
+    });
+    const ok = await fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: smallChunked, duplex: 'half' } as RequestInit);
+    assert.equal(ok.status, 200);
+    await bus.idle();
+    assert.equal(published.length, before + 1);
+  });
+
+  it("answers with an API's security headers, and logs one line per published event", async () => {
+    const linesBefore = stack.logLines.length;
+    const res = await post(callbackUrl, activityEvent(subscriptionId, { object_id: 4_242 }));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    const refused = await post(`${stack.baseUrl}/webhook/${'y'.repeat(24)}`, activityEvent(subscriptionId));
+    assert.equal(refused.headers.get('x-content-type-options'), 'nosniff');
+    const lines = stack.logLines.slice(linesBefore).filter((line) => line.includes('4242'));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /published/);
+    assert.ok(!lines[0]!.includes(PATH_SECRET), 'the path secret never reaches the log');
+  });
+
   it('answers an event for another subscription exactly like an accepted one, and drops it', async () => {
     const before = published.length;
     const ours = await post(callbackUrl, activityEvent(subscriptionId, { object_id: 77 }));
