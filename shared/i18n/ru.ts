@@ -150,6 +150,7 @@ export const ru: Messages = {
   mapScaleUnits: { km: 'км', m: 'м', mi: 'ми', ft: 'фт' },
   mapZoomOut: 'Отдалить',
   mapFinish: 'Финиш',
+  mapShowTiles: 'Показать на карте',
   mapTilesFailed: 'Не удалось загрузить подложку карты, поэтому маршрут нарисован без неё.',
   unitMeters: 'м',
   unitYards: 'ярд',
@@ -175,6 +176,8 @@ export const ru: Messages = {
   downloadCsv: 'Скачать CSV с потоками данных',
   downloadsNoteBoth: 'Точки внутри ваших зон приватности убраны с карты и из файлов GPX и CSV.',
   downloadsNoteCsv: 'Точки внутри ваших зон приватности убраны с карты и из файла CSV.',
+  streamsFetching: 'Загружаем подробную запись из Strava: графики, отрезки и файлы появятся здесь через несколько секунд.',
+  streamsFetchNow: 'Показать подробную запись',
   streamsUnavailable: 'Подробную запись этой тренировки сейчас не удаётся получить от Strava. Попробуйте позже.',
   noStreams: 'У этой тренировки нет подробной записи (например, она введена вручную).',
 

@@ -228,8 +228,21 @@ describe('activities', () => {
   test('an activity: details, charts, splits; streams fetched once and kept', async () => {
     const { id } = await gpsActivity();
     const before = stack.sandbox.counters.apiRequests;
+    // The first open answers at once from the summary and says the detailed recording is on its way.
+    const fetching = await get(`/activities/${id}`);
+    assert.equal(fetching.status, 200);
+    assert.match(fetching.text, new RegExp(`id="streams-fetching" data-wait="/activities/${id}/streams"`));
+    assert.match(fetching.text, /Fetching the detailed recording from Strava/);
+    assert.match(fetching.text, /id="route-map"/, 'the route from the summary is drawn meanwhile');
+    assert.doesNotMatch(fetching.text, /id="chart-|splits-table|Download GPX/);
+    assert.equal(stack.sandbox.counters.apiRequests, before, 'the page itself waits on nothing');
+    const ready = await get(`/activities/${id}/streams`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(JSON.parse(ready.text), { state: 'ready' });
+    assert.equal(ready.headers.get('cache-control'), 'no-store');
     const first = await get(`/activities/${id}`);
     assert.equal(first.status, 200);
+    assert.doesNotMatch(first.text, /streams-fetching/);
     for (const chart of ['chart-elevation', 'chart-pace', 'chart-heartrate', 'chart-cadence']) assert.match(first.text, new RegExp(`id="${chart}"`));
     assert.match(first.text, /<table class="splits-table">/);
     assert.match(first.text, /id="route-map"/);
@@ -252,7 +265,12 @@ describe('activities', () => {
     );
     stack.sandbox.failNext({ pathPrefix: '/api/v3/activities' }, 503, 10);
     try {
-      const response = await get(`/activities/${rows[0]!.id}`);
+      const id = rows[0]!.id;
+      assert.match((await get(`/activities/${id}`)).text, /id="streams-fetching"/);
+      assert.deepEqual(JSON.parse((await get(`/activities/${id}/streams`)).text), { state: 'unavailable' });
+      // Nothing was kept, so the next open asks again; the no-JavaScript link waits within the request.
+      assert.match((await get(`/activities/${id}`)).text, /id="streams-fetching"/);
+      const response = await get(`/activities/${id}?wait=1`);
       assert.equal(response.status, 200);
       assert.match(response.text, /cannot be fetched from Strava right now/);
     } finally {

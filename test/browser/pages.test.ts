@@ -48,6 +48,9 @@ before(async () => {
   ids.run = await one(`sport_type = 'Run' and summary_polyline is not null and summary_polyline <> ''`);
   ids.swim = await one(`sport_type = 'Swim'`);
   ids.noGps = await one(`sport_type in ('Run', 'Ride', 'Walk') and (summary_polyline is null or summary_polyline = '')`);
+  // The recordings fetched once here, so every visit below sees the finished page (the first open's own state is
+  // tested in the results browser test).
+  for (const id of [ids.run, ids.swim, ids.noGps]) assert.equal((await page.request.get(`${stack.baseUrl}/activities/${id}/streams`)).status(), 200);
   // A privacy zone far from every route, so the zone table and the privacy notes show.
   await page.goto(`${stack.baseUrl}/settings`);
   await page.locator('input[name="lat"]').fill('-45.5');
@@ -70,12 +73,18 @@ interface Visit {
 }
 
 const mapReady = (p: Page) => p.locator('#live-map[data-state="ready"]').waitFor({ timeout: 15_000 });
+/** A phone shows the drawn route until the athlete asks for the tile map; a wide screen loads it by itself. */
+const activityMapReady = async (p: Page) => {
+  const ask = p.locator('#map-show');
+  if (await ask.isVisible()) await ask.click();
+  await mapReady(p);
+};
 
 const VISITS: Visit[] = [
   { name: 'home', open: (p) => p.goto(`${stack.baseUrl}/`) },
   { name: 'results', open: (p) => p.goto(`${stack.baseUrl}/results`) },
   { name: 'activities', open: (p) => p.goto(`${stack.baseUrl}/activities`) },
-  { name: 'activity-run', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.run}`), ready: mapReady },
+  { name: 'activity-run', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.run}`), ready: activityMapReady },
   { name: 'activity-swim', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.swim}`) },
   { name: 'activity-no-gps', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.noGps}`) },
   { name: 'heatmap', open: (p) => p.goto(`${stack.baseUrl}/heatmap`), ready: mapReady },
@@ -264,6 +273,31 @@ test('the activity map: tiles from the configured server, start and finish marke
   );
 });
 
+test('the activity map on a phone: the drawn route until asked, then tiles in the same box', async () => {
+  const phone = await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await phone.addCookies(await context.cookies());
+  const p = await phone.newPage();
+  const requested: string[] = [];
+  p.on('request', (request) => requested.push(request.url()));
+  await p.goto(`${stack.baseUrl}/activities/${ids.run}?lang=en`);
+  const ask = p.getByRole('button', { name: 'Show on a map' });
+  await ask.waitFor();
+  assert.ok(await p.locator('#route-map').isVisible());
+  assert.equal(requested.filter((url) => /leaflet|\.png$/.test(url)).length, 0, 'no map library and no tile before the tap');
+  const button = await ask.boundingBox();
+  assert.ok(button && button.height >= 44, 'a 44px touch target');
+  const drawn = await p.locator('#route-map').boundingBox();
+  const below = await p.locator('#map ~ section').first().boundingBox();
+  await ask.tap();
+  await mapReady(p);
+  await p.locator('#live-map img.leaflet-tile-loaded').first().waitFor();
+  const live = await p.locator('#live-map').boundingBox();
+  assert.ok(drawn && live && Math.abs(live.height - drawn.height) < 1 && Math.abs(live.width - drawn.width) < 1, "the map takes the drawing's box");
+  assert.equal((await p.locator('#map ~ section').first().boundingBox())?.y, below?.y, 'nothing below the map moved');
+  assert.equal(await ask.isVisible(), false);
+  await phone.close();
+});
+
 test('the heatmap: every route in one request, none inside a privacy zone', async () => {
   const requests: string[] = [];
   const onRequest = (request: { url(): string }) => requests.push(new URL(request.url()).pathname);
@@ -289,4 +323,23 @@ test('the tile server down: the activity page still shows the route, drawn, and 
   assert.ok(await p.getByText('The map tiles could not be loaded, so the route is drawn on its own.').isVisible());
   assert.ok(await p.locator('table.splits-table').isVisible(), 'the rest of the page is there');
   await fresh.close();
+});
+
+// Last: it deletes the demo athlete's data.
+test('deleting in Russian: the confirmation and the "deleted" page say everything in Russian', async () => {
+  const ru = await browser.newContext({ locale: 'ru-RU', viewport: { width: 390, height: 844 } });
+  await ru.addCookies(await context.cookies());
+  const p = await ru.newPage();
+  await p.goto(`${stack.baseUrl}/account/delete?lang=ru`);
+  assert.deepEqual(await englishLeft(p), []);
+  if (SCREENSHOT_DIR) await p.screenshot({ path: join(SCREENSHOT_DIR, 'delete-confirm-phone-ru-again.png'), fullPage: true });
+  await p.locator('form[action="/account/delete"] button[type="submit"]').click();
+  await p.waitForLoadState();
+  assert.equal(await p.locator('html').getAttribute('lang'), 'ru');
+  assert.match((await p.locator('h1').textContent()) ?? '', /[а-яё]/i);
+  assert.deepEqual(await englishLeft(p), []);
+  const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  assert.ok(scrollWidth <= innerWidth);
+  if (SCREENSHOT_DIR) await p.screenshot({ path: join(SCREENSHOT_DIR, 'deleted-phone-ru.png'), fullPage: true });
+  await ru.close();
 });

@@ -99,10 +99,21 @@ test('activities: sport filter, name search, date range and paging work', async 
   assert.ok(await page.getByText('No activities match these filters.').isVisible());
 });
 
-test('an activity: charts and splits; the GPX downloads and parses; a privacy zone removes its points', async () => {
+test('an activity: the first open says it is fetching the recording and fills in; charts, splits, GPX; a privacy zone removes its points', async () => {
   await page.goto(`${stack.baseUrl}/activities?sport=Run`);
-  await page.locator('table.activity-list tbody tr td.name a').first().click();
-  await page.waitForURL(/\/activities\/\d+$/);
+  // A slow Strava: the page must answer at once and say what it is waiting for, not hang or show a blank.
+  stack.sandbox.setLatency(1500);
+  try {
+    await page.locator('table.activity-list tbody tr td.name a').first().click();
+    await page.waitForURL(/\/activities\/\d+$/);
+    await page.getByText('Fetching the detailed recording from Strava').waitFor();
+    assert.ok(await page.locator('#route-map').isVisible(), 'the route from the summary shows meanwhile');
+    assert.equal(await page.locator('table.splits-table').count(), 0);
+    await page.locator('#chart-elevation').waitFor({ timeout: 20_000 });
+  } finally {
+    stack.sandbox.setLatency(0);
+  }
+  assert.equal(await page.locator('#streams-fetching').count(), 0, 'the banner is gone once the recording is in');
   for (const chart of ['#chart-elevation', '#chart-pace', '#chart-heartrate', '#route-map']) assert.ok(await page.locator(chart).isVisible(), chart);
   assert.ok((await page.locator('table.splits-table tbody tr').count()) > 0);
   const activityUrl = page.url();
