@@ -301,7 +301,7 @@ export const en = {
         : 'the other host, because the scheduled one could not be reached',
   adminAppStatus: 'Application status at Strava',
   adminAppActive: 'active',
-  adminAppInactive: (since: string) => `inactive since ${since} UTC: sign-ins, imports, token refreshes and live updates are paused`,
+  adminAppInactive: (since: string) => `inactive since ${since}: sign-ins, imports, token refreshes and live updates are paused`,
   adminAppWhatToDo: 'What to do',
   adminAppWhatToDoValue:
     'The owner of this site\u2019s Strava API application needs an active Strava subscription, then reactivates the application at strava.com/settings/api. Nothing else is needed: paused work resumes by itself.',
