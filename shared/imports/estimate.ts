@@ -1,21 +1,11 @@
 // How many activities the whole history holds, estimated from Strava's athlete stats while the import runs.
+import { RIDE_TYPES, RUN_TYPES } from '../stats/index.js';
 
 /**
  * The sport types Strava's all-time totals count, by their buckets (rides, runs, swims); every other sport (walks,
  * hikes, workouts…) is left out of them, as are activities not visible to Everyone.
  */
-export const STATS_COUNTED_SPORTS: readonly string[] = [
-  'Ride',
-  'VirtualRide',
-  'EBikeRide',
-  'GravelRide',
-  'MountainBikeRide',
-  'EMountainBikeRide',
-  'Run',
-  'TrailRun',
-  'VirtualRun',
-  'Swim',
-];
+export const STATS_COUNTED_SPORTS: readonly string[] = [...RIDE_TYPES, ...RUN_TYPES, 'Swim'];
 
 /** Below this many counted activities imported, their share says too little to scale the total by. */
 export const MIN_SAMPLE = 20;

@@ -57,14 +57,7 @@ export interface SummaryActivity {
 }
 
 /** One roll-up of GET /athletes/{id}/stats ("ActivityTotal"): metres and seconds. */
-export interface ActivityTotal {
-  count: number;
-  distance: number;
-  moving_time: number;
-  elapsed_time: number;
-  elevation_gain: number;
-  achievement_count?: number;
-}
+export type ActivityTotal = Record<'count' | 'distance' | 'moving_time' | 'elapsed_time' | 'elevation_gain', number> & { achievement_count?: number };
 
 /** GET /athletes/{id}/stats: only activities visible to Everyone, and only runs, rides and swims. */
 export interface ActivityStats {

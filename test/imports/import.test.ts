@@ -36,6 +36,18 @@ function pubsubEvent(data: unknown): PubSubCloudEvent {
   };
 }
 
+/** One slice whose clock moves one tick per look, so `ticks` bounds how many pages it gets; what it publishes is kept. */
+async function sliceOfTicks(instance: Instance, athleteId: number, ticks: number) {
+  const published: ImportRequest[] = [];
+  let now = 0;
+  const outcome = await handleImportRequest(
+    { ...instance, publish: async (request) => void published.push(request) },
+    { athleteId },
+    { timeBudgetMs: ticks, clock: () => now++ },
+  );
+  return { outcome, published };
+}
+
 test('imports the whole history in pages of 200, newest first, and marks it done', async () => {
   const { athleteId, accessToken } = await seedAthlete(world, { activities: 1050 });
   const instance = world.instance();
@@ -70,14 +82,8 @@ test("Strava's athlete stats are asked once per import, for the estimate; a refu
   const { athleteId, accessToken } = await seedAthlete(world, { activities: 450 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
-  const published: ImportRequest[] = [];
-  let ticks = 0;
   // Room for one page, then a second slice goes on from the cursor.
-  const first = await handleImportRequest(
-    { ...instance, publish: async (request) => void published.push(request) },
-    { athleteId },
-    { timeBudgetMs: 2, clock: () => ticks++ },
-  );
+  const { outcome: first } = await sliceOfTicks(instance, athleteId, 2);
   assert.equal(first.kind, 'more');
   const statsPath = `/athletes/${athleteId}/stats`;
   assert.equal(instance.requests.filter((r) => r.path === statsPath).length, 1);
@@ -213,14 +219,8 @@ test('a slice that runs out of time saves its place and asks for another slice',
   const { athleteId } = await seedAthlete(world, { activities: 650 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
-  const published: ImportRequest[] = [];
-  let ticks = 0;
   // Every look at the clock is one tick: room for two pages.
-  const outcome = await handleImportRequest(
-    { ...instance, publish: async (request) => void published.push(request) },
-    { athleteId },
-    { timeBudgetMs: 3, clock: () => ticks++ },
-  );
+  const { outcome, published } = await sliceOfTicks(instance, athleteId, 3);
   assert.equal(outcome.kind, 'more');
   assert.deepEqual(published, [{ athleteId, reason: 'continue' }]);
   const row = (await getImport(world.db.pool, athleteId))!;
