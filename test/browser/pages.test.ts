@@ -158,6 +158,27 @@ async function englishLeft(p: Page): Promise<string[]> {
   return left;
 }
 
+/**
+ * Controls a finger cannot hit reliably: under 44 px high. Links inside a sentence are exempt (WCAG 2.5.8), as are
+ * boxes inside a label that is itself the target, and the training sections (goals, gear, calendar, sport switch),
+ * which are being redrawn in their own piece of work.
+ */
+const SMALL_TOUCH_TARGETS = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll('a, button, summary, input, select, textarea')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || box.height >= 44 || el.closest('#training, #goals, #gear, .gear-reminders, .skip')) continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && el.closest('label') && el.closest('label').getBoundingClientRect().height >= 44) continue;
+    const inSentence = el.tagName === 'A' && getComputedStyle(el).display === 'inline' && el.parentElement.textContent.trim() !== el.textContent.trim();
+    if (!inSentence) out.push(el.tagName.toLowerCase() + ' "' + (el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40) + '" ' + Math.round(box.height) + 'px');
+  }
+  return out;
+})()`;
+
+async function smallTouchTargets(p: Page): Promise<string[]> {
+  return (await p.evaluate(SMALL_TOUCH_TARGETS)) as string[];
+}
+
 async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], locale: 'en' | 'ru', errors: string[], problems: string[]) {
   const label = `${visit.name} ${width.name} ${locale}`;
   const opened = await visit.open(p);
@@ -169,6 +190,7 @@ async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], loca
   assert.equal(await p.locator('html').getAttribute('lang'), locale, label);
   const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
   if (scrollWidth > innerWidth) problems.push(`${label}: the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+  if (width.width < 720) for (const target of await smallTouchTargets(p)) problems.push(`${label}: touch target under 44px: ${target}`);
   await p.evaluate(AXE);
   const violations = await p.evaluate(async () => {
     const result = await (
