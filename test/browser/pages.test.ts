@@ -243,6 +243,25 @@ for (const locale of ['en', 'ru'] as const) {
   }
 }
 
+// The narrowest and widest phones in common use: the layout must hold across the range, not only at 390 px.
+test('every page at 360 and 430 px wide, in Russian and English: nothing scrolls sideways', async () => {
+  const problems: string[] = [];
+  for (const [width, locale] of [
+    [360, 'ru'],
+    [360, 'en'],
+    [430, 'ru'],
+  ] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${stack.baseUrl}/results?lang=${locale}`);
+    for (const visit of VISITS) {
+      await visit.open(page);
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      if (scrollWidth > innerWidth) problems.push(`${visit.name} ${width}px ${locale}: ${scrollWidth}px wide`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('signed out: the home page at both widths, and a private page sends the visitor home to connect', async () => {
   const guest = await browser.newContext({ locale: 'en-GB' });
   const p = await guest.newPage();
