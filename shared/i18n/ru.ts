@@ -47,7 +47,7 @@ export const ru: Messages = {
   importingStarted: 'Загружаем вашу историю\u2026',
   importPaused: 'Пауза из-за лимита запросов Strava, загрузка продолжится сама.',
   importingOf: (count: string, total: string, n: number) =>
-    `Загружаем историю: ${count} из примерно ${total} ${plural(n, 'тренировки', 'тренировок', 'тренировок')}.`,
+    `Загружаем вашу историю: ${count} из примерно ${total} ${plural(n, 'тренировки', 'тренировок', 'тренировок')}.`,
   importDone: (count: string, n: number) => `Вся история загружена: ${count} ${plural(n, 'тренировка', 'тренировки', 'тренировок')}.`,
   weeklyWhileImporting: 'Прошлые недели заполнятся, пока идёт загрузка истории.',
   importFailed: 'Загрузка истории остановилась. Подключитесь к Strava заново, чтобы её завершить.',

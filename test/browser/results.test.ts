@@ -140,6 +140,26 @@ test('an activity: the first open says it is fetching the recording and fills in
   assert.equal(hidden.points.filter((p) => distanceM(p, start) <= radius).length, 0, 'no point inside the zone');
 });
 
+test('an activity whose recording Strava cannot send: the fetching banner says so instead of waiting forever', async () => {
+  const { rows } = await stack.runtime.pool.query<{ id: string }>(
+    `select a.id from activities a where a.athlete_id = $1::bigint and a.sport_type = 'Ride' and a.id > 0
+       and not exists (select 1 from activity_streams s where s.activity_id = a.id) order by a.start_date desc limit 1`,
+    [DEMO_ATHLETE_ID],
+  );
+  const id = rows[0]!.id;
+  // Every attempt the client makes (its own retries included) answers 503.
+  stack.sandbox.failNext({ pathPrefix: `/api/v3/activities/${id}/streams` }, 503, 3);
+  try {
+    await page.goto(`${stack.baseUrl}/activities/${id}`);
+    await page.getByText('The detailed recording of this activity cannot be fetched from Strava right now').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByText('Fetching the detailed recording from Strava').isVisible(), false);
+    assert.ok(await page.locator('#route-map').isVisible(), 'the route from the summary stays');
+    assert.equal(new URL(page.url()).pathname, `/activities/${id}`, 'no reload loop');
+  } finally {
+    stack.sandbox.failNext({ pathPrefix: `/api/v3/activities/${id}/streams` }, 503, 0);
+  }
+});
+
 test('AI notes: opt in, then the note appears on the page without a reload', async () => {
   await page.goto(`${stack.baseUrl}/settings`);
   await page.locator('#ai_notes').check();

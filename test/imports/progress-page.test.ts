@@ -105,6 +105,25 @@ describe('each import state', () => {
     assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю: уже 22 тренировки.');
   });
 
+  test('with Strava\u2019s all-time count: "412 of about 1,180" and a bar; past the estimate, the count so far', async () => {
+    await setImport('running', 412);
+    // A cursor after every activity: nothing counted is in yet, so the estimate is Strava's count, rounded.
+    await stack.db.pool.query(
+      `update imports set stats_count = 1183, cursor_before = extract(epoch from now())::bigint + 86400 where athlete_id = $1::bigint`,
+      [athleteId],
+    );
+    try {
+      const en = await section(client);
+      assert.equal(en?.text, 'Importing your history: 412 of about 1,180 activities. 34%');
+      assert.match(en!.html, /<progress class="progress" max="100" value="34" aria-label="Importing your history: 412 of about 1,180 activities\.">/);
+      assert.equal((await section(client, 'ru'))?.text, 'Загружаем вашу историю: 412 из примерно 1\u00a0180 тренировок. 34%');
+      await setImport('running', 1250);
+      assert.equal((await section(client))?.text, 'Importing your history: 1,250 activities so far.');
+    } finally {
+      await stack.db.pool.query('update imports set stats_count = null where athlete_id = $1::bigint', [athleteId]);
+    }
+  });
+
   test('waiting: the count and that it goes on by itself after Strava\u2019s rate limit', async () => {
     await setImport('waiting', 1400, new Date(Date.now() + 15 * 60_000));
     const en = await section(client);
