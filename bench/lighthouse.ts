@@ -71,7 +71,7 @@ try {
     [DEMO_ATHLETE_ID],
   );
   const activityPath = `/activities/${rows[0]!.id}`;
-  await page.goto(`${stack.baseUrl}${activityPath}`);
+  await page.goto(`${stack.baseUrl}${activityPath}?wait=1`);
   const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
   await browser.close();
 

@@ -10,6 +10,7 @@ import {
   getOwnActivity,
   parseDate,
   searchActivities,
+  storedStreams,
 } from '../../shared/activities/index.js';
 import type { ActivityDetail, Streams } from '../../shared/activities/index.js';
 import type { LatLng } from '../../shared/privacy/index.js';
@@ -36,7 +37,7 @@ async function ownActivity(c: Context<AppEnv>): Promise<ActivityDetail> {
   return activity;
 }
 
-type StreamState = { kind: 'ok'; streams: Streams } | { kind: 'unavailable' };
+type StreamState = { kind: 'ok'; streams: Streams } | { kind: 'unavailable' } | { kind: 'fetching' };
 
 async function streamsOf(c: Context<AppEnv>, activity: ActivityDetail): Promise<StreamState> {
   const deps = c.get('deps');
@@ -46,6 +47,16 @@ async function streamsOf(c: Context<AppEnv>, activity: ActivityDetail): Promise<
     c.get('log').warn('Streams unavailable', { activityId: activity.id, error });
     return { kind: 'unavailable' };
   }
+}
+
+/**
+ * The kept streams, or "fetching" when Strava has not been asked yet: the first open of an activity answers at once
+ * with what the summary holds, and the page's script asks /activities/:id/streams, which waits on Strava, then fills
+ * the page in. `wait` (the no-JavaScript link) fetches them within the request instead.
+ */
+async function streamsOrFetching(c: Context<AppEnv>, activity: ActivityDetail, wait: boolean): Promise<StreamState> {
+  if (!wait && activity.id > 0 && !(await storedStreams(c.get('deps').pool, c.get('athlete').id, activity.id))) return { kind: 'fetching' };
+  return streamsOf(c, activity);
 }
 
 /** Axis steps for paces: 5, 10, 15, 30 seconds, then whole minutes, so a pace axis reads 4:30 / 5:00 / 5:30. */
@@ -216,7 +227,10 @@ export const activitiesRoutes = new Hono<AppEnv>()
     const activity = await ownActivity(c);
     const viewer = await viewerOf(c);
     const { fmt } = viewer;
-    const [state, tracks] = await Promise.all([streamsOf(c, activity), athleteTracks(c.get('deps').pool, viewer.athlete.id)]);
+    const [state, tracks] = await Promise.all([
+      streamsOrFetching(c, activity, c.req.query('wait') === '1'),
+      athleteTracks(c.get('deps').pool, viewer.athlete.id),
+    ]);
     const streams = state.kind === 'ok' ? state.streams : {};
     const map = tracks.routeMap(activity, streams, { width: 720, height: 400, padding: 10, minStep: 1 });
     const visible = map.visible;
@@ -257,7 +271,7 @@ export const activitiesRoutes = new Hono<AppEnv>()
             : []),
         ],
       },
-      streamsState: state.kind === 'unavailable' ? 'unavailable' : hasStreams ? 'ok' : 'none',
+      streamsState: state.kind === 'ok' ? (hasStreams ? 'ok' : 'none') : state.kind,
       map,
       // Why there is no route: no GPS at all, or every point inside a privacy zone.
       mapMissing: map.d ? '' : map.hadTrack ? t.mapAllHidden : t.mapNoGps,
@@ -275,6 +289,12 @@ export const activitiesRoutes = new Hono<AppEnv>()
     });
   })
 
+  // The page's script waits here on the first open: answers once the streams are kept (or Strava could not send them).
+  .get('/activities/:id/streams', requireAthlete, async (c) => {
+    const state = await streamsOf(c, await ownActivity(c));
+    c.header('cache-control', 'no-store');
+    return c.json({ state: state.kind === 'ok' ? 'ready' : 'unavailable' });
+  })
   .get('/activities/:id/gpx', requireAthlete, (c) => exportActivity(c, 'gpx'))
   .get('/activities/:id/csv', requireAthlete, (c) => exportActivity(c, 'csv'));
 

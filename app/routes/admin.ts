@@ -11,7 +11,8 @@ import {
   unconfirmedWebhookEvents,
   webhookEventCounts,
 } from '../../shared/events/index.js';
-import { createFormatter, type Messages } from '../../shared/i18n/index.js';
+import { createFormatter, type Locale, type Messages } from '../../shared/i18n/index.js';
+import { athleteTimeZone } from '../../shared/stats/index.js';
 import { countAuthorizedAthletes } from '../../shared/athletes/index.js';
 import { readApplicationStatus } from '../../shared/strava/index.js';
 import { DEFAULT_BUDGET_POLICY, readBudgetUsage } from '../../shared/strava/index.js';
@@ -74,12 +75,15 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
   const deps = c.get('deps');
   const t = textsOf(c);
   const { rows, total } = await listAthletes(deps.pool);
+  // Times are written on the admin's own wall clock, as every page writes them.
+  const timeZone = await athleteTimeZone(deps.pool, c.get('athlete').id);
+  const fmt = createFormatter(localeOf(c), 'metric');
   const [progress, panels, audit] = await Promise.all([
     importProgress(
       deps.pool,
       rows.map((row) => row.id),
     ),
-    loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), { locale: localeOf(c), services: panelServices(deps) }),
+    loadAdminPanels(deps.pool, c.get('athlete').id, c.get('log'), { locale: localeOf(c), services: panelServices(deps), timeZone }),
     recentAdminActions(deps.pool),
   ]);
   const statusLabel = { connected: t.statusConnected, disconnected: t.statusDisconnected, banned: t.statusBanned };
@@ -98,13 +102,13 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
         statusLabel: statusLabel[row.status],
         statusReason: row.statusReason ?? '',
         activities: row.activityCount,
-        lastActivity: row.lastActivity ?? '—',
+        lastActivity: row.lastActivity ? fmt.date(row.lastActivity) : '—',
         importProgress: localImportProgress(progress.get(row.id), t, localeOf(c)),
         self: row.id === c.get('athlete').id,
       })),
       panels,
       audit: audit.map((entry) => ({
-        at: utc(entry.createdAt),
+        at: fmt.dateTime(entry.createdAt, timeZone),
         admin: entry.adminAthleteId,
         action: t.adminActionNames[entry.action] ?? entry.action,
         target: entry.targetAthleteId ?? '',
@@ -124,8 +128,16 @@ function localImportProgress(text: string | undefined, t: ReturnType<typeof text
   return `${t.importStatusNames[match[1]!] ?? match[1]} · ${n(Number(match[2]!.replace(/,/g, '')))}${match[3]}`;
 }
 
-function utc(at: Date): string {
-  return at.toISOString().replace('T', ' ').slice(0, 19);
+/** A time in a panel, on the reader's wall clock. */
+function whenFor(ctx: { locale: Locale; timeZone: string }): (at: Date) => string {
+  const fmt = createFormatter(ctx.locale, 'metric');
+  return (at) => fmt.dateTime(at, ctx.timeZone);
+}
+
+/** Strava's ISO time as every other time on the page; left as Strava wrote it if it is not one. */
+function shownInstant(iso: string, when: (at: Date) => string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : when(at);
 }
 
 /** The notice after a redirect: a fixed text per outcome, so the query string cannot put words on the page. */
@@ -157,15 +169,16 @@ registerAdminPanel({
   id: 'strava-connection',
   title: (t) => t.adminStravaTitle,
   order: 10,
-  load: withServices(async ({ db, t, locale, services }) => {
+  load: withServices(async ({ db, t, locale, timeZone, services }) => {
     const n = createFormatter(locale, 'metric').number;
+    const when = whenFor({ locale, timeZone });
     const [status, count] = await Promise.all([readApplicationStatus(db, services.stravaClientId), countAuthorizedAthletes(db)]);
     const inactive = status.status === 'inactive';
     return {
       kind: 'facts',
       facts: [
         { label: t.adminApiHost, value: `${services.apiHost.baseUrl} (${t.adminApiHostReason(services.apiHost.reason)})` },
-        { label: t.adminAppStatus, value: inactive ? t.adminAppInactive(utc(status.inactiveSince ?? services.now)) : t.adminAppActive },
+        { label: t.adminAppStatus, value: inactive ? t.adminAppInactive(when(status.inactiveSince ?? services.now)) : t.adminAppActive },
         ...(inactive ? [{ label: t.adminAppWhatToDo, value: t.adminAppWhatToDoValue }] : []),
         { label: t.adminAthleteCap, value: t.adminAthleteCapValue(n(count), n(services.athleteLimit)) },
         ...(count >= services.athleteLimit ? [{ label: t.adminAppWhatToDo, value: t.adminAthleteCapFull }] : []),
@@ -178,7 +191,7 @@ registerAdminPanel({
   id: 'webhook-subscription',
   title: (t) => t.adminSubscriptionTitle,
   order: 20,
-  load: withServices(async ({ t, services }) => {
+  load: withServices(async ({ t, locale, timeZone, services }) => {
     const missingToken = services.verifyTokenSet ? [] : [{ label: t.adminStravaSays, value: t.adminVerifyTokenMissing }];
     let subscription;
     try {
@@ -200,7 +213,7 @@ registerAdminPanel({
         { label: t.adminSubscriptionId, value: String(subscription.id) },
         { label: t.adminCallbackUrl, value: shownCallback(subscription.callback_url, services.webhookPathSecret) },
         { label: t.adminPointsHere, value: subscription.callback_url === services.webhookCallbackUrl ? t.adminYes : t.adminNo },
-        ...(subscription.created_at ? [{ label: t.adminCreated, value: subscription.created_at }] : []),
+        ...(subscription.created_at ? [{ label: t.adminCreated, value: shownInstant(subscription.created_at, whenFor({ locale, timeZone })) }] : []),
       ],
       actions: [{ label: t.adminDeleteSubscription, path: '/admin/webhook-subscription/delete', fields: { id: String(subscription.id) }, danger: true }],
     };
@@ -211,8 +224,9 @@ registerAdminPanel({
   id: 'webhook-events',
   title: (t) => t.adminEventsTitle,
   order: 30,
-  async load({ db, t, locale, services }) {
+  async load({ db, t, locale, timeZone, services }) {
     const fmt = createFormatter(locale, 'metric');
+    const when = whenFor({ locale, timeZone });
     const [events, counts, exhausted] = await Promise.all([
       recentWebhookEvents(db, 20),
       webhookEventCounts(db),
@@ -229,13 +243,13 @@ registerAdminPanel({
       kind: 'table',
       facts: [
         { label: t.adminEventsByStatus, value: byStatus },
-        { label: t.adminLastReceived, value: counts.lastReceivedAt ? `${utc(counts.lastReceivedAt)} UTC` : '—' },
+        { label: t.adminLastReceived, value: counts.lastReceivedAt ? when(counts.lastReceivedAt) : '—' },
         { label: t.adminDeadLetters, value: deadLetters },
       ],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminStatus, t.adminAttempts, t.adminError],
       // The titles an update carries are the athlete's words: the field names say enough here.
       rows: events.map((event) => [
-        ...eventCells(event, utc, t),
+        ...eventCells(event, when, t),
         t.eventStatusNames[event.status] ?? event.status,
         event.attempts,
         event.error ? event.error.slice(0, 160) : null,
@@ -251,11 +265,11 @@ registerAdminPanel({
  */
 function eventCells(
   event: { receivedAt: Date; objectType: string; objectId: number; aspectType: string; updates: Record<string, string> | null; ownerId: number },
-  utc: (at: Date) => string,
+  when: (at: Date) => string,
   t: Pick<Messages, 'objectTypeNames' | 'aspectTypeNames'>,
 ): string[] {
   return [
-    `${utc(event.receivedAt)} UTC`,
+    when(event.receivedAt),
     `${t.objectTypeNames[event.objectType] ?? event.objectType} ${event.objectId}`,
     [t.aspectTypeNames[event.aspectType] ?? event.aspectType, ...Object.keys(event.updates ?? {})].join(' '),
     String(event.ownerId),
@@ -266,14 +280,14 @@ registerAdminPanel({
   id: 'unconfirmed-events',
   title: (t) => t.adminUnconfirmedTitle,
   order: 35,
-  async load({ db, t }) {
+  async load({ db, t, locale, timeZone }) {
     // Events are not signed: a deauthorization or delete Strava did not confirm may be forged, and changed nothing.
     const events = await unconfirmedWebhookEvents(db, 50);
     return {
       kind: 'table',
       facts: [{ label: t.adminUnconfirmedWhat, value: t.adminUnconfirmedExplained }],
       columns: [t.adminReceived, t.adminObject, t.adminChange, t.adminOwner, t.adminError],
-      rows: events.map((event) => [...eventCells(event, utc, t), event.error ? event.error.slice(0, 160) : null]),
+      rows: events.map((event) => [...eventCells(event, whenFor({ locale, timeZone }), t), event.error ? event.error.slice(0, 160) : null]),
       empty: t.adminUnconfirmedNone,
     };
   },
@@ -283,7 +297,7 @@ registerAdminPanel({
   id: 'rate-limit-budget',
   title: (t) => t.adminBudgetTitle,
   order: 40,
-  load: withServices(async ({ db, t, locale, services }) => {
+  load: withServices(async ({ db, t, locale, timeZone, services }) => {
     const usage = await readBudgetUsage(db, services.stravaClientId, services.now);
     if (!usage) return { kind: 'unavailable', reason: t.adminBudgetNone };
     const n = createFormatter(locale, 'metric').number;
@@ -293,7 +307,7 @@ registerAdminPanel({
         { label: t.adminBudgetNow, value: t.adminBudgetUsage(n(usage.usage15), n(usage.limit15), n(usage.readUsage15), n(usage.readLimit15)) },
         { label: t.adminBudgetToday, value: t.adminBudgetUsage(n(usage.usageDaily), n(usage.limitDaily), n(usage.readUsageDaily), n(usage.readLimitDaily)) },
         ...(usage.assumedLimits ? [{ label: t.adminBudgetAssumed, value: t.adminBudgetAssumedValue }] : []),
-        { label: t.adminBudgetObserved, value: usage.observedAt ? `${utc(usage.observedAt)} UTC` : '—' },
+        { label: t.adminBudgetObserved, value: usage.observedAt ? whenFor({ locale, timeZone })(usage.observedAt) : '—' },
         {
           label: t.adminBudgetBackground,
           value: t.adminBudgetBackgroundValue(DEFAULT_BUDGET_POLICY.backgroundPercent15, DEFAULT_BUDGET_POLICY.backgroundPercentDaily),

@@ -261,6 +261,7 @@ async function loadNotes(deps: InsightDeps & { now?: (() => Date) | undefined },
       now: deps.now?.() ?? new Date(),
       timeZone,
       language: viewer.locale,
+      units: viewer.units,
       start,
     });
     return notesView(viewer, configured, notes);

@@ -31,9 +31,30 @@
     );
     observer.observe(target);
   }
-  whenNear(() => {
-    withLeaflet(start);
-  });
+  // On a phone the drawn route is the map until the athlete asks for tiles: a tile map there costs a data plan and a
+  // slow processor seconds before the page settles, and it would take over the one-finger drags that scroll the page.
+  // A wide screen with a mouse gets the tiles as soon as the route comes near the screen.
+  var ask = document.getElementById('map-show');
+  var wideWithMouse = window.matchMedia?.('(min-width: 720px) and (pointer: fine)').matches;
+  if (ask && !wideWithMouse) {
+    ask.hidden = false;
+    ask.addEventListener(
+      'click',
+      () => {
+        ask.disabled = true;
+        ask.setAttribute('aria-busy', 'true');
+        withLeaflet(() => {
+          ask.hidden = true;
+          start();
+        });
+      },
+      { once: true },
+    );
+  } else {
+    whenNear(() => {
+      withLeaflet(start);
+    });
+  }
 
   function start() {
     var words = JSON.parse(box.getAttribute('data-words') || '{}');

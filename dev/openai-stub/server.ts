@@ -49,35 +49,46 @@ interface Totals {
   moving_hours: number;
 }
 
-function funFact(input: { language?: string; distance_km?: number }): Record<string, string> {
-  const km = Number(input.distance_km ?? 0);
+const KM_PER_MILE = 1.609344;
+
+/** As a model following the prompt would: the distance written as given, the places chosen by the real distance. */
+function funFact(input: { language?: string; distance?: number; distance_unit?: string; distance_text?: string }): Record<string, string> {
+  const value = Number(input.distance ?? 0);
+  const km = input.distance_unit === 'mi' || input.distance_unit === 'ми' ? value * KM_PER_MILE : value;
   const place = PLACES.reduce((best, p) => (Math.abs(Math.log(p.km / km)) < Math.abs(Math.log(best.km / km)) ? p : best), PLACES[0]!);
+  const distance = input.distance_text ?? `${value} ${input.distance_unit ?? ''}`.trim();
   if (input.language === 'ru') {
     const [from, to] = place.ru;
-    return { text: `${km} км — это примерно как от ${from} до ${to}.`, from, to };
+    return { text: `${distance} — это примерно как от ${from} до ${to}.`, from, to };
   }
   const [from, to] = place.en;
-  return { text: `${km} km is about the distance from ${from} to ${to}.`, from, to };
+  return { text: `${distance} is about the distance from ${from} to ${to}.`, from, to };
 }
 
-function coach(input: { language?: string; last_four_weeks?: Totals[]; four_weeks_before?: Totals[] }): Record<string, string> {
+function coach(input: {
+  language?: string;
+  last_four_weeks?: Totals[];
+  four_weeks_before?: Totals[];
+  last_four_weeks_time_text?: string;
+  four_weeks_before_time_text?: string;
+}): Record<string, string> {
   const hours = (rows: Totals[] | undefined) => (rows ?? []).reduce((sum, row) => sum + Number(row.moving_hours || 0), 0);
   const recent = hours(input.last_four_weeks);
   const before = hours(input.four_weeks_before);
   const trend = recent > before * 1.1 ? 'up' : recent < before * 0.9 ? 'down' : 'steady';
-  const r = recent.toFixed(1);
-  const b = before.toFixed(1);
+  const r = input.last_four_weeks_time_text ?? `${recent.toFixed(1)} h`;
+  const b = input.four_weeks_before_time_text ?? `${before.toFixed(1)} h`;
   const text =
     input.language === 'ru'
       ? {
-          up: `Объём вырос: ${r} ч против ${b} ч. Добавьте лёгкую неделю, чтобы закрепить прогресс.`,
-          down: `Объём снизился: ${r} ч против ${b} ч. Вернитесь к ритму двумя короткими спокойными тренировками.`,
-          steady: `Объём стабилен: ${r} ч против ${b} ч. Попробуйте одну тренировку чуть интенсивнее.`,
+          up: `Объём вырос: ${r} против ${b}. Добавьте лёгкую неделю, чтобы закрепить прогресс.`,
+          down: `Объём снизился: ${r} против ${b}. Вернитесь к ритму двумя короткими спокойными тренировками.`,
+          steady: `Объём стабилен: ${r} против ${b}. Попробуйте одну тренировку чуть интенсивнее.`,
         }[trend]
       : {
-          up: `Volume is up: ${r} h against ${b} h. Plan an easier week soon to absorb it.`,
-          down: `Volume is down: ${r} h against ${b} h. Two short easy sessions will get the rhythm back.`,
-          steady: `Volume is steady: ${r} h against ${b} h. Try making one session a little harder.`,
+          up: `Volume is up: ${r} against ${b}. Plan an easier week soon to absorb it.`,
+          down: `Volume is down: ${r} against ${b}. Two short easy sessions will get the rhythm back.`,
+          steady: `Volume is steady: ${r} against ${b}. Try making one session a little harder.`,
         }[trend];
   return { text, trend };
 }

@@ -16,5 +16,5 @@ export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';
 export { athleteSports, parseDate, searchActivities } from './search.js';
 export { computeSplits } from './splits.js';
 export { type ActivityRow, latestActivityWithDistance, recentActivities, UnsafeActivityIdError, upsertActivities } from './store.js';
-export { ensureStreams, type Streams, StreamsUnavailableError } from './streams.js';
+export { ensureStreams, storedStreams, type Streams, StreamsUnavailableError } from './streams.js';
 export { type AthleteTracks, athleteTracks, type RouteMap } from './tracks.js';

@@ -47,6 +47,8 @@ export interface PanelContext {
   adminAthleteId: number;
   locale: Locale;
   t: Messages;
+  /** The reader's time zone: every time on the page is written on their wall clock. */
+  timeZone: string;
   /** Absent when the caller has none to give (panels that need them say they are unavailable). */
   services: PanelServices | undefined;
 }
@@ -86,11 +88,11 @@ export async function loadAdminPanels(
   db: Queryable,
   adminAthleteId: number,
   log: Logger,
-  request: { locale?: Locale; services?: PanelServices } = {},
+  request: { locale?: Locale; services?: PanelServices; timeZone?: string } = {},
 ): Promise<LoadedPanel[]> {
   const locale = request.locale ?? 'en';
   const t = messages(locale);
-  const ctx: PanelContext = { db, adminAthleteId, locale, t, services: request.services };
+  const ctx: PanelContext = { db, adminAthleteId, locale, t, timeZone: request.timeZone ?? 'UTC', services: request.services };
   const all = adminPanels();
   return Promise.all(
     all.map(async (panel): Promise<LoadedPanel> => {

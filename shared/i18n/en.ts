@@ -148,6 +148,7 @@ export const en = {
   mapScaleUnits: { km: 'km', m: 'm', mi: 'mi', ft: 'ft' },
   mapZoomOut: 'Zoom out',
   mapFinish: 'Finish',
+  mapShowTiles: 'Show on a map',
   mapTilesFailed: 'The map tiles could not be loaded, so the route is drawn on its own.',
   unitMeters: 'm',
   unitYards: 'yd',
@@ -172,6 +173,8 @@ export const en = {
   downloadCsv: 'Download CSV of the streams',
   downloadsNoteBoth: 'Points inside your privacy zones are left out of the map and of the GPX and CSV files.',
   downloadsNoteCsv: 'Points inside your privacy zones are left out of the map and of the CSV file.',
+  streamsFetching: 'Fetching the detailed recording from Strava: the charts, splits and downloads appear here in a moment.',
+  streamsFetchNow: 'Show the detailed recording',
   streamsUnavailable: 'The detailed recording of this activity cannot be fetched from Strava right now. Please try again later.',
   noStreams: 'This activity has no detailed recording (for example, it was entered by hand).',
 
@@ -298,7 +301,7 @@ export const en = {
         : 'the other host, because the scheduled one could not be reached',
   adminAppStatus: 'Application status at Strava',
   adminAppActive: 'active',
-  adminAppInactive: (since: string) => `inactive since ${since} UTC: sign-ins, imports, token refreshes and live updates are paused`,
+  adminAppInactive: (since: string) => `inactive since ${since}: sign-ins, imports, token refreshes and live updates are paused`,
   adminAppWhatToDo: 'What to do',
   adminAppWhatToDoValue:
     'The owner of this site\u2019s Strava API application needs an active Strava subscription, then reactivates the application at strava.com/settings/api. Nothing else is needed: paused work resumes by itself.',

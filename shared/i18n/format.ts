@@ -88,7 +88,25 @@ export interface Formatter {
   /** "11 Jun 2025" from "2025-06-11…". */
   date(local: string): string;
   shortDate(local: string): string;
+  /**
+   * An instant as a wall clock in `timeZone`, the way every page writes a date and a time of day: "1 Dec 2026 07:13"
+   * (the date as `date` writes it, then 24-hour time).
+   */
+  dateTime(instant: Date, timeZone: string): string;
   sport(sportType: string): string;
+}
+
+/** "YYYY-MM-DDTHH:MM" of an instant on the wall clock of `timeZone` (UTC when the zone is unknown). */
+export function wallClock(instant: Date, timeZone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  const options: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  try {
+    parts = new Intl.DateTimeFormat('en-CA', { ...options, timeZone }).formatToParts(instant);
+  } catch {
+    parts = new Intl.DateTimeFormat('en-CA', { ...options, timeZone: 'UTC' }).formatToParts(instant);
+  }
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
 
 export function createFormatter(locale: Locale, units: Units): Formatter {
@@ -150,6 +168,10 @@ export function createFormatter(locale: Locale, units: Units): Formatter {
     meters: (meters) => `${number(meters, 0)} ${words.m}`,
     date: (local) => dateFormat.format(asUtc(local)),
     shortDate: (local) => shortDateFormat.format(asUtc(local)),
+    dateTime: (instant, timeZone) => {
+      const local = wallClock(instant, timeZone);
+      return `${dateFormat.format(asUtc(local))} ${local.slice(11, 16)}`;
+    },
     sport: (sportType) => {
       if (locale === 'ru' && RU_SPORTS[sportType]) return RU_SPORTS[sportType]!;
       return sportLabel(sportType);

@@ -9,7 +9,8 @@ import { INACTIVE_RETRY_MS } from '../strava/index.js';
 import { causedByInactiveApplication, StravaError, StravaRateLimitError, StravaUnauthorizedError } from '../strava/index.js';
 import type { SummaryActivity } from '../strava/index.js';
 import { getAccessToken, ReconnectRequiredError, TokenRefreshError, type TokenDeps } from '../tokens/index.js';
-import { advanceImport, claimImport, getImport, releaseImport, type ImportEnd } from './store.js';
+import { statsCountOf } from './estimate.js';
+import { advanceImport, claimImport, getImport, recordImportStats, releaseImport, type ImportEnd } from './store.js';
 
 /** Strava's largest page. */
 export const IMPORT_PAGE_SIZE = 200;
@@ -81,6 +82,22 @@ function describe(error: unknown): string {
 }
 
 /**
+ * One request for Strava's all-time totals, so the page can say "412 of about 1,180". The estimate is a nicety: any
+ * refusal but a rate limit or an inactive application (which pause the whole import, and ask again after) is recorded
+ * as "could not say", and the import goes on without it.
+ */
+async function askStats(deps: ImportDeps, athleteId: number, claimId: string, accessToken: string, log: ImportDeps['log']): Promise<void> {
+  let statsCount: number | null = null;
+  try {
+    statsCount = statsCountOf(await deps.strava.getAthleteStats(accessToken, athleteId));
+  } catch (error) {
+    if (error instanceof StravaRateLimitError || causedByInactiveApplication(error)) throw error;
+    log.warn('Strava did not give the athlete stats; the import goes on without an estimate of its size', { error });
+  }
+  await recordImportStats(deps.pool, { athleteId, claimId, statsCount });
+}
+
+/**
  * Runs the athlete's import until it is done, the time budget ends, or the rate-limit budget says stop. Throws
  * only for passing failures (Strava 5xx or unreachable, database trouble) after freeing the import for a retry.
  */
@@ -110,6 +127,11 @@ export async function runImportSlice(deps: ImportDeps, athleteId: number, option
   const release = (end: ImportEnd) => releaseImport(deps.pool, athleteId, claimId, end);
 
   try {
+    if (row.statsAskedAt === null) {
+      // Its own reservation: refused, the estimate waits for the next slice, as the pages would.
+      const reservation = await deps.budget.reserveBackground();
+      if (reservation.granted) await askStats(deps, athleteId, claimId, await getAccessToken(deps, athleteId), log);
+    }
     for (;;) {
       if (clock() - startedAt >= options.timeBudgetMs) {
         await release({ status: 'pending' });

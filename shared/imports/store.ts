@@ -1,5 +1,6 @@
 // The imports table: one history import per athlete, its cursor and progress, and the lease one invocation holds.
 import type { Queryable } from '../db/index.js';
+import { estimateTotal, STATS_COUNTED_SPORTS } from './estimate.js';
 
 export type ImportStatus = 'pending' | 'running' | 'waiting' | 'done' | 'failed';
 
@@ -18,11 +19,15 @@ export interface ImportRow {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** Runs, rides and swims in Strava's all-time totals, asked for once per import. */
+  statsCount: number | null;
+  statsAskedAt: Date | null;
 }
 
 const COLUMNS = `athlete_id as "athleteId", status, cursor_before as "cursorBefore", pages, imported, last_error as "lastError",
   failures, next_attempt_at as "nextAttemptAt", claim_id as "claimId", claimed_until as "claimedUntil",
-  requested_at as "requestedAt", started_at as "startedAt", finished_at as "finishedAt", updated_at as "updatedAt"`;
+  requested_at as "requestedAt", started_at as "startedAt", finished_at as "finishedAt", updated_at as "updatedAt",
+  stats_count as "statsCount", stats_asked_at as "statsAskedAt"`;
 
 // bigint columns arrive as strings unless the pool's parser is installed; numbers either way.
 function normalise(row: ImportRow | undefined): ImportRow | undefined {
@@ -50,6 +55,8 @@ export async function requestImport(db: Queryable, athleteId: number, options: {
        pages = case when $2::boolean then 0 else i.pages end,
        imported = case when $2::boolean then 0 else i.imported end,
        started_at = case when $2::boolean then null else i.started_at end,
+       stats_count = case when $2::boolean then null else i.stats_count end,
+       stats_asked_at = case when $2::boolean then null else i.stats_asked_at end,
        finished_at = null,
        last_error = null,
        failures = 0,
@@ -124,6 +131,15 @@ export async function advanceImport(
   return rows[0];
 }
 
+/** Keeps what Strava's athlete stats said (null: it could not say), under the lease; asked once per import. */
+export async function recordImportStats(db: Queryable, options: { athleteId: number; claimId: string; statsCount: number | null }): Promise<void> {
+  await db.query(
+    `update imports set stats_count = $3::integer, stats_asked_at = now(), updated_at = now()
+     where athlete_id = $1::bigint and claim_id = $2::uuid`,
+    [options.athleteId, options.claimId, options.statsCount],
+  );
+}
+
 export type ImportEnd =
   | { status: 'done' }
   /** Time ran out with more to do: free for the next request. */
@@ -183,15 +199,32 @@ export interface ImportProgress {
   expected?: number | null;
 }
 
+/** Of the activities imported so far, those Strava's all-time totals count: runs, rides and swims visible to Everyone. */
+async function importedCounted(db: Queryable, athleteId: number, cursorBefore: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::integer as n from activities
+     where athlete_id = $1::bigint and start_date >= to_timestamp($2::bigint) and sport_type = any($3::text[])
+       and coalesce(visibility, case when private then 'only_me' else 'everyone' end) = 'everyone'`,
+    [athleteId, cursorBefore, [...STATS_COUNTED_SPORTS]],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** What the results page shows about the athlete's history import; undefined when there has never been one. */
 export async function getImportProgress(db: Queryable, athleteId: number): Promise<ImportProgress | undefined> {
   const row = await getImport(db, athleteId);
   if (!row) return undefined;
+  const running = row.status !== 'done' && row.status !== 'failed';
+  const expected =
+    running && row.statsCount !== null && row.cursorBefore !== null
+      ? estimateTotal({ statsCount: row.statsCount, imported: row.imported, importedCounted: await importedCounted(db, athleteId, row.cursorBefore) })
+      : undefined;
   return {
     status: row.status,
     imported: row.imported,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     resumesAt: row.status === 'waiting' ? row.nextAttemptAt : null,
+    expected: expected ?? null,
   };
 }

@@ -5,7 +5,7 @@ export type NoteKind = 'fun_fact' | 'coach';
 export const NOTE_KINDS: readonly NoteKind[] = ['fun_fact', 'coach'];
 
 /** Bumped whenever a prompt or schema changes, so cached notes from the old wording are not reused. */
-export const PROMPT_VERSION = 1;
+export const PROMPT_VERSION = 2;
 
 export interface FunFactNote {
   text: string;
@@ -36,7 +36,9 @@ export const NOTE_SPECS: Record<NoteKind, NoteSpec> = {
       'You write one playful sentence for an athlete about the distance of their latest activity, comparing it with ' +
       'the distance between two well-known places (cities, landmarks) that are about that far apart by road or as ' +
       'the crow flies: "That is about the distance from A to B." Use the language given in "language" (en: English, ' +
-      'ru: Russian). Name the two places in "from" and "to". No more than 200 characters in "text".',
+      'ru: Russian). Write the distance exactly as "distance_text" gives it (the athlete\'s units and the language\'s ' +
+      'number format); never convert it to other units. Name the two places in "from" and "to". No more than 200 ' +
+      'characters in "text".',
     schema: {
       type: 'object',
       additionalProperties: false,
@@ -55,7 +57,9 @@ export const NOTE_SPECS: Record<NoteKind, NoteSpec> = {
       "You are a friendly, careful endurance coach. Compare the athlete's last four weeks with the four weeks " +
       'before, per sport (activities, distance, moving hours, climbing), in two or three short sentences: what ' +
       'changed and one practical suggestion. No medical advice. Use the language given in "language" (en: English, ' +
-      'ru: Russian). "trend" is the overall training volume: up, down or steady. No more than 400 characters in "text".',
+      'ru: Russian). Write every figure exactly as the "_text" fields give it (the athlete\'s units and the ' +
+      'language\'s number format); never convert units. "trend" is the overall training volume: up, down or steady. ' +
+      'No more than 400 characters in "text".',
     schema: {
       type: 'object',
       additionalProperties: false,

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { Queryable } from '../db/index.js';
+import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
+import type { Units } from '../units.js';
 import { coachInput, funFactInput } from './inputs.js';
 import { NOTE_KINDS, NOTE_SPECS, PROMPT_VERSION, type NoteInput, type NoteKind, type NoteOutput } from './notes.js';
 import { claimInsight, finishInsight, readInsight } from './store.js';
@@ -102,7 +104,9 @@ export interface NotesRequest {
   athleteId: number;
   now: Date;
   timeZone: string;
-  language: 'en' | 'ru';
+  language: Locale;
+  /** The athlete's units: the notes speak of kilometres or miles as the pages do. */
+  units: Units;
   /** False: only read what is cached (the fragment poll); true: also start writing what is missing. */
   start: boolean;
 }
@@ -110,8 +114,8 @@ export interface NotesRequest {
 /** Each note's state for the page. Cheap: two aggregate queries and two cache lookups; writing happens elsewhere. */
 export async function notesFor(deps: InsightDeps, request: NotesRequest): Promise<NoteView[]> {
   const inputs: Record<NoteKind, NoteInput | undefined> = {
-    fun_fact: await funFactInput(deps.pool, request.athleteId, request.language),
-    coach: await coachInput(deps.pool, request.athleteId, request.now, request.timeZone, request.language),
+    fun_fact: await funFactInput(deps.pool, request.athleteId, request.language, request.units),
+    coach: await coachInput(deps.pool, request.athleteId, request.now, request.timeZone, request.language, request.units),
   };
   const views: NoteView[] = [];
   for (const kind of NOTE_KINDS) {

@@ -3,7 +3,7 @@ import { ApiHostSelector } from './api-host.js';
 import { parseFault, StravaApplicationInactiveError, StravaServerError, toStravaError } from './errors.js';
 import { parseJsonExact } from './json.js';
 import { parseRateLimit } from './rate-limit.js';
-import type { DetailedAthlete, RateLimitUsage, Scope, StreamSet, SummaryActivity, TokenExchange, TokenSet } from './types.js';
+import type { ActivityStats, DetailedAthlete, RateLimitUsage, Scope, StreamSet, SummaryActivity, TokenExchange, TokenSet } from './types.js';
 
 /** What Strava's answers say about the application itself, for the shared application status. */
 export type ApplicationSignal = 'active' | 'inactive';
@@ -108,6 +108,11 @@ export class StravaClient {
 
   getActivity(accessToken: string, id: number): Promise<SummaryActivity> {
     return this.api<SummaryActivity>(accessToken, `/activities/${encodeURIComponent(String(id))}`);
+  }
+
+  /** All-time, year-to-date and recent totals; Strava answers only for the token's own athlete. */
+  getAthleteStats(accessToken: string, athleteId: number): Promise<ActivityStats> {
+    return this.api<ActivityStats>(accessToken, `/athletes/${encodeURIComponent(String(athleteId))}/stats`);
   }
 
   getStreams(accessToken: string, id: number, keys: readonly string[]): Promise<StreamSet> {

@@ -17,4 +17,4 @@ export {
   viewSubscription,
   webhookCallbackUrl,
 } from './subscriptions.js';
-export type { DetailedAthlete, StreamSet, SummaryActivity, TokenSet } from './types.js';
+export type { ActivityStats, ActivityTotal, DetailedAthlete, StreamSet, SummaryActivity, TokenSet } from './types.js';

@@ -56,6 +56,24 @@ export interface SummaryActivity {
   [key: string]: unknown;
 }
 
+/** One roll-up of GET /athletes/{id}/stats ("ActivityTotal"): metres and seconds. */
+export type ActivityTotal = Record<'count' | 'distance' | 'moving_time' | 'elapsed_time' | 'elevation_gain', number> & { achievement_count?: number };
+
+/** GET /athletes/{id}/stats: only activities visible to Everyone, and only runs, rides and swims. */
+export interface ActivityStats {
+  biggest_ride_distance?: number;
+  biggest_climb_elevation_gain?: number;
+  recent_ride_totals?: ActivityTotal;
+  recent_run_totals?: ActivityTotal;
+  recent_swim_totals?: ActivityTotal;
+  ytd_ride_totals?: ActivityTotal;
+  ytd_run_totals?: ActivityTotal;
+  ytd_swim_totals?: ActivityTotal;
+  all_ride_totals?: ActivityTotal;
+  all_run_totals?: ActivityTotal;
+  all_swim_totals?: ActivityTotal;
+}
+
 export interface StreamSet {
   [type: string]: { data: unknown[]; series_type?: string; original_size?: number; resolution?: string } | undefined;
 }

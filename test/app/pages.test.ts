@@ -228,8 +228,21 @@ describe('activities', () => {
   test('an activity: details, charts, splits; streams fetched once and kept', async () => {
     const { id } = await gpsActivity();
     const before = stack.sandbox.counters.apiRequests;
+    // The first open answers at once from the summary and says the detailed recording is on its way.
+    const fetching = await get(`/activities/${id}`);
+    assert.equal(fetching.status, 200);
+    assert.match(fetching.text, new RegExp(`id="streams-fetching" data-wait="/activities/${id}/streams"`));
+    assert.match(fetching.text, /Fetching the detailed recording from Strava/);
+    assert.match(fetching.text, /id="route-map"/, 'the route from the summary is drawn meanwhile');
+    assert.doesNotMatch(fetching.text, /id="chart-|splits-table|Download GPX/);
+    assert.equal(stack.sandbox.counters.apiRequests, before, 'the page itself waits on nothing');
+    const ready = await get(`/activities/${id}/streams`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(JSON.parse(ready.text), { state: 'ready' });
+    assert.equal(ready.headers.get('cache-control'), 'no-store');
     const first = await get(`/activities/${id}`);
     assert.equal(first.status, 200);
+    assert.doesNotMatch(first.text, /streams-fetching/);
     for (const chart of ['chart-elevation', 'chart-pace', 'chart-heartrate', 'chart-cadence']) assert.match(first.text, new RegExp(`id="${chart}"`));
     assert.match(first.text, /<table class="splits-table">/);
     assert.match(first.text, /id="route-map"/);
@@ -252,7 +265,12 @@ describe('activities', () => {
     );
     stack.sandbox.failNext({ pathPrefix: '/api/v3/activities' }, 503, 10);
     try {
-      const response = await get(`/activities/${rows[0]!.id}`);
+      const id = rows[0]!.id;
+      assert.match((await get(`/activities/${id}`)).text, /id="streams-fetching"/);
+      assert.deepEqual(JSON.parse((await get(`/activities/${id}/streams`)).text), { state: 'unavailable' });
+      // Nothing was kept, so the next open asks again; the no-JavaScript link waits within the request.
+      assert.match((await get(`/activities/${id}`)).text, /id="streams-fetching"/);
+      const response = await get(`/activities/${id}?wait=1`);
       assert.equal(response.status, 200);
       assert.match(response.text, /cannot be fetched from Strava right now/);
     } finally {
@@ -335,7 +353,9 @@ describe('AI notes', () => {
       assert.doesNotMatch(JSON.stringify(input), /latlng|polyline|lat|lng|Secret|name|Berlin|Demo/i);
       assert.deepEqual(
         Object.keys(input).sort(),
-        input.sport_type ? ['distance_km', 'language', 'sport_type'] : ['four_weeks_before', 'language', 'last_four_weeks'],
+        input.sport_type
+          ? ['distance', 'distance_text', 'distance_unit', 'language', 'sport_type', 'units']
+          : ['four_weeks_before', 'four_weeks_before_time_text', 'language', 'last_four_weeks', 'last_four_weeks_time_text', 'units'],
       );
       const format = request.body.response_format as { type: string; json_schema: { strict: boolean } };
       assert.equal(format.type, 'json_schema');
@@ -345,6 +365,41 @@ describe('AI notes', () => {
     await settleInsights();
     assert.match(again.text, /is about the distance from/);
     assert.equal(ai.requests.length, sent, 'a reload never pays twice');
+  });
+
+  test("the notes speak the athlete's language and units: miles and a decimal comma in Russian, never kilometres", async () => {
+    const token = await csrf();
+    await post('/settings/units', { csrf: token, units: 'imperial', back: '/results' });
+    try {
+      const before = ai.requests.length;
+      const ru = (path: string) => client.request(stack.baseUrl + path, { headers: { 'accept-language': 'ru' } });
+      assert.equal((await ru('/results?lang=ru')).status, 200);
+      await settleInsights();
+      const notes = (await ru('/results/notes')).text;
+      const sent = ai.requests.slice(before).map((request) => {
+        const messages = request.body.messages as { role: string; content: string }[];
+        return JSON.parse(messages.find((m) => m.role === 'user')!.content) as Record<string, unknown>;
+      });
+      assert.equal(sent.length, 2, 'another language and other units are new notes, not the cached English ones');
+      const funFact = sent.find((input) => input.sport_type)!;
+      assert.equal(funFact.language, 'ru');
+      assert.equal(funFact.units, 'imperial');
+      assert.equal(funFact.distance_unit, 'ми');
+      assert.match(String(funFact.distance_text), /^\d[\d\u00a0]*,\d ми$/);
+      const coach = sent.find((input) => !input.sport_type)!;
+      for (const total of [...(coach.last_four_weeks as Record<string, string>[]), ...(coach.four_weeks_before as Record<string, string>[])]) {
+        assert.match(total.distance_text!, / ми$/);
+        assert.match(total.elevation_text!, / фт$/);
+      }
+      // What the page shows: the figures as the rest of the page writes them.
+      const text = notes.replace(/<[^>]+>/g, ' ');
+      assert.match(text, /\d,\d ми — это примерно как от/);
+      assert.match(text, /Объём (вырос|снизился|стабилен): \d+ч \d\dмин против \d+ч \d\dмин/);
+      assert.doesNotMatch(text, /\d\.\d|км|\bkm\b|\bmi\b/);
+    } finally {
+      await post('/settings/units', { csrf: token, units: 'metric', back: '/results' });
+      await get('/results?lang=en');
+    }
   });
 
   test('a failing AI service shows "No note right now", never an error page', async () => {

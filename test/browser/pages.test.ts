@@ -26,6 +26,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const ids: Record<string, number> = {};
+/** Activities never opened, one for each visit of the first-open state (every visit fetches its recording). */
+const fetchingIds: number[] = [];
 
 before(async () => {
   tiles = await startTileServer();
@@ -47,7 +49,15 @@ before(async () => {
   };
   ids.run = await one(`sport_type = 'Run' and summary_polyline is not null and summary_polyline <> ''`);
   ids.swim = await one(`sport_type = 'Swim'`);
+  const { rows: unopened } = await pool.query<{ id: string }>(
+    `select id from activities where athlete_id = $1::bigint and sport_type = 'Ride' and summary_polyline <> '' order by start_date desc limit 8`,
+    [DEMO_ATHLETE_ID],
+  );
+  fetchingIds.push(...unopened.map((row) => Number(row.id)));
   ids.noGps = await one(`sport_type in ('Run', 'Ride', 'Walk') and (summary_polyline is null or summary_polyline = '')`);
+  // The recordings fetched once here, so every visit below sees the finished page (the first open's own state is
+  // tested in the results browser test).
+  for (const id of [ids.run, ids.swim, ids.noGps]) assert.equal((await page.request.get(`${stack.baseUrl}/activities/${id}/streams`)).status(), 200);
   // A privacy zone far from every route, so the zone table and the privacy notes show.
   await page.goto(`${stack.baseUrl}/settings`);
   await page.locator('input[name="lat"]').fill('-45.5');
@@ -67,15 +77,34 @@ interface Visit {
   open(p: Page): Promise<unknown>;
   /** Waits for what the page's script does (maps). */
   ready?(p: Page): Promise<unknown>;
+  /** Puts back what `open` changed, once the page is checked. */
+  done?(): void;
 }
 
 const mapReady = (p: Page) => p.locator('#live-map[data-state="ready"]').waitFor({ timeout: 15_000 });
+/** A phone shows the drawn route until the athlete asks for the tile map; a wide screen loads it by itself. */
+const activityMapReady = async (p: Page) => {
+  const ask = p.locator('#map-show');
+  if (await ask.isVisible()) await ask.click();
+  await mapReady(p);
+};
 
 const VISITS: Visit[] = [
   { name: 'home', open: (p) => p.goto(`${stack.baseUrl}/`) },
   { name: 'results', open: (p) => p.goto(`${stack.baseUrl}/results`) },
   { name: 'activities', open: (p) => p.goto(`${stack.baseUrl}/activities`) },
-  { name: 'activity-run', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.run}`), ready: mapReady },
+  { name: 'activity-run', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.run}`), ready: activityMapReady },
+  {
+    // The first open of an activity, while Strava is slow to send the recording.
+    name: 'activity-fetching',
+    async open(p) {
+      // Long enough for every check to see the state, short of the client's own 15 s timeout.
+      stack.sandbox.setLatency(12_000);
+      return p.goto(`${stack.baseUrl}/activities/${fetchingIds.length > 1 ? fetchingIds.shift() : fetchingIds[0]}`);
+    },
+    ready: (p) => p.locator('#streams-fetching').waitFor(),
+    done: () => stack.sandbox.setLatency(0),
+  },
   { name: 'activity-swim', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.swim}`) },
   { name: 'activity-no-gps', open: (p) => p.goto(`${stack.baseUrl}/activities/${ids.noGps}`) },
   { name: 'heatmap', open: (p) => p.goto(`${stack.baseUrl}/heatmap`), ready: mapReady },
@@ -149,6 +178,27 @@ async function englishLeft(p: Page): Promise<string[]> {
   return left;
 }
 
+/**
+ * Controls a finger cannot hit reliably: under 44 px high. Links inside a sentence are exempt (WCAG 2.5.8), as are
+ * boxes inside a label that is itself the target, and the training sections (goals, gear, calendar, sport switch),
+ * which are being redrawn in their own piece of work.
+ */
+const SMALL_TOUCH_TARGETS = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll('a, button, summary, input, select, textarea')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || box.height >= 44 || el.closest('#training, #goals, #gear, .gear-reminders, .skip')) continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && el.closest('label') && el.closest('label').getBoundingClientRect().height >= 44) continue;
+    const inSentence = el.tagName === 'A' && getComputedStyle(el).display === 'inline' && el.parentElement.textContent.trim() !== el.textContent.trim();
+    if (!inSentence) out.push(el.tagName.toLowerCase() + ' "' + (el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40) + '" ' + Math.round(box.height) + 'px');
+  }
+  return out;
+})()`;
+
+async function smallTouchTargets(p: Page): Promise<string[]> {
+  return (await p.evaluate(SMALL_TOUCH_TARGETS)) as string[];
+}
+
 async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], locale: 'en' | 'ru', errors: string[], problems: string[]) {
   const label = `${visit.name} ${width.name} ${locale}`;
   const opened = await visit.open(p);
@@ -160,6 +210,7 @@ async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], loca
   assert.equal(await p.locator('html').getAttribute('lang'), locale, label);
   const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
   if (scrollWidth > innerWidth) problems.push(`${label}: the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+  if (width.width < 720) for (const target of await smallTouchTargets(p)) problems.push(`${label}: touch target under 44px: ${target}`);
   await p.evaluate(AXE);
   const violations = await p.evaluate(async () => {
     const result = await (
@@ -186,6 +237,7 @@ async function check(p: Page, visit: Visit, width: (typeof WIDTHS)[number], loca
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await p.screenshot({ path: join(SCREENSHOT_DIR, `${visit.name}-${width.name}-${locale}.png`), fullPage: true });
   }
+  visit.done?.();
 }
 
 for (const locale of ['en', 'ru'] as const) {
@@ -211,6 +263,27 @@ for (const locale of ['en', 'ru'] as const) {
     });
   }
 }
+
+// The narrowest and widest phones in common use: the layout must hold across the range, not only at 390 px.
+test('every page at 360 and 430 px wide, in Russian and English: nothing scrolls sideways', async () => {
+  const problems: string[] = [];
+  for (const [width, locale] of [
+    [360, 'ru'],
+    [360, 'en'],
+    [430, 'ru'],
+  ] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${stack.baseUrl}/results?lang=${locale}`);
+    for (const visit of VISITS) {
+      await visit.open(page);
+      await visit.ready?.(page);
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      if (scrollWidth > innerWidth) problems.push(`${visit.name} ${width}px ${locale}: ${scrollWidth}px wide`);
+      visit.done?.();
+    }
+  }
+  assert.deepEqual(problems, []);
+});
 
 test('signed out: the home page at both widths, and a private page sends the visitor home to connect', async () => {
   const guest = await browser.newContext({ locale: 'en-GB' });
@@ -264,6 +337,31 @@ test('the activity map: tiles from the configured server, start and finish marke
   );
 });
 
+test('the activity map on a phone: the drawn route until asked, then tiles in the same box', async () => {
+  const phone = await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await phone.addCookies(await context.cookies());
+  const p = await phone.newPage();
+  const requested: string[] = [];
+  p.on('request', (request) => requested.push(request.url()));
+  await p.goto(`${stack.baseUrl}/activities/${ids.run}?lang=en`);
+  const ask = p.getByRole('button', { name: 'Show on a map' });
+  await ask.waitFor();
+  assert.ok(await p.locator('#route-map').isVisible());
+  assert.equal(requested.filter((url) => /leaflet|\.png$/.test(url)).length, 0, 'no map library and no tile before the tap');
+  const button = await ask.boundingBox();
+  assert.ok(button && button.height >= 44, 'a 44px touch target');
+  const drawn = await p.locator('#route-map').boundingBox();
+  const below = await p.locator('#map ~ section').first().boundingBox();
+  await ask.tap();
+  await mapReady(p);
+  await p.locator('#live-map img.leaflet-tile-loaded').first().waitFor();
+  const live = await p.locator('#live-map').boundingBox();
+  assert.ok(drawn && live && Math.abs(live.height - drawn.height) < 1 && Math.abs(live.width - drawn.width) < 1, "the map takes the drawing's box");
+  assert.equal((await p.locator('#map ~ section').first().boundingBox())?.y, below?.y, 'nothing below the map moved');
+  assert.equal(await ask.isVisible(), false);
+  await phone.close();
+});
+
 test('the heatmap: every route in one request, none inside a privacy zone', async () => {
   const requests: string[] = [];
   const onRequest = (request: { url(): string }) => requests.push(new URL(request.url()).pathname);
@@ -289,4 +387,23 @@ test('the tile server down: the activity page still shows the route, drawn, and 
   assert.ok(await p.getByText('The map tiles could not be loaded, so the route is drawn on its own.').isVisible());
   assert.ok(await p.locator('table.splits-table').isVisible(), 'the rest of the page is there');
   await fresh.close();
+});
+
+// Last: it deletes the demo athlete's data.
+test('deleting in Russian: the confirmation and the "deleted" page say everything in Russian', async () => {
+  const ru = await browser.newContext({ locale: 'ru-RU', viewport: { width: 390, height: 844 } });
+  await ru.addCookies(await context.cookies());
+  const p = await ru.newPage();
+  await p.goto(`${stack.baseUrl}/account/delete?lang=ru`);
+  assert.deepEqual(await englishLeft(p), []);
+  if (SCREENSHOT_DIR) await p.screenshot({ path: join(SCREENSHOT_DIR, 'delete-confirm-phone-ru-again.png'), fullPage: true });
+  await p.locator('form[action="/account/delete"] button[type="submit"]').click();
+  await p.waitForLoadState();
+  assert.equal(await p.locator('html').getAttribute('lang'), 'ru');
+  assert.match((await p.locator('h1').textContent()) ?? '', /[а-яё]/i);
+  assert.deepEqual(await englishLeft(p), []);
+  const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  assert.ok(scrollWidth <= innerWidth);
+  if (SCREENSHOT_DIR) await p.screenshot({ path: join(SCREENSHOT_DIR, 'deleted-phone-ru.png'), fullPage: true });
+  await ru.close();
 });

@@ -99,10 +99,21 @@ test('activities: sport filter, name search, date range and paging work', async 
   assert.ok(await page.getByText('No activities match these filters.').isVisible());
 });
 
-test('an activity: charts and splits; the GPX downloads and parses; a privacy zone removes its points', async () => {
+test('an activity: the first open says it is fetching the recording and fills in; charts, splits, GPX; a privacy zone removes its points', async () => {
   await page.goto(`${stack.baseUrl}/activities?sport=Run`);
-  await page.locator('table.activity-list tbody tr td.name a').first().click();
-  await page.waitForURL(/\/activities\/\d+$/);
+  // A slow Strava: the page must answer at once and say what it is waiting for, not hang or show a blank.
+  stack.sandbox.setLatency(1500);
+  try {
+    await page.locator('table.activity-list tbody tr td.name a').first().click();
+    await page.waitForURL(/\/activities\/\d+$/);
+    await page.getByText('Fetching the detailed recording from Strava').waitFor();
+    assert.ok(await page.locator('#route-map').isVisible(), 'the route from the summary shows meanwhile');
+    assert.equal(await page.locator('table.splits-table').count(), 0);
+    await page.locator('#chart-elevation').waitFor({ timeout: 20_000 });
+  } finally {
+    stack.sandbox.setLatency(0);
+  }
+  assert.equal(await page.locator('#streams-fetching').count(), 0, 'the banner is gone once the recording is in');
   for (const chart of ['#chart-elevation', '#chart-pace', '#chart-heartrate', '#route-map']) assert.ok(await page.locator(chart).isVisible(), chart);
   assert.ok((await page.locator('table.splits-table tbody tr').count()) > 0);
   const activityUrl = page.url();
@@ -127,6 +138,26 @@ test('an activity: charts and splits; the GPX downloads and parses; a privacy zo
   assert.equal(hidden.error, false);
   assert.ok(hidden.points.length > 0);
   assert.equal(hidden.points.filter((p) => distanceM(p, start) <= radius).length, 0, 'no point inside the zone');
+});
+
+test('an activity whose recording Strava cannot send: the fetching banner says so instead of waiting forever', async () => {
+  const { rows } = await stack.runtime.pool.query<{ id: string }>(
+    `select a.id from activities a where a.athlete_id = $1::bigint and a.sport_type = 'Ride' and a.id > 0
+       and not exists (select 1 from activity_streams s where s.activity_id = a.id) order by a.start_date desc limit 1`,
+    [DEMO_ATHLETE_ID],
+  );
+  const id = rows[0]!.id;
+  // Every attempt the client makes (its own retries included) answers 503.
+  stack.sandbox.failNext({ pathPrefix: `/api/v3/activities/${id}/streams` }, 503, 3);
+  try {
+    await page.goto(`${stack.baseUrl}/activities/${id}`);
+    await page.getByText('The detailed recording of this activity cannot be fetched from Strava right now').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByText('Fetching the detailed recording from Strava').isVisible(), false);
+    assert.ok(await page.locator('#route-map').isVisible(), 'the route from the summary stays');
+    assert.equal(new URL(page.url()).pathname, `/activities/${id}`, 'no reload loop');
+  } finally {
+    stack.sandbox.failNext({ pathPrefix: `/api/v3/activities/${id}/streams` }, 503, 0);
+  }
 });
 
 test('AI notes: opt in, then the note appears on the page without a reload', async () => {

@@ -27,8 +27,10 @@ test('the import stops at 70% of the 15-minute limit, leaves the rest to interac
 
   const outcome = await handleImportRequest(instance, { athleteId }, slice);
   const resetAt = new Date(windowStart(world.clock.now()).getTime() + QUARTER_HOUR_MS);
-  assert.deepEqual(outcome, { kind: 'waiting', pages: 14, imported: 200 + 13 * 199, nextAttemptAt: resetAt, reason: 'budget_fifteen_minute' });
-  assert.equal(instance.listRequests().length, 14, '70% of 20');
+  // 70% of 20: the athlete stats (for the estimate of the whole) and 13 pages.
+  assert.deepEqual(outcome, { kind: 'waiting', pages: 13, imported: 200 + 12 * 199, nextAttemptAt: resetAt, reason: 'budget_fifteen_minute' });
+  assert.equal(instance.listRequests().length, 13);
+  assert.equal(instance.requests.filter((r) => r.path === `/athletes/${athleteId}/stats`).length, 1);
   assert.deepEqual(statuses(instance.requests), [200], 'never a 429');
 
   const row = (await getImport(world.db.pool, athleteId))!;
@@ -36,7 +38,7 @@ test('the import stops at 70% of the 15-minute limit, leaves the rest to interac
   assert.deepEqual(row.nextAttemptAt, resetAt);
   const progress = (await getImportProgress(world.db.pool, athleteId))!;
   assert.equal(progress.status, 'waiting');
-  assert.equal(progress.imported, 2787);
+  assert.equal(progress.imported, 2588);
   assert.deepEqual(progress.resumesAt, resetAt);
 
   // Interactive requests (a sign-in, a page) still have the six requests left in the window.
@@ -47,7 +49,7 @@ test('the import stops at 70% of the 15-minute limit, leaves the rest to interac
   assert.deepEqual(await handleImportRequest(instance, { athleteId }, slice), { kind: 'paused', nextAttemptAt: resetAt });
   const resume = createImportResumer(instance);
   assert.deepEqual(await resume({ deadlineAt: Date.now() + HOUR, log: instance.log }), { resumed: 0 });
-  assert.equal(instance.listRequests().length, 14);
+  assert.equal(instance.listRequests().length, 13);
 
   // The window resets: update_tokens' resumer takes it to the end.
   world.clock.set(resetAt);
@@ -71,7 +73,8 @@ test('the daily share: the import stops at 80% of the daily limit and waits for 
   assert.equal(outcome.kind, 'waiting');
   assert.deepEqual((outcome as { nextAttemptAt: Date }).nextAttemptAt, midnight);
   assert.equal((outcome as { reason: string }).reason, 'budget_daily');
-  assert.equal(instance.listRequests().length, 8);
+  // 80% of 10: the athlete stats and seven pages.
+  assert.equal(instance.listRequests().length, 7);
 
   // A quarter hour later is not enough: still the same day.
   world.clock.advance(QUARTER_HOUR_MS);
@@ -79,7 +82,7 @@ test('the daily share: the import stops at 80% of the daily limit and waits for 
   world.clock.set(new Date(midnight.getTime() + 60_000));
   const next = await handleImportRequest(instance, { athleteId }, slice);
   assert.equal(next.kind, 'waiting', 'another day of 8 requests');
-  assert.equal(instance.listRequests().length, 16);
+  assert.equal(instance.listRequests().length, 15);
   assert.deepEqual(statuses(instance.requests), [200]);
 });
 
@@ -132,8 +135,10 @@ test('the budget is shared: what another instance spent counts, and two importin
     outcomes.map((o) => o.kind),
     ['waiting', 'waiting'],
   );
-  const background = a.listRequests().length + b.listRequests().length;
+  // Each import's first request is the athlete stats (for the estimate of the whole), the rest are pages.
+  const background = [...a.requests, ...b.requests].length;
   assert.equal(background, 14 - 5, 'the two imports share what the web app left of the 70%');
+  assert.equal(a.listRequests().length + b.listRequests().length, 14 - 5 - 2);
   assert.deepEqual(statuses([...a.requests, ...b.requests]), [200]);
   const snapshot = (await a.budget.snapshot())!;
   assert.equal(snapshot.usage15, 14);

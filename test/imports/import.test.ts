@@ -36,6 +36,18 @@ function pubsubEvent(data: unknown): PubSubCloudEvent {
   };
 }
 
+/** One slice whose clock moves one tick per look, so `ticks` bounds how many pages it gets; what it publishes is kept. */
+async function sliceOfTicks(instance: Instance, athleteId: number, ticks: number) {
+  const published: ImportRequest[] = [];
+  let now = 0;
+  const outcome = await handleImportRequest(
+    { ...instance, publish: async (request) => void published.push(request) },
+    { athleteId },
+    { timeBudgetMs: ticks, clock: () => now++ },
+  );
+  return { outcome, published };
+}
+
 test('imports the whole history in pages of 200, newest first, and marks it done', async () => {
   const { athleteId, accessToken } = await seedAthlete(world, { activities: 1050 });
   const instance = world.instance();
@@ -64,6 +76,42 @@ test('imports the whole history in pages of 200, newest first, and marks it done
   assert.equal(progress?.imported, 1050);
   assert.ok(progress?.startedAt instanceof Date && progress.finishedAt instanceof Date);
   assert.deepEqual(linesWithSecrets(instance.logLines, [accessToken]), []);
+});
+
+test("Strava's athlete stats are asked once per import, for the estimate; a refusal leaves the import going without one", async () => {
+  const { athleteId, accessToken } = await seedAthlete(world, { activities: 450 });
+  const instance = world.instance();
+  await requestImport(world.db.pool, athleteId);
+  // Room for one page, then a second slice goes on from the cursor.
+  const { outcome: first } = await sliceOfTicks(instance, athleteId, 2);
+  assert.equal(first.kind, 'more');
+  const statsPath = `/athletes/${athleteId}/stats`;
+  assert.equal(instance.requests.filter((r) => r.path === statsPath).length, 1);
+  // What the import kept is what Strava answers: public runs, rides and swims of all time.
+  const answer = (await (await fetch(`${world.sandbox.url}/api/v3${statsPath}`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as Record<
+    string,
+    { count: number }
+  >;
+  const strava = answer.all_ride_totals!.count + answer.all_run_totals!.count + answer.all_swim_totals!.count;
+  const row = (await getImport(world.db.pool, athleteId))!;
+  assert.equal(row.statsCount, strava);
+  assert.ok(row.statsAskedAt instanceof Date);
+  const progress = (await getImportProgress(world.db.pool, athleteId))!;
+  assert.ok(progress.expected! > row.imported, `an estimate beyond what is in: ${progress.expected}`);
+
+  assert.equal((await handleImportRequest(instance, { athleteId }, slice)).kind, 'done');
+  assert.equal(instance.requests.filter((r) => r.path === statsPath).length, 1, 'the resumed slice did not ask again');
+  assert.equal((await getImportProgress(world.db.pool, athleteId))?.expected, null, 'a finished import has its real count');
+
+  // Strava failing on the stats (every retry): recorded as "could not say", the history still comes in.
+  const other = await seedAthlete(world, { activities: 250 });
+  await requestImport(world.db.pool, other.athleteId);
+  world.sandbox.failNext({ method: 'GET', pathPrefix: `/athletes/${other.athleteId}/stats` }, 500, 3);
+  assert.equal((await runImportSlice(instance, other.athleteId, slice)).kind, 'done');
+  const otherRow = (await getImport(world.db.pool, other.athleteId))!;
+  assert.equal(otherRow.statsCount, null);
+  assert.ok(otherRow.statsAskedAt instanceof Date);
+  assert.equal((await activityStats(world.db.pool, other.athleteId)).count, 250);
 });
 
 test('running it twice changes nothing: a repeated request does no work, a restart ends with the same rows', async () => {
@@ -171,14 +219,8 @@ test('a slice that runs out of time saves its place and asks for another slice',
   const { athleteId } = await seedAthlete(world, { activities: 650 });
   const instance = world.instance();
   await requestImport(world.db.pool, athleteId);
-  const published: ImportRequest[] = [];
-  let ticks = 0;
   // Every look at the clock is one tick: room for two pages.
-  const outcome = await handleImportRequest(
-    { ...instance, publish: async (request) => void published.push(request) },
-    { athleteId },
-    { timeBudgetMs: 3, clock: () => ticks++ },
-  );
+  const { outcome, published } = await sliceOfTicks(instance, athleteId, 3);
   assert.equal(outcome.kind, 'more');
   assert.deepEqual(published, [{ athleteId, reason: 'continue' }]);
   const row = (await getImport(world.db.pool, athleteId))!;
