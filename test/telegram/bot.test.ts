@@ -454,6 +454,24 @@ describe('the webhook', () => {
     assert.deepEqual(rows[0], { status: 'done', attempts: 2 });
   });
 
+  test("over Telegram's pace, the bot waits the retry_after it is given and then answers", async () => {
+    standIn.setRateLimits({ perChat: { limit: 1, windowMs: 1000 } });
+    try {
+      const before = standIn.botMessages(RUNNER_CHAT).length;
+      const refusedBefore = standIn.calls.filter((call) => call.errorCode === 429).length;
+      await standIn.deliver(update(7_150_001, '/help'));
+      const second = await standIn.deliver(update(7_150_002, '/help'));
+      assert.equal(second.delivered, true);
+      assert.equal(standIn.botMessages(RUNNER_CHAT).length, before + 2, 'both answered');
+      // The second answer at least came within the second after the first: refused once with retry_after, then sent.
+      assert.ok(standIn.calls.filter((call) => call.errorCode === 429).length > refusedBefore, 'a 429 came, and the wait');
+      const { rows } = await stack.db.pool.query(`select status, attempts from telegram_updates where update_id in (7150001, 7150002) order by update_id`);
+      assert.deepEqual(rows, [{ status: 'done', attempts: 1 }, { status: 'done', attempts: 1 }], 'each answered on its first delivery');
+    } finally {
+      standIn.setRateLimits({ perChat: { limit: 1000, windowMs: 1000 } });
+    }
+  });
+
   test('a blocked bot: the refusal is recorded, not retried forever', async () => {
     standIn.blockBot(RUNNER_CHAT);
     const outcome = await standIn.deliver(update(7_200_001, '/help'));
