@@ -466,7 +466,14 @@ describe('the webhook', () => {
       // The second answer at least came within the second after the first: refused once with retry_after, then sent.
       assert.ok(standIn.calls.filter((call) => call.errorCode === 429).length > refusedBefore, 'a 429 came, and the wait');
       const { rows } = await stack.db.pool.query(`select status, attempts from telegram_updates where update_id in (7150001, 7150002) order by update_id`);
-      assert.deepEqual(rows, [{ status: 'done', attempts: 1 }, { status: 'done', attempts: 1 }], 'each answered on its first delivery');
+      assert.deepEqual(
+        rows,
+        [
+          { status: 'done', attempts: 1 },
+          { status: 'done', attempts: 1 },
+        ],
+        'each answered on its first delivery',
+      );
     } finally {
       standIn.setRateLimits({ perChat: { limit: 1000, windowMs: 1000 } });
     }
