@@ -1,5 +1,7 @@
 // The bot end to end: the stand-in delivers updates to the app's webhook over HTTP, the app answers from a real database, and every answer is checked against hand-built data.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ChatMessage, TelegramStandIn } from '../../dev/telegram/server.js';
 import { attachFileStreams } from '../../shared/activities/index.js';
@@ -159,6 +161,7 @@ describe('commands on hand-built data', () => {
     const [card] = await press(RUNNER_CHAT, detail!, `card:${firstId}`);
     assert.ok(card?.photo, 'a picture');
     assert.deepEqual([...card.photo.bytes.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG');
+    if (process.env.SCREENSHOT_DIR) writeFileSync(join(process.env.SCREENSHOT_DIR, 'share-card.png'), card.photo.bytes);
     assert.equal(Buffer.from(card.photo.bytes).readUInt32BE(16), 1200, 'the PNG header says 1200 px wide');
   });
 
