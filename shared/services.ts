@@ -10,6 +10,7 @@ import type { Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
 import type { Logger } from './log.js';
 import type { SubscriptionClientOptions } from './strava/index.js';
+import { createTelegramBotApi, type TelegramBotApi } from './telegram/index.js';
 import type { ResumeStalledImports } from './tokens/index.js';
 
 /** update_tokens' last step: best efforts from the history, in the enrichment's share of the budget, until the deadline. */
@@ -28,6 +29,8 @@ export interface Services extends Runtime {
   enrichEfforts: EnrichEfforts;
   /** How the application calls Strava as itself (the webhook subscription), counted in the shared budget. */
   stravaApplication: SubscriptionClientOptions;
+  /** The Telegram Bot API as this bot (TELEGRAM_BOT_TOKEN); undefined where the bot is off or the service holds no token. */
+  telegram: TelegramBotApi | undefined;
   /** Closes the bus, then the database and budget. */
   close(): Promise<void>;
 }
@@ -64,11 +67,18 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
       clientSecret: runtime.secrets.stravaClientSecret ?? '',
       onRateLimit: (usage) => runtime.budget.observe(usage),
     },
+    telegram: telegramBotApiOf(runtime.config, runtime.secrets),
     async close() {
       await bus?.close();
       await runtime.close();
     },
   };
+}
+
+/** The Bot API as the configured bot, or undefined without a token: the one way every entry point reaches Telegram. */
+export function telegramBotApiOf(config: Config, secrets: Secrets): TelegramBotApi | undefined {
+  const token = secrets.telegramBotToken;
+  return token ? createTelegramBotApi({ baseUrl: config.telegram.apiBaseUrl, token }) : undefined;
 }
 
 /**

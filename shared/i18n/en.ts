@@ -1,5 +1,6 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
 import { archiveEn } from './archive-en.js';
+import { telegramEn } from './telegram-en.js';
 import { trainingEn } from './training-en.js';
 
 export const en = {
@@ -369,6 +370,7 @@ export const en = {
   deleteConfirmTitle: 'Disconnect and delete my data',
   deletedTitle: 'Your data was deleted',
   ...trainingEn,
+  ...telegramEn,
 };
 
 export type Messages = typeof en;

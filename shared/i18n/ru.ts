@@ -1,6 +1,7 @@
 // Every Russian text of the site's pages, in one place; the keys are en.ts's.
 import { plural } from './plural.js';
 import { archiveRu } from './archive-ru.js';
+import { telegramRu } from './telegram-ru.js';
 import { trainingRu } from './training-ru.js';
 import type { Messages } from './en.js';
 
@@ -370,4 +371,5 @@ export const ru: Messages = {
   deleteConfirmTitle: 'Отключить и удалить мои данные',
   deletedTitle: 'Ваши данные удалены',
   ...trainingRu,
+  ...telegramRu,
 };

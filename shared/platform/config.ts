@@ -79,6 +79,15 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: 'update_tokens refuses calls without a bearer OIDC token from UPDATE_TOKENS_INVOKER (`true`/`false`; the platform verifies the signature)',
     default: 'true in production, false elsewhere',
   },
+  TELEGRAM_BOT_TOKEN: { purpose: 'Token of the Telegram bot from @BotFather; the bot and the settings\' "Connect Telegram" are off without it', secret: true },
+  TELEGRAM_WEBHOOK_SECRET: {
+    purpose: 'Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with every update (1–256 of A–Z a–z 0–9 _ -); also derives the webhook path',
+    secret: true,
+  },
+  TELEGRAM_BOT_USERNAME: { purpose: "The bot's username without @, for the t.me/<bot>?start=… link; required with TELEGRAM_BOT_TOKEN" },
+  TELEGRAM_API_BASE_URL: { purpose: 'Telegram Bot API base URL (npm start points it at the local stand-in)', default: 'https://api.telegram.org' },
+  TELEGRAM_LINK_BASE_URL: { purpose: 'Where "Connect Telegram" opens the bot (npm start points it at the local chat page)', default: 'https://t.me' },
+  TELEGRAM_PORT: { purpose: 'Port of the local Telegram Bot API stand-in and chat page that npm start runs', default: '8092' },
   UPDATE_TOKENS_INVOKER: {
     purpose: 'Service account email Cloud Scheduler calls update_tokens as; required when UPDATE_TOKENS_REQUIRE_AUTH is on',
   },
@@ -138,6 +147,8 @@ export interface Config {
   readonly archiveBucket: string | undefined;
   /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
   readonly map: MapConfig;
+  /** The Telegram bot's public settings (its token and webhook secret are secrets). */
+  readonly telegram: { readonly apiBaseUrl: string; readonly linkBaseUrl: string; readonly botUsername: string | undefined };
 }
 
 export interface MapConfig {
@@ -309,8 +320,21 @@ export function loadConfig(env: Env = process.env): Config {
     },
     archiveBucket: read(env, 'ARCHIVE_BUCKET'),
     map: mapConfig(env),
+    telegram: {
+      apiBaseUrl: httpUrl('TELEGRAM_API_BASE_URL', read(env, 'TELEGRAM_API_BASE_URL') ?? 'https://api.telegram.org'),
+      linkBaseUrl: httpUrl('TELEGRAM_LINK_BASE_URL', read(env, 'TELEGRAM_LINK_BASE_URL') ?? 'https://t.me'),
+      botUsername: botUsername(env),
+    },
   };
   return deepFreeze(config);
+}
+
+/** Telegram usernames: 5–32 of letters, digits and underscores; a leading @ is forgiven. */
+function botUsername(env: Env): string | undefined {
+  const raw = read(env, 'TELEGRAM_BOT_USERNAME')?.replace(/^@/, '');
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(raw)) throw new ConfigError(`TELEGRAM_BOT_USERNAME is not a Telegram username: ${JSON.stringify(raw)}.`);
+  return raw;
 }
 
 function deepFreeze<T>(value: T): T {

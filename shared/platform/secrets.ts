@@ -58,6 +58,20 @@ export const SECRET_SPECS = Object.freeze({
     required: false,
     readBy: ['app'],
   },
+  telegramBotToken: {
+    env: 'TELEGRAM_BOT_TOKEN',
+    secretId: 'telegram-bot-token',
+    purpose: "the Telegram bot's token from @BotFather (the bot is off without it)",
+    required: false,
+    readBy: ['app'],
+  },
+  telegramWebhookSecret: {
+    env: 'TELEGRAM_WEBHOOK_SECRET',
+    secretId: 'telegram-webhook-secret',
+    purpose: 'checked against X-Telegram-Bot-Api-Secret-Token on every update, and derives the webhook path',
+    required: false,
+    readBy: ['app'],
+  },
   databasePassword: {
     env: 'DATABASE_PASSWORD',
     secretId: 'database-password',

@@ -9,7 +9,10 @@ locals {
     "strava-verify-token"  = ["app"]
     "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
-    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive"]
+    # The Telegram bot: its token and the secret Telegram sends with every update. Only the app answers the bot.
+    "telegram-bot-token"      = ["app"]
+    "telegram-webhook-secret" = ["app"]
+    "database-password"       = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive"]
   }
 
   secret_grants = merge([

@@ -55,6 +55,13 @@ variable "admin_athlete_ids" {
   default     = []
 }
 
+variable "telegram_bot_username" {
+  type        = string
+  description = "The Telegram bot's username (without @), rendered into the app_engine_env_variables output; empty leaves the bot off."
+  # The app checks it at start-up (a malformed one stops it, naming TELEGRAM_BOT_USERNAME).
+  default = ""
+}
+
 variable "operator_members" {
   type        = list(string)
   description = "IAM members who operate the site (\"user:you@example.com\" or \"group:ops@example.com\"): they may impersonate the migrator service account to run migrations and deploy the app as its runtime service account."
