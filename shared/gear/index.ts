@@ -80,7 +80,7 @@ export async function listGear(db: Queryable, athleteId: number): Promise<GearIt
      from gear g
      left join lateral (
        select count(*) as count, sum(a.distance) as distance, sum(a.moving_time) as moving_time
-       from activities a where a.athlete_id = g.athlete_id and a.raw ? 'gear_id' and a.raw->>'gear_id' = g.id
+       from activities a where a.athlete_id = g.athlete_id and a.gear_id = g.id
      ) t on true
      where g.athlete_id = $1::bigint
      order by g.retired, g.kind, g.is_primary desc, g.name, g.id`,

@@ -18,7 +18,6 @@ export const trainingEn = {
   bestEffortsRidesNone: 'No ride efforts yet.',
   effortDistance: 'Distance',
   effortTime: 'Time',
-  effortPace: 'Pace or speed',
   effortWhen: 'When',
   effortNames: {
     run_400m: '400 m',
@@ -64,6 +63,7 @@ export const trainingEn = {
   calendarHeading: 'Training calendar',
   calendarDesc: 'Moving time per day over the last year. Each day with training links to its activities.',
   calendarStreak: (days: string) => `Current streak: ${days}`,
+  calendarNone: 'No training in the last year yet: each day you train shows here, darker the longer you moved.',
   calendarLess: 'Less',
   calendarMore: 'More',
   calendarDay: (date: string, time: string, count: string) => `${date}: ${time}, ${count}`,

@@ -19,7 +19,6 @@ export const trainingRu: typeof trainingEn = {
   bestEffortsRidesNone: 'Велосипедных результатов пока нет.',
   effortDistance: 'Дистанция',
   effortTime: 'Время',
-  effortPace: 'Темп или скорость',
   effortWhen: 'Когда',
   effortNames: {
     run_400m: '400 м',
@@ -65,6 +64,7 @@ export const trainingRu: typeof trainingEn = {
   calendarHeading: 'Календарь тренировок',
   calendarDesc: 'Время в движении по дням за последний год. Каждый день с тренировкой ведёт к её списку.',
   calendarStreak: (days) => `Текущая серия: ${days}`,
+  calendarNone: 'За последний год тренировок пока нет: каждый день с тренировкой появится здесь, чем дольше — тем темнее.',
   calendarLess: 'Меньше',
   calendarMore: 'Больше',
   calendarDay: (date, time, count) => `${date}: ${time}, ${count}`,

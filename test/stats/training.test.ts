@@ -7,7 +7,16 @@ import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../sh
 import { goalProgress, setGoal } from '../../shared/goals/index.js';
 import { localNow } from '../../shared/stats/calendar.js';
 import { heatGrid } from '../../shared/stats/training-charts.js';
-import { calendarStart, dailyVolume, sportFigures, SPORT_FILTERS, yearOverYear, yearTotalsByGroup } from '../../shared/stats/training.js';
+import {
+  calendarStart,
+  dailyVolume,
+  sportFigures,
+  SPORT_FILTERS,
+  type SportFilter,
+  yearOverYear,
+  yearOverYearStart,
+  yearTotalsByGroup,
+} from '../../shared/stats/training.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { activityMaker, athleteMaker } from './fixtures.js';
@@ -69,7 +78,8 @@ describe('this year against earlier years', () => {
       act('2025-03-10T09:00:00', { distance: 16_000 }), // in the future of "now"
       act('2018-06-01T09:00:00', { distance: 99_000 }), // more than five years back
     ]);
-    const lines = await yearOverYear(db.pool, id, { filter: 'run', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' });
+    const days = (filter: SportFilter) => dailyVolume(db.pool, id, filter, yearOverYearStart(2025), '2025-03-06T12:00:00');
+    const lines = yearOverYear(await days('run'), { metric: 'distance', year: 2025, dayOfYear: 65 });
     assert.deepEqual(
       lines.map((l) => [l.year, l.cumulative.length]),
       [
@@ -80,12 +90,10 @@ describe('this year against earlier years', () => {
     const [y2024, y2025] = lines;
     assert.deepEqual([y2024!.cumulative[58], y2024!.cumulative[59], y2024!.cumulative[364], y2024!.cumulative[365]], [0, 1_000, 1_000, 3_000]);
     assert.deepEqual([y2025!.cumulative[0], y2025!.cumulative[58], y2025!.cumulative[59], y2025!.cumulative[64]], [4_000, 4_000, 12_000, 12_000]);
-    const time = await yearOverYear(db.pool, id, { filter: 'all', metric: 'movingTime', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00', earlier: 1 });
+    const time = yearOverYear(await days('all'), { metric: 'movingTime', year: 2025, dayOfYear: 65, earlier: 1 });
     assert.equal(time.at(-1)!.cumulative.at(-1), 2 * 3000);
     assert.deepEqual(
-      await yearOverYear(db.pool, id, { filter: 'swim', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' }).then((l) =>
-        l.map((x) => x.year),
-      ),
+      yearOverYear(await days('swim'), { metric: 'distance', year: 2025, dayOfYear: 65 }).map((x) => x.year),
       [2025],
       'no swims: only this year, empty',
     );
@@ -103,10 +111,10 @@ describe('training calendar', () => {
     ]);
     const days = await dailyVolume(db.pool, id, 'all', '2025-04-28', '2025-05-06T08:00:00');
     assert.deepEqual(days, [
-      { date: '2025-05-01', movingTime: 1200, count: 1 },
-      { date: '2025-05-02', movingTime: 3600, count: 2 },
-      { date: '2025-05-04', movingTime: 8000, count: 1 },
-      { date: '2025-05-05', movingTime: 1000, count: 1 },
+      { date: '2025-05-01', distance: 10_000, movingTime: 1200, count: 1 },
+      { date: '2025-05-02', distance: 30_000, movingTime: 3600, count: 2 },
+      { date: '2025-05-04', distance: 10_000, movingTime: 8000, count: 1 },
+      { date: '2025-05-05', distance: 10_000, movingTime: 1000, count: 1 },
     ]);
     assert.deepEqual(
       (await dailyVolume(db.pool, id, 'ride', '2025-04-28', '2025-05-06T08:00:00')).map((d) => d.date),
@@ -115,12 +123,13 @@ describe('training calendar', () => {
     // 6 May, nothing yet today: the streak of the 4th and 5th is still alive.
     const grid = heatGrid(days, '2025-04-28', 2, '2025-05-06');
     assert.equal(grid.streak, 2);
+    const cells = grid.weeks.flatMap((w) => w.days);
     assert.deepEqual(
-      grid.cells.filter((c) => c.inStreak).map((c) => c.date),
+      cells.filter((c) => c.inStreak).map((c) => c.date),
       ['2025-05-04', '2025-05-05'],
     );
     assert.deepEqual(
-      grid.cells.filter((c) => c.level > 0).map((c) => [c.date, c.level]),
+      cells.filter((c) => c.level > 0).map((c) => [c.date, c.level]),
       [
         ['2025-05-01', 1],
         ['2025-05-02', 3],
