@@ -10,7 +10,7 @@ import {
   type EnrichmentProgress,
   type YearBest,
 } from '../../shared/efforts/index.js';
-import { listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
+import { canListGear, listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
 import { GOAL_METRICS, goalProgress, listGoals, measureOf, setGoal, type Goal, type GoalMetric } from '../../shared/goals/index.js';
 import type { LocalNow } from '../../shared/stats/index.js';
 import { GROUP_COLOURS } from '../../shared/stats/index.js';
@@ -259,6 +259,7 @@ function gearView(f: TrainingFigures, viewer: Viewer) {
   const mine = f.gear.filter((g) => kinds.includes(g.kind));
   return {
     show: kinds.length > 0,
+    needsScope: !canListGear(viewer.athlete.scopes),
     active: mine.filter((g) => !g.retired).map(item),
     retired: mine.filter((g) => g.retired).map(item),
     reminders: f.gear
@@ -353,6 +354,7 @@ export async function trainingSettingsData(db: Queryable, viewer: Viewer) {
       replaceAt: g.replaceAt ? String(Math.round((g.replaceAt / factor.distance) * 10) / 10) : '',
     })),
     replaceAtLabel: t.gearReplaceAtUnit(fmt.distanceUnit),
+    gearNeedsScope: !canListGear(viewer.athlete.scopes),
   };
 }
 
@@ -407,6 +409,8 @@ export const trainingRoutes = new Hono<AppEnv>()
   .post('/settings/gear/refresh', requireAthlete, requireCsrf, async (c) => {
     const deps = c.get('deps');
     const athleteId = c.get('athlete').id;
+    // Without the scope Strava would answer with no gear: the settings page says how to allow it instead.
+    if (!canListGear(c.get('athlete').scopes)) return c.redirect('/settings#gear', 303);
     try {
       const profile = await deps.strava.getAthlete(await getAccessToken(deps, athleteId));
       await saveProfileGear(deps.pool, athleteId, profile as { bikes?: unknown; shoes?: unknown });

@@ -41,6 +41,12 @@ function items(list: unknown, kind: 'bike' | 'shoe') {
     }));
 }
 
+/** The optional scope without which Strava lists no bikes or shoes on the athlete's profile. */
+export const GEAR_SCOPE = 'profile:read_all';
+
+/** Whether the athlete's grant lets Strava list their gear. */
+export const canListGear = (scopes: readonly string[]): boolean => scopes.includes(GEAR_SCOPE);
+
 /**
  * Stores the bikes and shoes of a detailed athlete as Strava listed them (kept replace-at reminders stay). Strava lists
  * gear only to tokens with profile:read_all: an answer without the lists changes nothing. Returns how many were listed.

@@ -69,7 +69,9 @@ export const trainingEn = {
   calendarDay: (date: string, time: string, count: string) => `${date}: ${time}, ${count}`,
 
   gearHeading: 'Gear',
-  gearNone: 'No bikes or shoes from Strava yet. Strava shares them when you allow "View your complete Strava profile"; reconnect to allow it, then refresh.',
+  gearNone: 'No bikes or shoes from Strava yet: add them to your Strava profile, then refresh.',
+  gearNeedsScope: 'Strava shares your bikes and shoes only when you allow \u201cView your complete Strava profile\u201d. Nothing else changes.',
+  gearGrant: 'Allow it on Strava',
   gearRefresh: 'Refresh from Strava',
   gearRefreshed: 'Your gear was refreshed from Strava.',
   gearRefreshFailed: 'Strava did not answer just now; your gear is unchanged. Please try again later.',

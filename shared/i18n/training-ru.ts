@@ -70,8 +70,9 @@ export const trainingRu: typeof trainingEn = {
   calendarDay: (date, time, count) => `${date}: ${time}, ${count}`,
 
   gearHeading: 'Снаряжение',
-  gearNone:
-    'Велосипедов и обуви из Strava пока нет. Strava передаёт их, если разрешить «Просмотр полного профиля Strava»: подключитесь заново с этим разрешением и обновите.',
+  gearNone: 'Велосипедов и обуви из Strava пока нет: добавьте их в свой профиль Strava и обновите.',
+  gearNeedsScope: 'Strava передаёт велосипеды и обувь, только если разрешить «Просмотр полного профиля Strava». Больше ничего не меняется.',
+  gearGrant: 'Разрешить в Strava',
   gearRefresh: 'Обновить из Strava',
   gearRefreshed: 'Снаряжение обновлено из Strava.',
   gearRefreshFailed: 'Strava сейчас не ответила; снаряжение не изменилось. Попробуйте позже.',
