@@ -12,7 +12,7 @@ import {
 } from '../../shared/efforts/index.js';
 import { canListGear, listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
 import { GOAL_METRICS, goalProgress, listGoals, measureOf, setGoal, type Goal, type GoalMetric } from '../../shared/goals/index.js';
-import type { LocalNow } from '../../shared/stats/index.js';
+import { dayOfYear, type LocalNow } from '../../shared/stats/index.js';
 import { GROUP_COLOURS } from '../../shared/stats/index.js';
 import { heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/index.js';
 import {
@@ -101,8 +101,7 @@ const monthName = (viewer: Viewer, date: string) => viewer.fmt.shortDate(date).r
 function monthTicks(viewer: Viewer, year: number) {
   return [0, 3, 6, 9].map((m) => {
     const date = `${year}-${String(m + 1).padStart(2, '0')}-01`;
-    const day = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
-    return { day, label: monthName(viewer, date) };
+    return { day: dayOfYear(date), label: monthName(viewer, date) };
   });
 }
 
@@ -152,13 +151,16 @@ function effortsView(f: TrainingFigures, viewer: Viewer) {
 /** Colours told apart with colour-blind eyes too; a sport has at most seven distances. */
 const EFFORT_PALETTE = ['#e69f00', '#0072b2', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#000000'];
 
+/** Years the bests chart goes back: enough to see a trend, few enough to read each year's dot on a phone. */
+const BESTS_CHART_YEARS = 10;
+
 /**
- * One sport's distances, each one's best per year as a share of its all-time best, so different distances share a
- * scale; none until there are two years to compare.
+ * One sport's distances, each one's best per year (of the last ten) as a share of its all-time best, so different
+ * distances share a scale; none until there are two years to compare.
  */
 function bestsChart(keys: readonly string[], f: TrainingFigures, byKey: ReadonlyMap<string, BestEffort>, viewer: Viewer) {
   const { t, fmt } = viewer;
-  const mine = f.bestsByYear.filter((b) => keys.includes(b.effort));
+  const mine = f.bestsByYear.filter((b) => keys.includes(b.effort) && b.year > f.now.year - BESTS_CHART_YEARS);
   const years = [...new Set(mine.map((b) => b.year))].sort((a, b) => a - b);
   if (years.length < 2 || keys.length === 0) return null;
   const series = keys.map((key, i) => {

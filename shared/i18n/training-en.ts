@@ -33,7 +33,7 @@ export const trainingEn = {
     ride_100k: '100 km',
   } as Record<string, string>,
   bestsOverYears: 'Best of each year',
-  bestsOverYearsDesc: 'Each distance\u2019s best time per year, as a share of the all-time best (100% is the best ever; lower is slower).',
+  bestsOverYearsDesc: 'Each distance\u2019s best time in each of the last ten years, as a share of the all-time best (100% is the best ever; lower is slower).',
 
   goalsHeading: (year: number) => `Goals for ${year}`,
   goalsNone: 'No goals yet. Set a yearly goal per sport (distance, time or climbing) in settings.',

@@ -1,5 +1,5 @@
 // The stats capability's public face: everything other modules may use of it.
-export { addDays, localDate, type LocalNow, localNow, startTimeOfDay } from './calendar.js';
+export { addDays, dayOfYear, localDate, type LocalNow, localNow, startTimeOfDay } from './calendar.js';
 export { horizontalBars, lineChart, stackedBars, type Tick } from './chart.js';
 export { weeksSoFar, yearRates } from './derive.js';
 export { type ActivityRef, loadResultsStats, type ResultsStats, unitLength, WEEKS_IN_CHART } from './results.js';

@@ -174,5 +174,8 @@ export function seriesChart(
   }));
   const step = niceStep(options.maxY - options.minY, 3);
   const yTicks = yTicksOf(Math.ceil(options.minY / step) * step, options.maxY, step, py, options.formatY);
-  return { height: options.height, plot, lines, yTicks, xTicks: xs.map((x) => ({ at: percent(x), label: String(x), anchor: anchorAt(percent(x)) })) };
+  // Every year has its dots; on a long history only every n-th is named (always the last), so names never collide.
+  const every = Math.ceil(xs.length / 6);
+  const xTicks = xs.filter((_, i) => (xs.length - 1 - i) % every === 0).map((x) => ({ at: percent(x), label: String(x), anchor: anchorAt(percent(x)) }));
+  return { height: options.height, plot, lines, yTicks, xTicks };
 }

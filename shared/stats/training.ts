@@ -1,6 +1,6 @@
 // Per-sport figures, this year against earlier years, and the training calendar: SQL over indexed rows on the athlete's local calendar.
 import type { Queryable } from '../db/index.js';
-import { addDays, isLeapYear, weekStart } from './calendar.js';
+import { addDays, dayOfYear, isLeapYear, weekStart } from './calendar.js';
 import { RIDE_TYPES, RUN_TYPES, SWIM_TYPES, WALK_TYPES, type SportGroup } from './sports.js';
 
 /** The sport switch: every sport, or one group. */
@@ -99,11 +99,11 @@ export function yearOverYear(
   days: readonly CalendarDay[],
   options: { metric: CumulativeMetric; year: number; dayOfYear: number; earlier?: number },
 ): YearLine[] {
-  const perDay = days.map((d) => {
-    const year = Number(d.date.slice(0, 4));
-    const day = Math.round((Date.parse(`${d.date}T00:00:00Z`) - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
-    return { year, day, total: options.metric === 'distance' ? d.distance : d.movingTime };
-  });
+  const perDay = days.map((d) => ({
+    year: Number(d.date.slice(0, 4)),
+    day: dayOfYear(d.date),
+    total: options.metric === 'distance' ? d.distance : d.movingTime,
+  }));
   return cumulate(perDay, options.year, options.dayOfYear, options.earlier ?? 5);
 }
 

@@ -6,7 +6,7 @@ import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../share
 import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
 import { goalProgress, setGoal } from '../../shared/goals/index.js';
 import { localNow } from '../../shared/stats/calendar.js';
-import { heatGrid } from '../../shared/stats/training-charts.js';
+import { heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/training-charts.js';
 import {
   calendarStart,
   dailyVolume,
@@ -332,4 +332,85 @@ test('SQL and the slow obvious computation agree on random activities, efforts a
       assert.deepEqual(plain(sql), plain(memory), `${filter} at ${instant} in ${zone}`);
     }
   }
+});
+
+describe('training charts', () => {
+  // Drawn in per cent across and pixels down, so the SVG stretches to any width and its text keeps its real size.
+  test('year lines: day 1 at the left edge, 31 December at the right, this year on top in orange, month ticks in per cent', () => {
+    const leap = Array.from({ length: 366 }, (_, i) => (i + 1) * 1000);
+    const chart = yearLinesChart(
+      [
+        { year: 2024, cumulative: leap },
+        { year: 2025, cumulative: [5000, 5000, 9000] },
+      ],
+      {
+        height: 220,
+        currentYear: 2025,
+        scale: (v) => v / 1000,
+        formatTick: (v) => `${v} km`,
+        monthTicks: [
+          { day: 1, label: 'Jan' },
+          { day: 182, label: 'Jul' },
+        ],
+        title: (year, total) => `${year}: ${total / 1000} km`,
+      },
+    );
+    assert.deepEqual(
+      chart.lines.map((l) => [l.label, l.stroke, l.title]),
+      [
+        ['2024', '#4d4d57', '2024: 366 km'],
+        ['2025', '#fc4c02', '2025: 9 km'],
+      ],
+    );
+    const [earlier, current] = chart.lines;
+    assert.match(earlier!.d, /^M0 /, 'the year starts at the left edge');
+    assert.match(earlier!.d, /L1000 33\.3$/, 'the leap day ends at the right edge: 366 of a 400 km scale, 180 px tall from 18 px down');
+    assert.match(current!.d, /^M0 [\d.]+L5\.5 [\d.]+$/, 'today (day 3) ends the current line');
+    assert.deepEqual(
+      chart.xTicks.map((t) => [t.at, t.label, t.anchor]),
+      [
+        [0, 'Jan', 'start'],
+        [49.59, 'Jul', 'middle'],
+      ],
+    );
+    assert.deepEqual(chart.yTicks.at(-1), { at: 18, label: '400 km', anchor: 'start' });
+  });
+
+  test('bests over years: years spread across the width, dots at the same places as the line, names thinned on a long history', () => {
+    const years = Array.from({ length: 10 }, (_, i) => 2017 + i);
+    const chart = seriesChart([{ label: '5 km', stroke: '#000', points: years.map((x) => ({ x, value: 90 + (x - 2017), title: String(x) })) }], {
+      height: 200,
+      xs: years,
+      minY: 80,
+      maxY: 100,
+      formatY: (v) => `${v}%`,
+    });
+    const [line] = chart.lines;
+    assert.deepEqual([line!.dots[0]!.x, line!.dots.at(-1)!.x], [3, 97]);
+    assert.match(line!.d, /^M30 [\d.]+L/);
+    assert.match(line!.d, /L970 [\d.]+$/);
+    assert.deepEqual(
+      chart.xTicks.map((t) => t.label),
+      ['2018', '2020', '2022', '2024', '2026'],
+      'every second year named, ending with this one',
+    );
+    assert.equal(chart.xTicks.at(-1)!.anchor, 'end');
+  });
+
+  test('calendar weeks: a column per week from a Monday, a month named over the week of its first day', () => {
+    const grid = heatGrid([], '2025-04-28', 6, '2025-06-08');
+    assert.deepEqual(
+      grid.weeks.map((w) => [w.days[0]!.date, w.month]),
+      [
+        ['2025-04-28', '2025-05-01'],
+        ['2025-05-05', null],
+        ['2025-05-12', null],
+        ['2025-05-19', null],
+        ['2025-05-26', '2025-06-01'],
+        ['2025-06-02', null],
+      ],
+    );
+    assert.ok(grid.weeks.every((w) => w.days.length === 7));
+    assert.deepEqual(grid.weeks.flatMap((w) => w.days).filter((d) => d.future).length, 0, 'the last day shown is today, a Sunday');
+  });
 });
