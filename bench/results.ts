@@ -122,6 +122,8 @@ async function enrich(pool: { query: (sql: string, values: unknown[]) => Promise
 }
 
 async function main(): Promise<void> {
+  // The machine's PostgreSQL server, as `npm test` and bench:update-tokens use it (DATABASE_URL names another).
+  if (!process.env.DATABASE_URL) process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
   for (const size of SIZES) await bench(size);
 }
 

@@ -1,5 +1,5 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
-import { type EnrichmentSummary, runEnrichment } from './efforts/index.js';
+import { type EnrichmentSummary, runEnrichment, searchFetchedStreams } from './efforts/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
@@ -27,6 +27,8 @@ export interface Services extends Runtime {
   resumeImports: ResumeStalledImports;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
   enrichEfforts: EnrichEfforts;
+  /** Streams fetched for a page (the activity page) are searched for best efforts as soon as they are kept. */
+  onStreamsFetched: (athleteId: number, activityId: number) => Promise<void>;
   /** How the application calls Strava as itself (the webhook subscription), counted in the shared budget. */
   stravaApplication: SubscriptionClientOptions;
   /** The Telegram Bot API as this bot (TELEGRAM_BOT_TOKEN); undefined where the bot is off or the service holds no token. */
@@ -61,6 +63,7 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     },
     resumeImports: createImportResumer(deps, options.resume),
     enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
+    onStreamsFetched: (athleteId, activityId) => searchFetchedStreams(runtime.pool, athleteId, activityId),
     stravaApplication: {
       apiBaseUrl: runtime.config.strava.apiBaseUrl,
       clientId: runtime.config.strava.clientId,

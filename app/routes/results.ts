@@ -170,12 +170,12 @@ export interface ResultsDeps {
   loadStats?: typeof loadResultsStats;
 }
 
-/** Everything on the page except the AI notes. */
-export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string) {
+/** Everything on the page except the AI notes and the training sections; the athlete's zone when the caller has it. */
+export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string, knownTimeZone?: string) {
   const { pool } = deps;
   const { athlete, fmt, t } = viewer;
   const now = deps.now?.() ?? new Date();
-  const timeZone = await athleteTimeZone(pool, athlete.id);
+  const timeZone = knownTimeZone ?? (await athleteTimeZone(pool, athlete.id));
   const [stats, latest, recent, tracks, progress] = await Promise.all([
     (deps.loadStats ?? loadResultsStats)(pool, athlete.id, now, timeZone, viewer.units),
     latestActivityWithDistance(pool, athlete.id),
@@ -276,11 +276,13 @@ export const resultsRoutes = new Hono<AppEnv>()
   .get('/results', requireAthlete, async (c) => {
     const deps = c.get('deps');
     const viewer = await viewerOf(c);
-    const data = await resultsPageData(deps, viewer, stravaWebUrl(c));
-    // The sport switch picks what the training sections show; everything above them stays all sports.
-    const local = localNow(deps.now?.() ?? new Date(), data.timeZone);
-    const [notes, figures] = await Promise.all([
-      loadNotes(deps, viewer, data.timeZone, true),
+    const timeZone = await athleteTimeZone(deps.pool, viewer.athlete.id);
+    // The sport switch picks what the training sections show; everything above them stays all sports. The three
+    // parts read different rows, so they are read side by side.
+    const local = localNow(deps.now?.() ?? new Date(), timeZone);
+    const [data, notes, figures] = await Promise.all([
+      resultsPageData(deps, viewer, stravaWebUrl(c), timeZone),
+      loadNotes(deps, viewer, timeZone, true),
       loadTrainingFigures(deps.pool, viewer.athlete.id, parseSportFilter(c.req.query('sport')), local),
     ]);
     return page(c, 'results', { ...data, notes, training: trainingView(figures, viewer), csrfToken: c.get('csrfToken') });

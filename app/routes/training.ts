@@ -10,12 +10,11 @@ import {
   type EnrichmentProgress,
   type YearBest,
 } from '../../shared/efforts/index.js';
-import { listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
+import { canListGear, listGear, needsReminder, saveProfileGear, setReplaceAt, type GearItem } from '../../shared/gear/index.js';
 import { GOAL_METRICS, goalProgress, listGoals, measureOf, setGoal, type Goal, type GoalMetric } from '../../shared/goals/index.js';
-import type { LocalNow } from '../../shared/stats/index.js';
-import type { Tick } from '../../shared/stats/index.js';
+import { dayOfYear, type LocalNow } from '../../shared/stats/index.js';
 import { GROUP_COLOURS } from '../../shared/stats/index.js';
-import { HEAT_COLOURS, heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/index.js';
+import { heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/index.js';
 import {
   CALENDAR_WEEKS,
   calendarStart,
@@ -23,6 +22,7 @@ import {
   SPORT_FILTERS,
   sportFigures,
   yearOverYear,
+  yearOverYearStart,
   yearTotalsByGroup,
   type CalendarDay,
   type CumulativeMetric,
@@ -64,10 +64,11 @@ export async function loadTrainingFigures(db: Queryable, athleteId: number, filt
   const yearStart = `${now.year}-01-01`;
   const calendarFrom = calendarStart(now.today);
   const yoyMetric = yoyMetricOf(filter);
-  const [sport, yoy, days, groupTotals, goals, bests, bestsByYear, progress, gear] = await Promise.all([
+  // One read of the days serves both the year-over-year lines and the calendar.
+  const firstDay = [yearOverYearStart(now.year), calendarFrom].sort()[0]!;
+  const [sport, daily, groupTotals, goals, bests, bestsByYear, progress, gear] = await Promise.all([
     filter === 'all' ? null : sportFigures(db, athleteId, filter, yearStart, until),
-    yearOverYear(db, athleteId, { filter, metric: yoyMetric, year: now.year, dayOfYear: now.dayOfYear, until }),
-    dailyVolume(db, athleteId, filter, calendarFrom, until),
+    dailyVolume(db, athleteId, filter, firstDay, until),
     yearTotalsByGroup(db, athleteId, yearStart, until),
     listGoals(db, athleteId),
     bestEfforts(db, athleteId),
@@ -75,6 +76,8 @@ export async function loadTrainingFigures(db: Queryable, athleteId: number, filt
     enrichmentProgress(db, athleteId),
     listGear(db, athleteId),
   ]);
+  const yoy = yearOverYear(daily, { metric: yoyMetric, year: now.year, dayOfYear: now.dayOfYear });
+  const days = daily.filter((d) => d.date >= calendarFrom);
   return { now, filter, sport, yoyMetric, yoy, days, calendarFrom, groupTotals, goals, bests, bestsByYear, progress, gear };
 }
 
@@ -92,12 +95,13 @@ function measure(viewer: Viewer, metric: GoalMetric, value: number): string {
   return metric === 'distance' ? fmt.distance(value) : metric === 'time' ? fmt.hours(value) : fmt.elevation(value);
 }
 
-function monthTicks(viewer: Viewer, year: number): Tick[] {
-  const { fmt } = viewer;
+/** A month's short name ("Jan", "янв."): the day is dropped from the short date. */
+const monthName = (viewer: Viewer, date: string) => viewer.fmt.shortDate(date).replace(/^\d+\s*/, '');
+
+function monthTicks(viewer: Viewer, year: number) {
   return [0, 3, 6, 9].map((m) => {
     const date = `${year}-${String(m + 1).padStart(2, '0')}-01`;
-    const day = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
-    return { at: day, label: fmt.shortDate(date).replace(/^\d+\s*/, '') };
+    return { day: dayOfYear(date), label: monthName(viewer, date) };
   });
 }
 
@@ -126,7 +130,14 @@ function effortsView(f: TrainingFigures, viewer: Viewer) {
     return {
       sport,
       heading: sport === 'run' ? t.groupRun : t.groupRide,
+      paceHeading: sport === 'run' ? t.chartPace : t.chartSpeed,
       rows,
+      chart: bestsChart(
+        rows.map((r) => r.key),
+        f,
+        byKey,
+        viewer,
+      ),
       none: sport === 'run' ? t.bestEffortsRunsNone : t.bestEffortsRidesNone,
       progress:
         progress.total > 0 && progress.searched < progress.total
@@ -134,34 +145,38 @@ function effortsView(f: TrainingFigures, viewer: Viewer) {
           : '',
     };
   });
-  // Each distance's best per year as a share of its all-time best: different distances on one scale.
-  const years = [...new Set(f.bestsByYear.map((b) => b.year))].sort((a, b) => a - b);
-  const shown = new Set(groups.flatMap((g) => g.rows.map((r) => r.key)));
-  const palette = ['#e69f00', '#0072b2', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#000000'];
-  const series = [...shown].map((key, i) => {
+  return { groups, any: groups.some((g) => g.rows.length > 0) };
+}
+
+/** Colours told apart with colour-blind eyes too; a sport has at most seven distances. */
+const EFFORT_PALETTE = ['#e69f00', '#0072b2', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#000000'];
+
+/** Years the bests chart goes back: enough to see a trend, few enough to read each year's dot on a phone. */
+const BESTS_CHART_YEARS = 10;
+
+/**
+ * One sport's distances, each one's best per year (of the last ten) as a share of its all-time best, so different
+ * distances share a scale; none until there are two years to compare.
+ */
+function bestsChart(keys: readonly string[], f: TrainingFigures, byKey: ReadonlyMap<string, BestEffort>, viewer: Viewer) {
+  const { t, fmt } = viewer;
+  const mine = f.bestsByYear.filter((b) => keys.includes(b.effort) && b.year > f.now.year - BESTS_CHART_YEARS);
+  const years = [...new Set(mine.map((b) => b.year))].sort((a, b) => a - b);
+  if (years.length < 2 || keys.length === 0) return null;
+  const series = keys.map((key, i) => {
     const allTime = byKey.get(key)!.elapsedTime;
+    const name = t.effortNames[key] ?? key;
     return {
-      label: t.effortNames[key] ?? key,
-      stroke: palette[i % palette.length]!,
-      points: f.bestsByYear
+      label: name,
+      stroke: EFFORT_PALETTE[i % EFFORT_PALETTE.length]!,
+      points: mine
         .filter((b) => b.effort === key)
         .sort((a, b) => a.year - b.year)
-        .map((b) => ({ x: b.year, value: (allTime / b.elapsedTime) * 100, title: `${t.effortNames[key] ?? key} ${b.year}: ${fmt.duration(b.elapsedTime)}` })),
+        .map((b) => ({ x: b.year, value: (allTime / b.elapsedTime) * 100, title: `${name} ${b.year}: ${fmt.duration(b.elapsedTime)}` })),
     };
   });
   const lowest = Math.min(100, ...series.flatMap((s) => s.points.map((p) => p.value)));
-  const chart =
-    years.length >= 2 && series.length > 0
-      ? seriesChart(series, {
-          width: 720,
-          height: 200,
-          xs: years,
-          minY: Math.max(0, Math.floor(lowest / 10) * 10),
-          maxY: 100,
-          formatY: (v) => `${fmt.number(v, 0)}%`,
-        })
-      : null;
-  return { groups, chart, any: groups.some((g) => g.rows.length > 0) };
+  return seriesChart(series, { height: 200, xs: years, minY: Math.max(0, Math.floor(lowest / 10) * 10), maxY: 100, formatY: (v) => `${fmt.number(v, 0)}%` });
 }
 
 function goalsView(f: TrainingFigures, viewer: Viewer) {
@@ -195,7 +210,6 @@ function yoyView(f: TrainingFigures, viewer: Viewer) {
   const any = f.yoy.some((line) => (line.cumulative.at(-1) ?? 0) > 0);
   if (!any) return { desc: t.yoyDesc(distance), chart: null };
   const chart = yearLinesChart(f.yoy, {
-    width: 720,
     height: 220,
     currentYear: f.now.year,
     scale: distance ? fmt.distanceValue : (v) => v / 3600,
@@ -209,24 +223,24 @@ function yoyView(f: TrainingFigures, viewer: Viewer) {
 function calendarView(f: TrainingFigures, viewer: Viewer) {
   const { t, fmt } = viewer;
   const grid = heatGrid(f.days, f.calendarFrom, CALENDAR_WEEKS, f.now.today);
+  // A CSS grid, a column per week: each day is one short element placed by the grid itself, so a year of days weighs
+  // little; days with training are links to their activities, named by their title.
   return {
-    width: grid.width,
-    height: grid.height,
-    cell: grid.cell,
-    cells: grid.cells
-      .filter((c) => !c.future)
-      .map((c) => ({
-        x: c.x,
-        y: c.y,
-        fill: HEAT_COLOURS[c.level],
-        streak: c.inStreak,
-        href: c.count > 0 ? `/activities?from=${c.date}&to=${c.date}` : null,
-        // Rest days carry no tooltip: a year of them would weigh more than the rest of the calendar.
-        title: c.count > 0 ? t.calendarDay(fmt.date(c.date), fmt.hours(c.movingTime), t.activitiesCount(c.count)) : '',
-      })),
-    months: grid.months.map((m) => ({ x: m.at, label: fmt.shortDate(m.label).replace(/^\d+\s*/, '') })),
+    weeks: grid.weeks.map((week, i) => ({
+      // A month starting in the last two weeks has no room for its name before the edge of the card.
+      month: week.month && i < grid.weeks.length - 2 ? monthName(viewer, week.month) : '',
+      // Every other month's name is left out on a phone, where a month is narrower than its name.
+      even: week.month !== null && Number(week.month.slice(5, 7)) % 2 === 0,
+      days: week.days
+        .filter((c) => !c.future)
+        .map((c) => ({
+          level: c.level,
+          streak: c.inStreak,
+          href: c.count > 0 ? `/activities?from=${c.date}&to=${c.date}` : null,
+          title: c.count > 0 ? t.calendarDay(fmt.date(c.date), fmt.hours(c.movingTime), t.activitiesCount(c.count)) : '',
+        })),
+    })),
     streak: t.calendarStreak(t.days(grid.streak)),
-    legend: HEAT_COLOURS.map((fill) => fill),
     empty: f.days.length === 0,
   };
 }
@@ -247,6 +261,7 @@ function gearView(f: TrainingFigures, viewer: Viewer) {
   const mine = f.gear.filter((g) => kinds.includes(g.kind));
   return {
     show: kinds.length > 0,
+    needsScope: !canListGear(viewer.athlete.scopes),
     active: mine.filter((g) => !g.retired).map(item),
     retired: mine.filter((g) => g.retired).map(item),
     reminders: f.gear
@@ -341,6 +356,7 @@ export async function trainingSettingsData(db: Queryable, viewer: Viewer) {
       replaceAt: g.replaceAt ? String(Math.round((g.replaceAt / factor.distance) * 10) / 10) : '',
     })),
     replaceAtLabel: t.gearReplaceAtUnit(fmt.distanceUnit),
+    gearNeedsScope: !canListGear(viewer.athlete.scopes),
   };
 }
 
@@ -395,6 +411,8 @@ export const trainingRoutes = new Hono<AppEnv>()
   .post('/settings/gear/refresh', requireAthlete, requireCsrf, async (c) => {
     const deps = c.get('deps');
     const athleteId = c.get('athlete').id;
+    // Without the scope Strava would answer with no gear: the settings page says how to allow it instead.
+    if (!canListGear(c.get('athlete').scopes)) return c.redirect('/settings#gear', 303);
     try {
       const profile = await deps.strava.getAthlete(await getAccessToken(deps, athleteId));
       await saveProfileGear(deps.pool, athleteId, profile as { bikes?: unknown; shoes?: unknown });

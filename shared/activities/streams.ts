@@ -41,6 +41,11 @@ export interface StreamDeps {
   strava: StravaClient;
   cipher: TokenCipher;
   log: Logger;
+  /**
+   * Called once streams fetched from Strava are kept, so what is read from them (best efforts) is found at once
+   * rather than at the next scheduled run; a failure here is logged and leaves the streams kept for that run.
+   */
+  onStreamsFetched?: (athleteId: number, activityId: number) => Promise<void>;
 }
 
 export class StreamsUnavailableError extends Error {
@@ -100,6 +105,11 @@ async function fetchStreams(deps: StreamDeps, athleteId: number, activityId: num
   }
   await saveStreams(deps.pool, athleteId, activityId, streams);
   deps.log.info('Activity streams fetched and kept', { athleteId, activityId, points: streams.time?.length ?? 0 });
+  try {
+    await deps.onStreamsFetched?.(athleteId, activityId);
+  } catch (error) {
+    deps.log.warn('Could not read the new streams further; the next scheduled run will', { athleteId, activityId, error });
+  }
   return streams;
 }
 

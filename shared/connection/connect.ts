@@ -8,12 +8,12 @@ import { StravaError, StravaRequestError, StravaUnauthorizedError } from '../str
 import type { DetailedAthlete } from '../strava/index.js';
 import type { TokenCipher } from '../tokens/index.js';
 import { saveTokens } from '../tokens/index.js';
-import { saveProfileGear } from '../gear/index.js';
+import { GEAR_SCOPE, saveProfileGear } from '../gear/index.js';
 import { getAthlete, setAthleteScopes, upsertConnectedAthlete, type Athlete } from '../athletes/index.js';
 
 /** What the site asks for, and what it cannot work without. */
 // profile:read_all is optional: Strava lists bikes and shoes on /athlete only with it; without it there is just no gear.
-export const REQUESTED_SCOPES = ['read', 'activity:read_all', 'profile:read_all'] as const;
+export const REQUESTED_SCOPES = ['read', 'activity:read_all', GEAR_SCOPE] as const;
 
 export function missingScopes(granted: readonly string[]): string[] {
   const has = new Set(granted);

@@ -69,23 +69,35 @@ function effortsOf(sportType: string, raw: unknown, streams: Streams | null): { 
   return undefined;
 }
 
-/** Searches one athlete's unsearched activities that already have a detail or streams stored: no Strava request. */
-export async function searchStored(pool: pg.Pool, athleteId: number, limit: number): Promise<number> {
+/**
+ * Searches one athlete's unsearched activities that already have a detail or streams stored (all of them, or the one
+ * given): no Strava request.
+ */
+export async function searchStored(pool: pg.Pool, athleteId: number, limit: number, activityId?: number): Promise<number> {
   const { rows } = await pool.query<{ id: number; sportType: string; raw: unknown; streams: Streams | null }>(
     `select a.id, a.sport_type as "sportType", jsonb_build_object('best_efforts', a.raw->'best_efforts') as raw, s.streams
      from activities a
      left join activity_streams s on s.activity_id = a.id
-     where ${ELIGIBLE} and not exists (select 1 from effort_scans sc where sc.activity_id = a.id)
+     where ${ELIGIBLE} and ($3::bigint is null or a.id = $3::bigint)
+       and not exists (select 1 from effort_scans sc where sc.activity_id = a.id)
        and (a.raw ? 'best_efforts' or s.activity_id is not null)
      order by a.start_date_local desc
      limit $2::integer`,
-    [athleteId, limit],
+    [athleteId, limit, activityId ?? null],
   );
   for (const row of rows) {
     const found = effortsOf(row.sportType, row.raw, row.streams);
     if (found) await saveActivityEfforts(pool, athleteId, Number(row.id), found.efforts, found.source);
   }
   return rows.length;
+}
+
+/**
+ * Searches one activity whose streams were just fetched and kept (the activity page asked for them): its best efforts
+ * show at once, and the enrichment will not pay for it again.
+ */
+export async function searchFetchedStreams(pool: pg.Pool, athleteId: number, activityId: number): Promise<void> {
+  await searchStored(pool, athleteId, 1, activityId);
 }
 
 /** Searches one activity whose detail the event processor just stored (the live path; costs nothing more). */
@@ -180,7 +192,8 @@ export async function runEnrichment(deps: EnrichmentDeps, options: EnrichmentOpt
         }
         let streams: Streams;
         try {
-          streams = await ensureStreams(deps, athleteId, next.id);
+          // Without the live search's hook: the enrichment saves what it finds itself, below.
+          streams = await ensureStreams({ pool: deps.pool, strava: deps.strava, cipher: deps.cipher, log: deps.log }, athleteId, next.id);
         } catch (failure) {
           const cause = failure instanceof StreamsUnavailableError ? failure.cause : failure;
           if (cause instanceof StravaRateLimitError) stopAll = deps.budget.resumeAfterRateLimit(cause.usage);

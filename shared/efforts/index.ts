@@ -11,4 +11,13 @@ export {
   type EnrichmentProgress,
   type YearBest,
 } from './store.js';
-export { createEnrichmentBudget, ENRICHMENT_POLICY, runEnrichment, searchDetail, searchStored, type EnrichmentDeps, type EnrichmentSummary } from './enrich.js';
+export {
+  createEnrichmentBudget,
+  ENRICHMENT_POLICY,
+  runEnrichment,
+  searchDetail,
+  searchFetchedStreams,
+  searchStored,
+  type EnrichmentDeps,
+  type EnrichmentSummary,
+} from './enrich.js';

@@ -95,7 +95,7 @@ export interface YearBest {
  */
 export async function bestEffortsByYear(db: Queryable, athleteId: number): Promise<YearBest[]> {
   const { rows } = await db.query<YearBest>(
-    `select effort, extract(year from start_date_local)::integer as year, min(elapsed_time)::integer as "elapsedTime"
+    `select effort, date_part('year', start_date_local)::integer as year, min(elapsed_time)::integer as "elapsedTime"
      from best_efforts where athlete_id = $1::bigint
      group by 1, 2 order by 1, 2`,
     [athleteId],

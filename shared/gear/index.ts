@@ -41,6 +41,12 @@ function items(list: unknown, kind: 'bike' | 'shoe') {
     }));
 }
 
+/** The optional scope without which Strava lists no bikes or shoes on the athlete's profile. */
+export const GEAR_SCOPE = 'profile:read_all';
+
+/** Whether the athlete's grant lets Strava list their gear. */
+export const canListGear = (scopes: readonly string[]): boolean => scopes.includes(GEAR_SCOPE);
+
 /**
  * Stores the bikes and shoes of a detailed athlete as Strava listed them (kept replace-at reminders stay). Strava lists
  * gear only to tokens with profile:read_all: an answer without the lists changes nothing. Returns how many were listed.
@@ -80,7 +86,7 @@ export async function listGear(db: Queryable, athleteId: number): Promise<GearIt
      from gear g
      left join lateral (
        select count(*) as count, sum(a.distance) as distance, sum(a.moving_time) as moving_time
-       from activities a where a.athlete_id = g.athlete_id and a.raw ? 'gear_id' and a.raw->>'gear_id' = g.id
+       from activities a where a.athlete_id = g.athlete_id and a.gear_id = g.id
      ) t on true
      where g.athlete_id = $1::bigint
      order by g.retired, g.kind, g.is_primary desc, g.name, g.id`,

@@ -18,7 +18,6 @@ export const trainingEn = {
   bestEffortsRidesNone: 'No ride efforts yet.',
   effortDistance: 'Distance',
   effortTime: 'Time',
-  effortPace: 'Pace or speed',
   effortWhen: 'When',
   effortNames: {
     run_400m: '400 m',
@@ -34,7 +33,7 @@ export const trainingEn = {
     ride_100k: '100 km',
   } as Record<string, string>,
   bestsOverYears: 'Best of each year',
-  bestsOverYearsDesc: 'Each distance\u2019s best time per year, as a share of the all-time best (100% is the best ever; lower is slower).',
+  bestsOverYearsDesc: 'Each distance\u2019s best time in each of the last ten years, as a share of the all-time best (100% is the best ever; lower is slower).',
 
   goalsHeading: (year: number) => `Goals for ${year}`,
   goalsNone: 'No goals yet. Set a yearly goal per sport (distance, time or climbing) in settings.',
@@ -64,12 +63,15 @@ export const trainingEn = {
   calendarHeading: 'Training calendar',
   calendarDesc: 'Moving time per day over the last year. Each day with training links to its activities.',
   calendarStreak: (days: string) => `Current streak: ${days}`,
+  calendarNone: 'No training in the last year yet: each day you train shows here, darker the longer you moved.',
   calendarLess: 'Less',
   calendarMore: 'More',
   calendarDay: (date: string, time: string, count: string) => `${date}: ${time}, ${count}`,
 
   gearHeading: 'Gear',
-  gearNone: 'No bikes or shoes from Strava yet. Strava shares them when you allow "View your complete Strava profile"; reconnect to allow it, then refresh.',
+  gearNone: 'No bikes or shoes from Strava yet: add them to your Strava profile, then refresh.',
+  gearNeedsScope: 'Strava shares your bikes and shoes only when you allow \u201cView your complete Strava profile\u201d. Nothing else changes.',
+  gearGrant: 'Allow it on Strava',
   gearRefresh: 'Refresh from Strava',
   gearRefreshed: 'Your gear was refreshed from Strava.',
   gearRefreshFailed: 'Strava did not answer just now; your gear is unchanged. Please try again later.',

@@ -19,7 +19,6 @@ export const trainingRu: typeof trainingEn = {
   bestEffortsRidesNone: 'Велосипедных результатов пока нет.',
   effortDistance: 'Дистанция',
   effortTime: 'Время',
-  effortPace: 'Темп или скорость',
   effortWhen: 'Когда',
   effortNames: {
     run_400m: '400 м',
@@ -35,7 +34,8 @@ export const trainingRu: typeof trainingEn = {
     ride_100k: '100 км',
   },
   bestsOverYears: 'Лучшее за каждый год',
-  bestsOverYearsDesc: 'Лучшее время на каждой дистанции по годам, в процентах от рекорда (100% — лучшее за всё время; ниже — медленнее).',
+  bestsOverYearsDesc:
+    'Лучшее время на каждой дистанции за каждый из последних десяти лет, в процентах от рекорда (100% — лучшее за всё время; ниже — медленнее).',
 
   goalsHeading: (year) => `Цели на ${year} год`,
   goalsNone: 'Целей пока нет. Задайте годовую цель по каждому виду спорта (дистанция, время или набор высоты) в настройках.',
@@ -65,13 +65,15 @@ export const trainingRu: typeof trainingEn = {
   calendarHeading: 'Календарь тренировок',
   calendarDesc: 'Время в движении по дням за последний год. Каждый день с тренировкой ведёт к её списку.',
   calendarStreak: (days) => `Текущая серия: ${days}`,
+  calendarNone: 'За последний год тренировок пока нет: каждый день с тренировкой появится здесь, чем дольше — тем темнее.',
   calendarLess: 'Меньше',
   calendarMore: 'Больше',
   calendarDay: (date, time, count) => `${date}: ${time}, ${count}`,
 
   gearHeading: 'Снаряжение',
-  gearNone:
-    'Велосипедов и обуви из Strava пока нет. Strava передаёт их, если разрешить «Просмотр полного профиля Strava»: подключитесь заново с этим разрешением и обновите.',
+  gearNone: 'Велосипедов и обуви из Strava пока нет: добавьте их в свой профиль Strava и обновите.',
+  gearNeedsScope: 'Strava передаёт велосипеды и обувь, только если разрешить «Просмотр полного профиля Strava». Больше ничего не меняется.',
+  gearGrant: 'Разрешить в Strava',
   gearRefresh: 'Обновить из Strava',
   gearRefreshed: 'Снаряжение обновлено из Strava.',
   gearRefreshFailed: 'Strava сейчас не ответила; снаряжение не изменилось. Попробуйте позже.',

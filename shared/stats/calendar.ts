@@ -40,14 +40,18 @@ export function localNow(now: Date, timeZone: string): LocalNow {
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   const year = Number(get('year'));
   const date = `${get('year')}-${get('month')}-${get('day')}`;
-  const dayOfYear = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
   return {
     wallClock: `${date}T${get('hour')}:${get('minute')}:${get('second')}`,
     today: date,
     year,
-    dayOfYear,
+    dayOfYear: dayOfYear(date),
     daysInYear: isLeapYear(year) ? 366 : 365,
   };
+}
+
+/** 1 on 1 January of the date's own year ("YYYY-MM-DD"), up to 365 or 366. */
+export function dayOfYear(date: string): number {
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - Date.UTC(Number(date.slice(0, 4)), 0, 1)) / 86_400_000) + 1;
 }
 
 /** "YYYY-MM-DD" plus `days` (negative goes back). */

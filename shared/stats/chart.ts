@@ -33,7 +33,7 @@ export interface BarChart {
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
-function anchorAt(percent: number): Tick['anchor'] {
+export function anchorAt(percent: number): Tick['anchor'] {
   return percent < 6 ? 'start' : percent > 94 ? 'end' : 'middle';
 }
 

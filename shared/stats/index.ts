@@ -1,6 +1,6 @@
 // The stats capability's public face: everything other modules may use of it.
-export { addDays, localDate, type LocalNow, localNow, startTimeOfDay } from './calendar.js';
-export { horizontalBars, lineChart, stackedBars } from './chart.js';
+export { addDays, dayOfYear, localDate, type LocalNow, localNow, startTimeOfDay } from './calendar.js';
+export { horizontalBars, lineChart, stackedBars, type Tick } from './chart.js';
 export { weeksSoFar, yearRates } from './derive.js';
 export { type ActivityRef, loadResultsStats, type ResultsStats, unitLength, WEEKS_IN_CHART } from './results.js';
 export { GROUP_COLOURS, RIDE_TYPES, RUN_TYPES, SPORT_GROUPS, sportGroup, type SportGroup } from './sports.js';
@@ -19,6 +19,7 @@ export {
   type Totals,
   type YearLine,
   yearOverYear,
+  yearOverYearStart,
   yearTotalsByGroup,
 } from './training.js';
-export { HEAT_COLOURS, heatGrid, seriesChart, type Tick, yearLinesChart } from './training-charts.js';
+export { heatGrid, seriesChart, yearLinesChart } from './training-charts.js';

@@ -1,6 +1,6 @@
 // Per-sport figures, this year against earlier years, and the training calendar: SQL over indexed rows on the athlete's local calendar.
 import type { Queryable } from '../db/index.js';
-import { addDays, isLeapYear, weekStart } from './calendar.js';
+import { addDays, dayOfYear, isLeapYear, weekStart } from './calendar.js';
 import { RIDE_TYPES, RUN_TYPES, SWIM_TYPES, WALK_TYPES, type SportGroup } from './sports.js';
 
 /** The sport switch: every sport, or one group. */
@@ -92,28 +92,23 @@ export interface YearLine {
 export const daysIn = (year: number) => (isLeapYear(year) ? 366 : 365);
 
 /**
- * This year and up to `earlier` years before it: the total by each day of the year. Per-day sums come from SQL (at
- * most a few thousand rows); running them up is arithmetic.
+ * This year and up to `earlier` years before it: the total by each day of the year, run up from the per-day sums of
+ * `dailyVolume` (which the calendar reads too, so the page asks for them once).
  */
-export async function yearOverYear(
-  db: Queryable,
-  athleteId: number,
-  options: { filter: SportFilter; metric: CumulativeMetric; year: number; dayOfYear: number; until: string; earlier?: number },
-): Promise<YearLine[]> {
-  const earlier = options.earlier ?? 5;
-  const first = options.year - earlier;
-  const sport = sportCondition(options.filter, '$4');
-  const column = options.metric === 'distance' ? 'distance' : 'moving_time';
-  const { rows } = await db.query<{ year: number; day: number; total: number }>(
-    `select extract(year from start_date_local)::integer as year, extract(doy from start_date_local)::integer as day,
-            sum(${column})::float8 as total
-     from activities
-     where athlete_id = $1::bigint and start_date_local >= $2::timestamp and ${startedBy('$3')} and ${sport.sql}
-     group by 1, 2`,
-    [athleteId, `${first}-01-01T00:00:00`, options.until, sport.value],
-  );
-  return cumulate(rows, options.year, options.dayOfYear, earlier);
+export function yearOverYear(
+  days: readonly CalendarDay[],
+  options: { metric: CumulativeMetric; year: number; dayOfYear: number; earlier?: number },
+): YearLine[] {
+  const perDay = days.map((d) => ({
+    year: Number(d.date.slice(0, 4)),
+    day: dayOfYear(d.date),
+    total: options.metric === 'distance' ? d.distance : d.movingTime,
+  }));
+  return cumulate(perDay, options.year, options.dayOfYear, options.earlier ?? 5);
 }
+
+/** The first day `yearOverYear` reads: 1 January of the earliest year it compares. */
+export const yearOverYearStart = (year: number, earlier = 5) => `${year - earlier}-01-01`;
 
 /** Running totals from per-day sums; years with nothing at all are left out, except this year. */
 export function cumulate(rows: readonly { year: number; day: number; total: number }[], year: number, dayOfYear: number, earlier: number): YearLine[] {
@@ -133,6 +128,7 @@ export function cumulate(rows: readonly { year: number; day: number; total: numb
 export interface CalendarDay {
   /** "YYYY-MM-DD" local. */
   date: string;
+  distance: number;
   movingTime: number;
   count: number;
 }
@@ -144,11 +140,11 @@ export function calendarStart(today: string): string {
   return addDays(weekStart(today), -7 * (CALENDAR_WEEKS - 1));
 }
 
-/** Moving time and activity count per local day from `from` to now (days without activities are left out). */
+/** Distance, moving time and activity count per local day from `from` to now (days without activities are left out). */
 export async function dailyVolume(db: Queryable, athleteId: number, filter: SportFilter, from: string, until: string): Promise<CalendarDay[]> {
   const sport = sportCondition(filter, '$4');
   const { rows } = await db.query<CalendarDay>(
-    `select start_date_local::date::text as date, sum(moving_time)::float8 as "movingTime", count(*)::integer as count
+    `select start_date_local::date::text as date, sum(distance)::float8 as distance, sum(moving_time)::float8 as "movingTime", count(*)::integer as count
      from activities
      where athlete_id = $1::bigint and start_date_local >= $2::timestamp and ${startedBy('$3')} and ${sport.sql}
      group by 1 order by 1`,

@@ -61,6 +61,20 @@ async function assertFits(where: string): Promise<void> {
   assert.equal(overflow.page, 0, `${where}: the page scrolls sideways (${overflow.culprits.join(', ')})`);
 }
 
+/** Text in the training charts and the calendar drawn smaller than `px` on screen (a scaled-down drawing shrinks it). */
+async function chartTextSmallerThan(px: number): Promise<string[]> {
+  return page.evaluate((min) => {
+    const small: string[] = [];
+    for (const el of document.querySelectorAll<SVGTextElement | HTMLElement>('#training svg text, #heat-grid span')) {
+      if (!el.textContent?.trim() || getComputedStyle(el).visibility === 'hidden') continue;
+      const scale = el instanceof SVGGraphicsElement ? (el.getScreenCTM()?.a ?? 1) : 1;
+      const size = parseFloat(getComputedStyle(el).fontSize) * scale;
+      if (size < min) small.push(`${el.textContent.trim()} ${size.toFixed(1)}px`);
+    }
+    return small;
+  }, px);
+}
+
 for (const [name, viewport] of [
   ['phone', PHONE],
   ['desktop', DESKTOP],
@@ -71,8 +85,12 @@ for (const [name, viewport] of [
     for (const heading of ['Best efforts', 'This year against earlier years', 'Training calendar', 'Gear']) {
       assert.ok(await page.getByRole('heading', { name: heading, exact: true }).isVisible(), heading);
     }
-    assert.ok((await page.locator('#heat-grid rect').count()) > 300, 'a year of days');
-    assert.ok((await page.locator('#heat-grid a').count()) > 20, 'days with training link to their activities');
+    assert.ok((await page.locator('#heat-grid :is(i, a)').count()) > 300, 'a year of days');
+    const days = page.locator('#heat-grid a');
+    assert.ok((await days.count()) > 20, 'days with training link to their activities');
+    assert.match((await days.last().getAttribute('href')) ?? '', /^\/activities\?from=(\d{4}-\d\d-\d\d)&to=\1$/, 'a day links to that day');
+    assert.match((await days.last().getAttribute('title')) ?? '', /: .*\d+ activit(y|ies)$/, 'and is named by its day, time and count');
+    assert.deepEqual(await chartTextSmallerThan(11), [], 'chart and calendar text keeps a readable size at this width');
     assert.match((await page.locator('[data-stat="calendar-streak"]').textContent()) ?? '', /Current streak: \d+ days?/);
     assert.ok((await page.locator('#yoy-chart path').count()) >= 1);
     assert.ok(

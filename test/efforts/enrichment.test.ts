@@ -119,7 +119,16 @@ test('a crash loses nothing: a dead worker\u2019s lease runs out, streams kept b
     [athleteId],
   );
   const kept = Number(rows[0]!.id);
-  await ensureStreams(instance, athleteId, kept);
+  // The streams were kept, then the worker died before searching them (where the live search would have run).
+  await ensureStreams(
+    {
+      ...instance,
+      onStreamsFetched: () => Promise.reject(new Error('the worker died here')),
+    },
+    athleteId,
+    kept,
+  );
+  assert.ok(!(await searchedIds(w, athleteId)).includes(kept), 'not searched yet');
   const spentBefore = instance.requests.length;
 
   // The connection dies on the third streams request of the next run.

@@ -117,7 +117,8 @@ export function computeTrainingFigures(data: OracleData, filter: SportFilter, no
   for (const a of mine) {
     const date = a.startDateLocal.slice(0, 10);
     if (date < calendarFrom) continue;
-    const entry = byDay.get(date) ?? { date, movingTime: 0, count: 0 };
+    const entry = byDay.get(date) ?? { date, distance: 0, movingTime: 0, count: 0 };
+    entry.distance += a.distance;
     entry.movingTime += a.movingTime;
     entry.count++;
     byDay.set(date, entry);

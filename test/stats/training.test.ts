@@ -6,8 +6,17 @@ import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../share
 import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
 import { goalProgress, setGoal } from '../../shared/goals/index.js';
 import { localNow } from '../../shared/stats/calendar.js';
-import { heatGrid } from '../../shared/stats/training-charts.js';
-import { calendarStart, dailyVolume, sportFigures, SPORT_FILTERS, yearOverYear, yearTotalsByGroup } from '../../shared/stats/training.js';
+import { heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/training-charts.js';
+import {
+  calendarStart,
+  dailyVolume,
+  sportFigures,
+  SPORT_FILTERS,
+  type SportFilter,
+  yearOverYear,
+  yearOverYearStart,
+  yearTotalsByGroup,
+} from '../../shared/stats/training.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { activityMaker, athleteMaker } from './fixtures.js';
@@ -69,7 +78,8 @@ describe('this year against earlier years', () => {
       act('2025-03-10T09:00:00', { distance: 16_000 }), // in the future of "now"
       act('2018-06-01T09:00:00', { distance: 99_000 }), // more than five years back
     ]);
-    const lines = await yearOverYear(db.pool, id, { filter: 'run', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' });
+    const days = (filter: SportFilter) => dailyVolume(db.pool, id, filter, yearOverYearStart(2025), '2025-03-06T12:00:00');
+    const lines = yearOverYear(await days('run'), { metric: 'distance', year: 2025, dayOfYear: 65 });
     assert.deepEqual(
       lines.map((l) => [l.year, l.cumulative.length]),
       [
@@ -80,12 +90,10 @@ describe('this year against earlier years', () => {
     const [y2024, y2025] = lines;
     assert.deepEqual([y2024!.cumulative[58], y2024!.cumulative[59], y2024!.cumulative[364], y2024!.cumulative[365]], [0, 1_000, 1_000, 3_000]);
     assert.deepEqual([y2025!.cumulative[0], y2025!.cumulative[58], y2025!.cumulative[59], y2025!.cumulative[64]], [4_000, 4_000, 12_000, 12_000]);
-    const time = await yearOverYear(db.pool, id, { filter: 'all', metric: 'movingTime', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00', earlier: 1 });
+    const time = yearOverYear(await days('all'), { metric: 'movingTime', year: 2025, dayOfYear: 65, earlier: 1 });
     assert.equal(time.at(-1)!.cumulative.at(-1), 2 * 3000);
     assert.deepEqual(
-      await yearOverYear(db.pool, id, { filter: 'swim', metric: 'distance', year: 2025, dayOfYear: 65, until: '2025-03-06T12:00:00' }).then((l) =>
-        l.map((x) => x.year),
-      ),
+      yearOverYear(await days('swim'), { metric: 'distance', year: 2025, dayOfYear: 65 }).map((x) => x.year),
       [2025],
       'no swims: only this year, empty',
     );
@@ -103,10 +111,10 @@ describe('training calendar', () => {
     ]);
     const days = await dailyVolume(db.pool, id, 'all', '2025-04-28', '2025-05-06T08:00:00');
     assert.deepEqual(days, [
-      { date: '2025-05-01', movingTime: 1200, count: 1 },
-      { date: '2025-05-02', movingTime: 3600, count: 2 },
-      { date: '2025-05-04', movingTime: 8000, count: 1 },
-      { date: '2025-05-05', movingTime: 1000, count: 1 },
+      { date: '2025-05-01', distance: 10_000, movingTime: 1200, count: 1 },
+      { date: '2025-05-02', distance: 30_000, movingTime: 3600, count: 2 },
+      { date: '2025-05-04', distance: 10_000, movingTime: 8000, count: 1 },
+      { date: '2025-05-05', distance: 10_000, movingTime: 1000, count: 1 },
     ]);
     assert.deepEqual(
       (await dailyVolume(db.pool, id, 'ride', '2025-04-28', '2025-05-06T08:00:00')).map((d) => d.date),
@@ -115,12 +123,13 @@ describe('training calendar', () => {
     // 6 May, nothing yet today: the streak of the 4th and 5th is still alive.
     const grid = heatGrid(days, '2025-04-28', 2, '2025-05-06');
     assert.equal(grid.streak, 2);
+    const cells = grid.weeks.flatMap((w) => w.days);
     assert.deepEqual(
-      grid.cells.filter((c) => c.inStreak).map((c) => c.date),
+      cells.filter((c) => c.inStreak).map((c) => c.date),
       ['2025-05-04', '2025-05-05'],
     );
     assert.deepEqual(
-      grid.cells.filter((c) => c.level > 0).map((c) => [c.date, c.level]),
+      cells.filter((c) => c.level > 0).map((c) => [c.date, c.level]),
       [
         ['2025-05-01', 1],
         ['2025-05-02', 3],
@@ -323,4 +332,85 @@ test('SQL and the slow obvious computation agree on random activities, efforts a
       assert.deepEqual(plain(sql), plain(memory), `${filter} at ${instant} in ${zone}`);
     }
   }
+});
+
+describe('training charts', () => {
+  // Drawn in per cent across and pixels down, so the SVG stretches to any width and its text keeps its real size.
+  test('year lines: day 1 at the left edge, 31 December at the right, this year on top in orange, month ticks in per cent', () => {
+    const leap = Array.from({ length: 366 }, (_, i) => (i + 1) * 1000);
+    const chart = yearLinesChart(
+      [
+        { year: 2024, cumulative: leap },
+        { year: 2025, cumulative: [5000, 5000, 9000] },
+      ],
+      {
+        height: 220,
+        currentYear: 2025,
+        scale: (v) => v / 1000,
+        formatTick: (v) => `${v} km`,
+        monthTicks: [
+          { day: 1, label: 'Jan' },
+          { day: 182, label: 'Jul' },
+        ],
+        title: (year, total) => `${year}: ${total / 1000} km`,
+      },
+    );
+    assert.deepEqual(
+      chart.lines.map((l) => [l.label, l.stroke, l.title]),
+      [
+        ['2024', '#4d4d57', '2024: 366 km'],
+        ['2025', '#fc4c02', '2025: 9 km'],
+      ],
+    );
+    const [earlier, current] = chart.lines;
+    assert.match(earlier!.d, /^M0 /, 'the year starts at the left edge');
+    assert.match(earlier!.d, /L1000 33\.3$/, 'the leap day ends at the right edge: 366 of a 400 km scale, 180 px tall from 18 px down');
+    assert.match(current!.d, /^M0 [\d.]+L5\.5 [\d.]+$/, 'today (day 3) ends the current line');
+    assert.deepEqual(
+      chart.xTicks.map((t) => [t.at, t.label, t.anchor]),
+      [
+        [0, 'Jan', 'start'],
+        [49.59, 'Jul', 'middle'],
+      ],
+    );
+    assert.deepEqual(chart.yTicks.at(-1), { at: 18, label: '400 km', anchor: 'start' });
+  });
+
+  test('bests over years: years spread across the width, dots at the same places as the line, names thinned on a long history', () => {
+    const years = Array.from({ length: 10 }, (_, i) => 2017 + i);
+    const chart = seriesChart([{ label: '5 km', stroke: '#000', points: years.map((x) => ({ x, value: 90 + (x - 2017), title: String(x) })) }], {
+      height: 200,
+      xs: years,
+      minY: 80,
+      maxY: 100,
+      formatY: (v) => `${v}%`,
+    });
+    const [line] = chart.lines;
+    assert.deepEqual([line!.dots[0]!.x, line!.dots.at(-1)!.x], [3, 97]);
+    assert.match(line!.d, /^M30 [\d.]+L/);
+    assert.match(line!.d, /L970 [\d.]+$/);
+    assert.deepEqual(
+      chart.xTicks.map((t) => t.label),
+      ['2018', '2020', '2022', '2024', '2026'],
+      'every second year named, ending with this one',
+    );
+    assert.equal(chart.xTicks.at(-1)!.anchor, 'end');
+  });
+
+  test('calendar weeks: a column per week from a Monday, a month named over the week of its first day', () => {
+    const grid = heatGrid([], '2025-04-28', 6, '2025-06-08');
+    assert.deepEqual(
+      grid.weeks.map((w) => [w.days[0]!.date, w.month]),
+      [
+        ['2025-04-28', '2025-05-01'],
+        ['2025-05-05', null],
+        ['2025-05-12', null],
+        ['2025-05-19', null],
+        ['2025-05-26', '2025-06-01'],
+        ['2025-06-02', null],
+      ],
+    );
+    assert.ok(grid.weeks.every((w) => w.days.length === 7));
+    assert.deepEqual(grid.weeks.flatMap((w) => w.days).filter((d) => d.future).length, 0, 'the last day shown is today, a Sunday');
+  });
 });
