@@ -15,7 +15,6 @@ import {
   moduleFiles,
   namedBlocks,
   resource,
-  resourcesOfType,
   ROOT,
   type Body,
 } from './infra.js';
