@@ -150,6 +150,25 @@ if (only.length === 0) {
   }
 }
 
+// On a PostgreSQL server every fresh test database is a copy of one template this run migrates once (test/helpers/database.ts);
+// it is dropped when the run ends.
+const templateDatabase = env.DATABASE_URL ? `test_template_${process.pid}_${Date.now().toString(36)}` : undefined;
+if (templateDatabase) env.TEST_TEMPLATE_DATABASE = templateDatabase;
+
+async function dropTemplateDatabase() {
+  if (!templateDatabase) return;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
+  try {
+    await admin.connect();
+    for (const name of [templateDatabase, `${templateDatabase}_building`]) await admin.query(`drop database if exists ${name} with (force)`);
+  } catch (error) {
+    console.error(`could not drop the template database ${templateDatabase}: ${error.message}`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 // Test files run side by side, each on its own fresh database, ports and folders (see test/helpers): the suite
 // waits mostly on PostgreSQL, HTTP and child processes, so more files than cores keep both cores busy.
 const concurrency = Number(env.TEST_CONCURRENCY) || 4;
@@ -171,7 +190,8 @@ const child = spawn(
   ],
   { cwd: root, env, stdio: 'inherit' },
 );
-child.on('exit', (code, signal) => {
+child.on('exit', async (code, signal) => {
+  await dropTemplateDatabase();
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
   const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   if (skipped.length > 0) console.log(`\nSkipped on this machine:\n${skipped.map((s) => `  - ${s}`).join('\n')}`);
