@@ -190,6 +190,8 @@ const child = spawn(
   ],
   { cwd: root, env, stdio: 'inherit' },
 );
+// Ctrl-C or a kill reaches the test runner too; this process waits for it to stop, so the template is dropped.
+for (const name of ['SIGINT', 'SIGTERM']) process.on(name, () => child.kill(name));
 child.on('exit', async (code, signal) => {
   await dropTemplateDatabase();
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
