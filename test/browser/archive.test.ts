@@ -10,7 +10,7 @@ import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-
 import { createArchiveHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -34,10 +34,7 @@ before(async () => {
   // A phone: narrow viewport, touch, a phone's pixel ratio.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'en-GB' });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
+  await connectFromHomePage(page, stack.baseUrl);
 });
 
 after(async () => {
