@@ -10,15 +10,9 @@ module.exports = {
   forbidden: [
     rule(
       'no-cycles',
-      'No production module imports itself back through others, not even for a type: a cycle blurs the layers.',
-      { path: '^(app|functions|shared|scripts)/' },
+      'No module imports itself back through others, not even for a type: a cycle blurs the layers. The sandbox, the tests and the benchmarks are held to it as well.',
+      { path: '^(app|functions|shared|scripts|dev|test|bench)/' },
       { circular: true },
-    ),
-    rule(
-      'no-runtime-cycles-in-tools',
-      "The sandbox, the tests and the benchmarks have no cycle that runs; the sandbox route files and their shared context still name each other's types.",
-      { path: '^(dev|test|bench)/' },
-      { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     ),
     rule(
       'no-folder-cycles',

@@ -16,7 +16,7 @@ import { localNow, RIDE_TYPES, RUN_TYPES } from '../shared/stats/index.js';
 import { computeTrainingFigures, loadEverything } from '../test/stats/training-oracle.js';
 import { renderPage } from '../app/views.js';
 import type { Viewer } from '../app/viewer.js';
-import { encodePolyline } from '../dev/sandbox/polyline.js';
+import { encodePolyline } from '../shared/activities/index.js';
 import { upsertActivities } from '../shared/activities/index.js';
 import { getAthlete, upsertConnectedAthlete } from '../shared/athletes/index.js';
 import { loadConfig } from '../shared/platform/config.js';

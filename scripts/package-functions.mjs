@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { centralDirectoryEntry, endOfCentralDirectory, localFileHeader, UTF8_NAME } from './zip-records.mjs';
 
 const ROOT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const SOURCE_DIRS = ['functions', 'shared'];
@@ -83,73 +84,27 @@ function crc32(data) {
   return zlib.crc32(data) >>> 0;
 }
 
-// 1980-01-01 00:00, the earliest MS-DOS date: a constant so the archive depends only on content.
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-const UNIX_FILE_0644 = (0o100644 << 16) >>> 0;
-
 /** A zip (deflate, no zip64) of the given entries, in the order given. */
 export function createZip(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;
   for (const { name, data } of entries) {
-    const nameBytes = Buffer.from(name, 'utf8');
     const compressed = zlib.deflateRawSync(data, { level: 9 });
     // Stored is smaller for incompressible data; either method is valid.
     const method = compressed.length < data.length ? 8 : 0;
     const body = method === 8 ? compressed : data;
-    const crc = crc32(data);
     if (data.length >= 0xffffffff || offset >= 0xffffffff) throw new PackageError('Archive too large for a plain zip.');
-
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, nameBytes, body);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0, so the mode below is honoured
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt16LE(0, 30); // extra length
-    central.writeUInt16LE(0, 32); // comment length
-    central.writeUInt16LE(0, 34); // disk number
-    central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE(UNIX_FILE_0644, 38);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, nameBytes);
-
-    offset += local.length + nameBytes.length + body.length;
+    const entry = { name: Buffer.from(name, 'utf8'), method, flags: UTF8_NAME, crc: crc32(data), compressedSize: body.length, size: data.length };
+    const local = localFileHeader(entry);
+    locals.push(local, body);
+    // Made on Unix with mode 0644, so unzip honours it.
+    centrals.push(centralDirectoryEntry({ ...entry, offset, unixMode: 0o644 }));
+    offset += local.length + body.length;
   }
   const centralDirectory = Buffer.concat(centrals);
   if (entries.length > 0xffff) throw new PackageError('Too many files for a plain zip.');
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(0, 4);
-  end.writeUInt16LE(0, 6);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralDirectory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  end.writeUInt16LE(0, 20);
-  return Buffer.concat([...locals, centralDirectory, end]);
+  return Buffer.concat([...locals, centralDirectory, endOfCentralDirectory({ count: entries.length, size: centralDirectory.length, offset })]);
 }
 
 function main() {

@@ -1,9 +1,9 @@
 // `npm test`: finds what this machine offers (PostgreSQL, Chromium, Pub/Sub emulator), runs every test it can,
 // and says plainly what it skipped. Under CI (CI=true) a missing part is a failure, not a skip.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import net from 'node:net';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -150,12 +150,40 @@ if (only.length === 0) {
   }
 }
 
+// On a PostgreSQL server every fresh test database is a copy of one template this run migrates once (test/helpers/database.ts);
+// it is dropped when the run ends.
+const templateDatabase = env.DATABASE_URL ? `test_template_${process.pid}_${Date.now().toString(36)}` : undefined;
+if (templateDatabase) env.TEST_TEMPLATE_DATABASE = templateDatabase;
+
+async function dropTemplateDatabase() {
+  if (!templateDatabase) return;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: env.DATABASE_URL });
+  try {
+    await admin.connect();
+    for (const name of [templateDatabase, `${templateDatabase}_building`]) await admin.query(`drop database if exists ${name} with (force)`);
+  } catch (error) {
+    console.error(`could not drop the template database ${templateDatabase}: ${error.message}`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 // Test files run side by side, each on its own fresh database, ports and folders (see test/helpers): the suite
 // waits mostly on PostgreSQL, HTTP and child processes, so more files than cores keep both cores busy.
 const concurrency = Number(env.TEST_CONCURRENCY) || 4;
 
-// Spec output for people, TAP to a file for the one-line tally at the end.
-const tapFile = join(mkdtempSync(join(tmpdir(), 'tests-')), 'results.tap');
+// Slowest first (durations from earlier runs on this machine; a file not timed yet counts as slow): with a few files
+// at a time, a long file that started last would run on alone while the cores idle.
+const durationsFile = join(root, 'node_modules', '.cache', 'test-durations.json');
+const knownDurations = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {};
+const expected = (file) => knownDurations[relative(root, file)] ?? Number.POSITIVE_INFINITY;
+files = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
+
+// Spec output for people, TAP to a file for the one-line tally at the end, and each file's duration for the next run.
+const reportDir = mkdtempSync(join(tmpdir(), 'tests-'));
+const tapFile = join(reportDir, 'results.tap');
+const durationsReport = join(reportDir, 'durations.json');
 const child = spawn(
   process.execPath,
   [
@@ -167,11 +195,28 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     `--test-reporter-destination=${tapFile}`,
+    `--test-reporter=${join(root, 'scripts', 'test-durations.mjs')}`,
+    `--test-reporter-destination=${durationsReport}`,
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, env, stdio: 'inherit' },
 );
-child.on('exit', (code, signal) => {
+function recordDurations() {
+  try {
+    const measured = JSON.parse(readFileSync(durationsReport, 'utf8'));
+    const relativeToRoot = Object.fromEntries(Object.entries(measured).map(([file, ms]) => [relative(root, file), Math.round(ms)]));
+    mkdirSync(dirname(durationsFile), { recursive: true });
+    writeFileSync(durationsFile, `${JSON.stringify({ ...knownDurations, ...relativeToRoot }, null, 1)}\n`);
+  } catch {
+    // No report (the run was cut short): the order stays as it was.
+  }
+}
+
+// Ctrl-C or a kill reaches the test runner too; this process waits for it to stop, so the template is dropped.
+for (const name of ['SIGINT', 'SIGTERM']) process.on(name, () => child.kill(name));
+child.on('exit', async (code, signal) => {
+  await dropTemplateDatabase();
+  recordDurations();
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
   const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   if (skipped.length > 0) console.log(`\nSkipped on this machine:\n${skipped.map((s) => `  - ${s}`).join('\n')}`);

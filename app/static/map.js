@@ -201,7 +201,8 @@
       var index = 0;
       var lat = 0;
       var lng = 0;
-      while (index < text.length) {
+      // One signed value: 5-bit chunks, least significant first, the sign in the lowest bit.
+      var nextValue = () => {
         let shift = 0;
         let result = 0;
         let byte;
@@ -210,15 +211,11 @@
           result |= (byte & 0x1f) << shift;
           shift += 5;
         } while (byte >= 0x20);
-        lat += result & 1 ? ~(result >> 1) : result >> 1;
-        shift = 0;
-        result = 0;
-        do {
-          byte = text.charCodeAt(index++) - 63;
-          result |= (byte & 0x1f) << shift;
-          shift += 5;
-        } while (byte >= 0x20);
-        lng += result & 1 ? ~(result >> 1) : result >> 1;
+        return result & 1 ? ~(result >> 1) : result >> 1;
+      };
+      while (index < text.length) {
+        lat += nextValue();
+        lng += nextValue();
         points.push([lat / 1e5, lng / 1e5]);
       }
       return points;

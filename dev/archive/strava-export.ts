@@ -1,19 +1,13 @@
 // Writes activities as Strava's bulk export lays them out: activities.csv plus one file each under activities/, mixing FIT, GPX and TCX, gzipped and not.
 import { Encoder, Profile, Utils } from '@garmin/fitsdk';
 import { gzipSync } from 'node:zlib';
+import type { Streams } from '../../shared/activities/index.js';
 import { ZipWriter } from './zip-writer.js';
 
-export interface ExportStreams {
-  /** Seconds from the start. */
+/** The streams an export file carries, as Strava's streams; time (seconds from the start) is always there. */
+export type ExportStreams = Pick<Streams, 'distance' | 'latlng' | 'altitude' | 'velocity_smooth' | 'heartrate' | 'cadence' | 'watts'> & {
   time: number[];
-  distance?: number[];
-  latlng?: [number, number][];
-  altitude?: number[];
-  velocity_smooth?: number[];
-  heartrate?: number[];
-  cadence?: number[];
-  watts?: number[];
-}
+};
 
 export interface ExportActivity {
   id: number;

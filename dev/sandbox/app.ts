@@ -12,7 +12,7 @@ import { SandboxError, faults } from './errors.js';
 import { oauthRoutes } from './oauth.js';
 import { indexPage } from './pages.js';
 import { DEMO_ATHLETE_ID } from './seed.js';
-import { pushSubscriptionRoutes } from './webhooks.js';
+import { pushSubscriptionRoutes } from './push-subscriptions.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -30,7 +30,12 @@ export function archiveExportRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const id = Number(c.req.param('id'));
     const athlete = Number.isSafeInteger(id) ? ctx.store.athletes.get(id) : undefined;
     if (!athlete) throw new SandboxError(404, faults.notFound('Athlete'));
-    const records = ctx.store.activitiesOf(id);
+    // ?oldest=N: only the athlete's N oldest activities, a short archive for a quick try (the API's first import
+    // brings the newest, so these are new to the site). Without it, the whole history, as Strava exports it.
+    const oldest = c.req.query('oldest');
+    if (oldest !== undefined && !/^[1-9]\d{0,5}$/.test(oldest)) throw new SandboxError(400, faults.badRequest('Export', 'oldest', 'invalid'));
+    const history = ctx.store.activitiesOf(id);
+    const records = oldest === undefined ? history : history.slice(-Number(oldest));
     // Streamed: each activity's file is written as it is made, so a long history never sits in memory at once.
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {

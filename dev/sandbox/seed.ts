@@ -717,21 +717,19 @@ export function generateHistory(athlete: AthleteRecord, seed: number): ActivityR
 }
 
 /** An activity added at run time (tests, benchmarks): sensible defaults, a GPS loop unless manual. */
-export function runtimeActivity(
-  athlete: AthleteRecord,
-  id: number,
-  nowMs: number,
-  a: Partial<{
-    name: string;
-    sport_type: string;
-    distance: number;
-    moving_time: number;
-    start_date: string;
-    manual: boolean;
-    private: boolean;
-    legacy: boolean;
-  }>,
-): ActivityRecord {
+/** What a test or benchmark may say about an activity it adds; the rest is made up. */
+export type RuntimeActivityFields = Partial<{
+  name: string;
+  sport_type: string;
+  distance: number;
+  moving_time: number;
+  start_date: string;
+  manual: boolean;
+  private: boolean;
+  legacy: boolean;
+}>;
+
+export function runtimeActivity(athlete: AthleteRecord, id: number, nowMs: number, a: RuntimeActivityFields): ActivityRecord {
   const sportType = a.sport_type ?? 'Run';
   const movingTime = Math.max(1, Math.round(a.moving_time ?? 1800));
   const distance = Math.max(0, a.distance ?? (sportType === 'Run' ? 5000 : 0));

@@ -8,7 +8,7 @@ import type { ApplicationSettings, Counters, SandboxContext } from './context.js
 import { FaultInjector } from './faults.js';
 import { RateLimiter, STRAVA_DEFAULT_LIMITS } from './ratelimit.js';
 import { isScope, orderScopes } from './scopes.js';
-import { DEFAULT_SEED, DEMO_ATHLETE_ID } from './seed.js';
+import { DEFAULT_SEED, DEMO_ATHLETE_ID, type RuntimeActivityFields } from './seed.js';
 import { Store } from './state.js';
 import { TokenService } from './tokens.js';
 import { WebhookService, type WebhookDelivery, type WebhookEvent, type WebhookOptions } from './webhooks.js';
@@ -61,19 +61,7 @@ export interface Sandbox {
     scopes?: string[],
     opts?: { expiresInSeconds?: number },
   ): { access_token: string; refresh_token: string; expires_at: number; scope: string };
-  addActivity(
-    athleteId: number,
-    a: Partial<{
-      name: string;
-      sport_type: string;
-      distance: number;
-      moving_time: number;
-      start_date: string;
-      manual: boolean;
-      private: boolean;
-      legacy: boolean;
-    }>,
-  ): number;
+  addActivity(athleteId: number, a: RuntimeActivityFields): number;
   counters: Counters;
   failNext(match: { method?: string; pathPrefix: string }, status: number, times?: number): void;
   setLatency(ms: number): void;

@@ -1,32 +1,8 @@
 // Time-zone arithmetic and Strava's date formats (seconds precision, `Z` even on local times).
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+import { utcOffsetSeconds } from '../../shared/time-zones.js';
 
-function formatterFor(tzName: string): Intl.DateTimeFormat {
-  let f = offsetFormatters.get(tzName);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tzName,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    offsetFormatters.set(tzName, f);
-  }
-  return f;
-}
-
-/** Offset of `tzName` from UTC at that instant, in seconds (what Strava calls utc_offset). */
-export function utcOffsetSeconds(tzName: string, epochMs: number): number {
-  const parts = formatterFor(tzName).formatToParts(new Date(epochMs));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000);
-}
+export { utcOffsetSeconds };
 
 /** Strava labels zones with their standard (non-DST) offset, e.g. "(GMT+01:00) Europe/Berlin". */
 export function stravaTimezoneLabel(tzName: string, year = 2024): string {

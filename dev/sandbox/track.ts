@@ -1,8 +1,10 @@
 // Synthesises an activity's GPS loop, elevation profile and time series from its record, deterministically.
 
+import { encodePolyline } from '../../shared/activities/index.js';
 import type { ActivityRecord, GeoPoint } from './model.js';
-import { encodePolyline, type LatLngPair } from './polyline.js';
 import { Random, mixSeed } from './random.js';
+
+type LatLngPair = [number, number];
 
 /** Metres per degree of latitude on a sphere of the mean Earth radius, so haversine agrees with our lengths. */
 const METERS_PER_DEGREE = (6_371_008.8 * Math.PI) / 180;

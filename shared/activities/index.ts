@@ -13,6 +13,7 @@ export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } f
 export { type ActivityDetail, getOwnActivity } from './detail.js';
 export { exportFileName } from './export.js';
 export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';
+export { decodePolyline, encodePolyline } from './polyline.js';
 export { athleteSports, parseDate, searchActivities } from './search.js';
 export { computeSplits } from './splits.js';
 export { type ActivityRow, latestActivityWithDistance, recentActivities, UnsafeActivityIdError, upsertActivities } from './store.js';

@@ -11,6 +11,7 @@ import {
 } from '../activities/index.js';
 import { withTransaction } from '../db/index.js';
 import type { Logger } from '../log.js';
+import { utcOffsetSeconds } from '../time-zones.js';
 import { CsvError, readActivitiesCsv, type CsvActivity } from './csv.js';
 import { kindOfName, readActivityFile, SkipFileError, unsafeName } from './files.js';
 import { LIMITS } from './limits.js';
@@ -157,22 +158,10 @@ function defaultName(sportType: string, localHour: number): string {
   return `${part} ${word}`;
 }
 
-/** Offset in seconds of an IANA zone at an instant, via Intl (no time zone database of our own). */
+/** Offset in seconds of an IANA zone at an instant; undefined for a zone Intl does not know. */
 function zoneOffsetS(zone: string, at: Date): number | undefined {
   try {
-    const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    }).formatToParts(at);
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-    return Math.round((local - Math.floor(at.getTime() / 1000) * 1000) / 1000);
+    return utcOffsetSeconds(zone, at.getTime());
   } catch {
     return undefined;
   }

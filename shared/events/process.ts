@@ -234,8 +234,12 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
   const id = event.object_id;
   const current = await storedActivityAsOf(deps.pool, id, event.owner_id, event.event_time);
   if (current && !current.mine) return finish(deps.pool, eventId, { status: 'failed', reason: 'the activity belongs to another athlete' });
-  // A fetch at least as late as this event is stored already: nothing at stake, nothing spent.
-  if (current?.newer) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
+  // A fetch at least as late as this event is stored already: nothing at stake, nothing spent. Event times are whole
+  // seconds: a fetch stored for the same second as an update may have been made just before that change, so for an
+  // update only a fetch from a later second counts. A create comes before every change of its activity, so any fetch
+  // of its second already holds it.
+  const storedIsNewer = event.aspect_type === 'create' ? current?.newer : current?.recreated;
+  if (storedIsNewer) return finish(deps.pool, eventId, { status: 'ignored', reason: 'stale: newer data already stored' });
   if (await activityDeletedSince(deps.pool, id, event.event_time)) {
     return finish(deps.pool, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
   }

@@ -1,4 +1,5 @@
 // The athlete's local calendar: "now" as wall-clock time in their zone, days of the year, Monday-based weeks.
+import { zonedParts } from '../time-zones.js';
 
 export interface LocalNow {
   /** Wall-clock time in the athlete's zone, "YYYY-MM-DDTHH:MM:SS": compared with start_date_local as is. */
@@ -11,37 +12,17 @@ export interface LocalNow {
   daysInYear: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 export function localNow(now: Date, timeZone: string): LocalNow {
-  const parts = formatter(timeZone).formatToParts(now);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  const year = Number(get('year'));
-  const date = `${get('year')}-${get('month')}-${get('day')}`;
+  const p = zonedParts(timeZone, now.getTime());
+  const two = (n: number) => String(n).padStart(2, '0');
+  const year = p.year;
+  const date = `${String(year).padStart(4, '0')}-${two(p.month)}-${two(p.day)}`;
   return {
-    wallClock: `${date}T${get('hour')}:${get('minute')}:${get('second')}`,
+    wallClock: `${date}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}`,
     today: date,
     year,
     dayOfYear: dayOfYear(date),

@@ -1,11 +1,8 @@
 // The production path over real parts: the real @google-cloud/storage client against a local Cloud Storage stand-in, the bucket's notification through the Pub/Sub emulator, the deployed importArchive function, PostgreSQL.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
 import { zipInMemory } from '../../dev/archive/zip-writer.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
@@ -16,6 +13,7 @@ import { fromRoot } from '../../shared/paths.js';
 import { openArchive, SourceReadError } from '../../shared/archive/zip.js';
 import { startFakeCloudStorage, type FakeCloudStorage } from '../fakes/cloud-storage.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 import { startPubSubEmulator, type Emulator } from '../helpers/pubsub-emulator.js';
 
 const PROJECT = 'trainingroom-test';
@@ -110,7 +108,7 @@ describe('archive uploads through a bucket', () => {
   describe('end to end: notification → Pub/Sub emulator → importArchive → PostgreSQL', () => {
     let emulator: Emulator;
     let client: PubSub;
-    let functionServer: Server;
+    let functionServer: FunctionServer | undefined;
     let closeFunction: () => Promise<void>;
     const savedEnv = { ...process.env };
 
@@ -133,9 +131,8 @@ describe('archive uploads through a bucket', () => {
       for (const name of ['K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
       await import('../../functions/index.js');
       ({ closeImportArchiveRuntime: closeFunction } = await import('../../functions/import-archive.js'));
-      functionServer = getTestServer('importArchive');
-      await new Promise<void>((resolve) => functionServer.listen(0, '127.0.0.1', resolve));
-      const functionUrl = `http://127.0.0.1:${(functionServer.address() as AddressInfo).port}`;
+      functionServer = await serveFunction('importArchive');
+      const functionUrl = functionServer.origin;
       await ensureEventsTopology(client, {
         projectId: PROJECT,
         processorUrl: functionUrl,
@@ -162,7 +159,7 @@ describe('archive uploads through a bucket', () => {
 
     after(async () => {
       fake.onFinalize = undefined;
-      if (functionServer) await new Promise<void>((resolve) => functionServer.close(() => resolve()));
+      await functionServer?.close();
       await closeFunction?.();
       await client?.close();
       await emulator?.close();

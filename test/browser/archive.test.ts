@@ -10,7 +10,7 @@ import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-
 import { createArchiveHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -34,10 +34,7 @@ before(async () => {
   // A phone: narrow viewport, touch, a phone's pixel ratio.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'en-GB' });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
+  await connectFromHomePage(page, stack.baseUrl);
 });
 
 after(async () => {
@@ -52,7 +49,9 @@ test('upload the sandbox archive from settings at phone width and watch the impo
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  const archive = Buffer.from(await (await fetch(`${stack.sandbox.url}/sandbox/athletes/${stack.sandbox.demoAthleteId}/export.zip`)).arrayBuffer());
+  // The page is the subject here, not the volume: the demo athlete's 40 oldest activities (every file format among
+  // them). test/archive/laptop-flow.test.ts imports the whole history through the same upload and progress routes.
+  const archive = Buffer.from(await (await fetch(`${stack.sandbox.url}/sandbox/athletes/${stack.sandbox.demoAthleteId}/export.zip?oldest=40`)).arrayBuffer());
   const file = join(dir, 'export_1000001.zip');
   writeFileSync(file, archive);
 

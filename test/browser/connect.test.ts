@@ -23,6 +23,14 @@ async function freshPage(): Promise<Page> {
   return context.newPage();
 }
 
+/** A new visitor who followed Connect with Strava from the printed URL, now on Strava's consent page. */
+async function onStravaConsent(): Promise<Page> {
+  const page = await freshPage();
+  await page.goto(stack.url);
+  await page.getByRole('link', { name: 'Connect with Strava' }).click();
+  return page;
+}
+
 test('the printed URL serves the home page with Connect with Strava', async () => {
   const page = await freshPage();
   const response = await page.goto(stack.url);
@@ -32,9 +40,7 @@ test('the printed URL serves the home page with Connect with Strava', async () =
 });
 
 test('deny on Strava: a friendly page that offers to try again', async () => {
-  const page = await freshPage();
-  await page.goto(stack.url);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
+  const page = await onStravaConsent();
   await page.locator('button[name="decision"][value="deny"]').click();
   await page.waitForURL(/\/exchange_token/);
   assert.ok(await page.getByText('You chose not to connect').isVisible());
@@ -43,9 +49,7 @@ test('deny on Strava: a friendly page that offers to try again', async () => {
 });
 
 test('untick a scope, try again, approve: the demo athlete results; reconnecting skips the consent page', async () => {
-  const page = await freshPage();
-  await page.goto(stack.url);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
+  const page = await onStravaConsent();
   await page.locator('input[type="checkbox"][value="activity:read_all"]').uncheck();
   await page.locator('button[name="decision"][value="approve"]').click();
   await page.waitForURL(/\/exchange_token/);

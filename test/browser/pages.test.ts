@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { startTileServer, type TileServer } from '../helpers/tile-server.js';
 
@@ -35,10 +35,7 @@ before(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ locale: 'en-GB' });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
+  await connectFromHomePage(page, stack.baseUrl);
   const pool = stack.runtime.pool;
   const one = async (where: string) => {
     const { rows } = await pool.query<{ id: string }>(`select id from activities where athlete_id = $1::bigint and ${where} order by start_date desc limit 1`, [

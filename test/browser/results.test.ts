@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startOpenAIStub, type OpenAIStub } from '../../dev/openai-stub/server.js';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { distanceM } from '../../shared/privacy/zones.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -21,10 +21,7 @@ before(async () => {
   browser = await launchBrowser();
   demo = await browser.newContext({ acceptDownloads: true, locale: 'en-GB' });
   page = await demo.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
+  await connectFromHomePage(page, stack.baseUrl);
 });
 after(async () => {
   await browser?.close();

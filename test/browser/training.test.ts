@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { runEnrichment } from '../../shared/efforts/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -22,10 +22,7 @@ before(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ locale: 'en-GB', viewport: DESKTOP });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
+  await connectFromHomePage(page, stack.baseUrl);
   // Listening from here: the sandbox's consent page (Strava's stand-in, another origin) has no favicon.
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());

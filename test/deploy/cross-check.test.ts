@@ -140,7 +140,7 @@ function terraformFunctions(files: readonly TfFile[]): TfFunction[] {
     const service = block(fn.body, 'service_config');
     const byScheduler = schedulerJobs.some((job) => refersTo(str(block(job.body, 'http_target')?.uri), address));
     const pushes = subscriptions.filter((sub) => refersTo(str(block(sub.body, 'push_config')?.push_endpoint), address));
-    const reader = /google_service_account\.runtime\["([\w-]+)"\]\.email/.exec(str(service?.service_account_email) ?? '')?.[1];
+    const reader = /google_service_account\.account\["([\w-]+)"\]\.email/.exec(str(service?.service_account_email) ?? '')?.[1];
     const hasEventTrigger = 'event_trigger' in fn.body;
     let kind: TfFunction['kind'] = 'unreachable';
     if (byScheduler && pushes.length === 0) kind = 'http';
@@ -302,7 +302,7 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
     assert.equal(accessor.body.for_each, '${local.secret_grants}');
     assert.equal(accessor.body.role, 'roles/secretmanager.secretAccessor');
     assert.equal(accessor.body.secret_id, '${google_secret_manager_secret.secret[each.value.secret].secret_id}');
-    assert.equal(accessor.body.member, 'serviceAccount:${google_service_account.runtime[each.value.reader].email}');
+    assert.equal(accessor.body.member, 'serviceAccount:${google_service_account.account[each.value.reader].email}');
     assert.equal(resourcesOfType(files, 'google_secret_manager_secret_iam_member').length, 1);
   });
 
@@ -316,7 +316,7 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
 
   it('the app is deployed as the app identity that holds the app grants (terraform output app_service_account)', () => {
     const output = namedBlocks(files, 'output').find((o) => o.name === 'app_service_account');
-    assert.equal(output?.body.value, '${google_service_account.runtime["app"].email}');
+    assert.equal(output?.body.value, '${google_service_account.account["app"].email}');
     assert.ok(isObject(locals.runtime_identities) && 'app' in locals.runtime_identities);
   });
 });
@@ -398,7 +398,7 @@ describe('environment variables: everything set is something the config knows', 
     const fn = tf.find((f) => f.entryPoint === 'update_tokens')!;
     const expression = String(block(fn.body, 'service_config')?.environment_variables);
     const variableValue = (name: string) => new RegExp(`\\b${name}\\s*=\\s*(.+)`).exec(expression)?.[1]?.trim();
-    assert.equal(variableValue('UPDATE_TOKENS_INVOKER'), 'google_service_account.scheduler.email');
+    assert.equal(variableValue('UPDATE_TOKENS_INVOKER'), 'google_service_account.account["scheduler"].email');
     assert.equal(variableValue('UPDATE_TOKENS_INTERVAL_MINUTES'), 'tostring(var.token_refresh_interval_minutes)');
     const job = resource(files, 'google_cloud_scheduler_job', 'update_tokens').body;
     assert.match(String(job.schedule), /var\.token_refresh_interval_minutes/);
@@ -498,7 +498,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
     it(`${sub.name}: authenticated push with the pusher identity, audience = the function URL`, () => {
       const oidc = block(push, 'oidc_token');
       assert.ok(oidc, 'push must carry an OIDC token');
-      assert.equal(oidc.service_account_email, '${google_service_account.pubsub_pusher.email}');
+      assert.equal(oidc.service_account_email, '${google_service_account.account["pubsub-pusher"].email}');
       // Cloud Run checks the audience against the service URL, so it is the URL without the path.
       assert.match(String(oidc.audience), /^\$\{google_cloudfunctions2_function\.[\w-]+(?:\["[\w-]+"\])?\.service_config\[0\]\.uri\}$/);
       assert.ok(endpoint.startsWith(`${String(oidc.audience)}/`), 'audience and endpoint name different functions');

@@ -153,7 +153,7 @@ describe('scripts/deploy-database.mjs: migrations as the migrator, without touch
   });
 
   it('the migrator it impersonates is the one Terraform makes the schema owner', () => {
-    assert.match(String(localsOf(mod).database_principals), /migrator = google_service_account\.migrator\.email/);
+    assert.match(String(localsOf(mod).database_principals), /migrator = google_service_account\.account\["migrator"\]\.email/);
   });
 
   it('writes impersonation credentials in the format google-auth-library reads, wrapping the operator’s own', () => {

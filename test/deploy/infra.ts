@@ -122,11 +122,20 @@ export interface TfInstance extends TfBlock {
   unresolved?: boolean;
 }
 
-/** The for_each map of a block when it is `local.<name>` and that local is a literal map or object. */
+/**
+ * The for_each map of a block when it is `local.<name>`, or `merge(local.<a>, local.<b>, …)`, and each of those
+ * locals is a literal map or object.
+ */
 export function forEachMap(body: Body, locals: Body): Body | undefined {
-  const name = /^\$\{local\.([A-Za-z0-9_]+)\}$/.exec(str(body.for_each) ?? '')?.[1];
-  const map = name === undefined ? undefined : locals[name];
-  return isObject(map) ? map : undefined;
+  const expression = /^\$\{([\s\S]*)\}$/.exec(str(body.for_each) ?? '')?.[1]?.trim() ?? '';
+  const merged = /^merge\(([\s\S]*)\)$/.exec(expression)?.[1];
+  const parts = merged === undefined ? [expression] : merged.split(',').map((part) => part.trim());
+  const maps = parts.map((part) => {
+    const name = /^local\.([A-Za-z0-9_]+)$/.exec(part)?.[1];
+    const map = name === undefined ? undefined : locals[name];
+    return isObject(map) ? map : undefined;
+  });
+  return maps.every((map) => map !== undefined) ? Object.assign({}, ...maps) : undefined;
 }
 
 /** The value a reference like each.value.a.b names, or undefined when the path does not exist. */
@@ -239,7 +248,9 @@ export function movedProblems(files: readonly TfFile[]): string[] {
           if (side === 'to') {
             const unresolved = block !== undefined && m[4] !== undefined && expand(block, locals).some((i) => i.unresolved);
             if (unresolved) errors.push(`${where}: the for_each of ${m[2]}.${m[3]} is not a literal local map, so the key cannot be checked`);
-            else if (!instances.has(address)) errors.push(`${where}: no such resource instance is declared in ${dir}`);
+            // A whole resource may move onto a for_each resource; then its keys carry over as they are.
+            else if (!(m[4] === undefined ? block !== undefined : instances.has(address)))
+              errors.push(`${where}: no such resource instance is declared in ${dir}`);
           } else if (block && (m[4] === undefined || instances.has(address))) {
             errors.push(`${where}: still declared in ${dir}`);
           }

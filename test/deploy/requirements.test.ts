@@ -15,7 +15,6 @@ import {
   moduleFiles,
   namedBlocks,
   resource,
-  resourcesOfType,
   ROOT,
   type Body,
 } from './infra.js';
@@ -71,26 +70,33 @@ describe('service accounts', () => {
   it('one for the app, each function, the scheduler, the Pub/Sub push, the builder and the migrator', () => {
     const identities = locals.runtime_identities as Body;
     assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'import-archive', 'process-strava-event', 'update-tokens']);
-    const single = resourcesOfType(mod, 'google_service_account')
-      .map((b) => b.name)
-      .sort();
-    assert.deepEqual(single, ['functions_builder', 'migrator', 'pubsub_pusher', 'runtime', 'scheduler']);
-    const ids = [...Object.values(identities).map((i) => String((i as Body).account_id))];
-    for (const b of resourcesOfType(mod, 'google_service_account')) if (b.name !== 'runtime') ids.push(String(b.body.account_id));
+    const accounts = instancesOfType(mod, 'google_service_account');
+    assert.deepEqual(accounts.map((a) => a.key).sort(), [
+      'app',
+      'backfill',
+      'functions-builder',
+      'import-archive',
+      'migrator',
+      'process-strava-event',
+      'pubsub-pusher',
+      'scheduler',
+      'update-tokens',
+    ]);
+    const ids = accounts.map((a) => String(a.body.account_id));
     for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, `${id} is not a valid account id`);
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('the functions build as the dedicated builder, not the default compute account', () => {
     for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
-      assert.equal(block(fn.body, 'build_config')?.service_account, '${google_service_account.functions_builder.id}', fn.name);
+      assert.equal(block(fn.body, 'build_config')?.service_account, '${google_service_account.account["functions-builder"].id}', fn.name);
     }
   });
 
   it("no function build starts before the builder's role has propagated", () => {
     const grant = resource(mod, 'google_project_iam_member', 'functions_builder').body;
     assert.equal(grant.role, 'roles/cloudbuild.builds.builder');
-    assert.equal(grant.member, 'serviceAccount:${google_service_account.functions_builder.email}');
+    assert.equal(grant.member, 'serviceAccount:${google_service_account.account["functions-builder"].email}');
     const sleep = resource(mod, 'time_sleep', 'builder_roles_propagated').body;
     // IAM changes can take minutes to apply; a minute is the least worth waiting.
     const seconds = Number(/^(\d+)s$/.exec(String(sleep.create_duration))?.[1]);
@@ -284,15 +290,15 @@ describe('invokers', () => {
 
   it('only the Pub/Sub pusher may invoke processStravaEvent, backfill and importArchive', () => {
     for (const fn of ['function["process-strava-event"]', 'function["backfill"]', 'function["import-archive"]']) {
-      assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.pubsub_pusher.email}'], fn);
+      assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.account["pubsub-pusher"].email}'], fn);
     }
   });
 
   it('only the scheduler may invoke update_tokens, and the job authenticates as it', () => {
-    assert.deepEqual(of('function["update-tokens"]'), ['roles/run.invoker serviceAccount:${google_service_account.scheduler.email}']);
+    assert.deepEqual(of('function["update-tokens"]'), ['roles/run.invoker serviceAccount:${google_service_account.account["scheduler"].email}']);
     const target = block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')!;
     const oidc = block(target, 'oidc_token')!;
-    assert.equal(oidc.service_account_email, '${google_service_account.scheduler.email}');
+    assert.equal(oidc.service_account_email, '${google_service_account.account["scheduler"].email}');
     assert.equal(oidc.audience, target.uri);
     assert.equal(target.uri, '${google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri}');
   });

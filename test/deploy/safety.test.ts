@@ -203,10 +203,25 @@ describe('every Terraform variable is typed and described, every output describe
   it('variables', () => {
     const variables = namedBlocks(files, 'variable');
     assert.ok(variables.length >= 20);
+    // An environment input that only passes through to the module is typed and described there, once: the
+    // environment hands it on unchanged under the same name, and null (its default) means the module's default.
+    const moduleVariables = new Map(namedBlocks(mod, 'variable').map((v) => [v.name, v.body]));
+    const passedThrough = (file: string, name: string) =>
+      namedBlocks(files, 'module').some(
+        (call) => call.file.slice(0, call.file.lastIndexOf('/')) === file.slice(0, file.lastIndexOf('/')) && call.body[name] === `\${var.${name}}`,
+      );
     for (const v of variables) {
-      assert.ok(typeof v.body.type === 'string' && v.body.type.startsWith('${'), `${v.file}: variable "${v.name}" has no type`);
-      const description = str(v.body.description);
+      const where = v.body.type === undefined && passedThrough(v.file, v.name) ? moduleVariables.get(v.name) : v.body;
+      assert.ok(where, `${v.file}: variable "${v.name}" is passed to no module input`);
+      assert.ok(typeof where.type === 'string' && where.type.startsWith('${'), `${v.file}: variable "${v.name}" has no type`);
+      const description = str(where.description);
       assert.ok(description && description.trim().length >= 10, `${v.file}: variable "${v.name}" has no description`);
+      if (where !== v.body && 'default' in v.body && v.body.default === null) {
+        assert.ok(
+          'default' in where && where.nullable === false,
+          `${v.file}: "${v.name}" passes null, so the module's input needs a default and nullable = false`,
+        );
+      }
     }
   });
 

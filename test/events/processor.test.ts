@@ -125,6 +125,15 @@ describe('processStravaEvent logic', () => {
     assert.equal((await row(created.object_id))?.name, 'Newest name');
   });
 
+  it('an update within the same second as the stored fetch is fetched again: that fetch may have come just before the change', async () => {
+    const created = await newActivity(athleteId, 'Name at creation');
+    await processWebhookEvent(deps, created);
+    const renamed = await act('PUT', `/activities/${created.object_id}`, { name: 'Name a moment later' });
+    const sameSecond = { ...renamed, event_time: created.event_time };
+    assert.deepEqual(await processWebhookEvent(deps, sameSecond), { status: 'processed', reason: "applied from Strava's answer" });
+    assert.equal((await row(created.object_id))?.name, 'Name a moment later');
+  });
+
   it('an update that arrives before its create is not lost: the activity is fetched, and the late create changes nothing', async () => {
     const created = await newActivity(athleteId, 'First title');
     const update = await act('PUT', `/activities/${created.object_id}`, { name: 'Second title' });

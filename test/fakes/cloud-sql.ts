@@ -189,44 +189,28 @@ export async function startFakeCloudSql(options: FakeCloudSqlOptions = {}): Prom
   await writeFile(join(dir, 'openssl.cnf'), OPENSSL_CONFIG);
   const sslEnv = { FAKE_CLOUD_SQL_DNS_NAME: dnsName.replace(/\.$/, '') };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-config', 'openssl.cnf'];
-  await openssl(
-    dir,
-    [
-      'req',
-      '-x509',
-      ...ec,
-      '-extensions',
-      'ca_ext',
-      '-days',
-      '3650',
-      '-keyout',
-      'server-ca.key',
-      '-out',
-      'server-ca.pem',
-      '-subj',
-      '/C=US/O=Google, Inc/CN=Google Cloud SQL Server CA',
-    ],
-    sslEnv,
-  );
-  await openssl(
-    dir,
-    [
-      'req',
-      '-x509',
-      ...ec,
-      '-extensions',
-      'ca_ext',
-      '-days',
-      '3650',
-      '-keyout',
-      'client-ca.key',
-      '-out',
-      'client-ca.pem',
-      '-subj',
-      '/C=US/O=Google, Inc/CN=Google Cloud SQL Signing CA',
-    ],
-    sslEnv,
-  );
+  const certificateAuthority = (name: string, commonName: string) =>
+    openssl(
+      dir,
+      [
+        'req',
+        '-x509',
+        ...ec,
+        '-extensions',
+        'ca_ext',
+        '-days',
+        '3650',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+        '-subj',
+        `/C=US/O=Google, Inc/CN=${commonName}`,
+      ],
+      sslEnv,
+    );
+  await certificateAuthority('server-ca', 'Google Cloud SQL Server CA');
+  await certificateAuthority('client-ca', 'Google Cloud SQL Signing CA');
   // The connector checks the SAN against dnsName, falling back to a CN of project:instance (older instances).
   await openssl(
     dir,

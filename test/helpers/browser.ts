@@ -1,6 +1,6 @@
 // Launches Debian's Chromium through playwright-core with the flags this closed-network machine needs
 // (playwright gives every launch a fresh, empty profile of its own).
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -17,4 +17,12 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Signs the sandbox's demo athlete in from the home page, through Strava's consent page, and lands on /results. */
+export async function connectFromHomePage(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByRole('link', { name: 'Connect with Strava' }).click();
+  await page.locator('button[name="decision"][value="approve"]').click();
+  await page.waitForURL(/\/results$/);
 }

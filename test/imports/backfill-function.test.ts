@@ -1,14 +1,13 @@
 // The backfill CloudEvent function through the Functions Framework: a Pub/Sub push at the subscription's path imports the history.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getImportProgress, requestImport } from '../../shared/imports/store.js';
 import { activityStats, seedAthlete, startWorld, TOKEN_TTL_SECONDS, type World } from '../harness.js';
 import { useProductEnvironment } from '../helpers/environment.js';
+import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 
 let world: World;
-let server: Server;
+let server: FunctionServer;
 let url: string;
 
 before(async () => {
@@ -16,15 +15,12 @@ before(async () => {
   world = await startWorld({ now: () => new Date(), accessTokenTtlSeconds: TOKEN_TTL_SECONDS }, { movableClock: true });
   useProductEnvironment({ sandbox: world.sandbox, databaseUrl: world.db.url, encryptionKey: world.encryptionKey });
   await import('../../functions/index.js');
-  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
-  server = getTestServer('backfill');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/projects/test-project/topics/strava-backfill`;
+  server = await serveFunction('backfill');
+  url = `${server.origin}/projects/test-project/topics/strava-backfill`;
 });
 
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   const { closeBackfillRuntime } = await import('../../functions/backfill.js');
   await closeBackfillRuntime();
   await world.close();

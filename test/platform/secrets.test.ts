@@ -27,7 +27,11 @@ const FAST_RETRIES: ClientOptions = {
             total_timeout_millis: 60_000,
           },
         },
-        methods: { AccessSecretVersion: { retry_params_name: 'fast' } },
+        // When one read fails, loadSecrets rejects while the others may still be in flight; the test then closes the
+        // fake, and those retry against a closed port every millisecond until the call's deadline (the method's
+        // timeout, a minute by default), holding the file open and a core busy. Two seconds is ample for the retries
+        // the tests ask for.
+        methods: { AccessSecretVersion: { retry_params_name: 'fast', timeout_millis: 2_000 } },
       },
     },
   },

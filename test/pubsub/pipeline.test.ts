@@ -1,10 +1,7 @@
 // End to end over real parts: sandbox push -> app's POST /webhook -> Pub/Sub emulator -> push to the Functions Framework running processStravaEvent -> PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { createPubSubBus, type PubSubBus } from '../../shared/platform/pubsub-bus.js';
@@ -14,6 +11,7 @@ import { createLogger } from '../../shared/log.js';
 import { ensureSubscription } from '../../shared/strava/subscriptions.js';
 import { createTokenCipher } from '../../shared/tokens/cipher.js';
 import { saveTokens } from '../../shared/tokens/store.js';
+import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 import { startPubSubEmulator, startTcpProxy, type Emulator, type TcpProxy } from '../helpers/pubsub-emulator.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { productEnvironment } from '../helpers/environment.js';
@@ -38,7 +36,7 @@ describe('webhook events through Pub/Sub to the processor function', () => {
   let bus: PubSubBus;
   let stack: TestStack;
   let proxy: TcpProxy;
-  let functionServer: Server;
+  let functionServer: FunctionServer | undefined;
   let closeFunctionRuntime: () => Promise<void>;
   let athleteId: number;
   const savedEnv = { ...process.env };
@@ -87,9 +85,8 @@ describe('webhook events through Pub/Sub to the processor function', () => {
     // The deployed entry point, registrations and all.
     await import('../../functions/index.js');
     ({ closeProcessStravaEventRuntime: closeFunctionRuntime } = await import('../../functions/process-strava-event.js'));
-    functionServer = getTestServer('processStravaEvent');
-    await new Promise<void>((resolve) => functionServer.listen(0, '127.0.0.1', resolve));
-    const functionUrl = `http://127.0.0.1:${(functionServer.address() as AddressInfo).port}`;
+    functionServer = await serveFunction('processStravaEvent');
+    const functionUrl = functionServer.origin;
 
     // Terraform's topology, with five delivery attempts and short backoff so the test does not wait minutes.
     await ensureEventsTopology(client, {
@@ -118,7 +115,7 @@ describe('webhook events through Pub/Sub to the processor function', () => {
 
   after(async () => {
     await stack?.sandbox.webhooksIdle().catch(() => undefined);
-    if (functionServer) await new Promise<void>((resolve) => functionServer.close(() => resolve()));
+    await functionServer?.close();
     await closeFunctionRuntime?.();
     await stack?.close();
     await bus?.close();

@@ -217,6 +217,23 @@ describe('api', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.id, sb.demoAthleteId);
   });
+
+  test('the archive export can hold only the N oldest activities; a count that is not one is refused', async () => {
+    const exportOf = async (query: string) => {
+      const res = await fetch(`${sb.url}/sandbox/athletes/${sb.demoAthleteId}/export.zip${query}`);
+      const body = Buffer.from(await res.arrayBuffer());
+      // The end-of-central-directory record (the last 22 bytes of an archive without a comment) counts the entries.
+      return { status: res.status, entries: res.status === 200 ? body.readUInt16LE(body.length - 22 + 10) : 0 };
+    };
+    const five = await exportOf('?oldest=5');
+    const ten = await exportOf('?oldest=10');
+    assert.equal(five.status, 200);
+    assert.equal(ten.status, 200);
+    // activities.csv, profile.csv, and a file for each activity that is not a manual entry.
+    assert.ok(five.entries >= 3 && five.entries <= 7, `${five.entries} entries for 5 activities`);
+    assert.ok(ten.entries > five.entries && ten.entries <= 12, `${ten.entries} entries for 10 activities`);
+    for (const bad of ['0', '-3', 'ten', '1e3']) assert.equal((await exportOf(`?oldest=${bad}`)).status, 400, bad);
+  });
 });
 
 describe('rate limits', () => {

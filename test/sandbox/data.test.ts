@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../dev/sandbox/server.js';
-import { decodePolyline } from '../../dev/sandbox/polyline.js';
+import { decodePolyline } from '../../shared/activities/index.js';
 import { STREAM_TYPES, T0, assertKnownKeys, assertSchema, fakeClock, getJson, haversine, listAll, start } from './helpers.js';
 
 const ALL_STREAMS = 'time,latlng,distance,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving,grade_smooth';

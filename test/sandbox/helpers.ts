@@ -298,7 +298,7 @@ export function assertKnownKeys(definition: string, value: Record<string, unknow
 
 export const STREAM_TYPES: string[] = swagger.definitions.StreamType.enum;
 
-export function haversine(a: [number, number], b: [number, number]): number {
+export function haversine(a: readonly [number, number], b: readonly [number, number]): number {
   const R = 6_371_008.8;
   const toRad = Math.PI / 180;
   const dLat = (b[0] - a[0]) * toRad;

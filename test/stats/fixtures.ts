@@ -1,8 +1,10 @@
 // Hand-built activities and the athletes holding them, for the statistics tests (one copy for every stats test file).
+import { after, before } from 'node:test';
 import type pg from 'pg';
 import { upsertActivities } from '../../shared/activities/store.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 
 export type ActivityFields = Partial<SummaryActivity> & { utc?: string };
 
@@ -38,5 +40,20 @@ export function athleteMaker(pool: () => pg.Pool, firstAthlete: number): (activi
       new Date(),
     );
     return id;
+  };
+}
+
+/** The test file's database: made before its tests, closed after them. */
+export function databaseForFile(): { readonly pool: pg.Pool } {
+  let db: TestDatabase | undefined;
+  before(async () => {
+    db = await freshDatabase();
+  });
+  after(() => db?.close());
+  return {
+    get pool() {
+      if (!db) throw new Error('the database is made in before()');
+      return db.pool;
+    },
   };
 }

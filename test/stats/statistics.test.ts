@@ -1,24 +1,18 @@
 // Each statistic on hand-built data with known answers, in SQL and in the in-memory reference, which must agree.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { localNow, weekStart } from '../../shared/stats/calendar.js';
 import { forecast, weeksSoFar, yearRates } from '../../shared/stats/derive.js';
 import { computeResultsStats, eddingtonOf, loadAllActivities, streaksOf, type MemoryActivity } from './oracle.js';
 import { bestWeek, eddington, loadResultsStats, streaks } from '../../shared/stats/results.js';
 import { RIDE_TYPES, RUN_TYPES } from '../../shared/stats/sports.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
-import { freshDatabase, type TestDatabase } from '../helpers/database.js';
-import { activityMaker, athleteMaker } from './fixtures.js';
+import { activityMaker, athleteMaker, databaseForFile } from './fixtures.js';
 
-let db: TestDatabase;
 const act = activityMaker(1_000, { sport_type: 'Ride', moving_time: 3600, total_elevation_gain: 100 });
+const db = databaseForFile();
 /** A fresh athlete holding exactly these activities. */
 const athleteWith = athleteMaker(() => db.pool, 500);
-
-before(async () => {
-  db = await freshDatabase();
-});
-after(() => db.close());
 
 describe('Eddington number', () => {
   test('largest E with E days of at least E km; same-day rides add up; other sports do not count', async () => {

@@ -7,16 +7,11 @@ import { sportOfType, type BestEffort, type YearBest } from '../../shared/effort
 import type { GearItem } from '../../shared/gear/index.js';
 import type { Goal } from '../../shared/goals/index.js';
 import { addDays, type LocalNow } from '../../shared/stats/calendar.js';
+import type { MemoryActivity } from './oracle.js';
 import { calendarStart, cumulate, inFilter, SPORT_FILTERS, type CalendarDay, type SportFilter, type Totals } from '../../shared/stats/training.js';
 
-export interface OracleActivity {
-  id: number;
-  name: string;
-  sportType: string;
-  startDateLocal: string;
-  startDate: Date;
-  distance: number;
-  movingTime: number;
+/** A row as the statistics oracle loads it, with the training sections' own fields. */
+export interface OracleActivity extends Omit<MemoryActivity, 'totalElevationGain'> {
   elevationGain: number;
   manual: boolean;
   gearId: string | null;

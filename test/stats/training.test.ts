@@ -1,6 +1,6 @@
 // The training figures on hand-built activities with known answers (goals, year over year, calendar, gear, per-sport, best efforts), and SQL against the in-memory reference on random data.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { loadTrainingFigures, type TrainingFigures } from '../../app/routes/training.js';
 import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../shared/efforts/index.js';
 import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
@@ -18,19 +18,13 @@ import {
   yearTotalsByGroup,
 } from '../../shared/stats/training.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
-import { freshDatabase, type TestDatabase } from '../helpers/database.js';
-import { activityMaker, athleteMaker } from './fixtures.js';
+import { activityMaker, athleteMaker, databaseForFile } from './fixtures.js';
 import { computeTrainingFigures, loadEverything } from './training-oracle.js';
 
-let db: TestDatabase;
 const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
+const db = databaseForFile();
 /** A fresh athlete holding exactly these activities. */
 const athleteWith = athleteMaker(() => db.pool, 700);
-
-before(async () => {
-  db = await freshDatabase();
-});
-after(() => db.close());
 
 describe('goals', () => {
   test('where to be and what each week needs, across a leap year, on the last day, and once reached', () => {

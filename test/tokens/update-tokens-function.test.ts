@@ -1,15 +1,14 @@
 // The update_tokens HTTP function through the Functions Framework: refuses strangers, runs the job, answers its summary.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { seedAthlete, startWorld, type World } from '../harness.js';
 import { jobSummary } from '../harness.js';
 import { useProductEnvironment } from '../helpers/environment.js';
+import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 
 const INVOKER = 'update-tokens-scheduler@example-project.iam.gserviceaccount.com';
 let world: World;
-let server: Server;
+let server: FunctionServer;
 let url: string;
 
 /** An OIDC-shaped token; the signature is the platform's to check, so a dummy one stands in. */
@@ -28,15 +27,12 @@ before(async () => {
     { UPDATE_TOKENS_REQUIRE_AUTH: 'true', UPDATE_TOKENS_INVOKER: INVOKER },
   );
   await import('../../functions/index.js');
-  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
-  server = getTestServer('update_tokens');
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  server = await serveFunction('update_tokens');
+  url = `${server.origin}/`;
 });
 
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   const { closeUpdateTokensRuntime } = await import('../../functions/update-tokens.js');
   await closeUpdateTokensRuntime();
   await world.close();

@@ -1,62 +1,25 @@
 # Inputs of the production environment (set them in terraform.tfvars; see terraform.tfvars.example).
+#
+# The module declares each input once, with its type, description, default and validation; here an input
+# only passes through. null stands for "the module's default" (its inputs are not nullable).
 
-variable "project_id" {
-  type        = string
-  description = "Google Cloud project id to deploy into."
-}
+variable "project_id" { description = "Google Cloud project id to deploy into." }
+variable "strava_client_id" { description = "Client id of your Strava API application." }
 
+# The provider's default region as well as the module's, so it is declared here with its value.
 variable "region" {
   type        = string
   description = "Region for Cloud SQL, the functions, Pub/Sub push and Cloud Scheduler."
   default     = "us-central1"
 }
 
-variable "app_engine_location" {
-  type        = string
-  description = "App Engine location id matching region (us-central1 is \"us-central\", europe-west1 is \"europe-west\"); fixed once created."
-  default     = "us-central"
-}
-
-variable "strava_client_id" {
-  type        = string
-  description = "Client id of your Strava API application (public; the client secret goes to Secret Manager)."
-}
-
-variable "public_base_url" {
-  type        = string
-  description = "Public https origin when a custom domain is mapped; empty uses the App Engine default URL."
-  default     = ""
-}
-
-variable "admin_athlete_ids" {
-  type        = list(number)
-  description = "Strava athlete ids allowed on /admin."
-  default     = []
-}
-
-variable "telegram_bot_username" {
-  type        = string
-  description = "The Telegram bot's username (without @); empty leaves the bot off."
-  default     = ""
-}
-
-variable "operator_members" {
-  type        = list(string)
-  description = "Operators as IAM members (\"user:you@example.com\"); they may run migrations as the migrator and deploy the app."
-  default     = []
-}
-
-variable "database_tier" {
-  type        = string
-  description = "Cloud SQL machine tier (db-f1-micro, db-g1-small, db-custom-1-3840, …)."
-  default     = "db-g1-small"
-}
-
-variable "deletion_protection" {
-  type        = bool
-  description = "Protects the Cloud SQL instance from deletion; set false and apply before tearing down."
-  default     = true
-}
+variable "app_engine_location" { default = null }
+variable "public_base_url" { default = null }
+variable "admin_athlete_ids" { default = null }
+variable "telegram_bot_username" { default = null }
+variable "operator_members" { default = null }
+variable "database_tier" { default = null }
+variable "deletion_protection" { default = null }
 
 variable "functions_source_zip" {
   type        = string

@@ -1,16 +1,11 @@
-# Terraform, provider and state backend for the production environment.
+# Terraform and the state backend for the production environment. The provider version ranges live once, in the
+# module (../../modules/trainingroom/versions.tf); a root that names no version takes the module's.
 terraform {
   required_version = ">= 1.5.0"
 
   required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = ">= 6.50.0, < 7.0.0"
-    }
-    time = {
-      source  = "hashicorp/time"
-      version = ">= 0.12.0, < 1.0.0"
-    }
+    google = { source = "hashicorp/google" }
+    time   = { source = "hashicorp/time" }
   }
 
   # State lives in a versioned bucket you create once (docs/DEPLOY.md step 2):

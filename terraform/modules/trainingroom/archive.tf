@@ -74,5 +74,5 @@ resource "google_storage_bucket_iam_member" "archive_objects" {
 
   bucket = google_storage_bucket.archive_uploads.name
   role   = "roles/storage.objectUser"
-  member = "serviceAccount:${google_service_account.runtime[each.key].email}"
+  member = "serviceAccount:${google_service_account.account[each.key].email}"
 }

@@ -32,7 +32,7 @@ locals {
       available_memory   = "256Mi"
       timeout_seconds    = 60
       max_instance_count = var.processor_max_instances
-      invoker            = google_service_account.pubsub_pusher.email
+      invoker            = google_service_account.account["pubsub-pusher"].email
       environment        = {}
     }
     "update-tokens" = {
@@ -41,10 +41,10 @@ locals {
       available_memory   = "256Mi"
       timeout_seconds    = 540
       max_instance_count = 1 # one sweep at a time; the per-athlete refresh claim handles overlap anyway
-      invoker            = google_service_account.scheduler.email
+      invoker            = google_service_account.account["scheduler"].email
       environment = {
         # The code checks the caller's identity as well as the platform (a function made public by mistake still refuses).
-        UPDATE_TOKENS_INVOKER          = google_service_account.scheduler.email
+        UPDATE_TOKENS_INVOKER          = google_service_account.account["scheduler"].email
         UPDATE_TOKENS_INTERVAL_MINUTES = tostring(var.token_refresh_interval_minutes)
       }
     }
@@ -54,7 +54,7 @@ locals {
       available_memory   = "512Mi"
       timeout_seconds    = 540
       max_instance_count = var.backfill_max_instances
-      invoker            = google_service_account.pubsub_pusher.email
+      invoker            = google_service_account.account["pubsub-pusher"].email
       environment        = {}
     }
     "import-archive" = {
@@ -65,7 +65,7 @@ locals {
       available_memory   = "1Gi"
       timeout_seconds    = 540
       max_instance_count = var.archive_import_max_instances
-      invoker            = google_service_account.pubsub_pusher.email
+      invoker            = google_service_account.account["pubsub-pusher"].email
       environment = {
         ARCHIVE_BUCKET       = google_storage_bucket.archive_uploads.name
         PUBSUB_TOPIC_ARCHIVE = google_pubsub_topic.push["archive-uploads"].name
@@ -90,7 +90,7 @@ resource "google_cloudfunctions2_function" "function" {
     entry_point = each.value.entry_point
     # The dedicated builder, never a default build account: an organisation that disables automatic grants
     # to default service accounts (iam.automaticIamGrantsForDefaultServiceAccounts) leaves those without roles.
-    service_account = google_service_account.functions_builder.id
+    service_account = google_service_account.account["functions-builder"].id
 
     source {
       storage_source {
@@ -101,7 +101,7 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   service_config {
-    service_account_email = google_service_account.runtime[each.key].email
+    service_account_email = google_service_account.account[each.key].email
     available_memory      = each.value.available_memory
     timeout_seconds       = each.value.timeout_seconds
     min_instance_count    = 0

@@ -10,10 +10,18 @@ locals {
     "import-archive"       = { account_id = "fn-import-archive", display_name = "Function importArchive" }
   }
 
-  runtime_emails = { for key, sa in google_service_account.runtime : key => sa.email }
+  # The accounts that call, build and migrate rather than run the code.
+  service_identities = {
+    "scheduler"         = { account_id = "scheduler-invoker", display_name = "Cloud Scheduler caller of update_tokens" }
+    "pubsub-pusher"     = { account_id = "pubsub-pusher", display_name = "Pub/Sub push identity for processStravaEvent and backfill" }
+    "functions-builder" = { account_id = "functions-builder", display_name = "Cloud Build identity for the functions" }
+    "migrator"          = { account_id = "db-migrator", display_name = "Runs database migrations and owns the schema" }
+  }
+
+  runtime_emails = { for key in keys(local.runtime_identities) : key => google_service_account.account[key].email }
 
   # Everyone who logs in to Postgres with IAM database authentication.
-  database_principals = merge(local.runtime_emails, { migrator = google_service_account.migrator.email })
+  database_principals = merge(local.runtime_emails, { migrator = google_service_account.account["migrator"].email })
 
   # Cloud SQL names an IAM service-account user after the email without its domain suffix (DATABASE_USER).
   database_users = { for key, email in local.database_principals : key => trimsuffix(email, ".gserviceaccount.com") }
@@ -22,44 +30,12 @@ locals {
   sql_instance_condition = "resource.type == 'sqladmin.googleapis.com/Instance' && resource.name == 'projects/${var.project_id}/instances/${var.database_instance_name}'"
 }
 
-resource "google_service_account" "runtime" {
-  for_each = local.runtime_identities
+resource "google_service_account" "account" {
+  for_each = merge(local.runtime_identities, local.service_identities)
 
   project      = var.project_id
   account_id   = each.value.account_id
   display_name = each.value.display_name
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_service_account" "scheduler" {
-  project      = var.project_id
-  account_id   = "scheduler-invoker"
-  display_name = "Cloud Scheduler caller of update_tokens"
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_service_account" "pubsub_pusher" {
-  project      = var.project_id
-  account_id   = "pubsub-pusher"
-  display_name = "Pub/Sub push identity for processStravaEvent and backfill"
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_service_account" "functions_builder" {
-  project      = var.project_id
-  account_id   = "functions-builder"
-  display_name = "Cloud Build identity for the functions"
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_service_account" "migrator" {
-  project      = var.project_id
-  account_id   = "db-migrator"
-  display_name = "Runs database migrations and owns the schema"
 
   depends_on = [google_project_service.enabled]
 }
@@ -106,7 +82,7 @@ resource "google_project_iam_member" "log_writer" {
 resource "google_project_iam_member" "functions_builder" {
   project = var.project_id
   role    = "roles/cloudbuild.builds.builder"
-  member  = "serviceAccount:${google_service_account.functions_builder.email}"
+  member  = "serviceAccount:${google_service_account.account["functions-builder"].email}"
 }
 
 # IAM grants take effect within about a minute but can take up to seven
@@ -125,7 +101,7 @@ resource "time_sleep" "builder_roles_propagated" {
 resource "google_service_account_iam_member" "operators_impersonate_migrator" {
   for_each = toset(var.operator_members)
 
-  service_account_id = google_service_account.migrator.name
+  service_account_id = google_service_account.account["migrator"].name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = each.value
 }
@@ -134,7 +110,7 @@ resource "google_service_account_iam_member" "operators_impersonate_migrator" {
 resource "google_service_account_iam_member" "operators_deploy_as_app" {
   for_each = toset(var.operator_members)
 
-  service_account_id = google_service_account.runtime["app"].name
+  service_account_id = google_service_account.account["app"].name
   role               = "roles/iam.serviceAccountUser"
   member             = each.value
 }

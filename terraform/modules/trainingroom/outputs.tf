@@ -32,16 +32,16 @@ output "function_urls" {
 output "service_account_emails" {
   description = "Service accounts by role; app is the one the web app runs as."
   value = merge(local.runtime_emails, {
-    scheduler         = google_service_account.scheduler.email
-    pubsub_pusher     = google_service_account.pubsub_pusher.email
-    functions_builder = google_service_account.functions_builder.email
-    migrator          = google_service_account.migrator.email
+    scheduler         = google_service_account.account["scheduler"].email
+    pubsub_pusher     = google_service_account.account["pubsub-pusher"].email
+    functions_builder = google_service_account.account["functions-builder"].email
+    migrator          = google_service_account.account["migrator"].email
   })
 }
 
 output "app_service_account" {
   description = "The service account the app runs as (service_account in app.deploy.yaml)."
-  value       = google_service_account.runtime["app"].email
+  value       = google_service_account.account["app"].email
 }
 
 output "instance_connection_name" {
@@ -61,7 +61,7 @@ output "database_users" {
 
 output "migrator_service_account" {
   description = "Service account operators impersonate to run migrations (it owns the schema)."
-  value       = google_service_account.migrator.email
+  value       = google_service_account.account["migrator"].email
 }
 
 output "migrate_env" {

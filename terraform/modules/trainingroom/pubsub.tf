@@ -85,7 +85,7 @@ resource "google_pubsub_subscription" "push" {
     push_endpoint = "${google_cloudfunctions2_function.function[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.push[each.key].name}"
 
     oidc_token {
-      service_account_email = google_service_account.pubsub_pusher.email
+      service_account_email = google_service_account.account["pubsub-pusher"].email
       # Cloud Run checks the token's audience against the service URL, not the full push path.
       audience = google_cloudfunctions2_function.function[each.value.function].service_config[0].uri
     }
@@ -134,7 +134,7 @@ resource "google_pubsub_topic_iam_member" "publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.push[each.value.topic].name
   role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_service_account.runtime[each.value.publisher].email}"
+  member  = "serviceAccount:${google_service_account.account[each.value.publisher].email}"
 }
 
 # Dead-lettering is done by the Pub/Sub service agent: it must publish to the dead-letter topic

@@ -23,7 +23,7 @@ resource "google_cloud_scheduler_job" "update_tokens" {
     body        = base64encode("{}")
 
     oidc_token {
-      service_account_email = google_service_account.scheduler.email
+      service_account_email = google_service_account.account["scheduler"].email
       audience              = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
     }
   }

@@ -43,5 +43,5 @@ resource "google_secret_manager_secret_iam_member" "accessor" {
   project   = var.project_id
   secret_id = google_secret_manager_secret.secret[each.value.secret].secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.runtime[each.value.reader].email}"
+  member    = "serviceAccount:${google_service_account.account[each.value.reader].email}"
 }

@@ -1,4 +1,5 @@
 # Inputs of the module: the project, where it runs, and sizes; secret values are never inputs (they go to Secret Manager).
+# An input the environment passes through is not nullable: null there means this default.
 
 variable "project_id" {
   type        = string
@@ -20,6 +21,7 @@ variable "app_engine_location" {
   type        = string
   description = "App Engine location id. App Engine names some regions without the trailing 1 (us-central1 is \"us-central\", europe-west1 is \"europe-west\"). It cannot be changed once the application exists."
   default     = "us-central"
+  nullable    = false
 }
 
 variable "labels" {
@@ -42,6 +44,7 @@ variable "public_base_url" {
   type        = string
   description = "Public origin of the app (https://…, no trailing slash). Empty means the App Engine default URL; set it when you map a custom domain."
   default     = ""
+  nullable    = false
 
   validation {
     condition     = var.public_base_url == "" || can(regex("^https://[^/]+$", var.public_base_url))
@@ -53,19 +56,22 @@ variable "admin_athlete_ids" {
   type        = list(number)
   description = "Strava athlete ids allowed on /admin; rendered into the app_engine_env_variables output."
   default     = []
+  nullable    = false
 }
 
 variable "telegram_bot_username" {
   type        = string
   description = "The Telegram bot's username (without @), rendered into the app_engine_env_variables output; empty leaves the bot off."
   # The app checks it at start-up (a malformed one stops it, naming TELEGRAM_BOT_USERNAME).
-  default = ""
+  default  = ""
+  nullable = false
 }
 
 variable "operator_members" {
   type        = list(string)
   description = "IAM members who operate the site (\"user:you@example.com\" or \"group:ops@example.com\"): they may impersonate the migrator service account to run migrations and deploy the app as its runtime service account."
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for m in var.operator_members : can(regex("^(user|group):[^@\\s]+@[^@\\s]+$", m))])
@@ -89,6 +95,7 @@ variable "database_tier" {
   type        = string
   description = "Cloud SQL machine tier. db-g1-small (shared core, 1.7 GB, 50 connections) suits a club; db-f1-micro is cheaper but allows only 25 connections; db-custom-1-3840 gets a dedicated core."
   default     = "db-g1-small"
+  nullable    = false
 }
 
 variable "database_disk_size_gb" {
@@ -139,6 +146,7 @@ variable "deletion_protection" {
   type        = bool
   description = "Protects the Cloud SQL instance from deletion, both in Terraform and in the Cloud SQL API. Set false and apply before a deliberate teardown."
   default     = true
+  nullable    = false
 }
 
 variable "functions_source_zip" {
