@@ -5,7 +5,14 @@ import { LIMITS } from './limits.js';
 import type { ObjectStore } from './storage.js';
 import { createUpload, failedFiles, latestUploads, objectKeysOf, type FileOutcome, type Upload } from './store.js';
 
-export { handleArchiveMessage, InvalidArchiveMessageError, resumeStalledUploads, type ArchiveContinue, type ArchiveHandlerDeps } from './requests.js';
+export {
+  handleArchiveMessage,
+  InvalidArchiveMessageError,
+  resumeStalledUploads,
+  type ArchiveContinue,
+  type ResumedUploads,
+  type ArchiveHandlerDeps,
+} from './requests.js';
 export { runArchiveSlice, DEFAULT_ARCHIVE_SLICE, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 export { LocalObjectStore, localStoreRoot, ObjectMissingError, type ObjectStore, type FinalizeListener } from './storage.js';
 export { GcsObjectStore, type GcsStoreOptions } from './gcs.js';

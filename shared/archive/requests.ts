@@ -1,6 +1,6 @@
 // Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
-import { getUpload, markArrived, parseObjectKey, stalledUploads } from './store.js';
+import { abandonFailingUploads, getUpload, markArrived, MAX_FAILED_SLICES, parseObjectKey, stalledUploads } from './store.js';
 
 /** What we publish ourselves to ask for the next slice. */
 export interface ArchiveContinue {
@@ -65,12 +65,24 @@ export async function handleArchiveMessage(
   return outcome;
 }
 
-/** Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by update_tokens. */
+/** What the resumer did: uploads asked for again, and uploads given up on after failing slice after slice. */
+export interface ResumedUploads {
+  resumed: number;
+  abandoned: number;
+}
+
+/**
+ * Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by
+ * update_tokens and the laptop's token timer. An upload whose last slices all failed is marked failed instead,
+ * with a reason the athlete sees, so a file that kills every slice is not retried forever.
+ */
 export async function resumeStalledUploads(
   deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> },
-): Promise<number> {
+): Promise<ResumedUploads> {
+  const abandoned = await abandonFailingUploads(deps.pool, MAX_FAILED_SLICES);
+  if (abandoned.length > 0) deps.log.warn('Gave up on archive imports that kept failing', { uploadIds: abandoned });
   const ids = await stalledUploads(deps.pool, 900);
   for (const uploadId of ids) await deps.publish({ uploadId, reason: 'resume' });
   if (ids.length > 0) deps.log.info('Resumed stalled archive imports', { count: ids.length });
-  return ids.length;
+  return { resumed: ids.length, abandoned: abandoned.length };
 }

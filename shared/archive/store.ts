@@ -79,7 +79,9 @@ export async function claimUpload(db: Queryable, id: string, seconds: number): P
   const claim = randomUUID();
   const { rowCount } = await db.query(
     `update archive_uploads set claim_id = $2::uuid, claimed_until = now() + make_interval(secs => $3::float8),
-       status = 'importing', started_at = coalesce(started_at, now()), slices = slices + 1, updated_at = now()
+       status = 'importing', started_at = coalesce(started_at, now()), slices = slices + 1, updated_at = now(),
+       -- A lease that ran out unreleased is a slice that died (an instance gone, out of memory): a failure too.
+       failures = failures + case when claim_id is null then 0 else 1 end
      where id = $1::uuid and status in ('uploading', 'queued', 'importing')
        and (claim_id is null or claimed_until < now())`,
     [id, claim, seconds],
@@ -203,6 +205,25 @@ export async function failedFiles(db: Queryable, uploadId: string, limit = 200):
     [uploadId, limit],
   );
   return rows;
+}
+
+/** Consecutive failed slices after which the resumer stops asking: the same upload failing again would only fail again. */
+export const MAX_FAILED_SLICES = 5;
+
+/**
+ * Marks failed the stalled uploads whose last slices all failed (counting a lease that ran out unreleased), so the
+ * resumer does not republish them forever; their objects go with the bucket's lifecycle rule.
+ */
+export async function abandonFailingUploads(db: Queryable, maxFailures: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `update archive_uploads set status = 'failed', finished_at = now(), claim_id = null, claimed_until = null, updated_at = now(),
+       error = 'the import stopped ' || (failures + case when claim_id is null then 0 else 1 end) || ' times in a row; please upload the file again'
+     where status in ('queued', 'importing') and (claimed_until is null or claimed_until < now())
+       and failures + case when claim_id is null then 0 else 1 end >= $1::integer
+     returning id`,
+    [maxFailures],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** Uploads that stopped half way (a lost message, a dead instance), for the resumer. */

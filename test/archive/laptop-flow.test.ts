@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js';
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
-import { createArchiveHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { CookieClient } from '../helpers/http.js';
@@ -28,8 +27,9 @@ describe('archive import on a laptop', () => {
     const store = new LocalObjectStore(dir, (key) => localUploadUrl(baseUrl, parseObjectKey(key)!.uploadId));
     stack = await startTestStack({ bus, archiveStore: store });
     baseUrl = stack.baseUrl;
+    // Only the archive topic, as npm start wires it (subscribeHandlers): the handler and the folder's notification.
     const topic = stack.runtime.config.pubsub.archiveTopic;
-    bus.subscribe(topic, createArchiveHandler({ pool: stack.db.pool, log, store, publish: (m) => bus.publish(topic, m) }));
+    bus.subscribe(topic, stack.deps.handlers.archive);
     notifyOnFinalize(store, bus, topic);
     await signIn(client, stack.baseUrl);
   });
