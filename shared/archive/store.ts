@@ -207,8 +207,12 @@ export async function failedFiles(db: Queryable, uploadId: string, limit = 200):
   return rows;
 }
 
-/** Consecutive failed slices after which the resumer stops asking: the same upload failing again would only fail again. */
-export const MAX_FAILED_SLICES = 5;
+/**
+ * Consecutive failed slices after which the resumer stops asking: three rounds of Pub/Sub's deliveries (10 each by
+ * default) that all failed say the upload itself kills its import, not a passing outage. Fewer would also give up on
+ * an upload whose messages an operator is about to replay.
+ */
+export const MAX_FAILED_SLICES = 30;
 
 /**
  * Marks failed the stalled uploads whose last slices all failed (counting a lease that ran out unreleased), so the

@@ -1,10 +1,13 @@
 // The production path over real parts: the real @google-cloud/storage client against a local Cloud Storage stand-in, the bucket's notification through the Pub/Sub emulator, the deployed importArchive function, PostgreSQL.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
 import { zipInMemory } from '../../dev/archive/zip-writer.js';
@@ -112,6 +115,9 @@ describe('archive uploads through a bucket', () => {
     let client: PubSub;
     let functionServer: Server;
     let closeFunction: () => Promise<void>;
+    let updateTokensServer: Server;
+    let updateTokensUrl: string;
+    let closeUpdateTokens: () => Promise<void>;
     const savedEnv = { ...process.env };
 
     before(async () => {
@@ -129,12 +135,22 @@ describe('archive uploads through a bucket', () => {
         DATABASE_PASSWORD: 'unused-with-trust-auth',
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'error',
+        // update_tokens reads these; importArchive is granted neither and must start without them (it does).
+        STRAVA_CLIENT_SECRET: 'update-tokens-only',
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        // Nothing here may reach strava.com: the job finds no athlete due, and a stray request fails at once.
+        STRAVA_API_BASE_URL: 'http://127.0.0.1:9/api/v3',
+        STRAVA_OAUTH_BASE_URL: 'http://127.0.0.1:9/oauth',
       });
       for (const name of ['K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
       await import('../../functions/index.js');
       ({ closeImportArchiveRuntime: closeFunction } = await import('../../functions/import-archive.js'));
+      ({ closeUpdateTokensRuntime: closeUpdateTokens } = await import('../../functions/update-tokens.js'));
       functionServer = getTestServer('importArchive');
       await new Promise<void>((resolve) => functionServer.listen(0, '127.0.0.1', resolve));
+      updateTokensServer = getTestServer('update_tokens');
+      await new Promise<void>((resolve) => updateTokensServer.listen(0, '127.0.0.1', resolve));
+      updateTokensUrl = `http://127.0.0.1:${(updateTokensServer.address() as AddressInfo).port}/`;
       const functionUrl = `http://127.0.0.1:${(functionServer.address() as AddressInfo).port}`;
       await ensureEventsTopology(client, {
         projectId: PROJECT,
@@ -163,7 +179,9 @@ describe('archive uploads through a bucket', () => {
     after(async () => {
       fake.onFinalize = undefined;
       if (functionServer) await new Promise<void>((resolve) => functionServer.close(() => resolve()));
+      if (updateTokensServer) await new Promise<void>((resolve) => updateTokensServer.close(() => resolve()));
       await closeFunction?.();
+      await closeUpdateTokens?.();
       await client?.close();
       await emulator?.close();
       for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
@@ -198,6 +216,71 @@ describe('archive uploads through a bucket', () => {
       assert.deepEqual(rows.map((r) => r.name).includes('Morning run by the fjord'), true);
       assert.ok(rows.some((r) => r.id === 9001));
       await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+    });
+
+    it('update_tokens asks again, through the archive topic, for an upload whose notification was lost', async () => {
+      const zip = await zipInMemory([{ name: 'activities/1.gpx', data: fixture('gpxpy-cerknicko-jezero.gpx') }]);
+      const { upload } = await startUpload({ pool: db.pool, store, log }, ATHLETE, { fileName: 'lost.zip', size: zip.length, origin: 'https://club.example' });
+      // The bytes are in the bucket, but no notification reached the import (lost past its retries), an hour ago.
+      fake.put(BUCKET, upload.objectKey, zip);
+      await db.pool.query(`update archive_uploads set status = 'queued', updated_at = now() - interval '1 hour' where id = $1::uuid`, [upload.id]);
+
+      const response = await fetch(updateTokensUrl, { method: 'POST' });
+      assert.equal(response.status, 200);
+      const summary = (await response.json()) as { uploadsResumed: number | null; due: number };
+      assert.equal(summary.uploadsResumed, 1);
+      assert.equal(summary.due, 0);
+      const finished = await until('the resumed import to finish', async () => {
+        const row = await getUpload(db.pool, upload.id);
+        return row?.status === 'done' ? row : undefined;
+      });
+      assert.equal(finished.imported, 1);
+      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      // Asked once: the next run finds nothing stalled.
+      const again = (await (await fetch(updateTokensUrl, { method: 'POST' })).json()) as { uploadsResumed: number };
+      assert.equal(again.uploadsResumed, 0);
+    });
+
+    it('a notification the import failed five times is dead-lettered, and npm run events:replay -- --topic archive-uploads brings it back', async () => {
+      const zip = await zipInMemory([{ name: 'activities/1.fit', data: fixture('fitparse-fenix5-bike.fit') }]);
+      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, {
+        fileName: 'dead-letter.zip',
+        size: zip.length,
+        origin: 'https://club.example',
+      });
+      // The bucket cannot be read for now: every delivery throws, Pub/Sub redelivers, then dead-letters.
+      fake.failNext(new RegExp(`^GET .*${upload.id}`), 503, 10_000);
+      assert.equal((await browserUpload(sessionUrl, zip)).status, 200);
+      const replay = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'events-replay.ts'), '--topic', TOPIC, ...args], {
+          cwd: fromRoot(),
+          env: { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT },
+        });
+      const listed = await until(
+        'the notification on the dead-letter topic',
+        async () => {
+          const { stdout } = await replay('--list');
+          return stdout.includes(upload.objectKey) ? stdout : undefined;
+        },
+        90_000,
+      );
+      assert.match(listed, /after 5 deliveries/);
+      const stuck = await getUpload(db.pool, upload.id);
+      assert.notEqual(stuck?.status, 'done');
+      assert.ok((stuck?.failures ?? 0) >= 5, `failed slices are counted (${stuck?.failures})`);
+
+      // The operator fixes the cause and replays: the notification comes back with its attributes, and the import runs.
+      fake.clearFailures();
+      const { stdout } = await replay();
+      assert.match(stdout, /Replayed [1-9]\d* dead letter\(s\)\./);
+      const finished = await until('the replayed import to finish', async () => {
+        const row = await getUpload(db.pool, upload.id);
+        return row?.status === 'done' ? row : undefined;
+      });
+      assert.equal(finished.imported, 1);
+      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      const { stdout: after } = await replay('--list');
+      assert.doesNotMatch(after, new RegExp(upload.objectKey));
     });
 
     it('deletes an object nobody waits for (its athlete deleted their data) and acknowledges', async () => {
