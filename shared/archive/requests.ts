@@ -1,12 +1,9 @@
 // Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
-import { abandonFailingUploads, getUpload, markArrived, MAX_FAILED_SLICES, parseObjectKey, stalledUploads } from './store.js';
+import { abandonFailingUploads, forgetPurges, getUpload, markArrived, MAX_FAILED_SLICES, parseObjectKey, queuedPurges, stalledUploads } from './store.js';
 
-/** What we publish ourselves to ask for the next slice. */
-export interface ArchiveContinue {
-  uploadId: string;
-  reason?: string;
-}
+/** What we publish ourselves: the next slice of an upload, or "delete the objects of deleted uploads". */
+export type ArchiveContinue = { uploadId: string; reason?: 'continue' | 'resume' } | { reason: 'purge' };
 
 export interface ArchiveHandlerDeps extends ArchiveDeps {
   /** Queues the next slice; without it, the resumer picks the upload up. */
@@ -52,7 +49,11 @@ export async function handleArchiveMessage(
   if (attributes.eventType) {
     uploadId = await uploadFromNotification(deps, attributes);
   } else {
-    const body = message.body() as Partial<ArchiveContinue> | null;
+    const body = message.body() as { uploadId?: unknown; reason?: unknown } | null;
+    if (body?.reason === 'purge' && body.uploadId === undefined) {
+      await purgeDeletedUploads(deps);
+      return undefined;
+    }
     if (typeof body?.uploadId !== 'string' || !UUID.test(body.uploadId)) throw new InvalidArchiveMessageError('an archive message needs an uploadId');
     uploadId = body.uploadId;
   }
@@ -65,16 +66,35 @@ export async function handleArchiveMessage(
   return outcome;
 }
 
-/** What the resumer did: uploads asked for again, and uploads given up on after failing slice after slice. */
+/**
+ * Deletes the objects of deleted uploads from the store, then forgets them; an object already gone is no error, so
+ * two invocations at once, or a retry, do no harm. Returns how many were deleted.
+ */
+export async function purgeDeletedUploads(deps: Pick<ArchiveDeps, 'pool' | 'store' | 'log'>): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const keys = await queuedPurges(deps.pool, 200);
+    if (keys.length === 0) break;
+    for (const key of keys) await deps.store.delete(key);
+    await forgetPurges(deps.pool, keys);
+    purged += keys.length;
+  }
+  if (purged > 0) deps.log.info('Deleted the objects of deleted uploads', { count: purged });
+  return purged;
+}
+
+/** What the resumer did: uploads asked for again, uploads given up on after failing slice after slice, objects to purge. */
 export interface ResumedUploads {
   resumed: number;
   abandoned: number;
+  purgeRequested: boolean;
 }
 
 /**
  * Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by
  * update_tokens and the laptop's token timer. An upload whose last slices all failed is marked failed instead,
- * with a reason the athlete sees, so a file that kills every slice is not retried forever.
+ * with a reason the athlete sees, so a file that kills every slice is not retried forever. Objects of deleted
+ * uploads still in the store are handed to the import to delete.
  */
 export async function resumeStalledUploads(
   deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> },
@@ -84,5 +104,8 @@ export async function resumeStalledUploads(
   const ids = await stalledUploads(deps.pool, 900);
   for (const uploadId of ids) await deps.publish({ uploadId, reason: 'resume' });
   if (ids.length > 0) deps.log.info('Resumed stalled archive imports', { count: ids.length });
-  return { resumed: ids.length, abandoned: abandoned.length };
+  // Uploads deleted by something that cannot reach the bucket (the webhook processor's deauthorization): the import can.
+  const purgeRequested = (await queuedPurges(deps.pool, 1)).length > 0;
+  if (purgeRequested) await deps.publish({ reason: 'purge' });
+  return { resumed: ids.length, abandoned: abandoned.length, purgeRequested };
 }

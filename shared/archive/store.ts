@@ -242,8 +242,14 @@ export async function stalledUploads(db: Queryable, olderThanSeconds: number): P
   return rows.map((r) => r.id);
 }
 
-/** The object keys of every upload of an athlete, so deleting their data can delete the objects too. */
-export async function objectKeysOf(db: Queryable, athleteId: number): Promise<string[]> {
-  const { rows } = await db.query<{ key: string }>('select object_key as key from archive_uploads where athlete_id = $1::bigint', [athleteId]);
+/** Objects whose upload rows were deleted (queued by the trigger of migration 014), oldest first. */
+export async function queuedPurges(db: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ key: string }>('select object_key as key from archive_object_purges order by queued_at, object_key limit $1::integer', [
+    limit,
+  ]);
   return rows.map((r) => r.key);
+}
+
+export async function forgetPurges(db: Queryable, keys: readonly string[]): Promise<void> {
+  await db.query('delete from archive_object_purges where object_key = any($1::text[])', [keys]);
 }
