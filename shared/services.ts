@@ -28,7 +28,7 @@ export interface Services extends Runtime {
   handlers: { events: TopicHandler; backfill: TopicHandler; archive: TopicHandler };
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
-  /** update_tokens' resumer of stalled archive imports, through the archive topic; none without a bus to ask on. */
+  /** update_tokens' resumer of stalled archive imports, through the archive topic; none without a bus that reaches the import. */
   resumeUploads: ResumeStalledUploads | undefined;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
   enrichEfforts: EnrichEfforts;
@@ -79,8 +79,12 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
           },
     },
     resumeImports: createImportResumer(deps, options.resume),
-    // It only needs the topic: the import function, not update_tokens, reads the bucket.
-    resumeUploads: askArchive && (({ log }) => resumeStalledUploads({ pool: runtime.pool, log, publish: askArchive })),
+    // It only needs the topic: the import function, not update_tokens, reads the bucket. On the in-process bus only a
+    // stack with a store of its own subscribes to that topic.
+    resumeUploads:
+      askArchive && bus && (archiveStore || !isInProcessBus(bus))
+        ? ({ log }) => resumeStalledUploads({ pool: runtime.pool, log, publish: askArchive })
+        : undefined,
     enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
     stravaApplication: {
       apiBaseUrl: runtime.config.strava.apiBaseUrl,

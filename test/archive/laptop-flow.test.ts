@@ -135,6 +135,15 @@ describe('archive import on a laptop', () => {
       [session.uploadId],
     );
     assert.deepEqual(formats.map((f) => f.ending).sort(), ['.fit', '.fit.gz', '.gpx', '.gpx.gz', '.tcx', '.tcx.gz']);
+    // Best efforts from the files' streams are there when the import ends, without waiting for update_tokens.
+    const {
+      rows: [efforts],
+    } = await stack.db.pool.query(
+      `select count(distinct e.activity_id)::int as activities from best_efforts e
+       join archive_files f on f.activity_id = e.activity_id and f.upload_id = $1::uuid`,
+      [session.uploadId],
+    );
+    assert.ok(efforts.activities > 0, 'best efforts found in the imported streams');
 
     const progress = await client.request(`${stack.baseUrl}/settings/archive/progress`);
     assert.match(progress.text, /Done: /);
