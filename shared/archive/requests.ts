@@ -67,8 +67,8 @@ export async function handleArchiveMessage(
 }
 
 /**
- * Deletes the objects of deleted uploads from the store, then forgets them; an object already gone is no error, so
- * two invocations at once, or a retry, do no harm. Returns how many were deleted.
+ * Deletes the objects no longer needed (of deleted or abandoned uploads) from the store, then forgets them; an object
+ * already gone is no error, so two invocations at once, or a retry, do no harm. Returns how many were deleted.
  */
 export async function purgeDeletedUploads(deps: Pick<ArchiveDeps, 'pool' | 'store' | 'log'>): Promise<number> {
   let purged = 0;
@@ -79,7 +79,7 @@ export async function purgeDeletedUploads(deps: Pick<ArchiveDeps, 'pool' | 'stor
     await forgetPurges(deps.pool, keys);
     purged += keys.length;
   }
-  if (purged > 0) deps.log.info('Deleted the objects of deleted uploads', { count: purged });
+  if (purged > 0) deps.log.info('Deleted uploads no longer needed', { count: purged });
   return purged;
 }
 
@@ -93,8 +93,8 @@ export interface ResumedUploads {
 /**
  * Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by
  * update_tokens and the laptop's token timer. An upload whose last slices all failed is marked failed instead,
- * with a reason the athlete sees, so a file that kills every slice is not retried forever. Objects of deleted
- * uploads still in the store are handed to the import to delete.
+ * with a reason the athlete sees, so a file that kills every slice is not retried forever. Objects no longer needed
+ * (of deleted or abandoned uploads) are handed to the import to delete.
  */
 export async function resumeStalledUploads(
   deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> },
@@ -104,7 +104,8 @@ export async function resumeStalledUploads(
   const ids = await stalledUploads(deps.pool, 900);
   for (const uploadId of ids) await deps.publish({ uploadId, reason: 'resume' });
   if (ids.length > 0) deps.log.info('Resumed stalled archive imports', { count: ids.length });
-  // Uploads deleted by something that cannot reach the bucket (the webhook processor's deauthorization): the import can.
+  // Objects of uploads deleted by something that cannot reach the bucket (the webhook processor's deauthorization), or
+  // given up on above: the import can delete them.
   const purgeRequested = (await queuedPurges(deps.pool, 1)).length > 0;
   if (purgeRequested) await deps.publish({ reason: 'purge' });
   return { resumed: ids.length, abandoned: abandoned.length, purgeRequested };

@@ -216,15 +216,20 @@ export const MAX_FAILED_SLICES = 30;
 
 /**
  * Marks failed the stalled uploads whose last slices all failed (counting a lease that ran out unreleased), so the
- * resumer does not republish them forever; their objects go with the bucket's lifecycle rule.
+ * resumer does not republish them forever, and queues their objects for deletion: nothing will read them again.
  */
 export async function abandonFailingUploads(db: Queryable, maxFailures: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `update archive_uploads set status = 'failed', finished_at = now(), claim_id = null, claimed_until = null, updated_at = now(),
-       error = 'the import stopped ' || (failures + case when claim_id is null then 0 else 1 end) || ' times in a row; please upload the file again'
-     where status in ('queued', 'importing') and (claimed_until is null or claimed_until < now())
-       and failures + case when claim_id is null then 0 else 1 end >= $1::integer
-     returning id`,
+    `with abandoned as (
+       update archive_uploads set status = 'failed', finished_at = now(), claim_id = null, claimed_until = null, updated_at = now(),
+         error = 'the import stopped ' || (failures + case when claim_id is null then 0 else 1 end) || ' times in a row; please upload the file again'
+       where status in ('queued', 'importing') and (claimed_until is null or claimed_until < now())
+         and failures + case when claim_id is null then 0 else 1 end >= $1::integer
+       returning id, object_key
+     ), queued as (
+       insert into archive_object_purges (object_key) select object_key from abandoned on conflict do nothing
+     )
+     select id from abandoned`,
     [maxFailures],
   );
   return rows.map((r) => r.id);
@@ -242,7 +247,7 @@ export async function stalledUploads(db: Queryable, olderThanSeconds: number): P
   return rows.map((r) => r.id);
 }
 
-/** Objects whose upload rows were deleted (queued by the trigger of migration 014), oldest first. */
+/** Objects no longer needed, oldest first: of deleted uploads (the trigger of migration 014) and of abandoned ones. */
 export async function queuedPurges(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ key: string }>('select object_key as key from archive_object_purges order by queued_at, object_key limit $1::integer', [
     limit,

@@ -1,6 +1,6 @@
 // The laptop path end to end: the sandbox's archive download, the settings page, the resumable upload into .data/, the in-process bus, the import, the progress page.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -196,6 +196,9 @@ describe('archive import on a laptop', () => {
     const gaveUp = await row(failing.uploadId);
     assert.equal(gaveUp.status, 'failed');
     assert.equal(gaveUp.error, 'the import stopped 30 times in a row; please upload the file again');
+    // Nothing will read it again: the same run had the import delete its object.
+    assert.equal(existsSync(join(dir, failing.objectKey)), false);
+    assert.equal(existsSync(join(dir, lost.objectKey)), false, 'the imported upload is deleted too');
 
     // The summary lists the file that failed with its reason, and the upload given up on, in both languages.
     const { rows: failed } = await stack.db.pool.query<{ reason: string }>(

@@ -1,7 +1,8 @@
--- Objects of deleted uploads still to be deleted from the bucket (or the laptop's folder). Deleting an athlete's rows
--- (their own "delete my data", or a deauthorization Strava confirmed) cascades to archive_uploads, and what deleted
--- the rows may hold no access to the bucket (the webhook processor does not): the trigger keeps each object's name
--- until the archive import, which does, has deleted it.
+-- Objects no longer needed, still to be deleted from the bucket (or the laptop's folder): those of deleted uploads,
+-- and of uploads the resumer gave up on. Deleting an athlete's rows (their own "delete my data", or a deauthorization
+-- Strava confirmed) cascades to archive_uploads, and what deleted the rows may hold no access to the bucket (the
+-- webhook processor does not): the trigger keeps each object's name until the archive import, which does, has
+-- deleted it.
 create table archive_object_purges (
   object_key text primary key,
   queued_at timestamptz not null default now()
