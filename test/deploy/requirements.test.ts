@@ -313,6 +313,18 @@ describe('the archive upload bucket', () => {
     assert.equal(notifier.member, 'serviceAccount:${data.google_storage_project_service_account.gcs.email_address}');
   });
 
+  it('the app (which opens the sessions) and the import function (which reads them) are told this bucket, and no other function is', () => {
+    const appOutput = namedBlocks(mod, 'output').find((o) => o.name === 'app_engine_env_variables');
+    assert.ok(isObject(appOutput?.body.value));
+    assert.equal(appOutput.body.value.ARCHIVE_BUCKET, '${google_storage_bucket.archive_uploads.name}');
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
+      const environment = String(block(fn.body, 'service_config')?.environment_variables);
+      const bucket = /\bARCHIVE_BUCKET\s*=\s*(\S+)/.exec(environment)?.[1];
+      if (fn.name === 'function["import-archive"]') assert.equal(bucket, 'google_storage_bucket.archive_uploads.name');
+      else assert.equal(bucket, undefined, `${fn.name} needs no bucket`);
+    }
+  });
+
   it('only the app and the import function may touch its objects, on this bucket only, and no one else in the project', () => {
     const onBucket = (body: Body) => String(body.bucket).includes('google_storage_bucket.archive_uploads.');
     const grants = [...resourcesOfType(mod, 'google_storage_bucket_iam_member'), ...resourcesOfType(mod, 'google_storage_bucket_iam_binding')].filter((g) =>
