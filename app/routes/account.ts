@@ -1,6 +1,6 @@
 // The athlete's account: confirm and carry out "Disconnect and delete my data".
 import { Hono } from 'hono';
-import { purgeDeletedUploads } from '../../shared/archive/index.js';
+import { deleteObjectsNoLongerNeeded } from '../../shared/archive/index.js';
 import { disconnectAndDelete } from '../../shared/connection/index.js';
 import type { AppEnv } from '../env.js';
 import { endSession, requireAthlete, requireCsrf } from '../session.js';
@@ -16,7 +16,7 @@ export const accountRoutes = new Hono<AppEnv>()
     // store fails now, they stay queued and update_tokens hands them to the import (whichever runs first, none is lost).
     const store = deps.archiveStore;
     if (store) {
-      await purgeDeletedUploads({ pool: deps.pool, store, log: c.get('log') }).catch((error: unknown) =>
+      await deleteObjectsNoLongerNeeded({ pool: deps.pool, store, log: c.get('log') }).catch((error: unknown) =>
         c.get('log').warn('Deleting uploads failed; the next update_tokens run has them deleted', { error }),
       );
     }

@@ -1,4 +1,4 @@
-// The archive capability's face: start an upload, import it in slices, show its progress, delete the objects of deleted uploads.
+// The archive capability's face: start an upload, import it in slices, show its progress, delete the objects no longer needed.
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { LIMITS } from './limits.js';
@@ -8,7 +8,7 @@ import { createUpload, failedFiles, latestUploads, type FileOutcome, type Upload
 export {
   handleArchiveMessage,
   InvalidArchiveMessageError,
-  purgeDeletedUploads,
+  deleteObjectsNoLongerNeeded,
   resumeStalledUploads,
   type ArchiveContinue,
   type ResumedUploads,

@@ -1,4 +1,4 @@
-// Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
+// Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, our own "continue" for the next slice, and "purge" for objects no longer needed.
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 import { abandonFailingUploads, forgetPurges, getUpload, markArrived, MAX_FAILED_SLICES, parseObjectKey, queuedPurges, stalledUploads } from './store.js';
 
@@ -51,7 +51,7 @@ export async function handleArchiveMessage(
   } else {
     const body = message.body() as { uploadId?: unknown; reason?: unknown } | null;
     if (body?.reason === 'purge' && body.uploadId === undefined) {
-      await purgeDeletedUploads(deps);
+      await deleteObjectsNoLongerNeeded(deps);
       return undefined;
     }
     if (typeof body?.uploadId !== 'string' || !UUID.test(body.uploadId)) throw new InvalidArchiveMessageError('an archive message needs an uploadId');
@@ -70,7 +70,7 @@ export async function handleArchiveMessage(
  * Deletes the objects no longer needed (of deleted or abandoned uploads) from the store, then forgets them; an object
  * already gone is no error, so two invocations at once, or a retry, do no harm. Returns how many were deleted.
  */
-export async function purgeDeletedUploads(deps: Pick<ArchiveDeps, 'pool' | 'store' | 'log'>): Promise<number> {
+export async function deleteObjectsNoLongerNeeded(deps: Pick<ArchiveDeps, 'pool' | 'store' | 'log'>): Promise<number> {
   let purged = 0;
   for (;;) {
     const keys = await queuedPurges(deps.pool, 200);

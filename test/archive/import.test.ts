@@ -14,7 +14,7 @@ import { deleteAthlete, upsertConnectedAthlete } from '../../shared/athletes/sto
 import {
   getUpload,
   handleArchiveMessage,
-  purgeDeletedUploads,
+  deleteObjectsNoLongerNeeded,
   resumeStalledUploads,
   LocalObjectStore,
   runArchiveSlice,
@@ -256,6 +256,6 @@ describe('archive import', () => {
     const publishedAgain: unknown[] = [];
     assert.equal((await resumeStalledUploads({ pool: db.pool, log, publish: async (message) => publishedAgain.push(message) })).purgeRequested, false);
     assert.deepEqual(publishedAgain, []);
-    assert.equal(await purgeDeletedUploads(deps()), 0);
+    assert.equal(await deleteObjectsNoLongerNeeded(deps()), 0);
   });
 });
