@@ -1,5 +1,4 @@
 // The types Hono handlers share: what the app is built from and what a request carries.
-import type { ObjectStore } from '../shared/archive/index.js';
 import type { Athlete } from '../shared/athletes/index.js';
 import type { Locale } from '../shared/i18n/index.js';
 import type { Logger } from '../shared/log.js';
@@ -15,8 +14,6 @@ export type AppDeps = Omit<PublishingServices, 'close'> & {
   webhookSubscriptions?: SubscriptionIdCache;
   /** The per-source throttle of failed webhook calls; one per app by default. */
   webhookThrottle?: FailureThrottle;
-  /** Where archive uploads go (a bucket, or the laptop's folder); without it the archive page says import is not set up. */
-  archiveStore?: ObjectStore;
 };
 
 export interface AppEnv {

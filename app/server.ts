@@ -1,5 +1,4 @@
 // Production entry point (App Engine runs `node dist/app/server.js`): config, secrets, database, then serve.
-import { createArchiveStore } from '../shared/platform/archive-stores.js';
 import { exitOnStartupError } from '../shared/platform/boot.js';
 import { openServices } from '../shared/services.js';
 import { createApp } from './app.js';
@@ -11,13 +10,12 @@ async function main(): Promise<void> {
   const services = await openServices({
     reader: 'app',
     bus: 'configured',
+    archiveStore: true,
     check: (config, secrets) => requireWebhookPathSecret(secrets.webhookPathSecret ?? config.webhookPathSecret),
   });
-  const archiveStore = await createArchiveStore(services.config);
-  const deps = { ...services, ...(archiveStore ? { archiveStore } : {}) };
   // The subscription id is known before the first event is answered (read from the database, bounded wait).
-  await Promise.race([subscriptionCache(deps).ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-  const { server, port } = await listen(createApp(deps), services.config.port, services.config.host);
+  await Promise.race([subscriptionCache(services).ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  const { server, port } = await listen(createApp(services), services.config.port, services.config.host);
   services.log.info(`Listening on port ${port}`, { publicBaseUrl: services.config.publicBaseUrl });
 
   const stop = async (signal: string) => {

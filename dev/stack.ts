@@ -3,13 +3,11 @@ import { existsSync } from 'node:fs';
 import { createApp } from '../app/app.js';
 import { subscriptionCache } from '../app/routes/webhook.js';
 import { closeServer, listen } from '../app/serve.js';
-import { LocalObjectStore } from '../shared/archive/index.js';
-import { createArchiveStore, notifyOnFinalize } from '../shared/platform/archive-stores.js';
-import { createArchiveHandler } from '../shared/platform/handlers.js';
+import { createArchiveStore } from '../shared/platform/archive-stores.js';
 import { loadConfig } from '../shared/platform/config.js';
 import { migrate } from '../shared/db/index.js';
 import { fromRoot } from '../shared/paths.js';
-import { createBus, isInProcessBus } from '../shared/platform/pubsub-bus.js';
+import { createBus } from '../shared/platform/pubsub-bus.js';
 import { createRuntime } from '../shared/platform/runtime.js';
 import { createServices, subscribeHandlers } from '../shared/services.js';
 import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '../shared/strava/index.js';
@@ -66,30 +64,17 @@ async function main(): Promise<void> {
   const applied = await migrate(runtime.pool);
   if (applied.length > 0) runtime.log.info(`Applied migrations ${applied.join(', ')}`);
 
-  // Webhook events and history imports go through the in-process bus to the handlers the functions run, and a long
-  // import queues its next slice there too (or through Pub/Sub when GOOGLE_CLOUD_PROJECT is set, e.g. with the
-  // emulator and processors of its own).
-  const services = createServices(runtime, await createBus(config, { log: runtime.log }));
+  // Webhook events, history imports and archive uploads go through the in-process bus to the handlers the functions
+  // run, and a long import queues its next slice there too (or through Pub/Sub when GOOGLE_CLOUD_PROJECT is set, e.g.
+  // with the emulator and processors of its own). A folder in .data/ stands in for the upload bucket, and its
+  // "notification" goes through the same bus.
+  const services = createServices(runtime, await createBus(config, { log: runtime.log }), { archiveStore: await createArchiveStore(config) });
   subscribeHandlers(services);
-  const { bus } = services;
-
-  // Archive uploads: a folder in .data/ stands in for the bucket, and its "notification" goes through the same bus.
-  const archiveStore = await createArchiveStore(config);
-  if (archiveStore && isInProcessBus(bus)) {
-    const topic = config.pubsub.archiveTopic;
-    bus.subscribe(
-      topic,
-      createArchiveHandler({ pool: runtime.pool, log: runtime.log, store: archiveStore, publish: (message) => bus.publish(topic, message) }),
-    );
-    if (archiveStore instanceof LocalObjectStore) notifyOnFinalize(archiveStore, bus, topic);
-  }
-
-  const deps = { ...services, ...(archiveStore ? { archiveStore } : {}) };
   // This machine only, unless HOST says otherwise: the laptop stack has a demo athlete and generated secrets.
-  const { server, port } = await listen(createApp(deps), config.port, config.host ?? '127.0.0.1');
+  const { server, port } = await listen(createApp(services), config.port, config.host ?? '127.0.0.1');
 
-  // Paused imports are resumed through the bus, as the deployed job publishes to the backfill topic.
-  const tokenTimer = startTokenTimer(runtime, TOKEN_JOB_INTERVAL_MS, services.resumeImports, services.enrichEfforts);
+  // Paused and stalled imports (history and archive) are resumed through the bus, as the deployed job publishes to their topics.
+  const tokenTimer = startTokenTimer(services, TOKEN_JOB_INTERVAL_MS);
 
   // The sandbox pushes events to the app once subscribed, through the same validation round trip as Strava's.
   let liveUpdates = 'off (subscribe with npm run strava:subscription -- create)';
@@ -103,7 +88,7 @@ async function main(): Promise<void> {
         { recreate: true },
         runtime.pool,
       );
-      await subscriptionCache(deps).invalidate();
+      await subscriptionCache(services).invalidate();
       liveUpdates = `on: the sandbox pushes webhook events (try POST ${sandbox.url}/sandbox/athletes/${sandbox.demoAthleteId}/activities)`;
     } catch (error) {
       liveUpdates = `off: subscribing to the sandbox failed: ${describeStravaRefusal(error)}`;

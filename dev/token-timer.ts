@@ -1,9 +1,9 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
 import { retryDeferredEvents } from '../shared/events/index.js';
 import type { Runtime } from '../shared/platform/runtime.js';
-import type { EnrichEfforts } from '../shared/services.js';
+import type { Services } from '../shared/services.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/index.js';
-import { refreshDueTokens, type RefreshJobSummary, type ResumeStalledImports } from '../shared/tokens/index.js';
+import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/index.js';
 
 export interface TokenTimer {
   /** Runs the job now (or joins the run in progress) and resolves with its summary; undefined if it failed. */
@@ -12,12 +12,16 @@ export interface TokenTimer {
   stop(): Promise<void>;
 }
 
+/** The runtime, and whichever of the deployed job's background steps this stack offers (the services offer all three). */
+export type TokenTimerDeps = Runtime & Partial<Pick<Services, 'resumeImports' | 'resumeUploads' | 'enrichEfforts'>>;
+
 /**
  * Runs once right away, then `intervalMs` after each run ends, so runs never overlap. Like the deployed job it
- * also resumes stalled or rate-limited history imports when given a resumer, and searches the history for best efforts
- when given the services' enrichment.
+ * also resumes stalled or rate-limited history imports and stalled archive imports, and searches the history for
+ * best efforts, when the services offer them.
  */
-export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStalledImports?: ResumeStalledImports, enrichEfforts?: EnrichEfforts): TokenTimer {
+export function startTokenTimer(deps: TokenTimerDeps, intervalMs: number): TokenTimer {
+  const { resumeImports, resumeUploads, enrichEfforts } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RefreshJobSummary | undefined> | undefined;
   let stopped = false;
@@ -33,10 +37,11 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
     clearTimeout(timer);
     running ??= refreshDueTokens(
       {
-        ...runtime,
-        resumeStalledImports,
+        ...deps,
+        resumeStalledImports: resumeImports,
+        resumeStalledUploads: resumeUploads,
         // Webhook events deferred for Strava's budget are retried on the same beat as in production.
-        retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...runtime, log }, { deadlineAt }),
+        retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...deps, log }, { deadlineAt }),
       },
       {
         // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.
@@ -50,13 +55,13 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
       .then(async (summary) => {
         if (enrichEfforts && summary && !summary.applicationInactive) {
           await enrichEfforts({ deadlineAt: Date.now() + Math.max(intervalMs / 2, 10_000) }).catch((error: unknown) =>
-            runtime.log.warn('Best efforts enrichment failed; the next tick carries on', { error }),
+            deps.log.warn('Best efforts enrichment failed; the next tick carries on', { error }),
           );
         }
         return summary;
       })
       .catch((error: unknown) => {
-        runtime.log.error('Token timer run failed; trying again at the next tick', { error });
+        deps.log.error('Token timer run failed; trying again at the next tick', { error });
         return undefined;
       })
       .finally(() => {

@@ -3,38 +3,23 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { checkInvoker } from '../shared/platform/invoker.js';
 import { createLogger, traceFields } from '../shared/log.js';
 import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/platform/job-config.js';
-import { refreshDueTokens, type ResumeStalledImports, type RetryDeferredEvents } from '../shared/tokens/index.js';
+import { refreshDueTokens, type RetryDeferredEvents } from '../shared/tokens/index.js';
 import { retryDeferredEvents as retryEvents } from '../shared/events/index.js';
-import type { EventBus } from '../shared/platform/bus.js';
-import { createPubSubBus } from '../shared/platform/pubsub-bus.js';
-import { createServices, type Services } from '../shared/services.js';
-import { perInstance, servicesPerInstance } from './instance.js';
+import type { Services } from '../shared/services.js';
+import { servicesPerInstance } from './instance.js';
 
 /**
- * The job also resumes history imports that stalled (rate limit, crash, lost request). Deployed, it publishes a
- * request per import to the backfill topic so backfill instances do the work; without a Google Cloud project
- * (laptop, tests) there is no Pub/Sub to publish to, so the slices run here within the job's deadline.
+ * The job also resumes history imports and archive imports that stalled (rate limit, crash, lost message). Deployed,
+ * it publishes a request per import to the backfill or archive topic so those functions do the work; without a Google
+ * Cloud project (laptop, tests) there is no Pub/Sub to publish to, so history slices run here within the job's
+ * deadline and archive imports are left to the laptop's own timer.
  */
-const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
-  async () => {
-    const built = await runtime.get();
-    const project = built.config.googleCloudProject;
-    if (!project) return { resume: built.resumeImports };
-    const bus = await createPubSubBus({ projectId: project, log: built.log });
-    return { resume: createServices(built, bus).resumeImports, bus };
-  },
-  async ({ bus }) => {
-    await bus?.close().catch(() => undefined);
-  },
-);
-
-const runtime = servicesPerInstance({ reader: 'update-tokens', bus: 'none' });
+const runtime = servicesPerInstance({ reader: 'update-tokens', bus: 'cloud' });
 let settings: UpdateTokensSettings | undefined;
 
 /** Ends the instance's database pool and publisher (tests, and an instance being shut down). */
 export async function closeUpdateTokensRuntime(): Promise<void> {
   settings = undefined;
-  await resumer.close();
   await runtime.close();
 }
 
@@ -73,18 +58,10 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   }
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
-    // Tokens matter more than imports: a resumer that cannot start must not stop the refreshes.
-    const resumeStalledImports = await resumer.get().then(
-      ({ resume }) => resume,
-      (error: unknown) => {
-        log.error('Could not start the history import resumer; imports wait for the next run', { error });
-        return undefined;
-      },
-    );
     const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) => retryEvents({ ...built, log: jobLog }, { deadlineAt });
     const startedAt = Date.now();
     const summary = await refreshDueTokens(
-      { ...built, log, resumeStalledImports, retryDeferredEvents },
+      { ...built, log, resumeStalledImports: built.resumeImports, retryDeferredEvents, resumeStalledUploads: built.resumeUploads },
       {
         horizonMs: settings.horizonMs,
         concurrency: settings.concurrency,

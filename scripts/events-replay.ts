@@ -1,14 +1,15 @@
-// `npm run events:replay`: republishes the webhook events waiting on the dead-letter topic (or lists them with --list).
+// `npm run events:replay`: republishes the messages waiting on a topic's dead-letter subscription (or lists them with --list).
 import { parseArgs } from 'node:util';
 import { exitOnStartupError } from '../shared/platform/boot.js';
 import { ConfigError } from '../shared/platform/config.js';
 import { listDeadLetters, replayDeadLetters } from '../shared/platform/replay.js';
 
-const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava-events]
+const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava-events|strava-backfill|archive-uploads]
 
-Reads the <topic>-dead-letter-inspect subscription. Without --list each message is republished to the topic
-(attributes kept) and acknowledged once Pub/Sub accepted it; already-applied events change
-nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
+Reads the <topic>-dead-letter-inspect subscription (strava-events unless --topic says otherwise). Without
+--list each message is republished to the topic (attributes kept: an upload bucket's notification stays
+one) and acknowledged once Pub/Sub accepted it; already-applied events, import pages and archive files
+change nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

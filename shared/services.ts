@@ -1,17 +1,19 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
+import { type ArchiveSliceOptions, type ObjectStore, LocalObjectStore, resumeStalledUploads } from './archive/index.js';
 import { type EnrichmentSummary, runEnrichment, searchFetchedStreams } from './efforts/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
-import { createBackfillHandler, createEventHandler } from './platform/handlers.js';
-import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
+import { createArchiveStore, notifyOnFinalize } from './platform/archive-stores.js';
+import { createArchiveHandler, createBackfillHandler, createEventHandler } from './platform/handlers.js';
+import { createBus, createPubSubBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
-import type { Config } from './platform/config.js';
+import { ConfigError, type Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
 import type { Logger } from './log.js';
 import type { SubscriptionClientOptions } from './strava/index.js';
 import { createTelegramBotApi, type TelegramBotApi } from './telegram/index.js';
-import type { ResumeStalledImports } from './tokens/index.js';
+import type { ResumeStalledImports, ResumeStalledUploads } from './tokens/index.js';
 
 /** update_tokens' last step: best efforts from the history, in the enrichment's share of the budget, until the deadline. */
 export type EnrichEfforts = (options: { deadlineAt: number; log?: Logger }) => Promise<EnrichmentSummary>;
@@ -21,10 +23,14 @@ export interface Services extends Runtime {
   bus: EventBus | undefined;
   /** Queues a history import request on the backfill topic; undefined without a bus (update_tokens then runs it). */
   publishImport: ((request: ImportRequest) => Promise<string>) | undefined;
-  /** What the two push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
-  handlers: { events: TopicHandler; backfill: TopicHandler };
+  /** Where archive uploads are kept (the bucket, or the laptop's folder); none where the entry point touches no upload. */
+  archiveStore: ObjectStore | undefined;
+  /** What the three push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
+  handlers: { events: TopicHandler; backfill: TopicHandler; archive: TopicHandler };
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
+  /** update_tokens' resumer of stalled archive imports, through the archive topic; none without a bus that reaches the import. */
+  resumeUploads: ResumeStalledUploads | undefined;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
   enrichEfforts: EnrichEfforts;
   /** Streams fetched for a page (the activity page) are searched for best efforts as soon as they are kept. */
@@ -44,6 +50,9 @@ export interface ServicesOptions {
   /** Tests shorten a backfill slice or the resumer's clock. */
   slice?: Partial<ImportSliceOptions>;
   resume?: ResumeOptions;
+  /** Where archive uploads are kept, for the entry points that start, import or delete them. */
+  archiveStore?: ObjectStore | undefined;
+  archiveSlice?: Partial<ArchiveSliceOptions>;
 }
 
 /** Builds the services from a runtime and the bus the entry point publishes to (none: publishing is off). */
@@ -53,15 +62,34 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
   const topic = runtime.config.pubsub.backfillTopic;
   const publishImport = bus ? (request: ImportRequest) => bus.publish(topic, request) : undefined;
   const deps = { ...runtime, ...(publishImport ? { publish: publishImport } : {}) };
+  const archiveTopic = runtime.config.pubsub.archiveTopic;
+  const askArchive = bus ? (message: unknown) => bus.publish(archiveTopic, message) : undefined;
+  const { archiveStore } = options;
   return {
     ...runtime,
     bus,
     publishImport,
+    archiveStore,
     handlers: {
       events: createEventHandler(async () => runtime),
       backfill: createBackfillHandler(deps, options.slice),
+      archive: archiveStore
+        ? createArchiveHandler(
+            { pool: runtime.pool, log: runtime.log, store: archiveStore, ...(askArchive ? { publish: askArchive } : {}) },
+            options.archiveSlice,
+          )
+        : async () => {
+            // Thrown, so Pub/Sub redelivers and then dead-letters: the upload waits for a fixed deployment, nothing is lost.
+            throw new ConfigError('ARCHIVE_BUCKET is missing: this service has nowhere to read uploads from');
+          },
     },
     resumeImports: createImportResumer(deps, options.resume),
+    // It only needs the topic: the import function, not update_tokens, reads the bucket. On the in-process bus only a
+    // stack with a store of its own subscribes to that topic.
+    resumeUploads:
+      askArchive && bus && (archiveStore || !isInProcessBus(bus))
+        ? ({ log }) => resumeStalledUploads({ pool: runtime.pool, log, publish: askArchive })
+        : undefined,
     enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
     onStreamsFetched: (athleteId, activityId) => searchFetchedStreams(runtime.pool, athleteId, activityId),
     stravaApplication: {
@@ -93,13 +121,23 @@ export function subscribeHandlers(services: Services): void {
   if (!bus || !isInProcessBus(bus)) return;
   bus.subscribe(config.pubsub.eventsTopic, services.handlers.events);
   bus.subscribe(config.pubsub.backfillTopic, services.handlers.backfill);
+  if (!services.archiveStore) return;
+  bus.subscribe(config.pubsub.archiveTopic, services.handlers.archive);
+  // The folder's stand-in for the bucket's notification goes through the same bus.
+  if (services.archiveStore instanceof LocalObjectStore) notifyOnFinalize(services.archiveStore, bus, config.pubsub.archiveTopic);
 }
 
 export interface OpenServicesOptions extends RuntimeOptions, Pick<LoadSecretsOptions, 'need'> {
   /** Names the deployed service, so only the secrets it is granted are fetched; none for a person's command. */
   reader?: SecretReader;
-  /** 'configured': Pub/Sub in a Google Cloud project, the in-process bus elsewhere; 'none': this entry point publishes nothing. */
-  bus: 'configured' | 'none';
+  /**
+   * 'configured': Pub/Sub in a Google Cloud project, the in-process bus elsewhere; 'cloud': Pub/Sub in a Google Cloud
+   * project, none elsewhere (update_tokens: with nobody subscribed in-process, it resumes imports in place instead);
+   * 'none': this entry point publishes nothing.
+   */
+  bus: 'configured' | 'cloud' | 'none';
+  /** Opens where archive uploads are kept: the app (starts and deletes them) and importArchive (reads them). */
+  archiveStore?: boolean;
   /** A start-up check on the configuration, run before the database is opened. */
   check?: (config: Config, secrets: Secrets) => void;
 }
@@ -108,10 +146,13 @@ export interface OpenServicesOptions extends RuntimeOptions, Pick<LoadSecretsOpt
 export async function openServices(options: OpenServicesOptions & { bus: 'configured' }): Promise<PublishingServices>;
 export async function openServices(options: OpenServicesOptions): Promise<Services>;
 export async function openServices(options: OpenServicesOptions): Promise<Services> {
-  const { reader, need, bus: busChoice, check, ...runtimeOptions } = options;
+  const { reader, need, bus: busChoice, check, archiveStore: withStore, ...runtimeOptions } = options;
   const { config, secrets } = await loadConfigAndSecrets({ ...(reader ? { reader } : {}), ...(need ? { need } : {}) });
   check?.(config, secrets);
+  const archiveStore = withStore ? await createArchiveStore(config) : undefined;
   const runtime = await createRuntime(config, secrets, runtimeOptions);
-  const bus = busChoice === 'configured' ? await createBus(config, { log: runtime.log }) : undefined;
-  return createServices(runtime, bus);
+  let bus: EventBus | undefined;
+  if (busChoice === 'configured') bus = await createBus(config, { log: runtime.log });
+  else if (busChoice === 'cloud' && config.googleCloudProject) bus = await createPubSubBus({ projectId: config.googleCloudProject, log: runtime.log });
+  return createServices(runtime, bus, { archiveStore });
 }

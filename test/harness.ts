@@ -269,9 +269,24 @@ export function sandboxListCalls(world: World): number {
  */
 export function jobSummary(
   counts: { due: number; refreshed: number; unchanged: number; failed: number; disconnected: number; skipped: number },
-  extra: { stoppedEarly?: boolean; importsResumed?: number | null; applicationInactive?: boolean; eventsRetried?: number | null } = {},
+  extra: {
+    stoppedEarly?: boolean;
+    importsResumed?: number | null;
+    applicationInactive?: boolean;
+    eventsRetried?: number | null;
+    uploadsResumed?: number | null;
+  } = {},
 ) {
-  return { ...counts, stoppedEarly: false, importsResumed: null, applicationInactive: false, eventsRetried: null, durationMs: 0, ...extra };
+  return {
+    ...counts,
+    stoppedEarly: false,
+    importsResumed: null,
+    applicationInactive: false,
+    eventsRetried: null,
+    uploadsResumed: null,
+    durationMs: 0,
+    ...extra,
+  };
 }
 
 /** Lines that carry a token value anywhere: the tests assert there are none. */

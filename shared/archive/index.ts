@@ -1,11 +1,19 @@
-// The archive capability's face: start an upload, import it in slices, show its progress, delete an athlete's uploads.
+// The archive capability's face: start an upload, import it in slices, show its progress, delete the objects no longer needed.
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { LIMITS } from './limits.js';
 import type { ObjectStore } from './storage.js';
-import { createUpload, failedFiles, latestUploads, objectKeysOf, type FileOutcome, type Upload } from './store.js';
+import { createUpload, failedFiles, latestUploads, type FileOutcome, type Upload } from './store.js';
 
-export { handleArchiveMessage, InvalidArchiveMessageError, resumeStalledUploads, type ArchiveContinue, type ArchiveHandlerDeps } from './requests.js';
+export {
+  handleArchiveMessage,
+  InvalidArchiveMessageError,
+  deleteObjectsNoLongerNeeded,
+  resumeStalledUploads,
+  type ArchiveContinue,
+  type ResumedUploads,
+  type ArchiveHandlerDeps,
+} from './requests.js';
 export { runArchiveSlice, DEFAULT_ARCHIVE_SLICE, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
 export { LocalObjectStore, localStoreRoot, ObjectMissingError, type ObjectStore, type FinalizeListener } from './storage.js';
 export { GcsObjectStore, type GcsStoreOptions } from './gcs.js';
@@ -59,15 +67,4 @@ export interface UploadProgress {
 export async function uploadProgress(db: Queryable, athleteId: number): Promise<UploadProgress[]> {
   const uploads = await latestUploads(db, athleteId);
   return Promise.all(uploads.map(async (upload) => ({ upload, failures: upload.failedFiles > 0 ? await failedFiles(db, upload.id) : [] })));
-}
-
-/**
- * Deletes the objects of every upload of an athlete; their rows and every activity derived from them go with the
- * athlete's rows. Called before those rows are deleted, since the rows are what names the objects.
- */
-export async function deleteAthleteUploads(deps: { pool: Queryable; store: ObjectStore; log: Logger }, athleteId: number): Promise<number> {
-  const keys = await objectKeysOf(deps.pool, athleteId);
-  for (const key of keys) await deps.store.delete(key);
-  if (keys.length > 0) deps.log.info('Deleted the athlete\u2019s uploads', { athleteId, count: keys.length });
-  return keys.length;
 }

@@ -1,12 +1,9 @@
-// Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, and our own "continue" for the next slice.
+// Messages on the archive topic: Cloud Storage's OBJECT_FINALIZE notification for a new upload, our own "continue" for the next slice, and "purge" for objects no longer needed.
 import { runArchiveSlice, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
-import { getUpload, markArrived, parseObjectKey, stalledUploads } from './store.js';
+import { abandonFailingUploads, forgetPurges, getUpload, markArrived, MAX_FAILED_SLICES, parseObjectKey, queuedPurges, stalledUploads } from './store.js';
 
-/** What we publish ourselves to ask for the next slice. */
-export interface ArchiveContinue {
-  uploadId: string;
-  reason?: string;
-}
+/** What we publish ourselves: the next slice of an upload, or "delete the objects of deleted uploads". */
+export type ArchiveContinue = { uploadId: string; reason?: 'continue' | 'resume' } | { reason: 'purge' };
 
 export interface ArchiveHandlerDeps extends ArchiveDeps {
   /** Queues the next slice; without it, the resumer picks the upload up. */
@@ -52,7 +49,11 @@ export async function handleArchiveMessage(
   if (attributes.eventType) {
     uploadId = await uploadFromNotification(deps, attributes);
   } else {
-    const body = message.body() as Partial<ArchiveContinue> | null;
+    const body = message.body() as { uploadId?: unknown; reason?: unknown } | null;
+    if (body?.reason === 'purge' && body.uploadId === undefined) {
+      await deleteObjectsNoLongerNeeded(deps);
+      return undefined;
+    }
     if (typeof body?.uploadId !== 'string' || !UUID.test(body.uploadId)) throw new InvalidArchiveMessageError('an archive message needs an uploadId');
     uploadId = body.uploadId;
   }
@@ -65,12 +66,47 @@ export async function handleArchiveMessage(
   return outcome;
 }
 
-/** Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by update_tokens. */
+/**
+ * Deletes the objects no longer needed (of deleted or abandoned uploads) from the store, then forgets them; an object
+ * already gone is no error, so two invocations at once, or a retry, do no harm. Returns how many were deleted.
+ */
+export async function deleteObjectsNoLongerNeeded(deps: Pick<ArchiveDeps, 'pool' | 'store' | 'log'>): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const keys = await queuedPurges(deps.pool, 200);
+    if (keys.length === 0) break;
+    for (const key of keys) await deps.store.delete(key);
+    await forgetPurges(deps.pool, keys);
+    purged += keys.length;
+  }
+  if (purged > 0) deps.log.info('Deleted uploads no longer needed', { count: purged });
+  return purged;
+}
+
+/** What the resumer did: uploads asked for again, uploads given up on after failing slice after slice, objects to purge. */
+export interface ResumedUploads {
+  resumed: number;
+  abandoned: number;
+  purgeRequested: boolean;
+}
+
+/**
+ * Asks again for uploads whose import stopped (a message lost past its retries, an instance gone): run by
+ * update_tokens and the laptop's token timer. An upload whose last slices all failed is marked failed instead,
+ * with a reason the athlete sees, so a file that kills every slice is not retried forever. Objects no longer needed
+ * (of deleted or abandoned uploads) are handed to the import to delete.
+ */
 export async function resumeStalledUploads(
   deps: Pick<ArchiveHandlerDeps, 'pool' | 'log'> & { publish: (message: ArchiveContinue) => Promise<unknown> },
-): Promise<number> {
+): Promise<ResumedUploads> {
+  const abandoned = await abandonFailingUploads(deps.pool, MAX_FAILED_SLICES);
+  if (abandoned.length > 0) deps.log.warn('Gave up on archive imports that kept failing', { uploadIds: abandoned });
   const ids = await stalledUploads(deps.pool, 900);
   for (const uploadId of ids) await deps.publish({ uploadId, reason: 'resume' });
   if (ids.length > 0) deps.log.info('Resumed stalled archive imports', { count: ids.length });
-  return ids.length;
+  // Objects of uploads deleted by something that cannot reach the bucket (the webhook processor's deauthorization), or
+  // given up on above: the import can delete them.
+  const purgeRequested = (await queuedPurges(deps.pool, 1)).length > 0;
+  if (purgeRequested) await deps.publish({ reason: 'purge' });
+  return { resumed: ids.length, abandoned: abandoned.length, purgeRequested };
 }

@@ -10,6 +10,7 @@ import {
   type FileActivity,
 } from '../activities/index.js';
 import { withTransaction } from '../db/index.js';
+import { searchStored } from '../efforts/index.js';
 import type { Logger } from '../log.js';
 import { utcOffsetSeconds } from '../time-zones.js';
 import { CsvError, readActivitiesCsv, type CsvActivity } from './csv.js';
@@ -272,6 +273,20 @@ async function importFile(
 }
 
 /**
+ * Best efforts from the streams the files just brought (the efforts capability's search of stored streams, which
+ * costs no Strava request), so they are on the athlete's page when the import ends rather than after the next
+ * update_tokens run. A failure here never fails the import: update_tokens' enrichment finds what is left.
+ */
+async function searchEfforts(deps: ArchiveDeps, log: Logger, athleteId: number, limit: number, more: () => boolean): Promise<void> {
+  try {
+    let searched = await searchStored(deps.pool, athleteId, limit);
+    while (searched === limit && more()) searched = await searchStored(deps.pool, athleteId, limit);
+  } catch (error) {
+    log.warn('Best efforts of the imported files were not searched; update_tokens will', { error });
+  }
+}
+
+/**
  * Runs one slice of an upload's import: plans it on the first slice, then imports pending files until the time
  * budget is spent. Throwing means a passing failure (the store or the database): the message is retried and the
  * slice resumes at the first file without an outcome.
@@ -343,6 +358,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
     for (;;) {
       const batch = await pendingFiles(deps.pool, uploadId, opts.batchSize);
       if (batch.length === 0) {
+        await searchEfforts(deps, log, upload.athleteId, opts.batchSize, () => opts.now() - started <= opts.timeBudgetMs);
         await refreshCounts(deps.pool, uploadId);
         await finishUpload(deps.pool, uploadId, 'done');
         await deps.store.delete(upload.objectKey);
@@ -352,6 +368,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
       for (const file of batch) {
         // At least one file per slice, so a slow start (planning a huge archive) can never stall the import.
         if (processed > 0 && opts.now() - started > opts.timeBudgetMs) {
+          await searchEfforts(deps, log, upload.athleteId, opts.batchSize, () => false);
           await refreshCounts(deps.pool, uploadId);
           return { kind: 'more', processed };
         }
@@ -365,6 +382,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
         await importFile(deps, ctx, uploadId, file, read);
         processed++;
       }
+      await searchEfforts(deps, log, upload.athleteId, batch.length, () => false);
       await refreshCounts(deps.pool, uploadId);
     }
   } catch (error) {

@@ -79,7 +79,9 @@ export async function claimUpload(db: Queryable, id: string, seconds: number): P
   const claim = randomUUID();
   const { rowCount } = await db.query(
     `update archive_uploads set claim_id = $2::uuid, claimed_until = now() + make_interval(secs => $3::float8),
-       status = 'importing', started_at = coalesce(started_at, now()), slices = slices + 1, updated_at = now()
+       status = 'importing', started_at = coalesce(started_at, now()), slices = slices + 1, updated_at = now(),
+       -- A lease that ran out unreleased is a slice that died (an instance gone, out of memory): a failure too.
+       failures = failures + case when claim_id is null then 0 else 1 end
      where id = $1::uuid and status in ('uploading', 'queued', 'importing')
        and (claim_id is null or claimed_until < now())`,
     [id, claim, seconds],
@@ -205,6 +207,34 @@ export async function failedFiles(db: Queryable, uploadId: string, limit = 200):
   return rows;
 }
 
+/**
+ * Consecutive failed slices after which the resumer stops asking: three rounds of Pub/Sub's deliveries (10 each by
+ * default) that all failed say the upload itself kills its import, not a passing outage. Fewer would also give up on
+ * an upload whose messages an operator is about to replay.
+ */
+export const MAX_FAILED_SLICES = 30;
+
+/**
+ * Marks failed the stalled uploads whose last slices all failed (counting a lease that ran out unreleased), so the
+ * resumer does not republish them forever, and queues their objects for deletion: nothing will read them again.
+ */
+export async function abandonFailingUploads(db: Queryable, maxFailures: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `with abandoned as (
+       update archive_uploads set status = 'failed', finished_at = now(), claim_id = null, claimed_until = null, updated_at = now(),
+         error = 'the import stopped ' || (failures + case when claim_id is null then 0 else 1 end) || ' times in a row; please upload the file again'
+       where status in ('queued', 'importing') and (claimed_until is null or claimed_until < now())
+         and failures + case when claim_id is null then 0 else 1 end >= $1::integer
+       returning id, object_key
+     ), queued as (
+       insert into archive_object_purges (object_key) select object_key from abandoned on conflict do nothing
+     )
+     select id from abandoned`,
+    [maxFailures],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Uploads that stopped half way (a lost message, a dead instance), for the resumer. */
 export async function stalledUploads(db: Queryable, olderThanSeconds: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
@@ -217,8 +247,14 @@ export async function stalledUploads(db: Queryable, olderThanSeconds: number): P
   return rows.map((r) => r.id);
 }
 
-/** The object keys of every upload of an athlete, so deleting their data can delete the objects too. */
-export async function objectKeysOf(db: Queryable, athleteId: number): Promise<string[]> {
-  const { rows } = await db.query<{ key: string }>('select object_key as key from archive_uploads where athlete_id = $1::bigint', [athleteId]);
+/** Objects no longer needed, oldest first: of deleted uploads (the trigger of migration 014) and of abandoned ones. */
+export async function queuedPurges(db: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ key: string }>('select object_key as key from archive_object_purges order by queued_at, object_key limit $1::integer', [
+    limit,
+  ]);
   return rows.map((r) => r.key);
+}
+
+export async function forgetPurges(db: Queryable, keys: readonly string[]): Promise<void> {
+  await db.query('delete from archive_object_purges where object_key = any($1::text[])', [keys]);
 }

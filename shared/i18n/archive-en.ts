@@ -19,9 +19,10 @@ export const archiveEn = {
   archiveNone: 'Nothing uploaded yet.',
   archiveWaitingForBytes: 'Waiting for the file to arrive.',
   archiveQueued: 'Uploaded; the import starts in a moment.',
-  archiveProgress: (done: string, total: string, failed: number) => `${done} of ${total} files${failed > 0 ? `, ${failed} could not be read` : ''}.`,
+  archiveProgress: (done: string, total: string, failed: number) =>
+    `${done} of ${total} ${total === '1' ? 'file' : 'files'}${failed > 0 ? `, ${failed} could not be read` : ''}.`,
   archiveDone: (imported: string, merged: string, duplicates: string) =>
-    `Done: ${imported} new activities, ${merged} completed with their details, ${duplicates} already here.`,
+    `Done: ${imported} new ${imported === '1' ? 'activity' : 'activities'}, ${merged} completed with their details, ${duplicates} already here.`,
   archiveFailed: (reason: string) => `This upload could not be imported: ${reason}`,
   archiveFailuresHeading: (n: number) => `${n} file${n === 1 ? '' : 's'} could not be read`,
   archiveSkipped: 'skipped',

@@ -88,6 +88,10 @@ const REASONS: [RegExp, (...groups: string[]) => string][] = [
   [/^the uploaded file is no longer there; please upload it again$/, () => 'загруженного файла больше нет; загрузите его снова'],
   [/^the upload is larger than (\d+) GB$/, (gb) => `загрузка больше ${gb} ГБ`],
   [/^the archive holds no FIT, GPX or TCX files$/, () => 'в архиве нет файлов FIT, GPX или TCX'],
+  [
+    /^the import stopped (\d+) times in a row; please upload the file again$/,
+    (n) => `импорт прерывался ${n} ${plural(Number(n), 'раз', 'раза', 'раз')} подряд; загрузите файл снова`,
+  ],
   [/^the archive holds (\d+) files; at most (\d+) are read$/, (n, max) => `в архиве ${n} файлов; читается не больше ${max}`],
 ];
 

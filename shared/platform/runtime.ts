@@ -38,6 +38,18 @@ export interface RuntimeOptions {
   stravaFetch?: typeof fetch;
 }
 
+/**
+ * The cipher of a service granted no token key (importArchive never calls Strava, so Secret Manager gives it none):
+ * the one wiring still builds, and any use of a token there fails loudly instead of reading or writing garbage.
+ * Services that read the key cannot start without it (loadSecrets needs it), so this never hides a missing key.
+ */
+function withoutTokenKey(): TokenCipher {
+  const refuse = (): never => {
+    throw new Error('This service holds no TOKEN_ENCRYPTION_KEY: it may not read or write Strava tokens');
+  };
+  return { encrypt: refuse, decrypt: refuse };
+}
+
 export async function createRuntime(config: Config, secrets: Secrets, options: RuntimeOptions = {}): Promise<Runtime> {
   registerSecretValues(Object.values(secrets));
   const log = options.log ?? createLogger({ format: config.log.format, level: config.log.level });
@@ -86,7 +98,7 @@ export function assembleRuntime(
     strava,
     budget,
     application,
-    cipher: createTokenCipher(secrets.tokenEncryptionKey ?? ''),
+    cipher: secrets.tokenEncryptionKey === undefined ? withoutTokenKey() : createTokenCipher(secrets.tokenEncryptionKey),
     close: async () => {
       await budget.flush();
       await application.flush();

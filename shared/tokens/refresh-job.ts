@@ -12,6 +12,9 @@ export type ResumeStalledImports = (context: { deadlineAt: number; log: Logger }
 /** What the webhook event processor offers the job: apply the events deferred for Strava's budget whose time has come. */
 export type RetryDeferredEvents = (context: { deadlineAt: number; log: Logger }) => Promise<{ retried: number }>;
 
+/** What the archive import offers the job: ask again for uploads whose import stopped part-way (it spends no Strava request). */
+export type ResumeStalledUploads = (context: { log: Logger }) => Promise<{ resumed: number }>;
+
 export interface RefreshJobDeps extends TokenDeps {
   hooks?: RefreshHooks;
   /**
@@ -21,6 +24,8 @@ export interface RefreshJobDeps extends TokenDeps {
   resumeStalledImports?: ResumeStalledImports | undefined;
   /** Webhook events deferred for the rate-limit budget (shared/events/process.ts); without it `eventsRetried: null`. */
   retryDeferredEvents?: RetryDeferredEvents | undefined;
+  /** Archive imports that stalled (shared/archive/requests.ts); without it `uploadsResumed: null`. */
+  resumeStalledUploads?: ResumeStalledUploads | undefined;
 }
 
 export interface RefreshJobOptions {
@@ -65,6 +70,8 @@ export interface RefreshJobSummary {
   applicationInactive: boolean;
   /** Deferred webhook events applied (or deferred again); null while no processor is plugged in (or it failed). */
   eventsRetried: number | null;
+  /** Stalled archive imports asked for again; null while no archive import is plugged in (or it failed). */
+  uploadsResumed: number | null;
   durationMs: number;
 }
 
@@ -183,6 +190,15 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
   const importsResumed = await afterTokens(resume && (async () => (await resume(context)).resumed), 'Resuming stalled history imports failed');
   const retry = deps.retryDeferredEvents;
   const eventsRetried = await afterTokens(retry && (async () => (await retry(context)).retried), 'Retrying deferred webhook events failed');
+  // Archive imports read files, not Strava: they are resumed whatever the deadline or Strava's answer.
+  let uploadsResumed: number | null = null;
+  if (deps.resumeStalledUploads) {
+    try {
+      uploadsResumed = (await deps.resumeStalledUploads({ log })).resumed;
+    } catch (error) {
+      log.error('Resuming stalled archive imports failed', { error });
+    }
+  }
 
   const handled = counts.refreshed + counts.failed + counts.disconnected;
   const summary: RefreshJobSummary = {
@@ -197,6 +213,7 @@ export async function refreshDueTokens(deps: RefreshJobDeps, options: RefreshJob
     importsResumed,
     applicationInactive,
     eventsRetried,
+    uploadsResumed,
     durationMs: now() - startedAt,
   };
   log[summary.failed > 0 || summary.stoppedEarly ? 'warn' : 'info']('update_tokens finished', { ...summary });

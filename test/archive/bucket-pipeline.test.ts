@@ -1,8 +1,11 @@
 // The production path over real parts: the real @google-cloud/storage client against a local Cloud Storage stand-in, the bucket's notification through the Pub/Sub emulator, the deployed importArchive function, PostgreSQL.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { PubSub } from '@google-cloud/pubsub';
 import { zipInMemory } from '../../dev/archive/zip-writer.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
@@ -12,6 +15,9 @@ import { createLogger } from '../../shared/log.js';
 import { fromRoot } from '../../shared/paths.js';
 import { openArchive, SourceReadError } from '../../shared/archive/zip.js';
 import { startFakeCloudStorage, type FakeCloudStorage } from '../fakes/cloud-storage.js';
+import { CookieClient } from '../helpers/http.js';
+import { hiddenValue, signIn } from '../helpers/oauth.js';
+import { startTestStack } from '../helpers/stack.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 import { startPubSubEmulator, type Emulator } from '../helpers/pubsub-emulator.js';
@@ -105,11 +111,63 @@ describe('archive uploads through a bucket', () => {
     assert.ok(flaky instanceof SourceReadError, `a lasting outage is a passing failure to retry, got ${String(flaky)}`);
   });
 
+  it('the app hands the browser a session on the bucket and takes no byte itself; deleting one\u2019s data deletes the object', async () => {
+    const stack = await startTestStack({ archiveStore: store, env: { ARCHIVE_BUCKET: BUCKET } });
+    try {
+      const client = new CookieClient();
+      await signIn(client, stack.baseUrl);
+      const page = await client.request(`${stack.baseUrl}/settings/archive`);
+      assert.equal(page.status, 200);
+      // The page may send bytes to Cloud Storage, and nowhere else but the site.
+      assert.match(page.headers.get('content-security-policy') ?? '', /connect-src 'self' https:\/\/storage\.googleapis\.com/);
+      const csrf = /data-csrf="([^"]+)"/.exec(page.text)![1]!;
+      const bytes = Buffer.alloc(300 * 1024, 0x20);
+      const opened = await client.request(`${stack.baseUrl}/settings/archive/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ fileName: 'export_big.zip', size: bytes.length }),
+      });
+      assert.equal(opened.status, 200, opened.text);
+      const session = JSON.parse(opened.text) as { uploadId: string; sessionUrl: string; sameOrigin: boolean };
+      assert.equal(session.sameOrigin, false);
+      assert.ok(session.sessionUrl.startsWith(`${fake.url}/upload/storage/v1/b/${BUCKET}/o?`), session.sessionUrl);
+      // The app's own byte endpoint (the laptop's stand-in) refuses when uploads go to a bucket.
+      const refused = await client.request(`${stack.baseUrl}/settings/archive/uploads/${session.uploadId}/bytes`, {
+        method: 'PUT',
+        headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}`, 'x-csrf-token': csrf },
+        body: new Uint8Array(bytes),
+      });
+      assert.equal(refused.status, 404);
+      assert.equal((await browserUpload(session.sessionUrl, bytes)).status, 200);
+      const { rows } = await stack.db.pool.query<{ key: string }>('select object_key as key from archive_uploads where id = $1::uuid', [session.uploadId]);
+      const key = `${BUCKET}/${rows[0]!.key}`;
+      assert.equal(fake.objects.get(key)?.data.length, bytes.length);
+
+      const confirm = await client.request(`${stack.baseUrl}/account/delete`);
+      const deleted = await client.request(`${stack.baseUrl}/account/delete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: hiddenValue(confirm.text, 'csrf') }),
+      });
+      assert.equal(deleted.status, 200);
+      assert.equal(fake.objects.has(key), false, 'the upload is deleted from the bucket with the data');
+      const left = await stack.db.pool.query(
+        'select (select count(*)::int from archive_uploads) as uploads, (select count(*)::int from archive_object_purges) as queued',
+      );
+      assert.deepEqual(left.rows[0], { uploads: 0, queued: 0 });
+    } finally {
+      await stack.close();
+    }
+  });
+
   describe('end to end: notification → Pub/Sub emulator → importArchive → PostgreSQL', () => {
     let emulator: Emulator;
     let client: PubSub;
     let functionServer: FunctionServer | undefined;
     let closeFunction: () => Promise<void>;
+    let updateTokensServer: FunctionServer | undefined;
+    let updateTokensUrl: string;
+    let closeUpdateTokens: () => Promise<void>;
     const savedEnv = { ...process.env };
 
     before(async () => {
@@ -127,11 +185,20 @@ describe('archive uploads through a bucket', () => {
         DATABASE_PASSWORD: 'unused-with-trust-auth',
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'error',
+        // update_tokens reads these; importArchive is granted neither and must start without them (it does).
+        STRAVA_CLIENT_SECRET: 'update-tokens-only',
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        // Nothing here may reach strava.com: the job finds no athlete due, and a stray request fails at once.
+        STRAVA_API_BASE_URL: 'http://127.0.0.1:9/api/v3',
+        STRAVA_OAUTH_BASE_URL: 'http://127.0.0.1:9/oauth',
       });
       for (const name of ['K_SERVICE', 'NODE_ENV', 'INSTANCE_CONNECTION_NAME']) delete process.env[name];
       await import('../../functions/index.js');
       ({ closeImportArchiveRuntime: closeFunction } = await import('../../functions/import-archive.js'));
+      ({ closeUpdateTokensRuntime: closeUpdateTokens } = await import('../../functions/update-tokens.js'));
       functionServer = await serveFunction('importArchive');
+      updateTokensServer = await serveFunction('update_tokens');
+      updateTokensUrl = `${updateTokensServer.origin}/`;
       const functionUrl = functionServer.origin;
       await ensureEventsTopology(client, {
         projectId: PROJECT,
@@ -160,7 +227,9 @@ describe('archive uploads through a bucket', () => {
     after(async () => {
       fake.onFinalize = undefined;
       await functionServer?.close();
+      await updateTokensServer?.close();
       await closeFunction?.();
+      await closeUpdateTokens?.();
       await client?.close();
       await emulator?.close();
       for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
@@ -195,6 +264,75 @@ describe('archive uploads through a bucket', () => {
       assert.deepEqual(rows.map((r) => r.name).includes('Morning run by the fjord'), true);
       assert.ok(rows.some((r) => r.id === 9001));
       await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+    });
+
+    it('update_tokens asks again, through the archive topic, for an upload whose notification was lost', async () => {
+      const zip = await zipInMemory([{ name: 'activities/1.gpx', data: fixture('gpxpy-cerknicko-jezero.gpx') }]);
+      const { upload } = await startUpload({ pool: db.pool, store, log }, ATHLETE, { fileName: 'lost.zip', size: zip.length, origin: 'https://club.example' });
+      // The bytes are in the bucket, but no notification reached the import (lost past its retries), an hour ago.
+      fake.put(BUCKET, upload.objectKey, zip);
+      await db.pool.query(`update archive_uploads set status = 'queued', updated_at = now() - interval '1 hour' where id = $1::uuid`, [upload.id]);
+
+      const response = await fetch(updateTokensUrl, { method: 'POST' });
+      assert.equal(response.status, 200);
+      const summary = (await response.json()) as { uploadsResumed: number | null; due: number };
+      assert.equal(summary.uploadsResumed, 1);
+      assert.equal(summary.due, 0);
+      const finished = await until('the resumed import to finish', async () => {
+        const row = await getUpload(db.pool, upload.id);
+        return row?.status === 'done' ? row : undefined;
+      });
+      assert.equal(finished.imported, 1);
+      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      // Asked once: the next run finds nothing stalled.
+      const again = (await (await fetch(updateTokensUrl, { method: 'POST' })).json()) as { uploadsResumed: number };
+      assert.equal(again.uploadsResumed, 0);
+    });
+
+    it('a notification the import failed five times is dead-lettered, and npm run events:replay -- --topic archive-uploads brings it back', async () => {
+      const zip = await zipInMemory([{ name: 'activities/1.fit', data: fixture('fitparse-fenix5-bike.fit') }]);
+      const { upload, sessionUrl } = await startUpload({ pool: db.pool, store, log }, ATHLETE, {
+        fileName: 'dead-letter.zip',
+        size: zip.length,
+        origin: 'https://club.example',
+      });
+      // The bucket cannot be read for now: every delivery throws, Pub/Sub redelivers, then dead-letters.
+      fake.failNext(new RegExp(`^GET .*${upload.id}`), 503, 10_000);
+      assert.equal((await browserUpload(sessionUrl, zip)).status, 200);
+      const replay = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'events-replay.ts'), '--topic', TOPIC, ...args], {
+          cwd: fromRoot(),
+          env: { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT },
+        });
+      const listed = await until(
+        'the notification on the dead-letter topic',
+        async () => {
+          const { stdout } = await replay('--list');
+          return stdout.includes(upload.objectKey) ? stdout : undefined;
+        },
+        90_000,
+      );
+      assert.match(listed, /after 5 deliveries/);
+      const stuck = await getUpload(db.pool, upload.id);
+      assert.notEqual(stuck?.status, 'done');
+      assert.ok((stuck?.failures ?? 0) >= 5, `failed slices are counted (${stuck?.failures})`);
+
+      // The operator fixes the cause and replays: the notification comes back with its attributes, and the import runs.
+      fake.clearFailures();
+      // Messages the listing just left may take a moment to be offered again (as in test/pubsub's replay).
+      const replayed = await until('the replay to find the dead letter', async () => {
+        const { stdout } = await replay();
+        return /Replayed [1-9]\d* dead letter\(s\)\./.test(stdout) ? stdout : undefined;
+      });
+      assert.match(replayed, /Replayed 1 dead letter\(s\)\./);
+      const finished = await until('the replayed import to finish', async () => {
+        const row = await getUpload(db.pool, upload.id);
+        return row?.status === 'done' ? row : undefined;
+      });
+      assert.equal(finished.imported, 1);
+      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      const { stdout: after } = await replay('--list');
+      assert.doesNotMatch(after, new RegExp(upload.objectKey));
     });
 
     it('deletes an object nobody waits for (its athlete deleted their data) and acknowledges', async () => {

@@ -11,7 +11,16 @@ import { getOwnActivity } from '../../shared/activities/detail.js';
 import { storedStreams } from '../../shared/activities/streams.js';
 import { toGpx } from '../../shared/activities/export.js';
 import { deleteAthlete, upsertConnectedAthlete } from '../../shared/athletes/store.js';
-import { deleteAthleteUploads, getUpload, LocalObjectStore, runArchiveSlice, startUpload, uploadProgress } from '../../shared/archive/index.js';
+import {
+  getUpload,
+  handleArchiveMessage,
+  deleteObjectsNoLongerNeeded,
+  resumeStalledUploads,
+  LocalObjectStore,
+  runArchiveSlice,
+  startUpload,
+  uploadProgress,
+} from '../../shared/archive/index.js';
 import { createLogger } from '../../shared/log.js';
 import { fromRoot } from '../../shared/paths.js';
 import { addZone, listZones } from '../../shared/privacy/zones.js';
@@ -222,16 +231,31 @@ describe('archive import', () => {
     assert.ok(gpx.includes('<trkpt'), 'the rest of the track is there');
   });
 
-  it('deleting an athlete deletes their uploads, files, activities and streams', async () => {
+  it('deleting an athlete deletes their uploads, files, activities and streams; the objects too, whoever deleted the rows', async () => {
     const pending = await upload(OTHER, 'later.fit', fixture('fitparse-fenix5-bike.fit'));
     const key = (await getUpload(db.pool, pending))!.objectKey;
     assert.ok(await store.size(key));
-    assert.equal(await deleteAthleteUploads(deps(), OTHER), 2);
+    const keep = await upload(ATHLETE, 'kept.fit', fixture('fitparse-fenix5-bike.fit'));
+    const keptKey = (await getUpload(db.pool, keep))!.objectKey;
+    // As a confirmed deauthorization does in the webhook processor, which cannot reach the bucket: rows only.
     await deleteAthlete(db.pool, OTHER);
-    assert.equal(await store.size(key), undefined);
     for (const table of ['archive_uploads', 'archive_files', 'activities', 'activity_streams']) {
       const { rows } = await db.pool.query(`select count(*)::int as n from ${table} where athlete_id = $1::bigint`, [OTHER]);
       assert.equal(rows[0].n, 0, table);
     }
+    assert.ok(await store.size(key), 'the object outlives its rows until someone who can reach the store deletes it');
+    // update_tokens' resumer asks the import to purge; the import deletes exactly the deleted uploads' objects.
+    const published: unknown[] = [];
+    const resumed = await resumeStalledUploads({ pool: db.pool, log, publish: async (message) => published.push(message) });
+    assert.equal(resumed.purgeRequested, true);
+    assert.deepEqual(published, [{ reason: 'purge' }]);
+    await handleArchiveMessage(deps(), { attributes: {}, body: () => published[0] });
+    assert.equal(await store.size(key), undefined);
+    assert.ok(await store.size(keptKey), 'another athlete\u2019s upload is left alone');
+    // Nothing left to purge: the next run publishes nothing, and purging again is no error.
+    const publishedAgain: unknown[] = [];
+    assert.equal((await resumeStalledUploads({ pool: db.pool, log, publish: async (message) => publishedAgain.push(message) })).purgeRequested, false);
+    assert.deepEqual(publishedAgain, []);
+    assert.equal(await deleteObjectsNoLongerNeeded(deps()), 0);
   });
 });

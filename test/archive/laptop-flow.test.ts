@@ -1,12 +1,14 @@
 // The laptop path end to end: the sandbox's archive download, the settings page, the resumable upload into .data/, the in-process bus, the import, the progress page.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { zipInMemory } from '../../dev/archive/zip-writer.js';
+import { startTokenTimer } from '../../dev/token-timer.js';
 import { LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js';
+import { fromRoot } from '../../shared/paths.js';
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
-import { createArchiveHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { CookieClient } from '../helpers/http.js';
@@ -28,8 +30,9 @@ describe('archive import on a laptop', () => {
     const store = new LocalObjectStore(dir, (key) => localUploadUrl(baseUrl, parseObjectKey(key)!.uploadId));
     stack = await startTestStack({ bus, archiveStore: store });
     baseUrl = stack.baseUrl;
+    // Only the archive topic, as npm start wires it (subscribeHandlers): the handler and the folder's notification.
     const topic = stack.runtime.config.pubsub.archiveTopic;
-    bus.subscribe(topic, createArchiveHandler({ pool: stack.db.pool, log, store, publish: (m) => bus.publish(topic, m) }));
+    bus.subscribe(topic, stack.deps.handlers.archive);
     notifyOnFinalize(store, bus, topic);
     await signIn(client, stack.baseUrl);
   });
@@ -132,9 +135,86 @@ describe('archive import on a laptop', () => {
       [session.uploadId],
     );
     assert.deepEqual(formats.map((f) => f.ending).sort(), ['.fit', '.fit.gz', '.gpx', '.gpx.gz', '.tcx', '.tcx.gz']);
+    // Best efforts from the files' streams are there when the import ends, without waiting for update_tokens.
+    const {
+      rows: [efforts],
+    } = await stack.db.pool.query(
+      `select count(distinct e.activity_id)::int as activities from best_efforts e
+       join archive_files f on f.activity_id = e.activity_id and f.upload_id = $1::uuid`,
+      [session.uploadId],
+    );
+    assert.ok(efforts.activities > 0, 'best efforts found in the imported streams');
 
     const progress = await client.request(`${stack.baseUrl}/settings/archive/progress`);
     assert.match(progress.text, /Done: /);
     assert.doesNotMatch(progress.text, /data-poll/);
+  });
+
+  it('the token timer picks up an import whose notification was lost and gives up on one that keeps failing; the page says why', async () => {
+    const fixture = (name: string) => readFileSync(fromRoot('test', 'fixtures', 'archive', name));
+    const zip = await zipInMemory([
+      { name: 'activities/1.gpx', data: fixture('gpxpy-cerknicko-jezero.gpx') },
+      { name: 'activities/2.fit', data: fixture('fitparse-unexpected-eof.fit') },
+    ]);
+    const open = async (fileName: string, size: number) => {
+      const res = await client.request(`${stack.baseUrl}/settings/archive/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ fileName, size }),
+      });
+      assert.equal(res.status, 200, res.text);
+      const { uploadId } = JSON.parse(res.text) as { uploadId: string };
+      const { rows } = await stack.db.pool.query<{ key: string }>('select object_key as key from archive_uploads where id = $1::uuid', [uploadId]);
+      return { uploadId, objectKey: rows[0]!.key };
+    };
+    // The bytes arrived but their notification was lost (dead-lettered, an instance gone): queued, untouched for an hour.
+    const lost = await open('lost.zip', zip.length);
+    mkdirSync(dirname(join(dir, lost.objectKey)), { recursive: true });
+    writeFileSync(join(dir, lost.objectKey), zip);
+    await stack.db.pool.query(`update archive_uploads set status = 'queued', updated_at = now() - interval '1 hour' where id = $1::uuid`, [lost.uploadId]);
+    // Its last 29 slices failed and the 30th died holding its lease (an instance out of memory).
+    const failing = await open('failing.zip', zip.length);
+    writeFileSync(join(dir, failing.objectKey), zip);
+    await stack.db.pool.query(
+      `update archive_uploads set status = 'importing', failures = 29, claim_id = gen_random_uuid(), claimed_until = now() - interval '1 minute',
+         updated_at = now() - interval '1 hour' where id = $1::uuid`,
+      [failing.uploadId],
+    );
+
+    const timer = startTokenTimer({ ...stack.runtime, ...stack.deps }, 60 * 60_000);
+    let summary;
+    try {
+      summary = await timer.runNow();
+    } finally {
+      await timer.stop();
+    }
+    assert.equal(summary?.uploadsResumed, 1);
+    await bus.idle();
+    const row = async (id: string) =>
+      (await stack.db.pool.query('select status, error, imported, failed_files from archive_uploads where id = $1::uuid', [id])).rows[0];
+    assert.deepEqual({ ...(await row(lost.uploadId)), error: undefined }, { status: 'done', error: undefined, imported: 1, failed_files: 1 });
+    const gaveUp = await row(failing.uploadId);
+    assert.equal(gaveUp.status, 'failed');
+    assert.equal(gaveUp.error, 'the import stopped 30 times in a row; please upload the file again');
+    // Nothing will read it again: the same run had the import delete its object.
+    assert.equal(existsSync(join(dir, failing.objectKey)), false);
+    assert.equal(existsSync(join(dir, lost.objectKey)), false, 'the imported upload is deleted too');
+
+    // The summary lists the file that failed with its reason, and the upload given up on, in both languages.
+    const { rows: failed } = await stack.db.pool.query<{ reason: string }>(
+      `select reason from archive_files where upload_id = $1::uuid and status in ('skipped', 'failed')`,
+      [lost.uploadId],
+    );
+    assert.equal(failed.length, 1);
+    const escapedReason = failed[0]!.reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const en = await client.request(`${stack.baseUrl}/settings/archive/progress`);
+    assert.match(en.text, /activities\/2\.fit/);
+    assert.match(en.text, new RegExp(escapedReason));
+    assert.match(en.text, /the import stopped 30 times in a row; please upload the file again/);
+    const ru = await client.request(`${stack.baseUrl}/settings/archive/progress?lang=ru`);
+    assert.match(ru.text, /activities\/2\.fit/);
+    assert.match(ru.text, /импорт прерывался 30 раз подряд; загрузите файл снова/);
+    assert.doesNotMatch(ru.text, /the import stopped/);
+    await client.request(`${stack.baseUrl}/settings/archive?lang=en`);
   });
 });

@@ -1,4 +1,4 @@
-// Archive import in a real browser at phone width: download the sandbox's export, upload it from settings, watch the bar and the progress update by themselves.
+// Archive import in a real browser at phone width: download the sandbox's export, upload it from settings, watch the bar and the progress update by themselves, then see the history's best efforts and heatmap.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js';
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
-import { createArchiveHandler } from '../../shared/platform/handlers.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
@@ -28,7 +27,7 @@ before(async () => {
   stack = await startTestStack({ bus, archiveStore: store });
   baseUrl = stack.baseUrl;
   const topic = stack.runtime.config.pubsub.archiveTopic;
-  bus.subscribe(topic, createArchiveHandler({ pool: stack.db.pool, log, store, publish: (m) => bus.publish(topic, m) }));
+  bus.subscribe(topic, stack.deps.handlers.archive);
   notifyOnFinalize(store, bus, topic);
   browser = await launchBrowser();
   // A phone: narrow viewport, touch, a phone's pixel ratio.
@@ -44,7 +43,21 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The number of routes the heatmap draws, once it has loaded them. */
+async function heatmapRoutes(): Promise<number> {
+  await page.goto(`${stack.baseUrl}/heatmap`);
+  const text = await page.locator('#heatmap-count').filter({ hasText: /\d/ }).textContent({ timeout: 30_000 });
+  return Number(/(\d[\d,]*)/.exec(text ?? '')![1]!.replace(/,/g, ''));
+}
+
+const runEfforts = () => page.locator('table.efforts-table[data-sport="run"] tbody tr');
+
 test('upload the sandbox archive from settings at phone width and watch the import finish by itself', async () => {
+  // Before: what the API's summaries give, with no streams to find best efforts in.
+  const routesBefore = await heatmapRoutes();
+  await page.goto(`${stack.baseUrl}/results`);
+  assert.equal(await runEfforts().count(), 0, 'no best efforts before the archive');
+
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
@@ -70,6 +83,15 @@ test('upload the sandbox archive from settings at phone width and watch the impo
   assert.equal(await page.locator('#upload-bar').evaluate((el) => (el as HTMLProgressElement).value), 100);
   assert.ok(await page.locator('#archive-progress .file-name', { hasText: 'export_1000001.zip' }).isVisible());
   assert.deepEqual(errors, [], 'no CSP violations or script errors');
+
+  // The history's best efforts, found in the files' streams, and its routes on the heatmap, with no Strava request.
+  await page.goto(`${stack.baseUrl}/results`);
+  assert.ok((await runEfforts().count()) > 0, 'best efforts filled from the archive');
+  assert.match((await runEfforts().first().locator('a').getAttribute('href')) ?? '', /^\/activities\/-?\d+$/);
+  const routesAfter = await heatmapRoutes();
+  assert.ok(routesAfter > routesBefore, `the heatmap gained the archive's routes (${routesBefore} → ${routesAfter})`);
+  const overflowAfter = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflowAfter <= 0, `the heatmap fits a phone's width (overflow ${overflowAfter}px)`);
 
   // The history's activities open with their charts, from the file's streams.
   await page.goto(`${stack.baseUrl}/activities`);

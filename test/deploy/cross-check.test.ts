@@ -35,13 +35,19 @@ import {
 
 type TriggerKind = 'http' | 'cloudEvent';
 
-/** The functions the system is built from (DESIGN.md): Terraform must define all four. */
-const EXPECTED_FUNCTIONS: Record<string, { kind: TriggerKind; reader: SecretReader; topic?: string }> = {
-  processStravaEvent: { kind: 'cloudEvent', reader: 'process-strava-event', topic: 'strava-events' },
-  update_tokens: { kind: 'http', reader: 'update-tokens' },
-  backfill: { kind: 'cloudEvent', reader: 'backfill', topic: 'strava-backfill' },
-  importArchive: { kind: 'cloudEvent', reader: 'import-archive', topic: 'archive-uploads' },
+/**
+ * The functions the system is built from (DESIGN.md): Terraform must define all four. `publishes` lists the topics
+ * each one's code publishes to (update_tokens resumes history imports and archive imports; backfill and the archive
+ * import queue their own next slice).
+ */
+const EXPECTED_FUNCTIONS: Record<string, { kind: TriggerKind; reader: SecretReader; topic?: string; publishes: string[] }> = {
+  processStravaEvent: { kind: 'cloudEvent', reader: 'process-strava-event', topic: 'strava-events', publishes: [] },
+  update_tokens: { kind: 'http', reader: 'update-tokens', publishes: ['strava-backfill', 'archive-uploads'] },
+  backfill: { kind: 'cloudEvent', reader: 'backfill', topic: 'strava-backfill', publishes: ['strava-backfill'] },
+  importArchive: { kind: 'cloudEvent', reader: 'import-archive', topic: 'archive-uploads', publishes: ['archive-uploads'] },
 };
+/** The web app publishes webhook events and history import requests. */
+const APP_PUBLISHES = ['strava-events', 'strava-backfill'];
 
 const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'];
 
@@ -423,6 +429,7 @@ describe('environment variables: everything set is something the config knows', 
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-backfill"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_EVENTS)), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["archive-uploads"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_ARCHIVE.default);
   });
 
   it("the app's database settings are Terraform's instance, database and the app's IAM user", () => {
@@ -432,6 +439,50 @@ describe('environment variables: everything set is something the config knows', 
     const variables = new Map(namedBlocks(mod, 'variable').map((v) => [v.name, v.body]));
     assert.equal(variables.get('database_name')?.default, KNOWN_ENV_VARS.DATABASE_NAME.default);
   });
+});
+
+describe('publishers: each identity may publish where its code publishes, and is told the topic', () => {
+  /** The runtime identities granted publisher on a push topic, as "identity → topic". */
+  const granted = instancesOfType(files, 'google_pubsub_topic_iam_member').flatMap((grant) => {
+    const identity = /google_service_account\.account\["([\w-]+)"\]/.exec(str(grant.body.member) ?? '')?.[1];
+    return identity && grant.body.role === 'roles/pubsub.publisher' ? [`${identity} → ${topicName(files, str(grant.body.topic))}`] : [];
+  });
+  const expected = [
+    ...APP_PUBLISHES.map((topic) => `app → ${topic}`),
+    ...Object.values(EXPECTED_FUNCTIONS).flatMap((fn) => fn.publishes.map((topic) => `${fn.reader} → ${topic}`)),
+  ];
+  /** The variable the code reads a topic's name from: the one whose default is that name. */
+  const topicVariable = (topic: string) =>
+    Object.entries(KNOWN_ENV_VARS).find(([name, spec]) => name.startsWith('PUBSUB_TOPIC_') && 'default' in spec && spec.default === topic)?.[0];
+  /** A function's value for a variable: its own map wins over local.function_environment, as merge() does. */
+  function environmentValue(fn: TfFunction, name: string): string | undefined {
+    const expression = String(block(fn.body, 'service_config')?.environment_variables);
+    const own = new RegExp(`\\b${name}\\s*=\\s*(.+)`).exec(expression)?.[1]?.trim();
+    if (own !== undefined) return `\${${own}}`;
+    return str((locals.function_environment as Body | undefined)?.[name]);
+  }
+
+  it('the publisher grants are exactly the topics the code publishes to (least privilege)', () => {
+    assert.deepEqual([...granted].sort(), [...expected].sort());
+  });
+
+  for (const [entryPoint, spec] of Object.entries(EXPECTED_FUNCTIONS)) {
+    it(`${entryPoint}: opens a bus only if it publishes, and reads each topic's name from what Terraform sets`, () => {
+      // Every function file builds its services as servicesPerInstance({ reader, bus }) (functions/instance.ts).
+      const source = readFileSync(join(ROOT, 'functions', `${spec.reader}.ts`), 'utf8');
+      const bus = /servicesPerInstance\(\{[^}]*\bbus:\s*'(\w+)'/.exec(source)?.[1];
+      assert.ok(bus, `functions/${spec.reader}.ts must build its services with servicesPerInstance({ ..., bus })`);
+      assert.equal(bus !== 'none', spec.publishes.length > 0, `functions/${spec.reader}.ts opens bus '${bus}'`);
+      const fn = tf.find((f) => f.entryPoint === entryPoint)!;
+      for (const topic of spec.publishes) {
+        const variable = topicVariable(topic);
+        assert.ok(variable, `no PUBSUB_TOPIC_* variable defaults to ${topic}`);
+        const value = environmentValue(fn, variable);
+        assert.ok(value, `${fn.resource} publishes to ${topic} but does not set ${variable}`);
+        assert.equal(topicName(files, value), topic, `${fn.resource}: ${variable} must name the ${topic} topic`);
+      }
+    });
+  }
 });
 
 describe('message ordering: the code and the subscriptions say the same thing', () => {

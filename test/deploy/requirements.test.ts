@@ -15,6 +15,7 @@ import {
   moduleFiles,
   namedBlocks,
   resource,
+  resourcesOfType,
   ROOT,
   type Body,
 } from './infra.js';
@@ -186,6 +187,12 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
       fn: 'function["process-strava-event"]',
     },
     { push: 'push["strava-backfill"]', dlqTopic: 'dead_letter["strava-backfill"]', pull: 'dead_letter_pull["strava-backfill"]', fn: 'function["backfill"]' },
+    {
+      push: 'push["archive-uploads"]',
+      dlqTopic: 'dead_letter["archive-uploads"]',
+      pull: 'dead_letter_pull["archive-uploads"]',
+      fn: 'function["import-archive"]',
+    },
   ];
   const topicIam = instancesOfType(mod, 'google_pubsub_topic_iam_member');
   const subscriptionIam = instancesOfType(mod, 'google_pubsub_subscription_iam_member');
@@ -272,6 +279,76 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
 
   it('the service agent is the project-number address', () => {
     assert.equal(locals.pubsub_service_agent, 'serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
+  });
+});
+
+describe('the archive upload bucket', () => {
+  const bucket = resource(mod, 'google_storage_bucket', 'archive_uploads').body;
+
+  it('private: uniform access, public access prevented, and deleted objects gone at once (no soft delete)', () => {
+    assert.equal(bucket.uniform_bucket_level_access, true);
+    assert.equal(bucket.public_access_prevention, 'enforced');
+    assert.equal(block(bucket, 'soft_delete_policy')?.retention_duration_seconds, 0);
+  });
+
+  it('a lifecycle rule deletes whatever an import left behind after a few days', () => {
+    const rule = block(bucket, 'lifecycle_rule')!;
+    assert.equal(block(rule, 'action')?.type, 'Delete');
+    assert.equal(block(rule, 'condition')?.age, '${var.archive_upload_retention_days}');
+    const days = Number(variables.get('archive_upload_retention_days')?.default);
+    assert.ok(days >= 1 && days <= 7, `uploads kept ${days} days`);
+  });
+
+  it("CORS lets only the site's pages send resumable chunks and read how much arrived", () => {
+    const cors = block(bucket, 'cors')!;
+    assert.deepEqual(cors.origin, ['${local.public_base_url}']);
+    for (const method of ['PUT', 'OPTIONS']) assert.ok((cors.method as string[]).includes(method), method);
+    // A 308 carries Range (what the bucket holds), which the page must read to resume.
+    for (const header of ['Range', 'Content-Range', 'X-Goog-Resumable']) assert.ok((cors.response_header as string[]).includes(header), header);
+  });
+
+  it('new objects under uploads/ notify the archive topic (OBJECT_FINALIZE only), which the storage agent may publish to', () => {
+    const notification = resource(mod, 'google_storage_notification', 'archive_uploads').body;
+    assert.equal(notification.bucket, '${google_storage_bucket.archive_uploads.name}');
+    assert.equal(notification.topic, '${google_pubsub_topic.push["archive-uploads"].id}');
+    assert.deepEqual(notification.event_types, ['OBJECT_FINALIZE']);
+    assert.equal(notification.object_name_prefix, 'uploads/');
+    assert.equal(notification.payload_format, 'JSON_API_V1');
+    const notifier = resource(mod, 'google_pubsub_topic_iam_member', 'archive_notifier').body;
+    assert.equal(notifier.topic, '${google_pubsub_topic.push["archive-uploads"].name}');
+    assert.equal(notifier.role, 'roles/pubsub.publisher');
+    assert.equal(notifier.member, 'serviceAccount:${data.google_storage_project_service_account.gcs.email_address}');
+  });
+
+  it('the app (which opens the sessions) and the import function (which reads them) are told this bucket, and no other function is', () => {
+    const appOutput = namedBlocks(mod, 'output').find((o) => o.name === 'app_engine_env_variables');
+    assert.ok(isObject(appOutput?.body.value));
+    assert.equal(appOutput.body.value.ARCHIVE_BUCKET, '${google_storage_bucket.archive_uploads.name}');
+    for (const fn of instancesOfType(mod, 'google_cloudfunctions2_function')) {
+      const environment = String(block(fn.body, 'service_config')?.environment_variables);
+      const bucket = /\bARCHIVE_BUCKET\s*=\s*(\S+)/.exec(environment)?.[1];
+      if (fn.name === 'function["import-archive"]') assert.equal(bucket, 'google_storage_bucket.archive_uploads.name');
+      else assert.equal(bucket, undefined, `${fn.name} needs no bucket`);
+    }
+  });
+
+  it('only the app and the import function may touch its objects, on this bucket only, and no one else in the project', () => {
+    const onBucket = (body: Body) => String(body.bucket).includes('google_storage_bucket.archive_uploads.');
+    const grants = [...resourcesOfType(mod, 'google_storage_bucket_iam_member'), ...resourcesOfType(mod, 'google_storage_bucket_iam_binding')].filter((g) =>
+      onBucket(g.body),
+    );
+    assert.deepEqual(
+      grants.map((g) => g.name),
+      ['archive_objects'],
+    );
+    const grant = grants[0]!.body;
+    assert.equal(grant.role, 'roles/storage.objectUser');
+    assert.equal(grant.for_each, '${toset(["app", "import-archive"])}');
+    assert.equal(grant.member, 'serviceAccount:${google_service_account.account[each.key].email}');
+    assert.deepEqual(
+      resourcesOfType(mod, 'google_project_iam_member').filter((g) => String(g.body.role).startsWith('roles/storage.')),
+      [],
+    );
   });
 });
 

@@ -29,6 +29,8 @@ export interface FakeCloudStorage {
   requests: string[];
   /** The next `count` requests matching `pattern` answer `status` (as a real outage or throttling would). */
   failNext(pattern: RegExp, status: number, count?: number): void;
+  /** The outage is over: failures still pending are dropped. */
+  clearFailures(): void;
   /** Called once an upload's last byte lands, as the bucket's OBJECT_FINALIZE notification would be sent. */
   onFinalize?: (object: { bucket: string; name: string; size: number; generation: string }) => Promise<void>;
   put(bucket: string, name: string, data: Buffer): void;
@@ -221,6 +223,9 @@ export async function startFakeCloudStorage(): Promise<FakeCloudStorage> {
     requests,
     failNext(pattern, status, count = 1) {
       failures.push({ pattern, status, count });
+    },
+    clearFailures() {
+      failures.length = 0;
     },
     put(bucket, name, data) {
       objects.set(key(bucket, name), {

@@ -65,10 +65,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const runtime = await createRuntime(loadConfig(env), await loadSecrets({ env }), { log, poolMax: 5, stravaRetryDelayMs: () => 5 });
   const inProcess = options.bus ? undefined : createInProcessBus({ log, backoffMs: () => 10 });
   const bus = options.bus ?? inProcess!;
-  const services = createServices(runtime, bus);
+  const services = createServices(runtime, bus, { archiveStore: options.archiveStore });
   // Only the event processor listens: an import request the app publishes is left for the tests that run imports.
   inProcess?.subscribe(runtime.config.pubsub.eventsTopic, services.handlers.events);
-  const deps: AppDeps = { ...services, ...(options.now ? { now: options.now } : {}), ...(options.archiveStore ? { archiveStore: options.archiveStore } : {}) };
+  const deps: AppDeps = { ...services, ...(options.now ? { now: options.now } : {}) };
   const app = createApp(deps);
   handler = (request) => app.fetch(request);
 

@@ -37,7 +37,7 @@ locals {
     }
     "update-tokens" = {
       entry_point        = "update_tokens"
-      description        = "Refreshes Strava tokens before they expire and resumes unfinished history imports (called by Cloud Scheduler)."
+      description        = "Refreshes Strava tokens before they expire and resumes unfinished history and archive imports (called by Cloud Scheduler)."
       available_memory   = "256Mi"
       timeout_seconds    = 540
       max_instance_count = 1 # one sweep at a time; the per-athlete refresh claim handles overlap anyway
@@ -46,6 +46,8 @@ locals {
         # The code checks the caller's identity as well as the platform (a function made public by mistake still refuses).
         UPDATE_TOKENS_INVOKER          = google_service_account.account["scheduler"].email
         UPDATE_TOKENS_INTERVAL_MINUTES = tostring(var.token_refresh_interval_minutes)
+        # Stalled archive imports are asked for again there (a publisher grant in pubsub.tf; no bucket access).
+        PUBSUB_TOPIC_ARCHIVE = google_pubsub_topic.push["archive-uploads"].name
       }
     }
     "backfill" = {

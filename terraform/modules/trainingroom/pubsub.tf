@@ -31,8 +31,8 @@ locals {
   }
 
   # Who publishes where, spelled out so each grant can be read (and checked) on its own: the web app
-  # receives webhooks and starts imports; update_tokens resumes stalled imports and backfill queues
-  # the next page of an import. publisher is a key of local.runtime_identities.
+  # receives webhooks and starts imports; update_tokens resumes stalled imports (history and archive) and
+  # backfill queues the next page of an import. publisher is a key of local.runtime_identities.
   topic_publishers = {
     "strava-events/app"             = { topic = "strava-events", publisher = "app" }
     "strava-backfill/app"           = { topic = "strava-backfill", publisher = "app" }
@@ -40,6 +40,7 @@ locals {
     "strava-backfill/backfill"      = { topic = "strava-backfill", publisher = "backfill" }
     # The import queues its own next slice; the bucket's service agent is granted in archive.tf.
     "archive-uploads/import-archive" = { topic = "archive-uploads", publisher = "import-archive" }
+    "archive-uploads/update-tokens"  = { topic = "archive-uploads", publisher = "update-tokens" }
   }
 }
 
