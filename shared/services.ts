@@ -3,7 +3,8 @@ import { type EnrichmentSummary, runEnrichment } from './efforts/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
-import { createBackfillHandler, createEventHandler } from './platform/handlers.js';
+import { createBackfillHandler, createDeliveryHandler, createEventHandler } from './platform/handlers.js';
+import { type DeliveryDeps, webhookOrigins } from './delivery/index.js';
 import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
@@ -20,8 +21,10 @@ export interface Services extends Runtime {
   bus: EventBus | undefined;
   /** Queues a history import request on the backfill topic; undefined without a bus (update_tokens then runs it). */
   publishImport: ((request: ImportRequest) => Promise<string>) | undefined;
-  /** What the two push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
-  handlers: { events: TopicHandler; backfill: TopicHandler };
+  /** What the push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
+  handlers: { events: TopicHandler; backfill: TopicHandler; deliveries: TopicHandler };
+  /** What delivering to the athletes' chats needs: the settings page's test message and the delivery function. */
+  delivery: DeliveryDeps;
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
@@ -48,14 +51,24 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
   const topic = runtime.config.pubsub.backfillTopic;
   const publishImport = bus ? (request: ImportRequest) => bus.publish(topic, request) : undefined;
   const deps = { ...runtime, ...(publishImport ? { publish: publishImport } : {}) };
+  const deliveriesTopic = runtime.config.pubsub.deliveriesTopic;
+  const delivery: DeliveryDeps = {
+    pool: runtime.pool,
+    cipher: runtime.cipher,
+    log: runtime.log,
+    publicBaseUrl: runtime.config.publicBaseUrl,
+    origins: webhookOrigins({ slack: runtime.config.delivery.slackWebhookBaseUrl, discord: runtime.config.delivery.discordWebhookBaseUrl }),
+  };
   return {
     ...runtime,
     bus,
     publishImport,
     handlers: {
-      events: createEventHandler(async () => runtime),
+      events: createEventHandler(async () => runtime, bus ? (notice) => bus.publish(deliveriesTopic, notice) : undefined),
       backfill: createBackfillHandler(deps, options.slice),
+      deliveries: createDeliveryHandler(delivery),
     },
+    delivery,
     resumeImports: createImportResumer(deps, options.resume),
     enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
     stravaApplication: {
@@ -80,6 +93,7 @@ export function subscribeHandlers(services: Services): void {
   if (!bus || !isInProcessBus(bus)) return;
   bus.subscribe(config.pubsub.eventsTopic, services.handlers.events);
   bus.subscribe(config.pubsub.backfillTopic, services.handlers.backfill);
+  bus.subscribe(config.pubsub.deliveriesTopic, services.handlers.deliveries);
 }
 
 export interface OpenServicesOptions extends RuntimeOptions, Pick<LoadSecretsOptions, 'need'> {

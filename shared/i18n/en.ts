@@ -1,5 +1,6 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
 import { archiveEn } from './archive-en.js';
+import { deliveryEn } from './delivery-en.js';
 import { trainingEn } from './training-en.js';
 
 export const en = {
@@ -323,6 +324,7 @@ export const en = {
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',
   ...archiveEn,
+  ...deliveryEn,
 
   // Whole sentences of the error, sign-in and account pages: AppError and the sign-in problem page take these keys.
   errSignInNeeded: 'Please connect with Strava to see your results.',

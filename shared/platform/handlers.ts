@@ -1,12 +1,27 @@
-// The two topic handlers (processStravaEvent, backfill): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
+// The topic handlers (processStravaEvent, backfill, importArchive, deliverActivities): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
 import { type ArchiveHandlerDeps, type ArchiveSliceOptions, handleArchiveMessage, InvalidArchiveMessageError } from '../archive/index.js';
 import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from './bus.js';
 import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/index.js';
 import type { ImportSliceOptions } from '../imports/index.js';
 import { processWebhookEvent, type ProcessorDeps } from '../events/index.js';
 import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/index.js';
+import {
+  type DeliveryDeps,
+  type DeliveryNotice,
+  deliverNotice,
+  InvalidDeliveryNoticeError,
+  parseDeliveryNotice,
+  publishPendingNotices,
+} from '../delivery/index.js';
 
-export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): TopicHandler {
+/** Publishes a delivery notice to the deliveries topic; absent where the entry point has no bus. */
+export type PublishNotice = (notice: DeliveryNotice) => Promise<string>;
+
+/**
+ * The processor's handler. After the event is applied (or found already applied: a redelivery), the athlete's delivery
+ * notices still waiting are published, so a publish that failed after the commit is retried by Pub/Sub's redelivery.
+ */
+export function createEventHandler(getDeps: () => Promise<ProcessorDeps>, publishNotice?: PublishNotice): TopicHandler {
   return async (cloudEvent) => {
     const deps = await getDeps();
     let event: StravaWebhookEvent;
@@ -21,6 +36,28 @@ export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): Topic
       throw error;
     }
     await processWebhookEvent(deps, event, cloudEvent.data?.message?.messageId ?? cloudEvent.id);
+    if (publishNotice && event.object_type === 'activity') await publishPendingNotices(deps.pool, event.owner_id, publishNotice);
+  };
+}
+
+/**
+ * The delivery function's handler: throwing asks Pub/Sub to redeliver (a destination failed for now, or is paced),
+ * returning acknowledges (delivered, switched off, refused for good, nothing to do).
+ */
+export function createDeliveryHandler(deps: DeliveryDeps): TopicHandler {
+  return async (event) => {
+    const log = deps.log.child({ messageId: event.data?.message?.messageId });
+    let notice: DeliveryNotice;
+    try {
+      notice = parseDeliveryNotice(decodeMessage<unknown>(event));
+    } catch (error) {
+      if (error instanceof MalformedMessageError || error instanceof InvalidDeliveryNoticeError) {
+        log.error('Dropped a malformed delivery notice', { error });
+        return;
+      }
+      throw error;
+    }
+    await deliverNotice({ ...deps, log }, notice);
   };
 }
 
