@@ -1,6 +1,7 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
 import { archiveEn } from './archive-en.js';
 import { deliveryEn } from './delivery-en.js';
+import { telegramEn } from './telegram-en.js';
 import { trainingEn } from './training-en.js';
 
 export const en = {
@@ -368,6 +369,7 @@ export const en = {
   deleteConfirmTitle: 'Disconnect and delete my data',
   deletedTitle: 'Your data was deleted',
   ...trainingEn,
+  ...telegramEn,
 };
 
 export type Messages = typeof en;

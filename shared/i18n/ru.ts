@@ -2,6 +2,7 @@
 import { plural } from './plural.js';
 import { archiveRu } from './archive-ru.js';
 import { deliveryRu } from './delivery-ru.js';
+import { telegramRu } from './telegram-ru.js';
 import { trainingRu } from './training-ru.js';
 import type { Messages } from './en.js';
 
@@ -369,4 +370,5 @@ export const ru: Messages = {
   deleteConfirmTitle: 'Отключить и удалить мои данные',
   deletedTitle: 'Ваши данные удалены',
   ...trainingRu,
+  ...telegramRu,
 };
