@@ -4,7 +4,8 @@ import { createImportResumer, type ImportRequest, type ImportSliceOptions, type 
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createBackfillHandler, createDeliveryHandler, createEventHandler } from './platform/handlers.js';
-import { type DeliveryDeps, webhookOrigins } from './delivery/index.js';
+import { type DeliveryDeps, telegramDelivery, webhookOrigins } from './delivery/index.js';
+import { createTelegramBotApi } from './telegram/index.js';
 import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
@@ -58,6 +59,10 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     log: runtime.log,
     publicBaseUrl: runtime.config.publicBaseUrl,
     origins: webhookOrigins({ slack: runtime.config.delivery.slackWebhookBaseUrl, discord: runtime.config.delivery.discordWebhookBaseUrl }),
+    // Without a bot token the Telegram destination is simply not offered (and skipped if one was stored).
+    telegram: runtime.secrets.telegramBotToken
+      ? telegramDelivery(createTelegramBotApi({ baseUrl: runtime.config.telegram.apiBaseUrl, token: runtime.secrets.telegramBotToken }))
+      : undefined,
   };
   return {
     ...runtime,

@@ -26,6 +26,7 @@ export {
   unpublishedNoticeCount,
 } from './notices.js';
 export { PacedError } from './pacing.js';
+export { TELEGRAM_BOT_INTERVAL_MS, TELEGRAM_CHAT_INTERVAL_MS, telegramDelivery } from './telegram-target.js';
 export { type DeliveryTarget, type DisabledReason, type Pacing, type RenderedMessage, type Sent, TargetError, type TargetFailure } from './targets.js';
 export {
   InvalidWebhookUrlError,

@@ -54,4 +54,12 @@ export const deliveryEn = {
   deliveryTestMessage: 'Training Room is connected: your new activities will appear here.',
   deliveryOpenLink: 'Open in Training Room',
   deliveryUntitled: 'Untitled activity',
+  hooksPageTitle: 'Slack and Discord webhooks (laptop stand-in)',
+  hooksPageIntro:
+    'Paste one of these URLs into Settings \u2192 New activities in your chat; what the site posts shows up here. The page refreshes every few seconds.',
+  hooksNone: 'No webhooks yet.',
+  hooksNoMessages: 'Nothing posted yet.',
+  hooksEdited: 'edited',
+  hooksDeleted: 'deleted',
+  hooksStates: { live: 'live', removed: 'deleted', archived: 'channel archived' } as Record<string, string>,
 };

@@ -55,4 +55,12 @@ export const deliveryRu: typeof deliveryEn = {
   deliveryTestMessage: 'Training Room подключён: ваши новые тренировки будут появляться здесь.',
   deliveryOpenLink: 'Открыть в Training Room',
   deliveryUntitled: 'Тренировка без названия',
+  hooksPageTitle: 'Вебхуки Slack и Discord (замена на ноутбуке)',
+  hooksPageIntro:
+    'Вставьте один из этих URL в «Настройки» → «Новые тренировки в вашем чате»; то, что отправит сайт, появится здесь. Страница обновляется каждые несколько секунд.',
+  hooksNone: 'Вебхуков пока нет.',
+  hooksNoMessages: 'Пока ничего не отправлено.',
+  hooksEdited: 'изменено',
+  hooksDeleted: 'удалено',
+  hooksStates: { live: 'работает', removed: 'удалён', archived: 'канал архивирован' } as Record<string, string>,
 };

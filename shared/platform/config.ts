@@ -53,6 +53,7 @@ export const KNOWN_ENV_VARS = Object.freeze({
   SESSION_SECRET: { purpose: 'Signs session and OAuth state cookies (32+ random characters)', secret: true },
   TOKEN_ENCRYPTION_KEY: { purpose: 'AES-256-GCM key for Strava tokens at rest: 32 bytes as base64 or 64 hex digits', secret: true },
   OPENAI_API_KEY: { purpose: 'Enables AI notes when set', secret: true },
+  TELEGRAM_BOT_TOKEN: { purpose: "The Telegram bot's token: the bot, and delivery of new activities to linked chats", secret: true },
   OPENAI_BASE_URL: { purpose: 'Any OpenAI-compatible endpoint', default: 'https://api.openai.com/v1' },
   GOOGLE_CLOUD_PROJECT: { purpose: 'Google Cloud project; when set, unset secrets are read from Secret Manager' },
   LOG_FORMAT: { purpose: '`json` (Cloud Logging) or `pretty`', default: 'json in production, pretty elsewhere' },
@@ -73,9 +74,10 @@ export const KNOWN_ENV_VARS = Object.freeze({
     default: 'archive-uploads',
   },
   PUBSUB_TOPIC_DELIVERIES: {
-    purpose: 'Pub/Sub topic notices of new, renamed and deleted activities are published to, for delivery to the athletes\' own chats',
+    purpose: "Pub/Sub topic notices of new, renamed and deleted activities are published to, for delivery to the athletes' own chats",
     default: 'activity-deliveries',
   },
+  TELEGRAM_API_BASE_URL: { purpose: "Telegram Bot API base URL (the laptop's stand-in on npm start)", default: 'https://api.telegram.org' },
   SLACK_WEBHOOK_BASE_URL: {
     purpose: 'Laptop and tests only: the origin of a Slack incoming-webhook stand-in, accepted beside https://hooks.slack.com (refused in production)',
   },
@@ -146,6 +148,7 @@ export interface Config {
   readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string; readonly deliveriesTopic: string };
   /** Stand-ins for Slack's and Discord's webhook hosts (laptop and tests); production has none and accepts only the real hosts. */
   readonly delivery: { readonly slackWebhookBaseUrl: string | undefined; readonly discordWebhookBaseUrl: string | undefined };
+  readonly telegram: { readonly apiBaseUrl: string };
   /** Where archive uploads are kept: a bucket, or (laptop and tests) a folder under dataDir. */
   readonly archiveBucket: string | undefined;
   /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
@@ -324,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
       slackWebhookBaseUrl: standInUrl(env, 'SLACK_WEBHOOK_BASE_URL', production),
       discordWebhookBaseUrl: standInUrl(env, 'DISCORD_WEBHOOK_BASE_URL', production),
     },
+    telegram: { apiBaseUrl: httpUrl('TELEGRAM_API_BASE_URL', read(env, 'TELEGRAM_API_BASE_URL') ?? 'https://api.telegram.org') },
     archiveBucket: read(env, 'ARCHIVE_BUCKET'),
     map: mapConfig(env),
   };

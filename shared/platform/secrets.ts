@@ -33,7 +33,7 @@ export const SECRET_SPECS = Object.freeze({
   tokenEncryptionKey: {
     env: 'TOKEN_ENCRYPTION_KEY',
     secretId: 'token-encryption-key',
-    purpose: 'encrypts Strava tokens and athletes\' chat webhook URLs at rest (AES-256-GCM, 32 bytes as base64 or hex)',
+    purpose: "encrypts Strava tokens and athletes' chat webhook URLs at rest (AES-256-GCM, 32 bytes as base64 or hex)",
     required: true,
     readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill', 'deliver-activities'],
   },
@@ -57,6 +57,13 @@ export const SECRET_SPECS = Object.freeze({
     purpose: 'enables AI notes',
     required: false,
     readBy: ['app'],
+  },
+  telegramBotToken: {
+    env: 'TELEGRAM_BOT_TOKEN',
+    secretId: 'telegram-bot-token',
+    purpose: "the Telegram bot's token from @BotFather (the bot and the delivery of new activities to linked chats)",
+    required: false,
+    readBy: ['app', 'deliver-activities'],
   },
   databasePassword: {
     env: 'DATABASE_PASSWORD',
