@@ -95,11 +95,13 @@ export async function startChatWebhookStandIn(options: ChatWebhookStandInOptions
     return { waitMs: 0, remaining: limit - times.length, resetAfterMs: times[0]! + windowMs - at };
   }
 
-  function send(res: ServerResponse, status: number, body: string | object | undefined, headers: Record<string, string> = {}): void {
+  /** Answers, and returns the status for the request log. */
+  function send(res: ServerResponse, status: number, body: string | object | undefined, headers: Record<string, string> = {}): number {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     const type = typeof body === 'object' ? 'application/json' : 'text/plain; charset=utf-8';
     res.writeHead(status, { ...(text ? { 'content-type': type } : {}), ...headers });
     res.end(text);
+    return status;
   }
 
   async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
@@ -115,24 +117,23 @@ export async function startChatWebhookStandIn(options: ChatWebhookStandInOptions
 
   // Slack answers plain text: "ok", or the error's name.
   async function slack(req: IncomingMessage, res: ServerResponse, hook: Hook | undefined, key: string): Promise<number> {
-    if (req.method !== 'POST') return (send(res, 405, 'invalid_method'), 405);
-    if (!hook || hook.state === 'removed') return (send(res, 404, 'no_service'), 404);
-    if (hook.state === 'archived') return (send(res, 410, 'channel_is_archived'), 410);
+    if (req.method !== 'POST') return send(res, 405, 'invalid_method');
+    if (!hook || hook.state === 'removed') return send(res, 404, 'no_service');
+    if (hook.state === 'archived') return send(res, 410, 'channel_is_archived');
     const fault = faults.get(key);
     if (fault && fault.count > 0) {
       fault.count--;
-      if (fault.status === 429) return (send(res, 429, 'rate_limited', { 'retry-after': String(fault.retryAfterSeconds) }), 429);
-      return (send(res, fault.status, 'internal_error'), fault.status);
+      if (fault.status === 429) return send(res, 429, 'rate_limited', { 'retry-after': String(fault.retryAfterSeconds) });
+      return send(res, fault.status, 'internal_error');
     }
     const body = await readJson(req);
-    if (!body) return (send(res, 400, 'invalid_payload'), 400);
-    if (typeof body.text !== 'string' || body.text.trim() === '') return (send(res, 400, 'no_text'), 400);
-    if (body.text.length > SLACK_TEXT_LIMIT) return (send(res, 400, 'msg_too_long'), 400);
+    if (!body) return send(res, 400, 'invalid_payload');
+    if (typeof body.text !== 'string' || body.text.trim() === '') return send(res, 400, 'no_text');
+    if (body.text.length > SLACK_TEXT_LIMIT) return send(res, 400, 'msg_too_long');
     const slot = take(key, 'slack');
-    if (slot.waitMs > 0) return (send(res, 429, 'rate_limited', { 'retry-after': String(Math.ceil(slot.waitMs / 1000)) }), 429);
+    if (slot.waitMs > 0) return send(res, 429, 'rate_limited', { 'retry-after': String(Math.ceil(slot.waitMs / 1000)) });
     hook.messages.push({ id: String(hook.messages.length + 1), text: body.text, postedAt: now(), edited: false, deleted: false });
-    send(res, 200, 'ok');
-    return 200;
+    return send(res, 200, 'ok');
   }
 
   async function discord(
@@ -143,7 +144,7 @@ export async function startChatWebhookStandIn(options: ChatWebhookStandInOptions
     url: URL,
     messageId: string | undefined,
   ): Promise<number> {
-    if (!hook || hook.state !== 'live') return (send(res, 404, { message: 'Unknown Webhook', code: 10015 }), 404);
+    if (hook?.state !== 'live') return send(res, 404, { message: 'Unknown Webhook', code: 10015 });
     const fault = faults.get(key);
     const slot = take(key, 'discord');
     const bucket = {
@@ -157,29 +158,29 @@ export async function startChatWebhookStandIn(options: ChatWebhookStandInOptions
       fault.count--;
       if (fault.status === 429) {
         const body = { message: 'You are being rate limited.', retry_after: fault.retryAfterSeconds, global: false };
-        return (send(res, 429, body, { ...bucket, 'retry-after': String(fault.retryAfterSeconds), 'x-ratelimit-scope': 'user' }), 429);
+        return send(res, 429, body, { ...bucket, 'retry-after': String(fault.retryAfterSeconds), 'x-ratelimit-scope': 'user' });
       }
-      return (send(res, fault.status, { message: '500: Internal Server Error', code: 0 }), fault.status);
+      return send(res, fault.status, { message: '500: Internal Server Error', code: 0 });
     }
     if (slot.waitMs > 0) {
       const retryAfter = Number((slot.waitMs / 1000).toFixed(3));
       const body = { message: 'You are being rate limited.', retry_after: retryAfter, global: false };
-      return (send(res, 429, body, { ...bucket, 'retry-after': String(Math.ceil(retryAfter)), 'x-ratelimit-scope': 'user' }), 429);
+      return send(res, 429, body, { ...bucket, 'retry-after': String(Math.ceil(retryAfter)), 'x-ratelimit-scope': 'user' });
     }
     const message = messageId ? hook.messages.find((m) => m.id === messageId && !m.deleted) : undefined;
-    if (messageId && !message) return (send(res, 404, { message: 'Unknown Message', code: 10008 }, bucket), 404);
+    if (messageId && !message) return send(res, 404, { message: 'Unknown Message', code: 10008 }, bucket);
     if (req.method === 'DELETE' && message) {
       message.deleted = true;
-      return (send(res, 204, undefined, bucket), 204);
+      return send(res, 204, undefined, bucket);
     }
-    if (req.method !== 'POST' && !(req.method === 'PATCH' && message)) return (send(res, 405, { message: '405: Method Not Allowed', code: 0 }, bucket), 405);
+    if (req.method !== 'POST' && !(req.method === 'PATCH' && message)) return send(res, 405, { message: '405: Method Not Allowed', code: 0 }, bucket);
     const body = await readJson(req);
-    if (!body) return (send(res, 400, { message: 'Cannot send an empty message', code: 50006 }, bucket), 400);
+    if (!body) return send(res, 400, { message: 'Cannot send an empty message', code: 50006 }, bucket);
     const content = typeof body.content === 'string' ? body.content : '';
-    if (content.trim() === '') return (send(res, 400, { message: 'Cannot send an empty message', code: 50006 }, bucket), 400);
+    if (content.trim() === '') return send(res, 400, { message: 'Cannot send an empty message', code: 50006 }, bucket);
     if (content.length > DISCORD_CONTENT_LIMIT) {
       const errors = { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } };
-      return (send(res, 400, { message: 'Invalid Form Body', code: 50035, errors }, bucket), 400);
+      return send(res, 400, { message: 'Invalid Form Body', code: 50035, errors }, bucket);
     }
     let target = message;
     if (target) {
@@ -189,7 +190,7 @@ export async function startChatWebhookStandIn(options: ChatWebhookStandInOptions
       target = { id: snowflake(), text: content, allowedMentions: body.allowed_mentions, postedAt: now(), edited: false, deleted: false };
       hook.messages.push(target);
       // Without ?wait=true Discord answers 204 and no message: nothing to edit later.
-      if (url.searchParams.get('wait') !== 'true') return (send(res, 204, undefined, bucket), 204);
+      if (url.searchParams.get('wait') !== 'true') return send(res, 204, undefined, bucket);
     }
     const webhookId = key.split('/')[3];
     send(

@@ -19,7 +19,7 @@ import {
   WebhookTestFailedError,
   webhookOrigins,
 } from '../../shared/delivery/index.js';
-import { processWebhookEvent, type ProcessorDeps } from '../../shared/events/index.js';
+import type { ProcessorDeps } from '../../shared/events/index.js';
 import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/index.js';
 import { importRecentActivities } from '../../shared/imports/index.js';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
@@ -56,7 +56,10 @@ async function apply(event: StravaWebhookEvent): Promise<DeliveryNotice[]> {
   const from = published.length;
   const handler = createEventHandler(
     async () => processor,
-    async (notice) => (published.push(notice), String(published.length)),
+    async (notice) => {
+      published.push(notice);
+      return String(published.length);
+    },
   );
   const data = Buffer.from(JSON.stringify(event)).toString('base64');
   await handler({
