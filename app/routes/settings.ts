@@ -18,6 +18,7 @@ import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
+import { deliverySettingsData } from './delivery.js';
 import { trainingSettingsData } from './training.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
@@ -48,6 +49,7 @@ async function settingsPage(
   const zones = await listZones(deps.pool, viewer.athlete.id);
   const errors = state.zoneForm?.errors ?? {};
   const training = await trainingSettingsData(deps.pool, viewer);
+  const delivery = await deliverySettingsData(c, viewer);
   const trainingError = ({ goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed } as Record<string, string>)[
     state.trainingError ?? ''
   ];
@@ -72,6 +74,7 @@ async function settingsPage(
       error: state.zoneForm ? t.zoneNotSaved : state.limit ? t.zoneLimit : (trainingError ?? null),
       gearRefreshed: state.gearRefreshed === true,
       training,
+      delivery,
       zoneForm: {
         lat: state.zoneForm?.lat ?? '',
         lng: state.zoneForm?.lng ?? '',

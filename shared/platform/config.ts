@@ -42,6 +42,7 @@ export const KNOWN_ENV_VARS = Object.freeze({
     default: '10',
   },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
+  CHAT_WEBHOOKS_PORT: { purpose: 'Port of the local Slack/Discord webhook stand-in that npm start runs', default: '8092' },
   STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
   WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)', secret: true },
   DATABASE_URL: { purpose: 'PostgreSQL connection string (takes precedence over the Cloud SQL connector)' },
