@@ -20,6 +20,7 @@ export const SOURCES = {
   'webhook-path-secret': { kind: 'random', make: () => randomBytes(24).toString('hex') },
   'strava-client-secret': { kind: 'ask', env: 'STRAVA_CLIENT_SECRET', prompt: 'Strava Client Secret (https://www.strava.com/settings/api): ' },
   'openai-api-key': { kind: 'optional', env: 'OPENAI_API_KEY' },
+  'telegram-bot-token': { kind: 'optional', env: 'TELEGRAM_BOT_TOKEN' },
   // The site logs in to Postgres with IAM database authentication; the secret exists for password setups.
   'database-password': { kind: 'none' },
 };

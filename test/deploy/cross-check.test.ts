@@ -41,9 +41,10 @@ const EXPECTED_FUNCTIONS: Record<string, { kind: TriggerKind; reader: SecretRead
   update_tokens: { kind: 'http', reader: 'update-tokens' },
   backfill: { kind: 'cloudEvent', reader: 'backfill', topic: 'strava-backfill' },
   importArchive: { kind: 'cloudEvent', reader: 'import-archive', topic: 'archive-uploads' },
+  deliverActivities: { kind: 'cloudEvent', reader: 'deliver-activities', topic: 'activity-deliveries' },
 };
 
-const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'];
+const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive', 'deliver-activities'];
 
 // ---------------------------------------------------------------------------------------------
 // What the code registers with the Functions Framework
@@ -220,7 +221,7 @@ describe('functions: code registrations and Terraform agree', () => {
     assert.deepEqual(registrationsIn(`import { http } from './elsewhere.js'; http('x', h);`), []);
   });
 
-  it('Terraform defines processStravaEvent, update_tokens, backfill and importArchive, each once, reachable the right way', () => {
+  it('Terraform defines processStravaEvent, update_tokens, backfill, importArchive and deliverActivities, each once, reachable the right way', () => {
     assert.deepEqual(tf.map((f) => f.entryPoint).sort(), Object.keys(EXPECTED_FUNCTIONS).sort());
     for (const fn of tf) {
       const expected = EXPECTED_FUNCTIONS[fn.entryPoint]!;
@@ -410,6 +411,9 @@ describe('environment variables: everything set is something the config knows', 
     assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-events"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-backfill"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    // The processor publishes delivery notices there; the delivery function is pushed from it.
+    assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_DELIVERIES)), KNOWN_ENV_VARS.PUBSUB_TOPIC_DELIVERIES.default);
+    assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["activity-deliveries"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_DELIVERIES.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_EVENTS)), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
   });
@@ -468,7 +472,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
   }
 
   it('there is one push subscription per pushed function', () => {
-    assert.equal(pushSubscriptions.length, 3);
+    assert.equal(pushSubscriptions.length, 4);
   });
 
   for (const sub of pushSubscriptions) {

@@ -31,6 +31,7 @@ function productionEnv(port: number): NodeJS.ProcessEnv {
     STRAVA_VERIFY_TOKEN: randomBytes(16).toString('hex'),
     WEBHOOK_PATH_SECRET: randomBytes(16).toString('hex'),
     OPENAI_API_KEY: 'sk-test-not-used',
+    TELEGRAM_BOT_TOKEN: '123456:telegram-token-not-used',
     DATABASE_PASSWORD: 'unused-with-database-url',
     PORT: String(port),
     PUBLIC_BASE_URL: `https://training.example.org`,

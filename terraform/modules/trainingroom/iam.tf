@@ -8,6 +8,7 @@ locals {
     "update-tokens"        = { account_id = "fn-update-tokens", display_name = "Function update_tokens" }
     "backfill"             = { account_id = "fn-backfill", display_name = "Function backfill" }
     "import-archive"       = { account_id = "fn-import-archive", display_name = "Function importArchive" }
+    "deliver-activities"   = { account_id = "fn-deliver-activities", display_name = "Function deliverActivities" }
   }
 
   runtime_emails = { for key, sa in google_service_account.runtime : key => sa.email }
@@ -43,7 +44,7 @@ resource "google_service_account" "scheduler" {
 resource "google_service_account" "pubsub_pusher" {
   project      = var.project_id
   account_id   = "pubsub-pusher"
-  display_name = "Pub/Sub push identity for processStravaEvent and backfill"
+  display_name = "Pub/Sub push identity for the functions Pub/Sub invokes"
 
   depends_on = [google_project_service.enabled]
 }

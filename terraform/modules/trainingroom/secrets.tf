@@ -5,11 +5,12 @@ locals {
   secret_readers = {
     "strava-client-secret" = ["app", "process-strava-event", "update-tokens", "backfill"]
     "session-secret"       = ["app"]
-    "token-encryption-key" = ["app", "process-strava-event", "update-tokens", "backfill"]
+    "token-encryption-key" = ["app", "process-strava-event", "update-tokens", "backfill", "deliver-activities"]
     "strava-verify-token"  = ["app"]
     "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
-    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive"]
+    "telegram-bot-token"   = ["app", "deliver-activities"]
+    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive", "deliver-activities"]
   }
 
   secret_grants = merge([
