@@ -1,4 +1,4 @@
-// `npm run events:replay`: republishes the webhook events waiting on the dead-letter topic (or lists them with --list).
+// `npm run events:replay`: republishes the messages waiting on a dead-letter topic (or lists them with --list).
 import { parseArgs } from 'node:util';
 import { exitOnStartupError } from '../shared/platform/boot.js';
 import { ConfigError } from '../shared/platform/config.js';
@@ -8,7 +8,9 @@ const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava
 
 Reads the <topic>-dead-letter-inspect subscription. Without --list each message is republished to the topic
 (attributes kept) and acknowledged once Pub/Sub accepted it; already-applied events change
-nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
+nothing when processed again. --topic activity-deliveries replays delivery notices: a destination that already
+has its message is skipped, so nothing is posted twice. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for
+the emulator).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
