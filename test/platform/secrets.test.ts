@@ -52,6 +52,7 @@ const STORED: Record<string, string> = {
   'strava-verify-token': 'sm-verify-token-22aa',
   'webhook-path-secret': 'sm-webhook-path-secret-51bd',
   'openai-api-key': 'sm-openai-key-77d0',
+  'telegram-bot-token': 'sm-telegram-bot-token-0c5a',
   'database-password': 'sm-database-password-e3e3',
 };
 
@@ -89,6 +90,7 @@ describe('loadSecrets from the environment only', () => {
         webhookVerifyToken: undefined,
         webhookPathSecret: undefined,
         openaiApiKey: undefined,
+        telegramBotToken: undefined,
         databasePassword: undefined,
       },
     );
@@ -188,6 +190,7 @@ describe('secretManagerStore with the real client against the fake', () => {
         webhookVerifyToken: STORED['strava-verify-token'],
         webhookPathSecret: STORED['webhook-path-secret'],
         openaiApiKey: STORED['openai-api-key'],
+        telegramBotToken: STORED['telegram-bot-token'],
         databasePassword: STORED['database-password'],
       },
     );
@@ -204,10 +207,10 @@ describe('secretManagerStore with the real client against the fake', () => {
     assert.equal(secrets.sessionSecret, STORED['session-secret']);
     assert.equal(count(fake.requests, accessPath('strava-client-secret')), 0);
     assert.equal(count(fake.requests, accessPath('openai-api-key')), 0);
-    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'database-password']) {
+    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'telegram-bot-token', 'database-password']) {
       assert.equal(count(fake.requests, accessPath(id)), 1, id);
     }
-    assert.equal(fake.requests.length, 5);
+    assert.equal(fake.requests.length, 6);
   });
 
   test('latest follows a newly added version', async () => {
