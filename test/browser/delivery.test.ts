@@ -11,7 +11,7 @@ import { startTelegramStandIn, type TelegramStandIn } from '../../dev/telegram/s
 import { deliverNotice } from '../../shared/delivery/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
 import { createStartCode, redeemStartCode } from '../../shared/telegram/index.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { collectPageErrors, connectDemoAthlete, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -20,7 +20,7 @@ let telegram: TelegramStandIn;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 const SHOTS = process.env.SCREENSHOT_DIR;
 
 const PHONE = { width: 390, height: 844 };
@@ -40,17 +40,8 @@ before(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ locale: 'en-GB', viewport: PHONE });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  context.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
+  await connectDemoAthlete(page, stack.baseUrl);
+  errors = collectPageErrors(page, context);
   // The athlete's sports come from their activities.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });

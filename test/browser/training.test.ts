@@ -5,14 +5,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { runEnrichment } from '../../shared/efforts/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { collectPageErrors, connectDemoAthlete, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
@@ -22,18 +22,8 @@ before(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ locale: 'en-GB', viewport: DESKTOP });
   page = await context.newPage();
-  await page.goto(stack.baseUrl);
-  await page.getByRole('link', { name: 'Connect with Strava' }).click();
-  await page.locator('button[name="decision"][value="approve"]').click();
-  await page.waitForURL(/\/results$/);
-  // Listening from here: the sandbox's consent page (Strava's stand-in, another origin) has no favicon.
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  context.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
+  await connectDemoAthlete(page, stack.baseUrl);
+  errors = collectPageErrors(page, context);
   // The history import first (this stack has no backfill subscriber), then what the scheduled job does after tokens
   // and imports: searches the history for best efforts within its budget share.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });

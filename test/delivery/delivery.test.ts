@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ChatWebhookStandIn, startChatWebhookStandIn } from '../../dev/chat-webhooks/server.js';
-import type { WebhookEvent } from '../../dev/sandbox/webhooks.js';
 import { startTelegramStandIn, type TelegramStandIn } from '../../dev/telegram/server.js';
 import { deleteAthlete } from '../../shared/athletes/index.js';
 import {
@@ -20,13 +19,14 @@ import {
   webhookOrigins,
 } from '../../shared/delivery/index.js';
 import type { ProcessorDeps } from '../../shared/events/index.js';
-import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/index.js';
+import type { StravaWebhookEvent } from '../../shared/events/index.js';
 import { importRecentActivities } from '../../shared/imports/index.js';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
 import { createEventHandler } from '../../shared/platform/handlers.js';
 import { createStravaBudget } from '../../shared/strava/index.js';
 import { createStartCode, createTelegramBotApi, redeemStartCode } from '../../shared/telegram/index.js';
 import { seedAthlete, startWorld, type World } from '../harness.js';
+import { sandboxEvent } from '../helpers/sandbox-control.js';
 
 let world: World;
 let hooks: ChatWebhookStandIn;
@@ -36,19 +36,10 @@ let delivery: DeliveryDeps;
 let clockMs = Date.now() - 60_000;
 const published: DeliveryNotice[] = [];
 
-async function control(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${world.sandbox.url}/sandbox${path}`, {
-    method,
-    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  assert.ok(res.ok, `${method} ${path} answered ${res.status}`);
-  return res.json();
-}
-
+/** Does something at the sandbox one second later than the last thing, and returns the event it generated. */
 async function act(method: string, path: string, body?: unknown): Promise<StravaWebhookEvent> {
   clockMs += 1000;
-  const answer = await control(method, path, body);
-  return parseWebhookEvent({ ...(answer.event as WebhookEvent), subscription_id: 777 });
+  return sandboxEvent(world.sandbox.url, method, path, body);
 }
 
 /** As the processor function runs it: the event applied, then the athlete's waiting notices published. */
@@ -88,6 +79,18 @@ async function linkTelegram(athleteId: number, chatId: number): Promise<void> {
   assert.equal(outcome.linked, true);
 }
 
+/** An athlete with their Telegram chat linked and on, and a Slack and a Discord webhook saved (each got its test message). */
+async function athleteWithEveryDestination(chatId: number): Promise<{ athleteId: number; slack: string; discord: string }> {
+  const { athleteId } = await seedAthlete(world);
+  await linkTelegram(athleteId, chatId);
+  await enableTelegramDestination(world.db.pool, athleteId);
+  const slack = hooks.createHook('slack');
+  const discord = hooks.createHook('discord');
+  await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
+  await connectWebhook(delivery, athleteId, 'discord', discord, 'en');
+  return { athleteId, slack, discord };
+}
+
 const botTexts = (chatId: number) => telegram.botMessages(chatId).map((m) => m.text);
 const rows = async (sql: string, params: unknown[]) => (await world.db.pool.query(sql, params)).rows;
 
@@ -111,14 +114,8 @@ describe('delivery of new activities', () => {
   });
 
   it('a new activity goes once to each destination; an edit within minutes edits, a delete deletes where the service allows', async () => {
-    const { athleteId } = await seedAthlete(world);
     const chatId = 900_001;
-    await linkTelegram(athleteId, chatId);
-    await enableTelegramDestination(world.db.pool, athleteId);
-    const slack = hooks.createHook('slack');
-    const discord = hooks.createHook('discord');
-    await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
-    await connectWebhook(delivery, athleteId, 'discord', discord, 'en');
+    const { athleteId, slack, discord } = await athleteWithEveryDestination(chatId);
     // The test message, and only it, arrived before anything was saved.
     assert.equal(hooks.visible(slack).length, 1);
     assert.equal(hooks.visible(discord).length, 1);
@@ -197,14 +194,8 @@ describe('delivery of new activities', () => {
   });
 
   it('a destination that answers blocked, gone or archived is switched off, and says why', async () => {
-    const { athleteId } = await seedAthlete(world);
     const chatId = 900_002;
-    await linkTelegram(athleteId, chatId);
-    await enableTelegramDestination(world.db.pool, athleteId);
-    const slack = hooks.createHook('slack');
-    const discord = hooks.createHook('discord');
-    await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
-    await connectWebhook(delivery, athleteId, 'discord', discord, 'en');
+    const { athleteId, slack, discord } = await athleteWithEveryDestination(chatId);
     telegram.blockBot(chatId);
     hooks.archiveChannel(slack);
     hooks.removeHook(discord);
@@ -232,14 +223,8 @@ describe('delivery of new activities', () => {
   });
 
   it('rate limits and failures: a 429 or a 5xx leaves the message for the redelivery, which sends it once', async () => {
-    const { athleteId } = await seedAthlete(world);
     const chatId = 900_004;
-    await linkTelegram(athleteId, chatId);
-    await enableTelegramDestination(world.db.pool, athleteId);
-    const slack = hooks.createHook('slack');
-    const discord = hooks.createHook('discord');
-    await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
-    await connectWebhook(delivery, athleteId, 'discord', discord, 'en');
+    const { athleteId, slack, discord } = await athleteWithEveryDestination(chatId);
     hooks.failNext(slack, 1, 429, 1);
     hooks.failNext(discord, 1, 429, 1);
     telegram.failNext(1, { errorCode: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1, method: 'sendMessage' });

@@ -22,20 +22,11 @@ import { createTokenCipher, saveTokens } from '../../shared/tokens/index.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { useProductEnvironment } from '../helpers/environment.js';
 import { startPubSubEmulator, type Emulator } from '../helpers/pubsub-emulator.js';
+import { until } from '../helpers/until.js';
 
 const PROJECT = 'trainingroom-delivery-test';
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const DELIVERIES = 'activity-deliveries';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('new activities through Pub/Sub to the delivery function', () => {
   let emulator: Emulator;
