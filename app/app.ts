@@ -16,6 +16,7 @@ import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
 import { settingsRoutes } from './routes/settings.js';
+import { telegramEnabled, telegramSettingsRoutes, telegramWebhookRoutes } from './routes/telegram.js';
 import { trainingRoutes } from './routes/training.js';
 import { isAbandonedBody, webhookRoutes } from './routes/webhook.js';
 import { staticRoutes } from './static.js';
@@ -23,7 +24,7 @@ import { loadOptionalAthlete } from './session.js';
 import { page, renderPage } from './views.js';
 
 /** The one policy every answer carries: everything from this site, images also from the tile host and the avatar's. */
-export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined, uploads = false): string {
+export function contentSecurityPolicy(tileSource: string | undefined, avatar: string | undefined, uploads = false, formRedirect?: string): string {
   const images = ["'self'", 'data:', ...(tileSource ? [tileSource] : []), ...(avatar && avatar !== tileSource ? [avatar] : [])];
   return [
     "default-src 'self'",
@@ -35,7 +36,8 @@ export function contentSecurityPolicy(tileSource: string | undefined, avatar: st
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'self'",
+    // "Connect Telegram" posts here and is redirected on to the bot (t.me): browsers hold the redirect to this list too.
+    `form-action 'self'${formRedirect ? ` ${formRedirect}` : ''}`,
     "frame-ancestors 'none'",
   ].join('; ');
 }
@@ -58,6 +60,7 @@ function avatarSource(c: Context<AppEnv>): string | undefined {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const telegramLinkOrigin = telegramEnabled(deps) ? new URL(deps.config.telegram.linkBaseUrl).origin : undefined;
 
   app.use(async (c, next) => {
     const log = deps.log.child(traceFields(c.req.header('x-cloud-trace-context'), deps.config.googleCloudProject));
@@ -65,8 +68,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('log', log);
     const started = performance.now();
     await next();
-    // The path only: query strings carry OAuth codes.
-    log.info(`${c.req.method} ${c.req.path} ${c.res.status}`, {
+    // The path only: query strings carry OAuth codes. Telegram's webhook path is a secret of its own.
+    log.info(`${c.req.method} ${c.req.path.replace(/^\/telegram\/.*/, '/telegram/\u2022\u2022\u2022')} ${c.res.status}`, {
       httpRequest: { requestMethod: c.req.method, status: c.res.status, latency: `${((performance.now() - started) / 1000).toFixed(3)}s` },
     });
   });
@@ -82,12 +85,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.use(async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c), deps.config.archiveBucket !== undefined));
+    c.header(
+      'Content-Security-Policy',
+      contentSecurityPolicy(deps.config.map.tileSource, avatarSource(c), deps.config.archiveBucket !== undefined, telegramLinkOrigin),
+    );
   });
 
   // Strava's webhook answers JSON to Strava, reads no query or form field into the database and has no page to
   // translate: it is mounted before the page middleware, so every event is acknowledged with the least work.
   app.route('/', webhookRoutes);
+  app.route('/', telegramWebhookRoutes);
 
   // Pages, styles, scripts and the heatmap's routes go compressed to browsers that take it (App Engine's front end
   // compresses too; a self-hosted server then needs no proxy for it).
@@ -122,6 +129,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     accountRoutes,
     activitiesRoutes,
     settingsRoutes,
+    telegramSettingsRoutes,
     trainingRoutes,
     deliveryRoutes,
     archiveRoutes,

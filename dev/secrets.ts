@@ -8,6 +8,7 @@ interface DevSecrets {
   TOKEN_ENCRYPTION_KEY: string;
   STRAVA_VERIFY_TOKEN: string;
   WEBHOOK_PATH_SECRET: string;
+  TELEGRAM_WEBHOOK_SECRET: string;
 }
 
 export async function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -24,6 +25,8 @@ export async function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv =
     STRAVA_VERIFY_TOKEN: saved.STRAVA_VERIFY_TOKEN ?? randomBytes(16).toString('base64url'),
     // The laptop's webhook is guarded like production's: events are accepted only on /webhook/<this>.
     WEBHOOK_PATH_SECRET: saved.WEBHOOK_PATH_SECRET ?? randomBytes(24).toString('base64url'),
+    // Checked on every update the Telegram stand-in (or Telegram) delivers to the laptop's bot.
+    TELEGRAM_WEBHOOK_SECRET: saved.TELEGRAM_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
   };
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

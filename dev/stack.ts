@@ -18,7 +18,9 @@ import { ensureDevSecrets } from './secrets.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
 import { type ChatWebhookStandIn, startChatWebhookStandIn } from './chat-webhooks/server.js';
 import { startOpenAIStub, type OpenAIStub } from './openai-stub/server.js';
+import { startTelegramStandIn, type TelegramStandIn } from './telegram/server.js';
 import { startTokenTimer } from './token-timer.js';
+import { telegramWebhookUrl } from '../shared/telegram/index.js';
 
 // Cloud Scheduler calls update_tokens every 30 minutes in production; the laptop does the same on a timer.
 const TOKEN_JOB_INTERVAL_MS = 30 * 60_000;
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   // and a webhook of each ready to paste into settings.
   let chatHooks: ChatWebhookStandIn | undefined;
   if (!env.SLACK_WEBHOOK_BASE_URL && !env.DISCORD_WEBHOOK_BASE_URL) {
-    chatHooks = await startChatWebhookStandIn({ port: Number(env.CHAT_WEBHOOKS_PORT || 8092) });
+    chatHooks = await startChatWebhookStandIn({ port: Number(env.CHAT_WEBHOOKS_PORT || 8093) });
     env.SLACK_WEBHOOK_BASE_URL = chatHooks.baseUrl;
     env.DISCORD_WEBHOOK_BASE_URL = chatHooks.baseUrl;
     chatHooks.createHook('slack');
@@ -58,6 +60,16 @@ async function main(): Promise<void> {
     openai = await startOpenAIStub();
     env.OPENAI_BASE_URL = openai.baseUrl;
     env.OPENAI_API_KEY ||= openai.apiKey;
+  }
+
+  // The Telegram bot talks to a local Bot API stand-in unless a real bot is configured; its chat page is the phone.
+  let telegram: TelegramStandIn | undefined;
+  if (!env.TELEGRAM_BOT_TOKEN) {
+    telegram = await startTelegramStandIn({ port: Number(env.TELEGRAM_PORT || 8092), botUsername: 'TrainingRoomBot' });
+    env.TELEGRAM_BOT_TOKEN = telegram.token;
+    env.TELEGRAM_API_BASE_URL = telegram.baseUrl;
+    env.TELEGRAM_LINK_BASE_URL = telegram.url;
+    env.TELEGRAM_BOT_USERNAME = telegram.botUsername;
   }
 
   const config = loadConfig(env);
@@ -109,6 +121,15 @@ async function main(): Promise<void> {
       liveUpdates = `off: subscribing to the sandbox failed: ${describeStravaRefusal(error)}`;
     }
   }
+  // The stand-in delivers updates to the app as Telegram does: to the secret path, with the secret header.
+  let chat = 'off (set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME, then npm run telegram:webhook -- set)';
+  if (telegram && services.telegram && secrets.telegramWebhookSecret) {
+    const appUrl = `http://127.0.0.1:${port}`;
+    await services.telegram.setWebhook({ url: telegramWebhookUrl(appUrl, secrets.telegramWebhookSecret), secretToken: secrets.telegramWebhookSecret });
+    chat = `local Telegram stand-in, chat as the demo athlete at ${telegram.url}`;
+  } else if (services.telegram) {
+    chat = `@${config.telegram.botUsername ?? '?'} (manage its webhook with npm run telegram:webhook)`;
+  }
   const url = config.publicBaseUrl;
   const database = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL from DATABASE_URL';
   const strava = sandbox ? `local Strava sandbox at ${sandbox.url} (demo athlete ready)` : `Strava at ${config.strava.apiBaseUrl}`;
@@ -120,6 +141,7 @@ async function main(): Promise<void> {
       `  · strava:   ${strava}`,
       `  · AI notes: ${openai ? `local stand-in at ${openai.baseUrl}` : secrets.openaiApiKey ? `OpenAI-compatible API at ${config.openaiBaseUrl ?? 'https://api.openai.com/v1'}` : 'off (set OPENAI_API_KEY, or OPENAI_BASE_URL=stub for the local stand-in)'}`,
       `  · live updates: ${liveUpdates}`,
+      `  · telegram: ${chat}`,
       `  · chat webhooks: ${chatHooks ? `Slack/Discord stand-in at ${chatHooks.baseUrl} (webhook URLs to paste, and what was posted)` : `Slack ${config.delivery.slackWebhookBaseUrl ?? 'https://hooks.slack.com'}, Discord ${config.delivery.discordWebhookBaseUrl ?? 'https://discord.com'}`}`,
       `  · app port: ${port}`,
       `  · Node.js:  ${process.version}`,
@@ -138,6 +160,7 @@ async function main(): Promise<void> {
     await sandbox?.close();
     await chatHooks?.close();
     await openai?.close();
+    await telegram?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -1,7 +1,8 @@
 // `node scripts/deploy-secrets.mjs`: adds a first value to every Secret Manager secret Terraform created that has none, and leaves the others alone.
 //
 // Random values are generated here; the Strava Client Secret is asked for (or read from STRAVA_CLIENT_SECRET),
-// the OpenAI key only taken from OPENAI_API_KEY (AI notes are optional). Values go to gcloud on standard input,
+// the OpenAI key only taken from OPENAI_API_KEY (AI notes are optional), the Telegram bot token only from
+// TELEGRAM_BOT_TOKEN (the bot is optional). Values go to gcloud on standard input,
 // never on a command line. Safe to run again: a secret that has an enabled version is never touched, which
 // matters most for token-encryption-key (a new key would make every stored Strava token unreadable).
 //
@@ -20,7 +21,9 @@ export const SOURCES = {
   'webhook-path-secret': { kind: 'random', make: () => randomBytes(24).toString('hex') },
   'strava-client-secret': { kind: 'ask', env: 'STRAVA_CLIENT_SECRET', prompt: 'Strava Client Secret (https://www.strava.com/settings/api): ' },
   'openai-api-key': { kind: 'optional', env: 'OPENAI_API_KEY' },
+  // The Telegram bot is optional: its token comes from @BotFather; the webhook secret is Telegram's alphabet (hex).
   'telegram-bot-token': { kind: 'optional', env: 'TELEGRAM_BOT_TOKEN' },
+  'telegram-webhook-secret': { kind: 'random', make: () => randomBytes(32).toString('hex') },
   // The site logs in to Postgres with IAM database authentication; the secret exists for password setups.
   'database-password': { kind: 'none' },
 };

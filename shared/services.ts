@@ -5,13 +5,13 @@ import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createBackfillHandler, createDeliveryHandler, createEventHandler } from './platform/handlers.js';
 import { type DeliveryDeps, telegramDelivery, webhookOrigins } from './delivery/index.js';
-import { createTelegramBotApi } from './telegram/index.js';
 import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
 import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secrets.js';
 import type { Logger } from './log.js';
 import type { SubscriptionClientOptions } from './strava/index.js';
+import { createTelegramBotApi, type TelegramBotApi } from './telegram/index.js';
 import type { ResumeStalledImports } from './tokens/index.js';
 
 /** update_tokens' last step: best efforts from the history, in the enrichment's share of the budget, until the deadline. */
@@ -32,6 +32,8 @@ export interface Services extends Runtime {
   enrichEfforts: EnrichEfforts;
   /** How the application calls Strava as itself (the webhook subscription), counted in the shared budget. */
   stravaApplication: SubscriptionClientOptions;
+  /** The Telegram Bot API as this bot (TELEGRAM_BOT_TOKEN); undefined where the bot is off or the service holds no token. */
+  telegram: TelegramBotApi | undefined;
   /** Closes the bus, then the database and budget. */
   close(): Promise<void>;
 }
@@ -59,11 +61,10 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     log: runtime.log,
     publicBaseUrl: runtime.config.publicBaseUrl,
     origins: webhookOrigins({ slack: runtime.config.delivery.slackWebhookBaseUrl, discord: runtime.config.delivery.discordWebhookBaseUrl }),
-    // Without a bot token the Telegram destination is simply not offered (and skipped if one was stored).
-    telegram: runtime.secrets.telegramBotToken
-      ? telegramDelivery(createTelegramBotApi({ baseUrl: runtime.config.telegram.apiBaseUrl, token: runtime.secrets.telegramBotToken }))
-      : undefined,
   };
+  const telegram = telegramBotApiOf(runtime.config, runtime.secrets);
+  // Without a bot token the Telegram destination is simply not offered (and skipped if one was stored).
+  if (telegram) delivery.telegram = telegramDelivery(telegram);
   return {
     ...runtime,
     bus,
@@ -82,11 +83,18 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
       clientSecret: runtime.secrets.stravaClientSecret ?? '',
       onRateLimit: (usage) => runtime.budget.observe(usage),
     },
+    telegram,
     async close() {
       await bus?.close();
       await runtime.close();
     },
   };
+}
+
+/** The Bot API as the configured bot, or undefined without a token: the one way every entry point reaches Telegram. */
+export function telegramBotApiOf(config: Config, secrets: Secrets): TelegramBotApi | undefined {
+  const token = secrets.telegramBotToken;
+  return token ? createTelegramBotApi({ baseUrl: config.telegram.apiBaseUrl, token }) : undefined;
 }
 
 /**

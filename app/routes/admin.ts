@@ -24,6 +24,7 @@ import {
   viewSubscription,
   webhookCallbackUrl,
 } from '../../shared/strava/index.js';
+import type { BotAdminOperations } from '../../shared/telegram/index.js';
 import type { AppDeps, AppEnv } from '../env.js';
 import { localeOf, textsOf } from '../locale.js';
 import { requireAthlete, requireCsrf } from '../session.js';
@@ -340,10 +341,7 @@ export const adminRoutes = new Hono<AppEnv>()
       return renderAdmin(c, { kind: 'error', text: t.adminCreateRefused(t.adminVerifyTokenMissing) }, 400);
     }
     try {
-      const { id } = await createSubscription(services.stravaSubscriptions, services.webhookCallbackUrl, verifyToken);
-      // Every instance reads the id from the database, so it is known before Strava's first event.
-      await recordSubscription(deps.pool, deps.config.strava.clientId, { id, callback_url: services.webhookCallbackUrl });
-      subscriptionCache(deps).invalidate();
+      const id = await botAdminOperations(deps).createSubscription();
       await logAdminAction(c, 'webhook_subscription_create', { outcome: 'created', subscriptionId: id, callbackUrl });
       return c.redirect(`/admin?done=subscription-created&id=${id}#panel-webhook-subscription`, 303);
     } catch (error) {
@@ -364,9 +362,7 @@ export const adminRoutes = new Hono<AppEnv>()
       return renderAdmin(c, { kind: 'error', text: t.adminBadSubscriptionId }, 400);
     }
     try {
-      await deleteSubscription(panelServices(deps).stravaSubscriptions, id);
-      await recordSubscription(deps.pool, deps.config.strava.clientId, null);
-      subscriptionCache(deps).invalidate();
+      await botAdminOperations(deps).deleteSubscription(id);
       await logAdminAction(c, 'webhook_subscription_delete', { outcome: 'deleted', subscriptionId: id });
       return c.redirect(`/admin?done=subscription-deleted&id=${id}#panel-webhook-subscription`, 303);
     } catch (error) {
@@ -375,6 +371,39 @@ export const adminRoutes = new Hono<AppEnv>()
       return renderAdmin(c, { kind: 'error', text: t.adminDeleteRefused(reason) }, refusalStatus(error));
     }
   });
+
+/** The subscription's actions, for this page and the Telegram bot's admin commands alike: Strava's call, the record, the cache. */
+export function botAdminOperations(deps: AppDeps): BotAdminOperations {
+  const services = panelServices(deps);
+  return {
+    expectedCallback: shownCallback(services.webhookCallbackUrl, services.webhookPathSecret),
+    async viewSubscription() {
+      const subscription = await viewSubscription({ ...services.stravaSubscriptions, timeoutMs: VIEW_TIMEOUT_MS });
+      if (!subscription) return null;
+      return {
+        id: subscription.id,
+        callbackUrl: shownCallback(subscription.callback_url, services.webhookPathSecret),
+        pointsHere: subscription.callback_url === services.webhookCallbackUrl,
+      };
+    },
+    async createSubscription() {
+      const verifyToken = deps.secrets.webhookVerifyToken;
+      if (!verifyToken) throw new RangeError('STRAVA_VERIFY_TOKEN is not set');
+      const { id } = await createSubscription(services.stravaSubscriptions, services.webhookCallbackUrl, verifyToken);
+      // Every instance reads the id from the database, so it is known before Strava's first event.
+      await recordSubscription(deps.pool, deps.config.strava.clientId, { id, callback_url: services.webhookCallbackUrl });
+      subscriptionCache(deps).invalidate();
+      return id;
+    },
+    async deleteSubscription(id) {
+      await deleteSubscription(services.stravaSubscriptions, id);
+      await recordSubscription(deps.pool, deps.config.strava.clientId, null);
+      subscriptionCache(deps).invalidate();
+    },
+    deadLetterCount: async () => services.busDeadLetters ?? (await exhaustedWebhookEvents(deps.pool)),
+    describeRefusal: (error) => (error instanceof RangeError ? error.message : describeStravaRefusal(error)),
+  };
+}
 
 /** For modules adding admin actions: records the action in the audit table and the log, like ban and unban. */
 export async function logAdminAction(

@@ -19,6 +19,7 @@ import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
 import { deliverySettingsData } from './delivery.js';
+import { telegramSettings } from './telegram.js';
 import { trainingSettingsData } from './training.js';
 
 /** Only this site's own pages: an open redirect would let a link send the athlete anywhere. */
@@ -50,6 +51,7 @@ async function settingsPage(
   const errors = state.zoneForm?.errors ?? {};
   const training = await trainingSettingsData(deps.pool, viewer);
   const delivery = await deliverySettingsData(c, viewer);
+  const telegram = await telegramSettings(deps, viewer.athlete.id);
   const trainingError = ({ goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed } as Record<string, string>)[
     state.trainingError ?? ''
   ];
@@ -75,6 +77,9 @@ async function settingsPage(
       gearRefreshed: state.gearRefreshed === true,
       training,
       delivery,
+      telegram,
+      telegramOff: c.req.query('telegram') === 'off',
+      fmtDate: fmt.date,
       zoneForm: {
         lat: state.zoneForm?.lat ?? '',
         lng: state.zoneForm?.lng ?? '',

@@ -36,7 +36,7 @@ export { TELEGRAM_RATE_LIMITS } from './model.js';
 export const DEMO_TELEGRAM_USER: StandInUser = { id: 700_001, firstName: 'Demo', username: 'demo_athlete' };
 
 export interface TelegramStandInOptions {
-  /** 0 = a free port; default 8091. */
+  /** 0 = a free port; default 8092. */
   port?: number;
   host?: string;
   /** The bot's token (the URL's /bot<token>/); a random one by default. */
@@ -520,7 +520,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
   }
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 8091, hostname: options.host ?? '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: options.port ?? 8092, hostname: options.host ?? '127.0.0.1' }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -42,7 +42,7 @@ export const KNOWN_ENV_VARS = Object.freeze({
     default: '10',
   },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
-  CHAT_WEBHOOKS_PORT: { purpose: 'Port of the local Slack/Discord webhook stand-in that npm start runs', default: '8092' },
+  CHAT_WEBHOOKS_PORT: { purpose: 'Port of the local Slack/Discord webhook stand-in that npm start runs', default: '8093' },
   STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
   WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)', secret: true },
   DATABASE_URL: { purpose: 'PostgreSQL connection string (takes precedence over the Cloud SQL connector)' },
@@ -54,7 +54,6 @@ export const KNOWN_ENV_VARS = Object.freeze({
   SESSION_SECRET: { purpose: 'Signs session and OAuth state cookies (32+ random characters)', secret: true },
   TOKEN_ENCRYPTION_KEY: { purpose: 'AES-256-GCM key for Strava tokens at rest: 32 bytes as base64 or 64 hex digits', secret: true },
   OPENAI_API_KEY: { purpose: 'Enables AI notes when set', secret: true },
-  TELEGRAM_BOT_TOKEN: { purpose: "The Telegram bot's token: the bot, and delivery of new activities to linked chats", secret: true },
   OPENAI_BASE_URL: { purpose: 'Any OpenAI-compatible endpoint', default: 'https://api.openai.com/v1' },
   GOOGLE_CLOUD_PROJECT: { purpose: 'Google Cloud project; when set, unset secrets are read from Secret Manager' },
   LOG_FORMAT: { purpose: '`json` (Cloud Logging) or `pretty`', default: 'json in production, pretty elsewhere' },
@@ -78,7 +77,6 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: "Pub/Sub topic notices of new, renamed and deleted activities are published to, for delivery to the athletes' own chats",
     default: 'activity-deliveries',
   },
-  TELEGRAM_API_BASE_URL: { purpose: "Telegram Bot API base URL (the laptop's stand-in on npm start)", default: 'https://api.telegram.org' },
   SLACK_WEBHOOK_BASE_URL: {
     purpose: 'Laptop and tests only: the origin of a Slack incoming-webhook stand-in, accepted beside https://hooks.slack.com (refused in production)',
   },
@@ -92,6 +90,19 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: 'update_tokens refuses calls without a bearer OIDC token from UPDATE_TOKENS_INVOKER (`true`/`false`; the platform verifies the signature)',
     default: 'true in production, false elsewhere',
   },
+  TELEGRAM_BOT_TOKEN: {
+    purpose:
+      'Token of the Telegram bot from @BotFather; the bot, the settings\' "Connect Telegram" and delivery of new activities to linked chats are off without it',
+    secret: true,
+  },
+  TELEGRAM_WEBHOOK_SECRET: {
+    purpose: 'Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with every update (1–256 of A–Z a–z 0–9 _ -); also derives the webhook path',
+    secret: true,
+  },
+  TELEGRAM_BOT_USERNAME: { purpose: "The bot's username without @, for the t.me/<bot>?start=… link; required with TELEGRAM_BOT_TOKEN" },
+  TELEGRAM_API_BASE_URL: { purpose: 'Telegram Bot API base URL (npm start points it at the local stand-in)', default: 'https://api.telegram.org' },
+  TELEGRAM_LINK_BASE_URL: { purpose: 'Where "Connect Telegram" opens the bot (npm start points it at the local chat page)', default: 'https://t.me' },
+  TELEGRAM_PORT: { purpose: 'Port of the local Telegram Bot API stand-in and chat page that npm start runs', default: '8092' },
   UPDATE_TOKENS_INVOKER: {
     purpose: 'Service account email Cloud Scheduler calls update_tokens as; required when UPDATE_TOKENS_REQUIRE_AUTH is on',
   },
@@ -149,11 +160,12 @@ export interface Config {
   readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string; readonly deliveriesTopic: string };
   /** Stand-ins for Slack's and Discord's webhook hosts (laptop and tests); production has none and accepts only the real hosts. */
   readonly delivery: { readonly slackWebhookBaseUrl: string | undefined; readonly discordWebhookBaseUrl: string | undefined };
-  readonly telegram: { readonly apiBaseUrl: string };
   /** Where archive uploads are kept: a bucket, or (laptop and tests) a folder under dataDir. */
   readonly archiveBucket: string | undefined;
   /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
   readonly map: MapConfig;
+  /** The Telegram bot's public settings (its token and webhook secret are secrets). */
+  readonly telegram: { readonly apiBaseUrl: string; readonly linkBaseUrl: string; readonly botUsername: string | undefined };
 }
 
 export interface MapConfig {
@@ -328,9 +340,13 @@ export function loadConfig(env: Env = process.env): Config {
       slackWebhookBaseUrl: standInUrl(env, 'SLACK_WEBHOOK_BASE_URL', production),
       discordWebhookBaseUrl: standInUrl(env, 'DISCORD_WEBHOOK_BASE_URL', production),
     },
-    telegram: { apiBaseUrl: httpUrl('TELEGRAM_API_BASE_URL', read(env, 'TELEGRAM_API_BASE_URL') ?? 'https://api.telegram.org') },
     archiveBucket: read(env, 'ARCHIVE_BUCKET'),
     map: mapConfig(env),
+    telegram: {
+      apiBaseUrl: httpUrl('TELEGRAM_API_BASE_URL', read(env, 'TELEGRAM_API_BASE_URL') ?? 'https://api.telegram.org'),
+      linkBaseUrl: httpUrl('TELEGRAM_LINK_BASE_URL', read(env, 'TELEGRAM_LINK_BASE_URL') ?? 'https://t.me'),
+      botUsername: botUsername(env),
+    },
   };
   return deepFreeze(config);
 }
@@ -341,6 +357,14 @@ function standInUrl(env: Env, name: 'SLACK_WEBHOOK_BASE_URL' | 'DISCORD_WEBHOOK_
   if (value === undefined) return undefined;
   if (production) throw new ConfigError(`${name} is set, but production posts only to the real service: unset it.`);
   return httpUrl(name, value);
+}
+
+/** Telegram usernames: 5–32 of letters, digits and underscores; a leading @ is forgiven. */
+function botUsername(env: Env): string | undefined {
+  const raw = read(env, 'TELEGRAM_BOT_USERNAME')?.replace(/^@/, '');
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(raw)) throw new ConfigError(`TELEGRAM_BOT_USERNAME is not a Telegram username: ${JSON.stringify(raw)}.`);
+  return raw;
 }
 
 function deepFreeze<T>(value: T): T {

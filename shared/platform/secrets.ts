@@ -61,9 +61,16 @@ export const SECRET_SPECS = Object.freeze({
   telegramBotToken: {
     env: 'TELEGRAM_BOT_TOKEN',
     secretId: 'telegram-bot-token',
-    purpose: "the Telegram bot's token from @BotFather (the bot and the delivery of new activities to linked chats)",
+    purpose: "the Telegram bot's token from @BotFather (the bot and the delivery of new activities to linked chats are off without it)",
     required: false,
     readBy: ['app', 'deliver-activities'],
+  },
+  telegramWebhookSecret: {
+    env: 'TELEGRAM_WEBHOOK_SECRET',
+    secretId: 'telegram-webhook-secret',
+    purpose: 'checked against X-Telegram-Bot-Api-Secret-Token on every update, and derives the webhook path',
+    required: false,
+    readBy: ['app'],
   },
   databasePassword: {
     env: 'DATABASE_PASSWORD',

@@ -37,4 +37,8 @@ export {
   unlinkAthlete,
   unlinkChat,
 } from './links.js';
-export { chatOfUpdate, claimUpdate, failedUpdateCount, markUpdateDone, markUpdateFailed, pendingUpdates } from './updates.js';
+export { chatOfUpdate, claimUpdate, failedUpdateCount, markUpdateDone, markUpdateFailed } from './updates.js';
+export { type BotAdminOperations, type BotDeps, createTelegramBot, type TelegramBot } from './bot.js';
+export type { LoadStreams } from './answers.js';
+export { CARD_HEIGHT, CARD_WIDTH } from './card.js';
+export { sameSecret, telegramWebhookPath, telegramWebhookUrl, WEBHOOK_SECRET_PATTERN } from './webhook.js';

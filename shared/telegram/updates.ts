@@ -7,13 +7,15 @@ export const chatOfUpdate = (update: TelegramUpdate): number | undefined =>
 
 /**
  * Records an update before it is handled; false when this update_id was handled already (Telegram redelivers an
- * update whose answer it did not see), so its command does not run twice. A failed one may be claimed again.
+ * update whose answer it did not see), so its command does not run twice. A failed one may be claimed again, and so
+ * may one whose handler stopped half-way.
  */
 export async function claimUpdate(db: Queryable, update: TelegramUpdate): Promise<boolean> {
   const { rows } = await db.query<{ update_id: string }>(
     `insert into telegram_updates (update_id, chat_id, status, payload, attempts) values ($1::bigint, $2::bigint, 'received', $3::jsonb, 1)
-     on conflict (update_id) do update set attempts = telegram_updates.attempts + 1, status = 'received'
-       where telegram_updates.status = 'failed'
+     on conflict (update_id) do update set attempts = telegram_updates.attempts + 1, status = 'received', received_at = now()
+       -- failed, or claimed by an instance that stopped before finishing (Telegram waits 60 s at most for an answer)
+       where telegram_updates.status = 'failed' or (telegram_updates.status = 'received' and telegram_updates.received_at < now() - interval '2 minutes')
      returning update_id`,
     [update.update_id, chatOfUpdate(update) ?? null, JSON.stringify(update)],
   );
@@ -30,17 +32,6 @@ export async function markUpdateFailed(db: Queryable, updateId: number, error: s
     updateId,
     error.slice(0, 500),
   ]);
-}
-
-/** Updates received but not done (failed, or cut off mid-way), oldest first, to be handled again. */
-export async function pendingUpdates(db: Queryable, olderThanMs: number, limit = 50): Promise<TelegramUpdate[]> {
-  const { rows } = await db.query<{ payload: TelegramUpdate }>(
-    `select payload from telegram_updates
-      where status <> 'done' and payload is not null and received_at < now() - make_interval(secs => $1::float8) and attempts < 5
-      order by received_at limit $2::int`,
-    [olderThanMs / 1000, limit],
-  );
-  return rows.map((row) => row.payload);
 }
 
 /** Updates that could not be handled, for the admin's count. */

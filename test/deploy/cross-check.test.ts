@@ -287,6 +287,16 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
     });
   }
 
+  it('the Telegram bot token and webhook secret are containers Terraform creates, read by the app alone', () => {
+    for (const id of ['telegram-bot-token', 'telegram-webhook-secret']) {
+      assert.deepEqual(stringList(readers[id]), ['app'], id);
+      assert.ok(
+        specs.some((spec) => spec.secretId === id && !spec.required),
+        `${id} is optional: the site runs without the bot`,
+      );
+    }
+  });
+
   it('the accessor grants come from local.secret_readers, per secret and per runtime identity', () => {
     assert.match(String(locals.secret_grants), /local\.secret_readers/);
     const accessor = resource(files, 'google_secret_manager_secret_iam_member', 'accessor');
@@ -327,6 +337,7 @@ describe('environment variables: everything set is something the config knows', 
     if (name === 'DATABASE_USER') return 'app-runtime@example-project.iam';
     if (name === 'STRAVA_CLIENT_ID') return '12345';
     if (name === 'ADMIN_ATHLETE_IDS') return '';
+    if (name === 'TELEGRAM_BOT_USERNAME') return 'ExampleTrainingBot';
     return 'example-project';
   }
 

@@ -47,6 +47,8 @@ const OUTPUTS = {
       'session-secret',
       'strava-client-secret',
       'strava-verify-token',
+      'telegram-bot-token',
+      'telegram-webhook-secret',
       'token-encryption-key',
       'webhook-path-secret',
     ],
@@ -197,12 +199,15 @@ describe('scripts/deploy-secrets.mjs: a first value for every secret, never a se
       'session-secret': 'generate',
       'strava-client-secret': 'ask',
       'strava-verify-token': 'generate',
+      'telegram-bot-token': 'skip',
+      'telegram-webhook-secret': 'generate',
       'token-encryption-key': 'generate',
       'webhook-path-secret': 'generate',
     });
     const fromEnv = planSecrets(ids, new Set(), { STRAVA_CLIENT_SECRET: 's', OPENAI_API_KEY: 'k' });
     assert.equal(fromEnv.find((p) => p.id === 'strava-client-secret')?.action, 'from-env');
     assert.equal(fromEnv.find((p) => p.id === 'openai-api-key')?.action, 'from-env');
+    assert.equal(planSecrets(ids, new Set(), { TELEGRAM_BOT_TOKEN: '1:x' }).find((p) => p.id === 'telegram-bot-token')?.action, 'from-env');
   });
 
   it('a second run keeps every value (a new token-encryption-key would lock out every stored token)', () => {
@@ -216,6 +221,8 @@ describe('scripts/deploy-secrets.mjs: a first value for every secret, never a se
     assert.ok(SOURCES['session-secret']!.make!().length >= 32);
     assert.ok(SOURCES['webhook-path-secret']!.make!().length >= 16);
     assert.notEqual(SOURCES['strava-verify-token']!.make!(), SOURCES['strava-verify-token']!.make!());
+    // Telegram takes 1–256 of A–Z a–z 0–9 _ - as a webhook secret token.
+    assert.match(SOURCES['telegram-webhook-secret']!.make!(), /^[A-Za-z0-9_-]{32,256}$/);
   });
 });
 

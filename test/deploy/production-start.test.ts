@@ -32,6 +32,7 @@ function productionEnv(port: number): NodeJS.ProcessEnv {
     WEBHOOK_PATH_SECRET: randomBytes(16).toString('hex'),
     OPENAI_API_KEY: 'sk-test-not-used',
     TELEGRAM_BOT_TOKEN: '123456:telegram-token-not-used',
+    TELEGRAM_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
     DATABASE_PASSWORD: 'unused-with-database-url',
     PORT: String(port),
     PUBLIC_BASE_URL: `https://training.example.org`,

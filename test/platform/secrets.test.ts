@@ -52,7 +52,8 @@ const STORED: Record<string, string> = {
   'strava-verify-token': 'sm-verify-token-22aa',
   'webhook-path-secret': 'sm-webhook-path-secret-51bd',
   'openai-api-key': 'sm-openai-key-77d0',
-  'telegram-bot-token': 'sm-telegram-bot-token-0c5a',
+  'telegram-bot-token': '123456:sm-telegram-token',
+  'telegram-webhook-secret': 'sm-telegram-webhook-secret',
   'database-password': 'sm-database-password-e3e3',
 };
 
@@ -91,6 +92,7 @@ describe('loadSecrets from the environment only', () => {
         webhookPathSecret: undefined,
         openaiApiKey: undefined,
         telegramBotToken: undefined,
+        telegramWebhookSecret: undefined,
         databasePassword: undefined,
       },
     );
@@ -191,6 +193,7 @@ describe('secretManagerStore with the real client against the fake', () => {
         webhookPathSecret: STORED['webhook-path-secret'],
         openaiApiKey: STORED['openai-api-key'],
         telegramBotToken: STORED['telegram-bot-token'],
+        telegramWebhookSecret: STORED['telegram-webhook-secret'],
         databasePassword: STORED['database-password'],
       },
     );
@@ -210,7 +213,7 @@ describe('secretManagerStore with the real client against the fake', () => {
     for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'telegram-bot-token', 'database-password']) {
       assert.equal(count(fake.requests, accessPath(id)), 1, id);
     }
-    assert.equal(fake.requests.length, 6);
+    assert.equal(fake.requests.length, 7);
   });
 
   test('latest follows a newly added version', async () => {

@@ -34,6 +34,12 @@ variable "admin_athlete_ids" {
   default     = []
 }
 
+variable "telegram_bot_username" {
+  type        = string
+  description = "The Telegram bot's username (without @); empty leaves the bot off."
+  default     = ""
+}
+
 variable "operator_members" {
   type        = list(string)
   description = "Operators as IAM members (\"user:you@example.com\"); they may run migrations as the migrator and deploy the app."

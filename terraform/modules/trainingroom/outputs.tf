@@ -120,6 +120,8 @@ output "app_engine_env_variables" {
     PUBSUB_TOPIC_ARCHIVE     = google_pubsub_topic.push["archive-uploads"].name
     ARCHIVE_BUCKET           = google_storage_bucket.archive_uploads.name
     ADMIN_ATHLETE_IDS        = join(",", [for id in var.admin_athlete_ids : tostring(id)])
+    # Empty leaves the bot off (an empty variable reads as unset).
+    TELEGRAM_BOT_USERNAME = var.telegram_bot_username
   }
 }
 

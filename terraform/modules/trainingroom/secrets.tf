@@ -9,8 +9,11 @@ locals {
     "strava-verify-token"  = ["app"]
     "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
-    "telegram-bot-token"   = ["app", "deliver-activities"]
-    "database-password"    = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive", "deliver-activities"]
+    # The Telegram bot: its token and the secret Telegram sends with every update. Only the app answers the bot;
+    # the delivery function sends new activities to linked chats with the same token.
+    "telegram-bot-token"      = ["app", "deliver-activities"]
+    "telegram-webhook-secret" = ["app"]
+    "database-password"       = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive", "deliver-activities"]
   }
 
   secret_grants = merge([

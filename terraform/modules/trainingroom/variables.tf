@@ -55,6 +55,17 @@ variable "admin_athlete_ids" {
   default     = []
 }
 
+variable "telegram_bot_username" {
+  type        = string
+  description = "The Telegram bot's username (without @), rendered into the app_engine_env_variables output when set; empty leaves the bot off."
+  default     = ""
+
+  validation {
+    condition     = var.telegram_bot_username == "" || can(regex("^[A-Za-z][A-Za-z0-9_]{4,31}$", var.telegram_bot_username))
+    error_message = "telegram_bot_username must be a Telegram username (5-32 letters, digits and underscores, without @), or empty."
+  }
+}
+
 variable "operator_members" {
   type        = list(string)
   description = "IAM members who operate the site (\"user:you@example.com\" or \"group:ops@example.com\"): they may impersonate the migrator service account to run migrations and deploy the app as its runtime service account."
