@@ -287,9 +287,10 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
     });
   }
 
-  it('the Telegram bot token and webhook secret are containers Terraform creates, read by the app alone', () => {
-    for (const id of ['telegram-bot-token', 'telegram-webhook-secret']) {
-      assert.deepEqual(stringList(readers[id]), ['app'], id);
+  it('the Telegram webhook secret is read by the app alone, the bot token by the app and the delivery function; both optional', () => {
+    const expected: Record<string, string[]> = { 'telegram-bot-token': ['app', 'deliver-activities'], 'telegram-webhook-secret': ['app'] };
+    for (const [id, readBy] of Object.entries(expected)) {
+      assert.deepEqual(stringList(readers[id]), readBy, id);
       assert.ok(
         specs.some((spec) => spec.secretId === id && !spec.required),
         `${id} is optional: the site runs without the bot`,
