@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const { server, port } = await listen(createApp(deps), config.port, config.host ?? '127.0.0.1');
 
   // Paused imports are resumed through the bus, as the deployed job publishes to the backfill topic.
-  const tokenTimer = startTokenTimer(runtime, TOKEN_JOB_INTERVAL_MS, services.resumeImports, services.enrichEfforts);
+  const tokenTimer = startTokenTimer(runtime, TOKEN_JOB_INTERVAL_MS, services.resumeImports, services.enrichEfforts, services.publishWaitingNotices);
 
   // The sandbox pushes events to the app once subscribed, through the same validation round trip as Strava's.
   let liveUpdates = 'off (subscribe with npm run strava:subscription -- create)';

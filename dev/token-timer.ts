@@ -17,7 +17,13 @@ export interface TokenTimer {
  * also resumes stalled or rate-limited history imports when given a resumer, and searches the history for best efforts
  when given the services' enrichment.
  */
-export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStalledImports?: ResumeStalledImports, enrichEfforts?: EnrichEfforts): TokenTimer {
+export function startTokenTimer(
+  runtime: Runtime,
+  intervalMs: number,
+  resumeStalledImports?: ResumeStalledImports,
+  enrichEfforts?: EnrichEfforts,
+  publishWaitingNotices?: () => Promise<number>,
+): TokenTimer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RefreshJobSummary | undefined> | undefined;
   let stopped = false;
@@ -48,6 +54,8 @@ export function startTokenTimer(runtime: Runtime, intervalMs: number, resumeStal
     )
       // Then best efforts from the history, as the deployed job does, in what is left of the run's time.
       .then(async (summary) => {
+        // Delivery notices written by the deferred events it applied go out, as the deployed job publishes them.
+        await publishWaitingNotices?.().catch((error: unknown) => runtime.log.warn('Delivery notices wait for the next tick', { error }));
         if (enrichEfforts && summary && !summary.applicationInactive) {
           await enrichEfforts({ deadlineAt: Date.now() + Math.max(intervalMs / 2, 10_000) }).catch((error: unknown) =>
             runtime.log.warn('Best efforts enrichment failed; the next tick carries on', { error }),

@@ -15,13 +15,15 @@ import { perInstance, servicesPerInstance } from './instance.js';
  * request per import to the backfill topic so backfill instances do the work; without a Google Cloud project
  * (laptop, tests) there is no Pub/Sub to publish to, so the slices run here within the job's deadline.
  */
-const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus }>(
+const resumer = perInstance<{ resume: ResumeStalledImports; bus?: EventBus; publishWaitingNotices?: () => Promise<number> }>(
   async () => {
     const built = await runtime.get();
     const project = built.config.googleCloudProject;
     if (!project) return { resume: built.resumeImports };
     const bus = await createPubSubBus({ projectId: project, log: built.log });
-    return { resume: createServices(built, bus).resumeImports, bus };
+    const publishing = createServices(built, bus);
+    // Deferred events this job applies write delivery notices no processor handler publishes; the job does.
+    return { resume: publishing.resumeImports, bus, ...(publishing.publishWaitingNotices ? { publishWaitingNotices: publishing.publishWaitingNotices } : {}) };
   },
   async ({ bus }) => {
     await bus?.close().catch(() => undefined);
@@ -74,13 +76,11 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
     // Tokens matter more than imports: a resumer that cannot start must not stop the refreshes.
-    const resumeStalledImports = await resumer.get().then(
-      ({ resume }) => resume,
-      (error: unknown) => {
-        log.error('Could not start the history import resumer; imports wait for the next run', { error });
-        return undefined;
-      },
-    );
+    const publisher = await resumer.get().catch((error: unknown) => {
+      log.error('Could not start the history import resumer; imports wait for the next run', { error });
+      return undefined;
+    });
+    const resumeStalledImports = publisher?.resume;
     const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) => retryEvents({ ...built, log: jobLog }, { deadlineAt });
     const startedAt = Date.now();
     const summary = await refreshDueTokens(
@@ -92,6 +92,9 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
         batchSize: settings.batchSize,
       },
     );
+    if (publisher?.publishWaitingNotices) {
+      await publisher.publishWaitingNotices().catch((error: unknown) => log.warn('Delivery notices wait for the next run', { error }));
+    }
     // Best efforts come last: tokens, imports and deferred events all go before it, and it spends only what is left.
     let effortsSearched = 0;
     if (!summary.applicationInactive) {

@@ -4,7 +4,7 @@ import { createImportResumer, type ImportRequest, type ImportSliceOptions, type 
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createBackfillHandler, createDeliveryHandler, createEventHandler } from './platform/handlers.js';
-import { type DeliveryDeps, telegramDelivery, webhookOrigins } from './delivery/index.js';
+import { type DeliveryDeps, type DeliveryNotice, publishWaitingNotices, telegramDelivery, webhookOrigins } from './delivery/index.js';
 import { createBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import type { Config } from './platform/config.js';
@@ -26,6 +26,8 @@ export interface Services extends Runtime {
   handlers: { events: TopicHandler; backfill: TopicHandler; deliveries: TopicHandler };
   /** What delivering to the athletes' chats needs: the settings page's test message and the delivery function. */
   delivery: DeliveryDeps;
+  /** update_tokens' (and the laptop timer's) sweep of delivery notices nobody published yet; undefined without a bus. */
+  publishWaitingNotices: (() => Promise<number>) | undefined;
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
@@ -65,12 +67,14 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
   const telegram = telegramBotApiOf(runtime.config, runtime.secrets);
   // Without a bot token the Telegram destination is simply not offered (and skipped if one was stored).
   if (telegram) delivery.telegram = telegramDelivery(telegram);
+  const publishNotice = bus ? (notice: DeliveryNotice) => bus.publish(deliveriesTopic, notice) : undefined;
   return {
     ...runtime,
     bus,
     publishImport,
+    publishWaitingNotices: publishNotice ? () => publishWaitingNotices(runtime.pool, publishNotice) : undefined,
     handlers: {
-      events: createEventHandler(async () => runtime, bus ? (notice) => bus.publish(deliveriesTopic, notice) : undefined),
+      events: createEventHandler(async () => runtime, publishNotice),
       backfill: createBackfillHandler(deps, options.slice),
       deliveries: createDeliveryHandler(delivery),
     },

@@ -23,6 +23,7 @@ export {
   noteActivityChange,
   parseDeliveryNotice,
   publishPendingNotices,
+  publishWaitingNotices,
   unpublishedNoticeCount,
 } from './notices.js';
 export { PacedError } from './pacing.js';

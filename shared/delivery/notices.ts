@@ -75,6 +75,22 @@ export async function publishPendingNotices(pool: pg.Pool, athleteId: number, pu
   });
 }
 
+/**
+ * The safety net for notices no processor handler published: those written by deferred events the scheduled job
+ * applied, or left by a publish that failed when no redelivery followed. Only notices older than `olderThanMs` are
+ * taken, so a handler about to publish its own is not raced. Returns how many were published.
+ */
+export async function publishWaitingNotices(pool: pg.Pool, publish: (notice: DeliveryNotice) => Promise<string>, olderThanMs = 60_000): Promise<number> {
+  const { rows } = await pool.query<{ athlete_id: string }>(
+    `select distinct athlete_id from delivery_notices
+     where published_at is null and created_at < now() - $1::int * interval '1 millisecond' limit 500`,
+    [olderThanMs],
+  );
+  let published = 0;
+  for (const row of rows) published += await publishPendingNotices(pool, Number(row.athlete_id), publish);
+  return published;
+}
+
 export async function unpublishedNoticeCount(db: Queryable, athleteId: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from delivery_notices where athlete_id = $1::bigint and published_at is null', [
     athleteId,

@@ -13,12 +13,13 @@ import {
   enableTelegramDestination,
   InvalidWebhookUrlError,
   listDestinations,
+  publishWaitingNotices,
   saveDeliveryPreferences,
   telegramDelivery,
   WebhookTestFailedError,
   webhookOrigins,
 } from '../../shared/delivery/index.js';
-import type { ProcessorDeps } from '../../shared/events/index.js';
+import { type ProcessorDeps, processWebhookEvent } from '../../shared/events/index.js';
 import type { StravaWebhookEvent } from '../../shared/events/index.js';
 import { importRecentActivities } from '../../shared/imports/index.js';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
@@ -273,6 +274,24 @@ describe('delivery of new activities', () => {
     const token = live.split('/').pop()!;
     assert.ok(!Buffer.from(stored.webhook_url).toString('latin1').includes(token));
     assert.ok(!stored.url_hint.includes(token));
+  });
+
+  it('a notice no handler published (a deferred event the scheduled job applied) is published by the job, once', async () => {
+    const { athleteId } = await seedAthlete(world);
+    const slack = hooks.createHook('slack');
+    await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
+    // Applied the way retryDeferredEvents applies it: no Pub/Sub handler around it, so nothing is published.
+    const event = await newActivity(athleteId, 'Deferred run');
+    assert.equal((await processWebhookEvent(processor, event)).status, 'processed');
+    const sweep: DeliveryNotice[] = [];
+    const publish = async (notice: DeliveryNotice) => String(sweep.push(notice));
+    assert.equal(await publishWaitingNotices(world.db.pool, publish, 0), 1);
+    assert.deepEqual(
+      sweep.map((n) => [n.activityId, n.change]),
+      [[event.object_id, 'created']],
+    );
+    assert.equal(await publishWaitingNotices(world.db.pool, publish, 0), 0);
+    assert.deepEqual(await deliverNotice(delivery, sweep[0]!), { slack: 'sent' });
   });
 
   it("deleting the athlete's data removes their destinations, deliveries and notices", async () => {

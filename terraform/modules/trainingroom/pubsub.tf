@@ -51,6 +51,8 @@ locals {
     "archive-uploads/import-archive" = { topic = "archive-uploads", publisher = "import-archive" }
     # The processor publishes a notice once the event that made an activity new (or renamed or deleted it) commits.
     "activity-deliveries/process-strava-event" = { topic = "activity-deliveries", publisher = "process-strava-event" }
+    # update_tokens publishes the notices of deferred events it applied itself.
+    "activity-deliveries/update-tokens" = { topic = "activity-deliveries", publisher = "update-tokens" }
   }
 }
 
