@@ -24,6 +24,8 @@ import type { StravaWebhookEvent } from '../../shared/events/index.js';
 import { importRecentActivities } from '../../shared/imports/index.js';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
 import { createEventHandler } from '../../shared/platform/handlers.js';
+import { pauseKey, reserveSlot } from '../../shared/delivery/pacing.js';
+import { discordTarget, TargetError } from '../../shared/delivery/targets.js';
 import { createStravaBudget } from '../../shared/strava/index.js';
 import { createStartCode, createTelegramBotApi, redeemStartCode } from '../../shared/telegram/index.js';
 import { seedAthlete, startWorld, type World } from '../harness.js';
@@ -246,6 +248,29 @@ describe('delivery of new activities', () => {
     assert.deepEqual(await deliverNotice(delivery, second!), { discord: 'sent', slack: 'duplicate', telegram: 'duplicate' });
     assert.equal(hooks.visible(discord).length, 3);
     assert.equal(hooks.visible(slack).length, 3);
+  });
+
+  it("Discord's X-RateLimit headers: an emptied bucket pauses that webhook for every instance until it refills", async () => {
+    const url = hooks.createHook('discord');
+    hooks.setLimits({ discord: { limit: 2, windowMs: 4_000 } });
+    try {
+      const target = discordTarget(new URL(url), 'discord:bucket-test');
+      assert.equal((await target.send({ text: 'one' })).pauseMs, undefined);
+      const second = await target.send({ text: 'two' });
+      // Remaining 0: the answer says when the bucket resets, and the pacing key is pushed back to then.
+      assert.ok(second.pauseMs !== undefined && second.pauseMs > 0 && second.pauseMs <= 4_000, String(second.pauseMs));
+      await pauseKey(world.db.pool, 'discord:bucket-test', second.pauseMs);
+      assert.equal(await reserveSlot(world.db.pool, { key: 'discord:bucket-test', intervalMs: 2_000 }, 1_000), undefined, 'too far off to wait for');
+      // A third request anyway is refused as Discord refuses it: 429 with retry_after in the body.
+      await assert.rejects(target.send({ text: 'three' }), (error: unknown) => {
+        assert.ok(error instanceof TargetError);
+        assert.equal(error.failure.kind, 'rate-limited');
+        return true;
+      });
+      assert.equal(hooks.visible(url).length, 2);
+    } finally {
+      hooks.setLimits({ discord: { limit: 5, windowMs: 2_000 } });
+    }
   });
 
   it('saving a webhook: hostile or wrong URLs are refused before any request; a webhook that refuses the test is not saved', async () => {
