@@ -15,7 +15,7 @@ export const deliveryRu: typeof deliveryEn = {
   deliverySlackUrl: 'URL входящего вебхука Slack',
   deliveryDiscordUrl: 'URL вебхука Discord',
   deliverySlackHelp:
-    'В Slack добавьте в канал входящий вебхук (приложение с включёнными Incoming Webhooks) и скопируйте его URL: он начинается с https://hooks.slack.com/services/.',
+    'В Slack добавьте в канал входящий вебхук (приложение с включёнными входящими вебхуками) и скопируйте его URL: он начинается с https://hooks.slack.com/services/.',
   deliveryDiscordHelp:
     'В Discord откройте настройки канала → Интеграция → Вебхуки → Новый вебхук → Копировать URL вебхука: он начинается с https://discord.com/api/webhooks/.',
   deliveryConnect: 'Сохранить и отправить проверочное сообщение',
