@@ -170,7 +170,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const err = error as NodeJS.ErrnoException;
   if (err?.code === 'EADDRINUSE') {
-    process.stderr.write(`Cannot start: a port is already in use (${err.message}). Set PORT or STRAVA_SANDBOX_PORT to free ones.\n`);
+    process.stderr.write(`Cannot start: a port is already in use (${err.message}). Set PORT, STRAVA_SANDBOX_PORT or TELEGRAM_PORT to free ones.\n`);
   } else {
     process.stderr.write(`Cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     if (err instanceof Error && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error).message ?? err.cause)}\n`);

@@ -5,7 +5,10 @@
 // read with the operator's own credentials. Strava validates the callback against the running app, so deploy
 // the app first. Safe to run again: an existing subscription is shown and left alone.
 //
-// Usage: node scripts/deploy-webhook.mjs [--outputs FILE]
+// With --telegram it points the Telegram bot's webhook at the site instead (`npm run telegram:webhook -- set`, the
+// same environment; the bot's token and webhook secret come from Secret Manager).
+//
+// Usage: node scripts/deploy-webhook.mjs [--outputs FILE] [--telegram]
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,9 +24,9 @@ export function subscriptionEnvironment(outputs) {
   };
 }
 
-function subscription(command, env) {
+function subscription(command, env, script = 'strava:subscription') {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const run = spawnSync(npm, ['run', '--silent', 'strava:subscription', '--', command], {
+  const run = spawnSync(npm, ['run', '--silent', script, '--', command], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -31,6 +34,7 @@ function subscription(command, env) {
     shell: process.platform === 'win32',
   });
   process.stdout.write(run.stdout ?? '');
+  if (run.status !== 0 && script !== 'strava:subscription') throw new DeployError(`${script} ${command} failed (its message is above).`);
   if (run.status !== 0) {
     throw new DeployError(
       `strava:subscription ${command} failed. A 403 with "Inactive" means the Strava API application needs its owner's Strava subscription (docs/DEPLOY.md, "The Strava side").`,
@@ -40,8 +44,12 @@ function subscription(command, env) {
 }
 
 function main() {
-  const { values } = parseArgs({ options: { outputs: { type: 'string' } } });
+  const { values } = parseArgs({ options: { outputs: { type: 'string' }, telegram: { type: 'boolean' } } });
   const env = subscriptionEnvironment(readOutputs({ from: values.outputs }));
+  if (values.telegram) {
+    subscription('set', env, 'telegram:webhook');
+    return;
+  }
   if (/^Subscription \d+/m.test(subscription('view', env))) {
     console.log('The application has a webhook subscription already; nothing to do (npm run strava:subscription -- delete removes it).');
     return;

@@ -15,13 +15,14 @@ export function chatPage(input: { botUsername: string; user: StandInUser; lang: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(t.tgChatTitle)}</title>
+<link rel="icon" href="data:,">
 <style>
   * { box-sizing: border-box; }
   body { margin: 0; font: 16px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #e6ebee; color: #111; }
   .chat { max-width: 720px; margin: 0 auto; min-height: 100vh; display: flex; flex-direction: column; background: #dfe7ec; }
-  header { background: #517da2; color: #fff; padding: 12px 16px; }
+  header { background: #2f5d82; color: #fff; padding: 12px 16px; }
   header h1 { margin: 0; font-size: 1.05rem; }
-  header p { margin: 4px 0 0; font-size: .85rem; opacity: .9; }
+  header p { margin: 4px 0 0; font-size: .85rem; }
   .lang { color: #fff; font-size: .85rem; margin-right: 8px; }
   #log { flex: 1; padding: 12px; display: flex; flex-direction: column; gap: 8px; overflow-wrap: anywhere; }
   .bubble { max-width: 88%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; box-shadow: 0 1px 1px rgba(0,0,0,.12); }
@@ -30,12 +31,12 @@ export function chatPage(input: { botUsername: string; user: StandInUser; lang: 
   .bubble img { display: block; max-width: 100%; height: auto; border-radius: 8px; margin-bottom: 6px; }
   .keyboard { display: grid; gap: 4px; margin-top: 6px; }
   .keyboard .row { display: flex; gap: 4px; }
-  .keyboard button { flex: 1; min-height: 40px; border: 0; border-radius: 8px; background: #e8f0f7; color: #2b5278; font: inherit; font-size: .9rem; cursor: pointer; }
+  .keyboard button { flex: 1; min-height: 40px; border: 0; border-radius: 8px; background: #e8f0f7; color: #1f4466; font: inherit; font-size: .9rem; cursor: pointer; }
   .file { display: inline-block; margin-bottom: 4px; color: #2b5278; font-weight: 600; }
-  .note { align-self: center; font-size: .85rem; color: #555; text-align: center; }
+  .note { align-self: center; font-size: .85rem; color: #333; text-align: center; }
   form { display: flex; gap: 8px; padding: 8px; background: #fff; position: sticky; bottom: 0; }
   input { flex: 1; min-width: 0; min-height: 44px; padding: 8px 12px; border: 1px solid #c5d0d8; border-radius: 22px; font: inherit; }
-  form button, .start button { min-height: 44px; padding: 0 18px; border: 0; border-radius: 22px; background: #517da2; color: #fff; font: inherit; cursor: pointer; }
+  form button, .start button { min-height: 44px; padding: 0 18px; border: 0; border-radius: 22px; background: #2f5d82; color: #fff; font: inherit; cursor: pointer; }
   .start { padding: 12px; text-align: center; background: #fff; }
   .start p { margin: 0 0 8px; }
   code, pre { font-family: ui-monospace, monospace; }
@@ -56,7 +57,7 @@ export function chatPage(input: { botUsername: string; user: StandInUser; lang: 
   </form>
 </div>
 <script>
-const chat = ${JSON.stringify(String(input.user.id))};
+const chat = ${JSON.stringify(`${input.user.id}&lang=${locale}`)};
 const texts = ${JSON.stringify(texts).replace(/</g, '\\u003c')};
 const start = ${JSON.stringify(start)};
 const log = document.getElementById('log');

@@ -27,6 +27,7 @@ import {
   TELEGRAM_RATE_LIMITS,
   type Webhook,
 } from './model.js';
+import { chooseLocale } from '../../shared/i18n/index.js';
 import { chatPage } from './page.js';
 
 export type { CallRecord, ChatMessage, DeliveryOutcome, RateLimits, SentRecord, StandInUser } from './model.js';
@@ -449,11 +450,14 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
   });
 
   // ---- the chat page: a person's side of the conversation ----
+  // The person's language, as their Telegram app would report it: the page's switch, else the browser's.
+  const pageLocale = (c: Context) => chooseLocale(c.req.query('lang'), c.req.header('accept-language'));
   const pageUser = (c: Context): StandInUser => {
     const id = Number(c.req.query('chat'));
-    return Number.isSafeInteger(id) && id > 0 ? (chats.get(id)?.user ?? { ...DEMO_TELEGRAM_USER, id }) : DEMO_TELEGRAM_USER;
+    const user = Number.isSafeInteger(id) && id > 0 ? (chats.get(id)?.user ?? { ...DEMO_TELEGRAM_USER, id }) : DEMO_TELEGRAM_USER;
+    return { ...user, languageCode: pageLocale(c) };
   };
-  const renderPage = (c: Context) => c.html(chatPage({ botUsername, user: pageUser(c), lang: c.req.query('lang'), start: c.req.query('start') }));
+  const renderPage = (c: Context) => c.html(chatPage({ botUsername, user: pageUser(c), lang: pageLocale(c), start: c.req.query('start') }));
   app.get('/', renderPage);
   app.get(`/${botUsername}`, renderPage); // what https://t.me/<bot>?start=<code> becomes on the laptop
   app.get('/chat/messages', (c) => {
@@ -487,6 +491,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
 
   function userSays(chatId: number, text: string, user: Partial<StandInUser> = {}): Promise<DeliveryOutcome> {
     const chat = openChat({ ...DEMO_TELEGRAM_USER, ...user, id: chatId });
+    if (user.languageCode) chat.user.languageCode = user.languageCode;
     chat.blocked = false; // writing to a blocked bot unblocks it, as in the app
     const message: ChatMessage = { messageId: chat.nextMessageId++, from: 'user', date: unixNow(), text, edited: false, deleted: false };
     chat.messages.push(message);
@@ -583,7 +588,9 @@ const fileLink = (file: StoredFile | undefined) =>
  * harmless few Telegram allows (links only to http(s)); anything else, and everything the person typed, is text.
  */
 function displayHtml(message: ChatMessage): string {
-  if (message.parseMode !== 'HTML' || message.from !== 'bot') return escapeHtml(message.text);
+  // Telegram shows a deep link's Start as "/start" alone: the code is sent, not shown.
+  if (message.from === 'user') return escapeHtml(message.text.replace(/^\/start\s+\S+$/, '/start'));
+  if (message.parseMode !== 'HTML') return escapeHtml(message.text);
   return message.text.replace(/<(\/?)([a-zA-Z-]+)([^>]*)>/g, (_all, close: string, name: string, attributes: string) => {
     const tag = name.toLowerCase();
     const safe = ['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'code', 'pre', 'blockquote'].includes(tag) ? tag : tag === 'a' ? 'a' : 'span';

@@ -77,8 +77,6 @@ export const telegramEn = {
   botUnitsSet: (units: string) => `Units set to ${units} (here and on the site).`,
   botUnitsMetric: 'metric (km, m)',
   botUnitsImperial: 'imperial (mi, ft)',
-  botTryLater: 'Something went wrong on our side. Please try again in a minute.',
-  botTrimmed: '…',
 
   botAdminAthletesTitle: (total: string) => `<b>Athletes</b>: ${total}`,
   botAdminAthleteLine: (id: string, name: string, status: string, count: string, last: string) => `${id} · ${name} · ${status} · ${count} act. · ${last}`,

@@ -77,8 +77,6 @@ export const telegramRu: typeof telegramEn = {
   botUnitsSet: (units) => `Единицы: ${units} (здесь и на сайте).`,
   botUnitsMetric: 'метрические (км, м)',
   botUnitsImperial: 'имперские (мили, футы)',
-  botTryLater: 'У нас что-то пошло не так. Попробуйте ещё раз через минуту.',
-  botTrimmed: '…',
 
   botAdminAthletesTitle: (total) => `<b>Спортсмены</b>: ${total}`,
   botAdminAthleteLine: (id, name, status, count, last) => `${id} · ${name} · ${status} · ${count} трен. · ${last}`,

@@ -4,7 +4,7 @@ import type { Streams } from '../activities/index.js';
 import type { Queryable } from '../db/index.js';
 import { createFormatter, type Formatter, type Locale, messages, type Messages } from '../i18n/index.js';
 import { getSettings, updateSettings } from '../privacy/index.js';
-import { athleteTimeZone, loadResultsStats, localDate, type Period, PERIODS, yearRates } from '../stats/index.js';
+import { type ActivityRef, athleteTimeZone, loadResultsStats, localDate, type Period, PERIODS, yearRates } from '../stats/index.js';
 import { unitsFor, type Units } from '../units.js';
 import type { InlineKeyboardButton, InlineKeyboardMarkup, TelegramFile } from './bot-api.js';
 import { CARD_ROUTE_BOX, renderCardPng } from './card.js';
@@ -112,14 +112,7 @@ export async function yearAnswer(db: Queryable, r: Reader, now: Date, what: 'wee
   return text(lines.join('\n'));
 }
 
-interface ListedRow {
-  id: number;
-  name: string;
-  sportType: string;
-  startDateLocal: string;
-  distance: number;
-  movingTime: number;
-}
+type ListedRow = Pick<ActivityRef, 'id' | 'name' | 'sportType' | 'startDateLocal' | 'distance' | 'movingTime'>;
 
 /** A list of activities: a line each, and a button each to open it. */
 function activityList(r: Reader, title: string, rows: readonly ListedRow[]): Outgoing {
@@ -132,7 +125,7 @@ function activityList(r: Reader, title: string, rows: readonly ListedRow[]): Out
       ...(row.distance > 0 ? [r.fmt.distance(row.distance)] : []),
       r.fmt.duration(row.movingTime),
     ];
-    lines.push(`${i + 1}. <b>${escapeHtml(row.name)}</b>\n    ${escapeHtml(figures.join(' · '))}`);
+    lines.push(`${i + 1}. <b>${escapeHtml(row.name)}</b>\n${escapeHtml(figures.join(' · '))}`);
     // Button labels are plain text (Telegram does not read markup there); the name is cut to fit a phone's row.
     const label = [...row.name].length > 28 ? `${[...row.name].slice(0, 27).join('')}…` : row.name;
     buttons.push([{ text: `${i + 1}. ${label || '—'}`, callback_data: `act:${row.id}` }]);

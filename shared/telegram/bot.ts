@@ -101,14 +101,15 @@ export function createTelegramBot(deps: BotDeps): TelegramBot {
   const settingsUrl = `${deps.publicBaseUrl.replace(/\/+$/, '')}/settings#telegram`;
 
   async function send(chatId: number, outgoing: Outgoing[], editMessageId: number | undefined): Promise<void> {
+    const caption = (item: { captionHtml?: string }) => (item.captionHtml === undefined ? {} : { captionHtml: item.captionHtml });
     for (const item of outgoing) {
-      if (item.kind === 'document') await deps.api.sendDocument(chatId, item.file, item.captionHtml === undefined ? {} : { captionHtml: item.captionHtml });
-      else if (item.kind === 'photo') await deps.api.sendPhoto(chatId, item.file, item.captionHtml === undefined ? {} : { captionHtml: item.captionHtml });
+      if (item.kind === 'document') await politely(() => deps.api.sendDocument(chatId, item.file, caption(item)));
+      else if (item.kind === 'photo') await politely(() => deps.api.sendPhoto(chatId, item.file, caption(item)));
       else {
         const pieces = splitMessage(item.html);
         if (item.edit && editMessageId !== undefined && pieces.length === 1) {
           try {
-            await deps.api.editMessageText(chatId, editMessageId, pieces[0]!, item.keyboard ? { replyMarkup: item.keyboard } : {});
+            await politely(() => deps.api.editMessageText(chatId, editMessageId, pieces[0]!, item.keyboard ? { replyMarkup: item.keyboard } : {}));
             continue;
           } catch (error) {
             // Pressing the button of what is already shown changes nothing; any other refusal sends it anew.
@@ -118,7 +119,7 @@ export function createTelegramBot(deps: BotDeps): TelegramBot {
         }
         for (const [i, piece] of pieces.entries()) {
           const last = i === pieces.length - 1;
-          await deps.api.sendMessage(chatId, piece, last && item.keyboard ? { replyMarkup: item.keyboard } : {});
+          await politely(() => deps.api.sendMessage(chatId, piece, last && item.keyboard ? { replyMarkup: item.keyboard } : {}));
         }
       }
     }
@@ -302,6 +303,19 @@ export function createTelegramBot(deps: BotDeps): TelegramBot {
       await send(incoming.chatId, outgoing, incoming.callback?.messageId);
     },
   };
+}
+
+/** Telegram asks a bot over its pace to wait: a short wait is taken here (Telegram waits up to a minute for the answer). */
+export const MAX_RETRY_AFTER_S = 5;
+
+async function politely<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof TelegramApiError) || error.reason !== 'rate_limited' || (error.retryAfter ?? Infinity) > MAX_RETRY_AFTER_S) throw error;
+    await new Promise((resolve) => setTimeout(resolve, (error.retryAfter ?? 1) * 1000));
+    return call();
+  }
 }
 
 const asPeriod = (value: string): Period => (value === 'month' || value === 'year' || value === 'all' ? value : 'week');

@@ -26,6 +26,30 @@ function clip(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+// Bold DejaVu Sans at 34 px fits about 25 average characters in the 520 px beside the route; 22 leaves room for wide ones.
+const TITLE_LINE = 22;
+
+/** The title on at most two lines, broken between words where it can be, the rest cut with "…". */
+export function titleLines(title: string): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of title.trim().split(/\s+/)) {
+    const candidate = current ? `${current} ${word}` : word;
+    if ([...candidate].length <= TITLE_LINE) current = candidate;
+    else {
+      if (current) lines.push(current);
+      current = word;
+      while ([...current].length > TITLE_LINE) {
+        lines.push([...current].slice(0, TITLE_LINE).join(''));
+        current = [...current].slice(TITLE_LINE).join('');
+      }
+    }
+  }
+  if (current) lines.push(current);
+  if (lines.length <= 2) return lines;
+  return [lines[0]!, clip(`${lines[1]} ${lines[2]}`, TITLE_LINE)];
+}
+
 /** The card as SVG: every piece of text is escaped, since activity names are the athlete's (or anyone's) words. */
 export function cardSvg(card: CardContent): string {
   const route = card.routePath
@@ -42,8 +66,10 @@ export function cardSvg(card: CardContent): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${CARD_WIDTH}" height="${CARD_HEIGHT}" viewBox="0 0 ${CARD_WIDTH} ${CARD_HEIGHT}" font-family="DejaVu Sans">
 <rect width="100%" height="100%" fill="#111827"/>
 ${route}
-<text x="640" y="130" font-size="40" font-weight="bold" fill="#ffffff">${escapeHtml(clip(card.title, 22))}</text>
-<text x="640" y="180" font-size="28" fill="#fc5200">${escapeHtml(clip(card.subtitle, 34))}</text>
+${titleLines(card.title)
+  .map((line, i) => `<text x="640" y="${110 + i * 44}" font-size="34" font-weight="bold" fill="#ffffff">${escapeHtml(line)}</text>`)
+  .join('')}
+<text x="640" y="215" font-size="28" fill="#fc5200">${escapeHtml(clip(card.subtitle, 34))}</text>
 ${figures}
 <text x="1160" y="600" font-size="22" fill="#6b7f95" text-anchor="end">${escapeHtml(card.siteName)}</text>
 </svg>`;

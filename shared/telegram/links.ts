@@ -18,6 +18,8 @@ const hashCode = (code: string) => createHash('sha256').update(code, 'utf8').dig
 export async function createStartCode(db: Queryable, athleteId: number, ttlMs = START_CODE_TTL_MS): Promise<string> {
   const code = randomBytes(18).toString('base64url');
   await db.query('delete from telegram_start_codes where athlete_id = $1::bigint and used_at is null', [athleteId]);
+  // Spent and expired codes are kept a day, to answer "already used" or "expired" rather than "not valid", then go.
+  await db.query(`delete from telegram_start_codes where expires_at < now() - interval '1 day'`);
   await db.query(
     `insert into telegram_start_codes (code_hash, athlete_id, expires_at) values ($1::bytea, $2::bigint, now() + make_interval(secs => $3::float8))`,
     [hashCode(code), athleteId, ttlMs / 1000],

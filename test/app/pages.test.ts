@@ -178,6 +178,21 @@ describe('results', () => {
     assert.match((await get('/results')).text, /\d km\b/);
     assert.equal((await post('/settings/units', { csrf: 'forged', units: 'imperial' })).status, 403);
   });
+
+  test('without a Telegram bot token the site works and settings offer no Telegram; its webhook path is not there', async () => {
+    const settings = await get('/settings');
+    assert.equal(settings.status, 200);
+    assert.doesNotMatch(settings.text, /Telegram/);
+    assert.doesNotMatch(settings.headers.get('content-security-policy') ?? '', /t\.me/);
+    const connect = await post('/settings/telegram/connect', { csrf: await csrf() });
+    assert.equal(connect.headers.get('location'), '/settings#telegram', 'no code made, nowhere to go');
+    const webhook = await fetch(`${stack.baseUrl}/telegram/anything`, {
+      method: 'POST',
+      body: '{"update_id":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(webhook.status, 404);
+  });
 });
 
 describe('activities', () => {

@@ -1,20 +1,21 @@
 // The bot end to end: the stand-in delivers updates to the app's webhook over HTTP, the app answers from a real database, and every answer is checked against hand-built data.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTelegramStandIn, type ChatMessage, type TelegramStandIn } from '../../dev/telegram/server.js';
+import type { ChatMessage, TelegramStandIn } from '../../dev/telegram/server.js';
 import { attachFileStreams } from '../../shared/activities/index.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/index.js';
 import { addZone } from '../../shared/privacy/index.js';
 import { claimUpdate, createStartCode, linkedChatId, markUpdateFailed, parseTelegramHtml, telegramWebhookPath } from '../../shared/telegram/index.js';
 import { CookieClient } from '../helpers/http.js';
 import { hiddenValue, signIn } from '../helpers/oauth.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import type { TestStack } from '../helpers/stack.js';
+import { startTelegramTestStack, type TelegramTestStack } from '../helpers/telegram.js';
 import { activityMaker, athleteMaker } from '../stats/fixtures.js';
 
 // Wednesday 10 June 2026, 14:00 in Berlin: this week began Monday 8 June; day 161 of 365.
 const NOW = new Date('2026-06-10T12:00:00Z');
-const WEBHOOK_SECRET = randomBytes(18).toString('base64url');
 const HOSTILE = 'Morning <b>Run</b> & "<script>alert(1)</script>" &amp;';
 
 let standIn: TelegramStandIn;
@@ -56,22 +57,15 @@ async function link(chatId: number, athleteId: number): Promise<void> {
   assert.match(visible(welcome), /linked to your Training Room account/);
 }
 
+let world: TelegramTestStack;
+let WEBHOOK_SECRET: string;
+
 before(async () => {
-  standIn = await startTelegramStandIn({ port: 0, redeliveryDelayMs: 50, rateLimits: { perChat: { limit: 1000, windowMs: 1000 } } });
-  stack = await startTestStack({
-    now: () => NOW,
-    env: {
-      TELEGRAM_BOT_TOKEN: standIn.token,
-      TELEGRAM_API_BASE_URL: standIn.baseUrl,
-      TELEGRAM_LINK_BASE_URL: standIn.url,
-      TELEGRAM_BOT_USERNAME: standIn.botUsername,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      ADMIN_ATHLETE_IDS: String(ADMIN_ID),
-      STRAVA_VERIFY_TOKEN: 'verify-me',
-      WEBHOOK_PATH_SECRET: 'strava-path-secret',
-    },
+  world = await startTelegramTestStack({
+    standIn: { redeliveryDelayMs: 50, rateLimits: { perChat: { limit: 1000, windowMs: 1000 } } },
+    stack: { now: () => NOW, env: { ADMIN_ATHLETE_IDS: String(ADMIN_ID), STRAVA_VERIFY_TOKEN: 'verify-me', WEBHOOK_PATH_SECRET: 'strava-path-secret' } },
   });
-  await stack.deps.telegram!.setWebhook({ url: `${stack.baseUrl}${telegramWebhookPath(WEBHOOK_SECRET)}`, secretToken: WEBHOOK_SECRET });
+  ({ standIn, stack, webhookSecret: WEBHOOK_SECRET } = world);
   athleteWith = athleteMaker(() => stack.db.pool, 4_000);
   runner = await athleteWith([
     act('2026-06-09T07:00:00', { name: HOSTILE, distance: 10_000 }),
@@ -84,10 +78,7 @@ before(async () => {
   await link(RUNNER_CHAT, runner);
   await link(ADMIN_CHAT, admin);
 });
-after(async () => {
-  await stack?.close();
-  await standIn?.close();
-});
+after(() => world?.close());
 
 describe('commands on hand-built data', () => {
   test('/stats: this week per sport, and the period buttons edit the message to month, year and all time', async () => {
@@ -138,7 +129,7 @@ describe('commands on hand-built data', () => {
     const lines = visible(recent).split('\n');
     assert.equal(lines[0], 'Recent activities');
     assert.equal(lines[1], `1. ${HOSTILE}`, 'the hostile name arrives as the athlete typed it, as text');
-    assert.match(lines[2]!, /9 Jun 2026 · Run · 10\.0 km · 50:00/);
+    assert.equal(lines[2], '9 Jun 2026 · Run · 10.0 km · 50:00');
     assert.equal(lines[3], '2. Commute');
     assert.equal(recent!.replyMarkup!.inline_keyboard.length, 4);
     const firstId = Number(recent!.replyMarkup!.inline_keyboard[0]![0]!.callback_data!.split(':')[1]);
@@ -170,6 +161,7 @@ describe('commands on hand-built data', () => {
     const [card] = await press(RUNNER_CHAT, detail!, `card:${firstId}`);
     assert.ok(card?.photo, 'a picture');
     assert.deepEqual([...card.photo.bytes.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG');
+    if (process.env.SCREENSHOT_DIR) writeFileSync(join(process.env.SCREENSHOT_DIR, 'share-card.png'), card.photo.bytes);
     assert.equal(Buffer.from(card.photo.bytes).readUInt32BE(16), 1200, 'the PNG header says 1200 px wide');
   });
 
@@ -463,6 +455,31 @@ describe('the webhook', () => {
     assert.equal(standIn.botMessages(RUNNER_CHAT).length, before + 1, 'answered on redelivery');
     const { rows } = await stack.db.pool.query(`select status, attempts from telegram_updates order by update_id desc limit 1`);
     assert.deepEqual(rows[0], { status: 'done', attempts: 2 });
+  });
+
+  test("over Telegram's pace, the bot waits the retry_after it is given and then answers", async () => {
+    standIn.setRateLimits({ perChat: { limit: 1, windowMs: 1000 } });
+    try {
+      const before = standIn.botMessages(RUNNER_CHAT).length;
+      const refusedBefore = standIn.calls.filter((call) => call.errorCode === 429).length;
+      await standIn.deliver(update(7_150_001, '/help'));
+      const second = await standIn.deliver(update(7_150_002, '/help'));
+      assert.equal(second.delivered, true);
+      assert.equal(standIn.botMessages(RUNNER_CHAT).length, before + 2, 'both answered');
+      // The second answer at least came within the second after the first: refused once with retry_after, then sent.
+      assert.ok(standIn.calls.filter((call) => call.errorCode === 429).length > refusedBefore, 'a 429 came, and the wait');
+      const { rows } = await stack.db.pool.query(`select status, attempts from telegram_updates where update_id in (7150001, 7150002) order by update_id`);
+      assert.deepEqual(
+        rows,
+        [
+          { status: 'done', attempts: 1 },
+          { status: 'done', attempts: 1 },
+        ],
+        'each answered on its first delivery',
+      );
+    } finally {
+      standIn.setRateLimits({ perChat: { limit: 1000, windowMs: 1000 } });
+    }
   });
 
   test('a blocked bot: the refusal is recorded, not retried forever', async () => {

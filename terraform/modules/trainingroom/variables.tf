@@ -57,13 +57,9 @@ variable "admin_athlete_ids" {
 
 variable "telegram_bot_username" {
   type        = string
-  description = "The Telegram bot's username (without @), rendered into the app_engine_env_variables output when set; empty leaves the bot off."
-  default     = ""
-
-  validation {
-    condition     = var.telegram_bot_username == "" || can(regex("^[A-Za-z][A-Za-z0-9_]{4,31}$", var.telegram_bot_username))
-    error_message = "telegram_bot_username must be a Telegram username (5-32 letters, digits and underscores, without @), or empty."
-  }
+  description = "The Telegram bot's username (without @), rendered into the app_engine_env_variables output; empty leaves the bot off."
+  # The app checks it at start-up (a malformed one stops it, naming TELEGRAM_BOT_USERNAME).
+  default = ""
 }
 
 variable "operator_members" {
