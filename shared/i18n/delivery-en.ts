@@ -4,6 +4,8 @@ export const deliveryEn = {
   deliveryHeading: 'New activities in your chat',
   deliveryIntro:
     'When Strava tells this site about a new activity, a short message (name, sport, distance, time, a link) can go to a chat you choose: your own chat with the Telegram bot, or a Slack or Discord channel through an incoming webhook you create there yourself. Nothing is ever posted anywhere you did not set up here.',
+  deliveryIntroWebhooksOnly:
+    'When Strava tells this site about a new activity, a short message (name, sport, distance, time, a link) can go to a Slack or Discord channel through an incoming webhook you create there yourself. Nothing is ever posted anywhere you did not set up here.',
   deliveryPrivacyNote:
     'Whoever reads that channel sees the message. Activities you keep to yourself on Strava (Only You) are never sent, and imported history sends nothing.',
   deliveryTelegram: 'Telegram',
