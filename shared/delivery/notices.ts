@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { withTransaction } from '../db/index.js';
+import { forgetIdleKeys } from './pacing.js';
 
 export type ActivityChange = 'created' | 'updated' | 'deleted';
 
@@ -88,6 +89,8 @@ export async function publishWaitingNotices(pool: pg.Pool, publish: (notice: Del
   );
   let published = 0;
   for (const row of rows) published += await publishPendingNotices(pool, Number(row.athlete_id), publish);
+  // The scheduled job's housekeeping of the pacing table rides along.
+  await forgetIdleKeys(pool);
   return published;
 }
 

@@ -32,6 +32,12 @@ export async function pauseKey(db: Queryable, key: string, pauseMs: number): Pro
   );
 }
 
+/** Keys idle for a day are dropped: a chat or webhook not sent to since (or an athlete gone) leaves no row behind. */
+export async function forgetIdleKeys(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(`delete from delivery_pacing where next_at < now() - interval '1 day'`);
+  return rowCount ?? 0;
+}
+
 /** Waits for a slot on every key in turn; throws PacedError when one is too far off. */
 export async function waitForSlots(db: Queryable, pacing: readonly Pacing[], maxWaitMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
   for (const key of pacing) {
