@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ChatWebhookStandIn, startChatWebhookStandIn } from '../../dev/chat-webhooks/server.js';
 import { startTelegramStandIn, type TelegramStandIn } from '../../dev/telegram/server.js';
+import { insertArchiveActivity } from '../../shared/activities/index.js';
 import { deleteAthlete } from '../../shared/athletes/index.js';
 import {
   connectWebhook,
@@ -163,7 +164,7 @@ describe('delivery of new activities', () => {
     assert.equal(hooks.visible(slack).length, 2);
   });
 
-  it('history imports deliver nothing: an activity already stored is not new when its event comes', async () => {
+  it('history and archive imports deliver nothing: an activity already stored is not new when its event comes', async () => {
     const { athleteId, accessToken } = await seedAthlete(world, { activities: 3 });
     const slack = hooks.createHook('slack');
     await connectWebhook(delivery, athleteId, 'slack', slack, 'en');
@@ -173,6 +174,29 @@ describe('delivery of new activities', () => {
     const [imported] = await rows('select id from activities where athlete_id = $1::bigint limit 1', [athleteId]);
     const edit = await act('PUT', `/activities/${imported.id}`, { name: 'Old run, renamed' });
     assert.deepEqual(await apply(edit), []);
+
+    // An archive import stored this one from the athlete's export before Strava's event for it came: not new either.
+    const fromArchive = await newActivity(athleteId, 'Run from the export');
+    const inserted = await insertArchiveActivity(world.db.pool, athleteId, fromArchive.object_id, {
+      name: 'Run from the export',
+      sportType: 'Run',
+      startDate: new Date(clockMs - 3_600_000),
+      startDateLocal: new Date(clockMs - 3_600_000).toISOString().slice(0, 19),
+      timezone: null,
+      distance: 10_000,
+      movingTime: 2700,
+      elapsedTime: 2800,
+      totalElevationGain: 0,
+      averageSpeed: null,
+      maxSpeed: null,
+      averageHeartrate: null,
+      maxHeartrate: null,
+      manual: false,
+      summaryPolyline: null,
+      origin: { file: 'activities/1.fit' },
+    });
+    assert.equal(inserted, true);
+    assert.deepEqual(await apply(fromArchive), []);
     assert.equal(hooks.visible(slack).length, 1, 'only the test message');
   });
 
