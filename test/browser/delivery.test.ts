@@ -65,6 +65,14 @@ async function assertFits(where: string): Promise<void> {
   });
   assert.deepEqual(overflow.wide, [], `${where}: wider than the window`);
   assert.equal(overflow.page, 0, `${where}: the page scrolls sideways`);
+  if (page.viewportSize()!.width >= 720) return;
+  // A finger's target on a phone: every control of the section 44 px high, or inside a label that is.
+  const small = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('#delivery a, #delivery button, #delivery input:not([type="hidden"])')]
+      .filter((el) => el.getBoundingClientRect().height < 44 && (el.closest('label')?.getBoundingClientRect().height ?? 0) < 44)
+      .map((el) => `${el.tagName} ${el.textContent?.trim() || el.getAttribute('name')} ${Math.round(el.getBoundingClientRect().height)}px`),
+  );
+  assert.deepEqual(small, [], `${where}: touch targets under 44 px`);
 }
 
 async function pasteAndSave(service: 'slack' | 'discord', url: string): Promise<void> {
