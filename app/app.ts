@@ -11,6 +11,7 @@ import { activitiesRoutes } from './routes/activities.js';
 import { adminRoutes } from './routes/admin.js';
 import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
+import { deliveryRoutes } from './routes/delivery.js';
 import { heatmapPages } from './routes/heatmap.js';
 import { homeRoutes } from './routes/home.js';
 import { resultsRoutes } from './routes/results.js';
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     settingsRoutes,
     telegramSettingsRoutes,
     trainingRoutes,
+    deliveryRoutes,
     archiveRoutes,
     adminRoutes,
     heatmapPages,

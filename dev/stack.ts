@@ -14,6 +14,7 @@ import { describeStravaRefusal, ensureSubscription, webhookCallbackUrl } from '.
 import { loadSecrets } from '../shared/platform/secrets.js';
 import { ensureDevSecrets } from './secrets.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
+import { type ChatWebhookStandIn, startChatWebhookStandIn } from './chat-webhooks/server.js';
 import { startOpenAIStub, type OpenAIStub } from './openai-stub/server.js';
 import { startTelegramStandIn, type TelegramStandIn } from './telegram/server.js';
 import { startTokenTimer } from './token-timer.js';
@@ -38,6 +39,17 @@ async function main(): Promise<void> {
     env.STRAVA_CLIENT_SECRET = sandbox.clientSecret;
     env.STRAVA_API_BASE_URL = sandbox.apiBaseUrl;
     env.STRAVA_OAUTH_BASE_URL = sandbox.oauthBaseUrl;
+  }
+
+  // Slack and Discord cannot be reached from a laptop: a stand-in answers as they do, with a page of what was posted,
+  // and a webhook of each ready to paste into settings.
+  let chatHooks: ChatWebhookStandIn | undefined;
+  if (!env.SLACK_WEBHOOK_BASE_URL && !env.DISCORD_WEBHOOK_BASE_URL) {
+    chatHooks = await startChatWebhookStandIn({ port: Number(env.CHAT_WEBHOOKS_PORT || 8093) });
+    env.SLACK_WEBHOOK_BASE_URL = chatHooks.baseUrl;
+    env.DISCORD_WEBHOOK_BASE_URL = chatHooks.baseUrl;
+    chatHooks.createHook('slack');
+    chatHooks.createHook('discord');
   }
 
   // AI notes stay off unless configured; OPENAI_BASE_URL=stub serves them from the local stand-in instead.
@@ -115,6 +127,7 @@ async function main(): Promise<void> {
       `  · AI notes: ${openai ? `local stand-in at ${openai.baseUrl}` : secrets.openaiApiKey ? `OpenAI-compatible API at ${config.openaiBaseUrl ?? 'https://api.openai.com/v1'}` : 'off (set OPENAI_API_KEY, or OPENAI_BASE_URL=stub for the local stand-in)'}`,
       `  · live updates: ${liveUpdates}`,
       `  · telegram: ${chat}`,
+      `  · chat webhooks: ${chatHooks ? `Slack/Discord stand-in at ${chatHooks.baseUrl} (webhook URLs to paste, and what was posted)` : `Slack ${config.delivery.slackWebhookBaseUrl ?? 'https://hooks.slack.com'}, Discord ${config.delivery.discordWebhookBaseUrl ?? 'https://discord.com'}`}`,
       `  · app port: ${port}`,
       `  · Node.js:  ${process.version}`,
       '  Press Ctrl-C to stop.',
@@ -130,6 +143,7 @@ async function main(): Promise<void> {
     await tokenTimer.stop();
     await services.close();
     await sandbox?.close();
+    await chatHooks?.close();
     await openai?.close();
     await telegram?.close();
     process.exit(0);

@@ -13,7 +13,7 @@ export interface TokenTimer {
 }
 
 /** The runtime, and whichever of the deployed job's background steps this stack offers (the services offer all three). */
-export type TokenTimerDeps = Runtime & Partial<Pick<Services, 'resumeImports' | 'resumeUploads' | 'enrichEfforts'>>;
+export type TokenTimerDeps = Runtime & Partial<Pick<Services, 'resumeImports' | 'resumeUploads' | 'enrichEfforts' | 'publishWaitingNotices'>>;
 
 /**
  * Runs once right away, then `intervalMs` after each run ends, so runs never overlap. Like the deployed job it
@@ -21,7 +21,7 @@ export type TokenTimerDeps = Runtime & Partial<Pick<Services, 'resumeImports' | 
  * best efforts, when the services offer them.
  */
 export function startTokenTimer(deps: TokenTimerDeps, intervalMs: number): TokenTimer {
-  const { resumeImports, resumeUploads, enrichEfforts } = deps;
+  const { resumeImports, resumeUploads, enrichEfforts, publishWaitingNotices } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RefreshJobSummary | undefined> | undefined;
   let stopped = false;
@@ -53,6 +53,8 @@ export function startTokenTimer(deps: TokenTimerDeps, intervalMs: number): Token
     )
       // Then best efforts from the history, as the deployed job does, in what is left of the run's time.
       .then(async (summary) => {
+        // Delivery notices written by the deferred events it applied go out, as the deployed job publishes them.
+        await publishWaitingNotices?.().catch((error: unknown) => deps.log.warn('Delivery notices wait for the next tick', { error }));
         if (enrichEfforts && summary && !summary.applicationInactive) {
           await enrichEfforts({ deadlineAt: Date.now() + Math.max(intervalMs / 2, 10_000) }).catch((error: unknown) =>
             deps.log.warn('Best efforts enrichment failed; the next tick carries on', { error }),

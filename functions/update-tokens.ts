@@ -69,6 +69,8 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
         batchSize: settings.batchSize,
       },
     );
+    // Delivery notices written by the deferred events it applied go out; a notice that waits loses nothing.
+    await built.publishWaitingNotices?.().catch((error: unknown) => log.warn('Delivery notices wait for the next run', { error }));
     // Best efforts come last: tokens, imports and deferred events all go before it, and it spends only what is left.
     let effortsSearched = 0;
     if (!summary.applicationInactive) {

@@ -9,7 +9,9 @@ const HELP = `Usage: npm run events:replay -- [--list] [--max N] [--topic strava
 Reads the <topic>-dead-letter-inspect subscription (strava-events unless --topic says otherwise). Without
 --list each message is republished to the topic (attributes kept: an upload bucket's notification stays
 one) and acknowledged once Pub/Sub accepted it; already-applied events, import pages and archive files
-change nothing when processed again. Needs GOOGLE_CLOUD_PROJECT (and PUBSUB_EMULATOR_HOST for the emulator).`;
+change nothing when processed again. --topic activity-deliveries replays delivery notices: a destination that
+already has its message is skipped, so nothing is posted twice. Needs GOOGLE_CLOUD_PROJECT (and
+PUBSUB_EMULATOR_HOST for the emulator).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

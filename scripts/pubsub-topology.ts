@@ -5,17 +5,19 @@ import { ConfigError } from '../shared/platform/config.js';
 import { ensureEventsTopology } from '../shared/platform/topology.js';
 
 const HELP = `Usage: PUBSUB_EMULATOR_HOST=127.0.0.1:8085 GOOGLE_CLOUD_PROJECT=demo \\
-  npm run pubsub:topology -- --processor-url http://127.0.0.1:8081 [--max-delivery-attempts 10]
+  npm run pubsub:topology -- --processor-url http://127.0.0.1:8081 [--topic strava-events] [--max-delivery-attempts 10]
 
 Creates strava-events, strava-events-dead-letter, the push subscription strava-events-to-processor (to
 <processor-url>/projects/<project>/topics/strava-events, retry policy 10 s..600 s, dead-letter topic) and
-strava-events-dead-letter-inspect. Existing parts are left alone. Emulator only: in the cloud Terraform owns them.`;
+strava-events-dead-letter-inspect. --topic activity-deliveries does the same for the delivery function (its URL as
+--processor-url). Existing parts are left alone. Emulator only: in the cloud Terraform owns them.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'processor-url': { type: 'string' },
       'max-delivery-attempts': { type: 'string' },
+      topic: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,7 +37,12 @@ async function main(): Promise<void> {
   const { PubSub } = await import('@google-cloud/pubsub');
   const client = new PubSub({ projectId: project });
   try {
-    const topology = await ensureEventsTopology(client, { projectId: project, processorUrl, maxDeliveryAttempts: attempts });
+    const topology = await ensureEventsTopology(client, {
+      projectId: project,
+      processorUrl,
+      maxDeliveryAttempts: attempts,
+      ...(values.topic ? { topic: values.topic } : {}),
+    });
     console.log(
       `Topic ${topology.topic} pushes to ${topology.pushEndpoint}; dead letters go to ${topology.deadLetterTopic} (${topology.deadLetterSubscription}).`,
     );

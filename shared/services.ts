@@ -5,7 +5,8 @@ import { createImportResumer, type ImportRequest, type ImportSliceOptions, type 
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createArchiveStore, notifyOnFinalize } from './platform/archive-stores.js';
-import { createArchiveHandler, createBackfillHandler, createEventHandler } from './platform/handlers.js';
+import { createArchiveHandler, createBackfillHandler, createDeliveryHandler, createEventHandler } from './platform/handlers.js';
+import { type DeliveryDeps, type DeliveryNotice, publishWaitingNotices, telegramDelivery, webhookOrigins } from './delivery/index.js';
 import { createBus, createPubSubBus, isInProcessBus } from './platform/pubsub-bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './platform/runtime.js';
 import { ConfigError, type Config } from './platform/config.js';
@@ -25,8 +26,12 @@ export interface Services extends Runtime {
   publishImport: ((request: ImportRequest) => Promise<string>) | undefined;
   /** Where archive uploads are kept (the bucket, or the laptop's folder); none where the entry point touches no upload. */
   archiveStore: ObjectStore | undefined;
-  /** What the three push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
-  handlers: { events: TopicHandler; backfill: TopicHandler; archive: TopicHandler };
+  /** What the four push subscriptions deliver to: the functions, the in-process bus and the tests call these. */
+  handlers: { events: TopicHandler; backfill: TopicHandler; archive: TopicHandler; deliveries: TopicHandler };
+  /** What delivering to the athletes' chats needs: the settings page's test message and the delivery function. */
+  delivery: DeliveryDeps;
+  /** update_tokens' (and the laptop timer's) sweep of delivery notices nobody published yet; undefined without a bus. */
+  publishWaitingNotices: (() => Promise<number>) | undefined;
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
   /** update_tokens' resumer of stalled archive imports, through the archive topic; none without a bus that reaches the import. */
@@ -65,13 +70,26 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
   const archiveTopic = runtime.config.pubsub.archiveTopic;
   const askArchive = bus ? (message: unknown) => bus.publish(archiveTopic, message) : undefined;
   const { archiveStore } = options;
+  const deliveriesTopic = runtime.config.pubsub.deliveriesTopic;
+  const delivery: DeliveryDeps = {
+    pool: runtime.pool,
+    cipher: runtime.cipher,
+    log: runtime.log,
+    publicBaseUrl: runtime.config.publicBaseUrl,
+    origins: webhookOrigins({ slack: runtime.config.delivery.slackWebhookBaseUrl, discord: runtime.config.delivery.discordWebhookBaseUrl }),
+  };
+  const telegram = telegramBotApiOf(runtime.config, runtime.secrets);
+  // Without a bot token the Telegram destination is simply not offered (and skipped if one was stored).
+  if (telegram) delivery.telegram = telegramDelivery(telegram);
+  const publishNotice = bus ? (notice: DeliveryNotice) => bus.publish(deliveriesTopic, notice) : undefined;
   return {
     ...runtime,
     bus,
     publishImport,
     archiveStore,
+    publishWaitingNotices: publishNotice ? () => publishWaitingNotices(runtime.pool, publishNotice) : undefined,
     handlers: {
-      events: createEventHandler(async () => runtime),
+      events: createEventHandler(async () => runtime, publishNotice),
       backfill: createBackfillHandler(deps, options.slice),
       archive: archiveStore
         ? createArchiveHandler(
@@ -82,7 +100,9 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
             // Thrown, so Pub/Sub redelivers and then dead-letters: the upload waits for a fixed deployment, nothing is lost.
             throw new ConfigError('ARCHIVE_BUCKET is missing: this service has nowhere to read uploads from');
           },
+      deliveries: createDeliveryHandler(delivery),
     },
+    delivery,
     resumeImports: createImportResumer(deps, options.resume),
     // It only needs the topic: the import function, not update_tokens, reads the bucket. On the in-process bus only a
     // stack with a store of its own subscribes to that topic.
@@ -98,7 +118,7 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
       clientSecret: runtime.secrets.stravaClientSecret ?? '',
       onRateLimit: (usage) => runtime.budget.observe(usage),
     },
-    telegram: telegramBotApiOf(runtime.config, runtime.secrets),
+    telegram,
     async close() {
       await bus?.close();
       await runtime.close();
@@ -121,6 +141,7 @@ export function subscribeHandlers(services: Services): void {
   if (!bus || !isInProcessBus(bus)) return;
   bus.subscribe(config.pubsub.eventsTopic, services.handlers.events);
   bus.subscribe(config.pubsub.backfillTopic, services.handlers.backfill);
+  bus.subscribe(config.pubsub.deliveriesTopic, services.handlers.deliveries);
   if (!services.archiveStore) return;
   bus.subscribe(config.pubsub.archiveTopic, services.handlers.archive);
   // The folder's stand-in for the bucket's notification goes through the same bus.

@@ -18,6 +18,7 @@ import { sameSitePath } from '../redirect.js';
 import { requireAthlete, requireCsrf } from '../session.js';
 import { page } from '../views.js';
 import { viewerOf } from '../viewer.js';
+import { deliverySettingsData } from './delivery.js';
 import { telegramSettings } from './telegram.js';
 import { trainingSettingsData } from './training.js';
 
@@ -49,6 +50,7 @@ async function settingsPage(
   const zones = await listZones(deps.pool, viewer.athlete.id);
   const errors = state.zoneForm?.errors ?? {};
   const training = await trainingSettingsData(deps.pool, viewer);
+  const delivery = await deliverySettingsData(c, viewer);
   const telegram = await telegramSettings(deps, viewer.athlete.id);
   const trainingError = ({ goal: t.goalInvalid, gear: t.gearInvalid, 'gear-refresh': t.gearRefreshFailed } as Record<string, string>)[
     state.trainingError ?? ''
@@ -74,6 +76,7 @@ async function settingsPage(
       error: state.zoneForm ? t.zoneNotSaved : state.limit ? t.zoneLimit : (trainingError ?? null),
       gearRefreshed: state.gearRefreshed === true,
       training,
+      delivery,
       telegram,
       telegramOff: c.req.query('telegram') === 'off',
       fmtDate: fmt.date,

@@ -23,3 +23,12 @@ export async function getOwnActivity(db: Queryable, athleteId: number, activityI
   );
   return rows[0];
 }
+
+/** Whether the owner keeps the activity to themselves (Strava's "Only You"): such an activity is never sent to a chat. */
+export async function keptToThemselves(db: Queryable, athleteId: number, activityId: number): Promise<boolean> {
+  const { rows } = await db.query<{ only: boolean }>(
+    `select (private or coalesce(visibility, '') = 'only_me') as only from activities where id = $1::bigint and athlete_id = $2::bigint`,
+    [activityId, athleteId],
+  );
+  return rows[0]?.only ?? false;
+}

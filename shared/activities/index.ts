@@ -10,7 +10,7 @@ export {
   usualTimezone,
 } from './archive.js';
 export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';
-export { type ActivityDetail, getOwnActivity } from './detail.js';
+export { type ActivityDetail, getOwnActivity, keptToThemselves } from './detail.js';
 export { exportFileName } from './export.js';
 export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';
 export { decodePolyline, encodePolyline } from './polyline.js';

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { deleteActivityAsOf, lockActivity, storeSnapshot, storedActivityAsOf } from '../activities/index.js';
 import { athleteExists, connectedSince, deleteAthleteConnectedBefore, getAthlete } from '../athletes/index.js';
 import { withTransaction } from '../db/index.js';
+import { noteActivityChange } from '../delivery/index.js';
 import { searchDetail } from '../efforts/index.js';
 import type { Logger } from '../log.js';
 import { QUARTER_HOUR_MS, windowStart, type StravaBudget } from '../strava/index.js';
@@ -265,7 +266,12 @@ async function applySnapshot(deps: ProcessorDeps, event: StravaWebhookEvent, eve
     if (await activityDeletedSince(client, id, event.event_time)) {
       return finish(client, eventId, { status: 'ignored', reason: 'the activity was deleted after this event' });
     }
+    // New to the site through a webhook (not a history or archive import, which stored it before any event came): the
+    // athlete's chats hear of it. An update to one already delivered may edit that message. Recorded in this
+    // transaction, published once it commits (shared/delivery/notices.ts).
+    const isNew = (await storedActivityAsOf(client, id, event.owner_id, event.event_time)) === undefined;
     await storeSnapshot(client, event.owner_id, activity, event.event_time);
+    await noteActivityChange(client, { athleteId: event.owner_id, activityId: id, change: isNew ? 'created' : 'updated' });
     // The detail already carries Strava's best efforts for a run: kept now, so the history enrichment never pays for it.
     await searchDetail(client, event.owner_id, activity);
     return finish(client, eventId, { status: 'processed', reason: event.aspect_type === 'update' ? "applied from Strava's answer" : undefined });
@@ -305,6 +311,8 @@ async function applyDelete(deps: ProcessorDeps, event: StravaWebhookEvent, event
       // Created again later (Strava turns "Only You" into delete + create): the later create stands.
       return finish(client, eventId, { status: 'ignored', reason: 'stale: the activity was created again after this delete' });
     }
+    // A message about it in the athlete's chats goes too, where the service allows.
+    await noteActivityChange(client, { athleteId: event.owner_id, activityId: event.object_id, change: 'deleted' });
     // Processed, whether or not there was a row: this record is what keeps a late create from bringing it back.
     return finish(client, eventId, { status: 'processed', reason: confirmed });
   });

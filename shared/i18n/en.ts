@@ -1,5 +1,6 @@
 // Every English text of the site's pages, in one place; ru.ts has the same keys.
 import { archiveEn } from './archive-en.js';
+import { deliveryEn } from './delivery-en.js';
 import { telegramEn } from './telegram-en.js';
 import { trainingEn } from './training-en.js';
 
@@ -327,6 +328,7 @@ export const en = {
   statusDisconnected: 'disconnected',
   statusBanned: 'banned',
   ...archiveEn,
+  ...deliveryEn,
 
   // Whole sentences of the error, sign-in and account pages: AppError and the sign-in problem page take these keys.
   errSignInNeeded: 'Please connect with Strava to see your results.',

@@ -1,6 +1,7 @@
 // Every Russian text of the site's pages, in one place; the keys are en.ts's.
 import { plural } from './plural.js';
 import { archiveRu } from './archive-ru.js';
+import { deliveryRu } from './delivery-ru.js';
 import { telegramRu } from './telegram-ru.js';
 import { trainingRu } from './training-ru.js';
 import type { Messages } from './en.js';
@@ -330,6 +331,7 @@ export const ru: Messages = {
   statusDisconnected: 'отключён',
   statusBanned: 'заблокирован',
   ...archiveRu,
+  ...deliveryRu,
   errSignInNeeded: 'Подключите Strava, чтобы увидеть свои результаты.',
   errAccountBanned: 'Этот аккаунт не может пользоваться сайтом.',
   errFormExpired: 'Форма устарела. Вернитесь, обновите страницу и попробуйте снова.',

@@ -42,6 +42,7 @@ export const KNOWN_ENV_VARS = Object.freeze({
     default: '10',
   },
   STRAVA_SANDBOX_PORT: { purpose: 'Port of the local Strava sandbox that npm start runs', default: '8090' },
+  CHAT_WEBHOOKS_PORT: { purpose: 'Port of the local Slack/Discord webhook stand-in that npm start runs', default: '8093' },
   STRAVA_VERIFY_TOKEN: { purpose: 'Token Strava echoes when validating the webhook subscription', secret: true },
   WEBHOOK_PATH_SECRET: { purpose: 'Unguessable path segment of the webhook callback URL (Strava does not sign events)', secret: true },
   DATABASE_URL: { purpose: 'PostgreSQL connection string (takes precedence over the Cloud SQL connector)' },
@@ -72,6 +73,16 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: 'Pub/Sub topic the upload bucket notifies of new objects, and archive imports queue their next slice on',
     default: 'archive-uploads',
   },
+  PUBSUB_TOPIC_DELIVERIES: {
+    purpose: "Pub/Sub topic notices of new, renamed and deleted activities are published to, for delivery to the athletes' own chats",
+    default: 'activity-deliveries',
+  },
+  SLACK_WEBHOOK_BASE_URL: {
+    purpose: 'Laptop and tests only: the origin of a Slack incoming-webhook stand-in, accepted beside https://hooks.slack.com (refused in production)',
+  },
+  DISCORD_WEBHOOK_BASE_URL: {
+    purpose: 'Laptop and tests only: the origin of a Discord webhook stand-in, accepted beside https://discord.com (refused in production)',
+  },
   ARCHIVE_BUCKET: {
     purpose: 'Cloud Storage bucket archive uploads go to (the browser sends them straight there); unset: a folder in DATA_DIR',
   },
@@ -79,7 +90,11 @@ export const KNOWN_ENV_VARS = Object.freeze({
     purpose: 'update_tokens refuses calls without a bearer OIDC token from UPDATE_TOKENS_INVOKER (`true`/`false`; the platform verifies the signature)',
     default: 'true in production, false elsewhere',
   },
-  TELEGRAM_BOT_TOKEN: { purpose: 'Token of the Telegram bot from @BotFather; the bot and the settings\' "Connect Telegram" are off without it', secret: true },
+  TELEGRAM_BOT_TOKEN: {
+    purpose:
+      'Token of the Telegram bot from @BotFather; the bot, the settings\' "Connect Telegram" and delivery of new activities to linked chats are off without it',
+    secret: true,
+  },
   TELEGRAM_WEBHOOK_SECRET: {
     purpose: 'Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with every update (1–256 of A–Z a–z 0–9 _ -); also derives the webhook path',
     secret: true,
@@ -142,7 +157,9 @@ export interface Config {
   readonly log: { readonly format: 'json' | 'pretty'; readonly level: 'debug' | 'info' | 'warning' | 'error' };
   readonly adminAthleteIds: readonly number[];
   readonly webhookPathSecret: string | undefined;
-  readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string };
+  readonly pubsub: { readonly eventsTopic: string; readonly backfillTopic: string; readonly archiveTopic: string; readonly deliveriesTopic: string };
+  /** Stand-ins for Slack's and Discord's webhook hosts (laptop and tests); production has none and accepts only the real hosts. */
+  readonly delivery: { readonly slackWebhookBaseUrl: string | undefined; readonly discordWebhookBaseUrl: string | undefined };
   /** Where archive uploads are kept: a bucket, or (laptop and tests) a folder under dataDir. */
   readonly archiveBucket: string | undefined;
   /** Map tiles; undefined tiles mean routes are drawn on a plain background. */
@@ -317,6 +334,11 @@ export function loadConfig(env: Env = process.env): Config {
       eventsTopic: read(env, 'PUBSUB_TOPIC_EVENTS') ?? 'strava-events',
       backfillTopic: read(env, 'PUBSUB_TOPIC_BACKFILL') ?? 'strava-backfill',
       archiveTopic: read(env, 'PUBSUB_TOPIC_ARCHIVE') ?? 'archive-uploads',
+      deliveriesTopic: read(env, 'PUBSUB_TOPIC_DELIVERIES') ?? 'activity-deliveries',
+    },
+    delivery: {
+      slackWebhookBaseUrl: standInUrl(env, 'SLACK_WEBHOOK_BASE_URL', production),
+      discordWebhookBaseUrl: standInUrl(env, 'DISCORD_WEBHOOK_BASE_URL', production),
     },
     archiveBucket: read(env, 'ARCHIVE_BUCKET'),
     map: mapConfig(env),
@@ -327,6 +349,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** A stand-in's origin would let athletes' messages go to another host: production refuses to start with one. */
+function standInUrl(env: Env, name: 'SLACK_WEBHOOK_BASE_URL' | 'DISCORD_WEBHOOK_BASE_URL', production: boolean): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  if (production) throw new ConfigError(`${name} is set, but production posts only to the real service: unset it.`);
+  return httpUrl(name, value);
 }
 
 /** Telegram usernames: 5–32 of letters, digits and underscores; a leading @ is forgiven. */

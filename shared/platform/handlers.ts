@@ -1,26 +1,69 @@
-// The two topic handlers (processStravaEvent, backfill): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
+// The topic handlers (processStravaEvent, backfill, importArchive, deliverActivities): CloudEvent decoding around the domain's calls, shared by the functions, the laptop's in-process bus and tests.
 import { type ArchiveHandlerDeps, type ArchiveSliceOptions, handleArchiveMessage, InvalidArchiveMessageError } from '../archive/index.js';
 import { decodeMessage, MalformedMessageError, type PubSubCloudEvent, type TopicHandler } from './bus.js';
-import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps, type ImportRequest } from '../imports/index.js';
+import { handleImportRequest, InvalidImportRequestError, parseImportRequest, type BackfillDeps } from '../imports/index.js';
 import type { ImportSliceOptions } from '../imports/index.js';
 import { processWebhookEvent, type ProcessorDeps } from '../events/index.js';
-import { InvalidEventError, parseWebhookEvent, type StravaWebhookEvent } from '../events/index.js';
+import { InvalidEventError, parseWebhookEvent } from '../events/index.js';
+import {
+  type DeliveryDeps,
+  type DeliveryNotice,
+  deliverNotice,
+  InvalidDeliveryNoticeError,
+  parseDeliveryNotice,
+  publishPendingNotices,
+} from '../delivery/index.js';
 
-export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): TopicHandler {
+/**
+ * The message's payload read by `parse`, or undefined when it cannot be read: redelivering a message that cannot be
+ * read only delays the dead-letter topic, so it is logged and let go. Any other failure is thrown (a retry).
+ */
+function readPayload<T>(
+  event: PubSubCloudEvent,
+  parse: (value: unknown) => T,
+  invalid: abstract new (...args: never[]) => Error,
+  drop: (error: unknown) => void,
+): T | undefined {
+  try {
+    return parse(decodeMessage<unknown>(event));
+  } catch (error) {
+    if (error instanceof MalformedMessageError || error instanceof invalid) {
+      drop(error);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** Publishes a delivery notice to the deliveries topic; absent where the entry point has no bus. */
+export type PublishNotice = (notice: DeliveryNotice) => Promise<string>;
+
+/**
+ * The processor's handler. After the event is applied (or found already applied: a redelivery), the athlete's delivery
+ * notices still waiting are published, so a publish that failed after the commit is retried by Pub/Sub's redelivery.
+ */
+export function createEventHandler(getDeps: () => Promise<ProcessorDeps>, publishNotice?: PublishNotice): TopicHandler {
   return async (cloudEvent) => {
     const deps = await getDeps();
-    let event: StravaWebhookEvent;
-    try {
-      event = parseWebhookEvent(decodeMessage<unknown>(cloudEvent));
-    } catch (error) {
-      // Redelivering a message that cannot be read only delays the dead-letter topic; log it and let it go.
-      if (error instanceof MalformedMessageError || error instanceof InvalidEventError) {
-        deps.log.error('Dropped a Pub/Sub message that is not a Strava webhook event', { messageId: cloudEvent.id, error });
-        return;
-      }
-      throw error;
-    }
+    const event = readPayload(cloudEvent, parseWebhookEvent, InvalidEventError, (error) =>
+      deps.log.error('Dropped a Pub/Sub message that is not a Strava webhook event', { messageId: cloudEvent.id, error }),
+    );
+    if (!event) return;
     await processWebhookEvent(deps, event, cloudEvent.data?.message?.messageId ?? cloudEvent.id);
+    if (publishNotice && event.object_type === 'activity') await publishPendingNotices(deps.pool, event.owner_id, publishNotice);
+  };
+}
+
+/**
+ * The delivery function's handler: throwing asks Pub/Sub to redeliver (a destination failed for now, or is paced),
+ * returning acknowledges (delivered, switched off, refused for good, nothing to do).
+ */
+export function createDeliveryHandler(deps: DeliveryDeps): TopicHandler {
+  return async (event) => {
+    const log = deps.log.child({ messageId: event.data?.message?.messageId });
+    const notice = readPayload(event, parseDeliveryNotice, InvalidDeliveryNoticeError, (error) => log.error('Dropped a malformed delivery notice', { error }));
+    if (!notice) return;
+    await deliverNotice({ ...deps, log }, notice);
   };
 }
 
@@ -31,16 +74,10 @@ export function createEventHandler(getDeps: () => Promise<ProcessorDeps>): Topic
 export function createBackfillHandler(deps: BackfillDeps, options: Partial<ImportSliceOptions> = {}): TopicHandler {
   return async (event: PubSubCloudEvent) => {
     const log = deps.log.child({ messageId: event.data?.message?.messageId });
-    let request: ImportRequest;
-    try {
-      request = parseImportRequest(decodeMessage<unknown>(event));
-    } catch (error) {
-      if (error instanceof MalformedMessageError || error instanceof InvalidImportRequestError) {
-        log.error('Dropped a malformed history import request', { error });
-        return;
-      }
-      throw error;
-    }
+    const request = readPayload(event, parseImportRequest, InvalidImportRequestError, (error) =>
+      log.error('Dropped a malformed history import request', { error }),
+    );
+    if (!request) return;
     const outcome = await handleImportRequest({ ...deps, log }, request, options);
     log.info('History import request handled', { athleteId: request.athleteId, reason: request.reason, outcome: outcome.kind });
   };

@@ -4,7 +4,7 @@ import type { EnvVarName } from './config.js';
 
 type SecretManagerClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
 
-export type SecretReader = 'app' | 'process-strava-event' | 'update-tokens' | 'backfill' | 'import-archive';
+export type SecretReader = 'app' | 'process-strava-event' | 'update-tokens' | 'backfill' | 'import-archive' | 'deliver-activities';
 
 export interface SecretSpec {
   readonly env: EnvVarName;
@@ -33,9 +33,9 @@ export const SECRET_SPECS = Object.freeze({
   tokenEncryptionKey: {
     env: 'TOKEN_ENCRYPTION_KEY',
     secretId: 'token-encryption-key',
-    purpose: 'encrypts Strava tokens at rest (AES-256-GCM, 32 bytes as base64 or hex)',
+    purpose: "encrypts Strava tokens and athletes' chat webhook URLs at rest (AES-256-GCM, 32 bytes as base64 or hex)",
     required: true,
-    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill'],
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill', 'deliver-activities'],
   },
   webhookVerifyToken: {
     env: 'STRAVA_VERIFY_TOKEN',
@@ -61,9 +61,9 @@ export const SECRET_SPECS = Object.freeze({
   telegramBotToken: {
     env: 'TELEGRAM_BOT_TOKEN',
     secretId: 'telegram-bot-token',
-    purpose: "the Telegram bot's token from @BotFather (the bot is off without it)",
+    purpose: "the Telegram bot's token from @BotFather (the bot and the delivery of new activities to linked chats are off without it)",
     required: false,
-    readBy: ['app'],
+    readBy: ['app', 'deliver-activities'],
   },
   telegramWebhookSecret: {
     env: 'TELEGRAM_WEBHOOK_SECRET',
@@ -77,7 +77,7 @@ export const SECRET_SPECS = Object.freeze({
     secretId: 'database-password',
     purpose: 'password of a built-in Cloud SQL user (unused with IAM database authentication)',
     required: false,
-    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'],
+    readBy: ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive', 'deliver-activities'],
   },
 } satisfies Record<string, SecretSpec>);
 

@@ -21,6 +21,7 @@ import { startTestStack } from '../helpers/stack.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
 import { startPubSubEmulator, type Emulator } from '../helpers/pubsub-emulator.js';
+import { until } from '../helpers/until.js';
 
 const PROJECT = 'trainingroom-test';
 const BUCKET = 'trainingroom-test-archive-uploads';
@@ -28,16 +29,6 @@ const TOPIC = 'archive-uploads';
 const ATHLETE = 77;
 const fixture = (name: string) => readFileSync(fromRoot('test', 'fixtures', 'archive', name));
 const log = createLogger({ format: 'json', level: 'error', write: () => undefined });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** What the browser does with the session URL: PUT chunks (multiples of 256 KiB) with Content-Range, reading 308s. */
 async function browserUpload(sessionUrl: string, bytes: Buffer, chunk = 256 * 1024): Promise<Response> {
@@ -251,10 +242,14 @@ describe('archive uploads through a bucket', () => {
         origin: 'https://club.example',
       });
       assert.equal((await browserUpload(sessionUrl, zip)).status, 200);
-      const finished = await until('the import to finish', async () => {
-        const row = await getUpload(db.pool, upload.id);
-        return row && (row.status === 'done' || row.status === 'failed') ? row : undefined;
-      });
+      const finished = await until(
+        'the import to finish',
+        async () => {
+          const row = await getUpload(db.pool, upload.id);
+          return row && (row.status === 'done' || row.status === 'failed') ? row : undefined;
+        },
+        60_000,
+      );
       assert.equal(finished.status, 'done', finished.error ?? '');
       assert.equal(finished.imported, 2);
       assert.equal(finished.failedFiles, 1);
@@ -263,7 +258,7 @@ describe('archive uploads through a bucket', () => {
       ]);
       assert.deepEqual(rows.map((r) => r.name).includes('Morning run by the fjord'), true);
       assert.ok(rows.some((r) => r.id === 9001));
-      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      await until('the upload to be deleted from the bucket', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`), 60_000);
     });
 
     it('update_tokens asks again, through the archive topic, for an upload whose notification was lost', async () => {
@@ -343,7 +338,7 @@ describe('archive uploads through a bucket', () => {
       });
       await db.pool.query('delete from archive_uploads where id = $1::uuid', [upload.id]);
       assert.equal((await browserUpload(sessionUrl, Buffer.alloc(100, 0x20))).status, 200);
-      await until('the orphan to be deleted', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`));
+      await until('the orphan to be deleted', async () => !fake.objects.has(`${BUCKET}/${upload.objectKey}`), 60_000);
     });
   });
 });

@@ -128,7 +128,7 @@ const VISITS: Visit[] = [
 ];
 
 /** Words allowed on a Russian page: brand names, file formats and abbreviations read the same in Russian. */
-const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'OpenAI', 'Test', 'tiles']);
+const BRAND_WORDS = new Set(['Strava', 'Training', 'Room', 'OpenAI', 'Test', 'tiles', 'Telegram', 'Slack', 'Discord']);
 /** Abbreviations (GPX, CSV, ZIP, UTC, ID) read the same in Russian. */
 const ABBREVIATION = /^[A-Z]{2,4}$/;
 /** Strava's own button and link words, which its brand guidelines keep in English. */

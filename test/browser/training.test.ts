@@ -5,14 +5,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { runEnrichment } from '../../shared/efforts/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
-import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
+import { collectPageErrors, connectFromHomePage, launchBrowser } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
@@ -23,14 +23,7 @@ before(async () => {
   context = await browser.newContext({ locale: 'en-GB', viewport: DESKTOP });
   page = await context.newPage();
   await connectFromHomePage(page, stack.baseUrl);
-  // Listening from here: the sandbox's consent page (Strava's stand-in, another origin) has no favicon.
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  context.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
-  });
+  errors = collectPageErrors(page, context);
   // The history import first (this stack has no backfill subscriber), then what the scheduled job does after tokens
   // and imports: searches the history for best efforts within its budget share.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });

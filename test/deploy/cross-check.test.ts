@@ -36,20 +36,22 @@ import {
 type TriggerKind = 'http' | 'cloudEvent';
 
 /**
- * The functions the system is built from (DESIGN.md): Terraform must define all four. `publishes` lists the topics
- * each one's code publishes to (update_tokens resumes history imports and archive imports; backfill and the archive
+ * The functions the system is built from (DESIGN.md): Terraform must define all five. `publishes` lists the topics
+ * each one's code publishes to (update_tokens resumes history imports and archive imports and sends the delivery
+ * notices of deferred events it applied; the processor sends a new activity's notice; backfill and the archive
  * import queue their own next slice).
  */
 const EXPECTED_FUNCTIONS: Record<string, { kind: TriggerKind; reader: SecretReader; topic?: string; publishes: string[] }> = {
-  processStravaEvent: { kind: 'cloudEvent', reader: 'process-strava-event', topic: 'strava-events', publishes: [] },
-  update_tokens: { kind: 'http', reader: 'update-tokens', publishes: ['strava-backfill', 'archive-uploads'] },
+  processStravaEvent: { kind: 'cloudEvent', reader: 'process-strava-event', topic: 'strava-events', publishes: ['activity-deliveries'] },
+  update_tokens: { kind: 'http', reader: 'update-tokens', publishes: ['strava-backfill', 'archive-uploads', 'activity-deliveries'] },
   backfill: { kind: 'cloudEvent', reader: 'backfill', topic: 'strava-backfill', publishes: ['strava-backfill'] },
   importArchive: { kind: 'cloudEvent', reader: 'import-archive', topic: 'archive-uploads', publishes: ['archive-uploads'] },
+  deliverActivities: { kind: 'cloudEvent', reader: 'deliver-activities', topic: 'activity-deliveries', publishes: [] },
 };
 /** The web app publishes webhook events and history import requests. */
 const APP_PUBLISHES = ['strava-events', 'strava-backfill'];
 
-const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive'];
+const READERS: readonly SecretReader[] = ['app', 'process-strava-event', 'update-tokens', 'backfill', 'import-archive', 'deliver-activities'];
 
 // ---------------------------------------------------------------------------------------------
 // What the code registers with the Functions Framework
@@ -226,7 +228,7 @@ describe('functions: code registrations and Terraform agree', () => {
     assert.deepEqual(registrationsIn(`import { http } from './elsewhere.js'; http('x', h);`), []);
   });
 
-  it('Terraform defines processStravaEvent, update_tokens, backfill and importArchive, each once, reachable the right way', () => {
+  it('Terraform defines processStravaEvent, update_tokens, backfill, importArchive and deliverActivities, each once, reachable the right way', () => {
     assert.deepEqual(tf.map((f) => f.entryPoint).sort(), Object.keys(EXPECTED_FUNCTIONS).sort());
     for (const fn of tf) {
       const expected = EXPECTED_FUNCTIONS[fn.entryPoint]!;
@@ -292,9 +294,10 @@ describe('secrets: SECRET_SPECS and Terraform agree', () => {
     });
   }
 
-  it('the Telegram bot token and webhook secret are containers Terraform creates, read by the app alone', () => {
-    for (const id of ['telegram-bot-token', 'telegram-webhook-secret']) {
-      assert.deepEqual(stringList(readers[id]), ['app'], id);
+  it('the Telegram webhook secret is read by the app alone, the bot token by the app and the delivery function; both optional', () => {
+    const expected: Record<string, string[]> = { 'telegram-bot-token': ['app', 'deliver-activities'], 'telegram-webhook-secret': ['app'] };
+    for (const [id, readBy] of Object.entries(expected)) {
+      assert.deepEqual(stringList(readers[id]), readBy, id);
       assert.ok(
         specs.some((spec) => spec.secretId === id && !spec.required),
         `${id} is optional: the site runs without the bot`,
@@ -427,6 +430,9 @@ describe('environment variables: everything set is something the config knows', 
     assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-events"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["strava-backfill"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
+    // The processor publishes delivery notices there; the delivery function is pushed from it.
+    assert.equal(topicName(mod, str(environment.PUBSUB_TOPIC_DELIVERIES)), KNOWN_ENV_VARS.PUBSUB_TOPIC_DELIVERIES.default);
+    assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["activity-deliveries"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_DELIVERIES.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_EVENTS)), KNOWN_ENV_VARS.PUBSUB_TOPIC_EVENTS.default);
     assert.equal(topicName(mod, str(appEnv.PUBSUB_TOPIC_BACKFILL)), KNOWN_ENV_VARS.PUBSUB_TOPIC_BACKFILL.default);
     assert.equal(str(instance(mod, 'google_pubsub_topic', 'push["archive-uploads"]').body.name), KNOWN_ENV_VARS.PUBSUB_TOPIC_ARCHIVE.default);
@@ -530,7 +536,7 @@ describe('Pub/Sub push path: what the Functions Framework turns into a CloudEven
   }
 
   it('there is one push subscription per pushed function', () => {
-    assert.equal(pushSubscriptions.length, 3);
+    assert.equal(pushSubscriptions.length, 4);
   });
 
   for (const sub of pushSubscriptions) {

@@ -19,8 +19,9 @@ const users = {
   'update-tokens': `fn-update-tokens@${PROJECT}.iam`,
   backfill: `fn-backfill@${PROJECT}.iam`,
   'import-archive': `fn-import-archive@${PROJECT}.iam`,
+  'deliver-activities': `fn-deliver-activities@${PROJECT}.iam`,
 };
-const runtimes = [users.app, users['process-strava-event'], users['update-tokens'], users.backfill, users['import-archive']];
+const runtimes = [users.app, users['process-strava-event'], users['update-tokens'], users.backfill, users['import-archive'], users['deliver-activities']];
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

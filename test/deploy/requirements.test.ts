@@ -70,11 +70,12 @@ describe('module layout', () => {
 describe('service accounts', () => {
   it('one for the app, each function, the scheduler, the Pub/Sub push, the builder and the migrator', () => {
     const identities = locals.runtime_identities as Body;
-    assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'import-archive', 'process-strava-event', 'update-tokens']);
+    assert.deepEqual(Object.keys(identities).sort(), ['app', 'backfill', 'deliver-activities', 'import-archive', 'process-strava-event', 'update-tokens']);
     const accounts = instancesOfType(mod, 'google_service_account');
     assert.deepEqual(accounts.map((a) => a.key).sort(), [
       'app',
       'backfill',
+      'deliver-activities',
       'functions-builder',
       'import-archive',
       'migrator',
@@ -192,6 +193,12 @@ describe('Pub/Sub pipelines: retries, dead letters, and the service agent grants
       dlqTopic: 'dead_letter["archive-uploads"]',
       pull: 'dead_letter_pull["archive-uploads"]',
       fn: 'function["import-archive"]',
+    },
+    {
+      push: 'push["activity-deliveries"]',
+      dlqTopic: 'dead_letter["activity-deliveries"]',
+      pull: 'dead_letter_pull["activity-deliveries"]',
+      fn: 'function["deliver-activities"]',
     },
   ];
   const topicIam = instancesOfType(mod, 'google_pubsub_topic_iam_member');
@@ -365,8 +372,8 @@ describe('invokers', () => {
   const of = (fn: string) =>
     invokers.filter((i) => i.target.includes(`google_cloudfunctions2_function.${fn}.`)).map((i) => `${String(i.role)} ${String(i.member)}`);
 
-  it('only the Pub/Sub pusher may invoke processStravaEvent, backfill and importArchive', () => {
-    for (const fn of ['function["process-strava-event"]', 'function["backfill"]', 'function["import-archive"]']) {
+  it('only the Pub/Sub pusher may invoke processStravaEvent, backfill, importArchive and deliverActivities', () => {
+    for (const fn of ['function["process-strava-event"]', 'function["backfill"]', 'function["import-archive"]', 'function["deliver-activities"]']) {
       assert.deepEqual(of(fn), ['roles/run.invoker serviceAccount:${google_service_account.account["pubsub-pusher"].email}'], fn);
     }
   });
@@ -381,7 +388,7 @@ describe('invokers', () => {
   });
 
   it('no other invoker grants', () => {
-    assert.equal(invokers.length, 4);
+    assert.equal(invokers.length, 5);
   });
 
   it('every function takes internal traffic only, and its callers use the run.app URL that makes them internal', () => {
@@ -396,7 +403,7 @@ describe('invokers', () => {
       ),
       String(block(resource(mod, 'google_cloud_scheduler_job', 'update_tokens').body, 'http_target')?.uri),
     ];
-    assert.equal(callers.length, 4);
+    assert.equal(callers.length, 5);
     for (const uri of callers) assert.match(uri, /^\$\{google_cloudfunctions2_function\.function\["[\w-]+"\]\.service_config\[0\]\.uri\}/, uri);
   });
 });

@@ -11,6 +11,7 @@ const READER_OF: Record<string, string> = {
   'functions/update-tokens.ts': 'update-tokens',
   'functions/backfill.ts': 'backfill',
   'functions/import-archive.ts': 'import-archive',
+  'functions/deliver-activities.ts': 'deliver-activities',
 };
 
 test('each entry point that loads secrets names its own reader', () => {

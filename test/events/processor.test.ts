@@ -2,33 +2,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { WebhookEvent } from '../../dev/sandbox/webhooks.js';
 import type { PubSubCloudEvent } from '../../shared/platform/bus.js';
 import { createEventHandler } from '../../shared/platform/handlers.js';
 import { processWebhookEvent, retryDeferredEvents, type ProcessorDeps } from '../../shared/events/process.js';
 import { recentWebhookEvents, webhookEventCounts } from '../../shared/events/store.js';
-import { parseWebhookEvent, type StravaWebhookEvent } from '../../shared/events/webhook-event.js';
+import type { StravaWebhookEvent } from '../../shared/events/webhook-event.js';
 import { createStravaBudget } from '../../shared/strava/budget.js';
 import { seedAthlete, startWorld, type Instance, type World } from '../harness.js';
+import { sandboxControl, sandboxEvent } from '../helpers/sandbox-control.js';
 
 let world: World;
 let deps: ProcessorDeps;
 let clockMs = Date.now();
 
-async function control(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${world.sandbox.url}/sandbox${path}`, {
-    method,
-    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  assert.ok(res.ok, `${method} ${path} answered ${res.status}`);
-  return res.json();
-}
+const control = (method: string, path: string, body?: unknown) => sandboxControl(world.sandbox.url, method, path, body);
 
 /** Does something at the sandbox one second later than the last thing, and returns the event it generated. */
 async function act(method: string, path: string, body?: unknown): Promise<StravaWebhookEvent> {
   clockMs += 1000;
-  const answer = await control(method, path, body);
-  return parseWebhookEvent({ ...(answer.event as WebhookEvent), subscription_id: 777 });
+  return sandboxEvent(world.sandbox.url, method, path, body);
 }
 
 function newActivity(athleteId: number, name: string) {

@@ -1,6 +1,6 @@
 // Launches Debian's Chromium through playwright-core with the flags this closed-network machine needs
 // (playwright gives every launch a fresh, empty profile of its own).
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -25,4 +25,20 @@ export async function connectFromHomePage(page: Page, baseUrl: string): Promise<
   await page.getByRole('link', { name: 'Connect with Strava' }).click();
   await page.locator('button[name="decision"][value="approve"]').click();
   await page.waitForURL(/\/results$/);
+}
+
+/**
+ * Collects console errors, page errors and failed responses from now on. Started after signing in: the sandbox's
+ * consent page (Strava's stand-in, another origin) has no favicon.
+ */
+export function collectPageErrors(page: Page, context: BrowserContext): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  context.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+  });
+  return errors;
 }

@@ -34,6 +34,7 @@ export async function startDevStack(extraEnv: Record<string, string> = {}): Prom
     PORT: String(await freePort()),
     STRAVA_SANDBOX_PORT: String(await freePort()),
     TELEGRAM_PORT: String(await freePort()),
+    CHAT_WEBHOOKS_PORT: String(await freePort()),
     DATA_DIR: mkdtempSync(join(tmpdir(), 'stack-data-')),
     ...extraEnv,
   });

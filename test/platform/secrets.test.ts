@@ -214,7 +214,7 @@ describe('secretManagerStore with the real client against the fake', () => {
     assert.equal(secrets.sessionSecret, STORED['session-secret']);
     assert.equal(count(fake.requests, accessPath('strava-client-secret')), 0);
     assert.equal(count(fake.requests, accessPath('openai-api-key')), 0);
-    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'database-password']) {
+    for (const id of ['session-secret', 'token-encryption-key', 'strava-verify-token', 'webhook-path-secret', 'telegram-bot-token', 'database-password']) {
       assert.equal(count(fake.requests, accessPath(id)), 1, id);
     }
     assert.equal(fake.requests.length, 7);

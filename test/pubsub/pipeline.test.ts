@@ -15,20 +15,12 @@ import { type FunctionServer, serveFunction } from '../helpers/function-server.j
 import { startPubSubEmulator, startTcpProxy, type Emulator, type TcpProxy } from '../helpers/pubsub-emulator.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { productEnvironment } from '../helpers/environment.js';
+import { until } from '../helpers/until.js';
+import { sandboxControl } from '../helpers/sandbox-control.js';
 
 const PROJECT = 'trainingroom-test';
 const VERIFY_TOKEN = randomBytes(12).toString('hex');
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('webhook events through Pub/Sub to the processor function', () => {
   let emulator: Emulator;
@@ -41,14 +33,7 @@ describe('webhook events through Pub/Sub to the processor function', () => {
   let athleteId: number;
   const savedEnv = { ...process.env };
 
-  async function control(method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${stack.sandbox.url}/sandbox${path}`, {
-      method,
-      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-    });
-    assert.ok(res.ok, `${method} ${path} answered ${res.status}`);
-    return res.json();
-  }
+  const control = (method: string, path: string, body?: unknown) => sandboxControl(stack.sandbox.url, method, path, body);
 
   const activity = async (id: number) =>
     (await stack.db.pool.query<{ name: string; private: boolean }>('select name, private from activities where id = $1::bigint', [id])).rows[0];

@@ -1,4 +1,4 @@
-# The three gen2 Cloud Functions built from the uploaded source archive, and who may invoke each.
+# The gen2 Cloud Functions built from the uploaded source archive, and who may invoke each.
 #
 # processStravaEvent and backfill have no event_trigger on purpose: they are reached through the
 # push subscriptions in pubsub.tf, which carry the retry and dead-letter policies a trigger cannot.
@@ -16,6 +16,7 @@ locals {
     LOG_FORMAT               = "json"
     PUBSUB_TOPIC_EVENTS      = google_pubsub_topic.push["strava-events"].name
     PUBSUB_TOPIC_BACKFILL    = google_pubsub_topic.push["strava-backfill"].name
+    PUBSUB_TOPIC_DELIVERIES  = google_pubsub_topic.push["activity-deliveries"].name
   }
 
   function_build_source = {
@@ -72,6 +73,16 @@ locals {
         ARCHIVE_BUCKET       = google_storage_bucket.archive_uploads.name
         PUBSUB_TOPIC_ARCHIVE = google_pubsub_topic.push["archive-uploads"].name
       }
+    }
+    "deliver-activities" = {
+      entry_point = "deliverActivities"
+      description = "Posts new activities to the athletes' own Telegram chats and Slack or Discord webhooks, paced to each service's limits."
+      # Mostly waiting: on a pacing slot, on Telegram, Slack or Discord.
+      available_memory   = "256Mi"
+      timeout_seconds    = 60
+      max_instance_count = var.delivery_max_instances
+      invoker            = google_service_account.account["pubsub-pusher"].email
+      environment        = {}
     }
   }
 }

@@ -8,12 +8,13 @@ locals {
     "update-tokens"        = { account_id = "fn-update-tokens", display_name = "Function update_tokens" }
     "backfill"             = { account_id = "fn-backfill", display_name = "Function backfill" }
     "import-archive"       = { account_id = "fn-import-archive", display_name = "Function importArchive" }
+    "deliver-activities"   = { account_id = "fn-deliver-activities", display_name = "Function deliverActivities" }
   }
 
   # The accounts that call, build and migrate rather than run the code.
   service_identities = {
     "scheduler"         = { account_id = "scheduler-invoker", display_name = "Cloud Scheduler caller of update_tokens" }
-    "pubsub-pusher"     = { account_id = "pubsub-pusher", display_name = "Pub/Sub push identity for processStravaEvent and backfill" }
+    "pubsub-pusher"     = { account_id = "pubsub-pusher", display_name = "Pub/Sub push identity for the functions Pub/Sub invokes" }
     "functions-builder" = { account_id = "functions-builder", display_name = "Cloud Build identity for the functions" }
     "migrator"          = { account_id = "db-migrator", display_name = "Runs database migrations and owns the schema" }
   }

@@ -26,6 +26,7 @@ output "function_urls" {
     processStravaEvent = google_cloudfunctions2_function.function["process-strava-event"].service_config[0].uri
     update_tokens      = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
     backfill           = google_cloudfunctions2_function.function["backfill"].service_config[0].uri
+    deliverActivities  = google_cloudfunctions2_function.function["deliver-activities"].service_config[0].uri
   }
 }
 

@@ -1,4 +1,5 @@
-# Pub/Sub: webhook events and history-import requests, each pushed (OIDC) to its function with retries and a dead-letter topic.
+# Pub/Sub: webhook events, history-import requests, archive uploads and activity deliveries, each pushed (OIDC) to its
+# function with retries and a dead-letter topic.
 #
 # A gen2 function's own event trigger cannot have a dead-letter policy, so each function is plain HTTP
 # and gets its own push subscription. The push path /projects/<project>/topics/<topic> is what makes the
@@ -28,6 +29,14 @@ locals {
       ack_deadline_seconds = 600
       minimum_backoff      = "30s"
     }
+    # New activities to the athletes' own chats. An invocation waits at most 30 s for a pacing slot or a short
+    # retry_after, then leaves the notice to a redelivery; the deadline covers that and the service's answer.
+    "activity-deliveries" = {
+      function             = "deliver-activities"
+      subscription         = "activity-deliveries-to-deliver-activities"
+      ack_deadline_seconds = 120
+      minimum_backoff      = "10s"
+    }
   }
 
   # Who publishes where, spelled out so each grant can be read (and checked) on its own: the web app
@@ -41,6 +50,10 @@ locals {
     # The import queues its own next slice; the bucket's service agent is granted in archive.tf.
     "archive-uploads/import-archive" = { topic = "archive-uploads", publisher = "import-archive" }
     "archive-uploads/update-tokens"  = { topic = "archive-uploads", publisher = "update-tokens" }
+    # The processor publishes a notice once the event that made an activity new (or renamed or deleted it) commits.
+    "activity-deliveries/process-strava-event" = { topic = "activity-deliveries", publisher = "process-strava-event" }
+    # update_tokens publishes the notices of deferred events it applied itself.
+    "activity-deliveries/update-tokens" = { topic = "activity-deliveries", publisher = "update-tokens" }
   }
 }
 

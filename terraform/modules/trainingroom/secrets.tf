@@ -5,14 +5,15 @@ locals {
   secret_readers = {
     "strava-client-secret" = ["app", "process-strava-event", "update-tokens", "backfill"]
     "session-secret"       = ["app"]
-    "token-encryption-key" = ["app", "process-strava-event", "update-tokens", "backfill"]
+    "token-encryption-key" = ["app", "process-strava-event", "update-tokens", "backfill", "deliver-activities"]
     "strava-verify-token"  = ["app"]
     "webhook-path-secret"  = ["app"]
     "openai-api-key"       = ["app"]
-    # The Telegram bot: its token and the secret Telegram sends with every update. Only the app answers the bot.
-    "telegram-bot-token"      = ["app"]
+    # The Telegram bot: its token and the secret Telegram sends with every update. Only the app answers the bot;
+    # the delivery function sends new activities to linked chats with the same token.
+    "telegram-bot-token"      = ["app", "deliver-activities"]
     "telegram-webhook-secret" = ["app"]
-    "database-password"       = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive"]
+    "database-password"       = ["app", "process-strava-event", "update-tokens", "backfill", "import-archive", "deliver-activities"]
   }
 
   secret_grants = merge([

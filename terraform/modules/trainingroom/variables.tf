@@ -160,6 +160,12 @@ variable "processor_max_instances" {
   default     = 3
 }
 
+variable "delivery_max_instances" {
+  type        = number
+  description = "Most instances of the delivery of new activities to athletes' chats; pacing is shared through the database, so more instances never exceed a service's limits."
+  default     = 3
+}
+
 variable "backfill_max_instances" {
   type        = number
   description = "Most instances of the history importer; imports are bound by Strava's rate limit, so more rarely helps."
