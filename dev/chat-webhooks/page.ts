@@ -1,7 +1,7 @@
 // The stand-in's page: each webhook with its URL to paste into settings, and what was posted to it.
 import { isLocale, messages } from '../../shared/i18n/index.js';
 import { escapeHtml } from '../../shared/telegram/index.js';
-import type { Hook } from './server.js';
+import type { Hook } from './hooks.js';
 
 export function hooksPage(hooks: Hook[], lang: string | undefined): string {
   const locale = isLocale(lang) ? lang : 'en';

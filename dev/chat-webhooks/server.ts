@@ -3,27 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Hook, HookService, PostedMessage } from './hooks.js';
 import { hooksPage } from './page.js';
 
-export type HookService = 'slack' | 'discord';
-
-export interface PostedMessage {
-  id: string;
-  text: string;
-  /** What the request asked of mentions (Discord's allowed_mentions), kept so tests can check nobody is pinged. */
-  allowedMentions?: unknown;
-  postedAt: number;
-  edited: boolean;
-  deleted: boolean;
-}
-
-export interface Hook {
-  service: HookService;
-  url: string;
-  /** Slack: removed (404 no_service) or its channel archived (410); Discord: deleted (404 Unknown Webhook). */
-  state: 'live' | 'removed' | 'archived';
-  messages: PostedMessage[];
-}
+export type { Hook, HookService, PostedMessage } from './hooks.js';
 
 export interface WebhookLimits {
   /** Slack: about one message a second per webhook, with short bursts. */
