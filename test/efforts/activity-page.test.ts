@@ -35,8 +35,12 @@ async function unsearchedRun(): Promise<number> {
 test('opening an activity fetches its streams once and finds its best efforts at once, with no scheduled run', async () => {
   const id = await unsearchedRun();
   const requestsBefore = stack.sandbox.counters.apiRequests;
+  // The page answers at once from the summary; its script then asks for the streams, which waits on Strava.
   const page = await client.request(`${stack.baseUrl}/activities/${id}`);
   assert.equal(page.status, 200);
+  assert.equal(stack.sandbox.counters.apiRequests - requestsBefore, 0, 'the page itself waits on nothing');
+  const streams = await client.request(`${stack.baseUrl}/activities/${id}/streams`);
+  assert.equal(streams.status, 200);
   assert.equal(stack.sandbox.counters.apiRequests - requestsBefore, 1, 'one streams request');
 
   const { rows: scans } = await stack.db.pool.query<{ source: string }>('select source from effort_scans where activity_id = $1::bigint', [id]);
