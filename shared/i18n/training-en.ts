@@ -62,6 +62,7 @@ export const trainingEn = {
 
   calendarHeading: 'Training calendar',
   calendarDesc: 'Moving time per day over the last year. Each day with training links to its activities.',
+  calendarPhoneNote: 'On a phone: the last 13 weeks, a day a tap; the whole year on a wider screen.',
   calendarStreak: (days: string) => `Current streak: ${days}`,
   calendarNone: 'No training in the last year yet: each day you train shows here, darker the longer you moved.',
   calendarLess: 'Less',

@@ -177,14 +177,13 @@ async function englishLeft(p: Page): Promise<string[]> {
 
 /**
  * Controls a finger cannot hit reliably: under 44 px high. Links inside a sentence are exempt (WCAG 2.5.8), as are
- * boxes inside a label that is itself the target, and the training sections (goals, gear, calendar, sport switch),
- * which are being redrawn in their own piece of work.
+ * boxes inside a label that is itself the target.
  */
 const SMALL_TOUCH_TARGETS = `(() => {
   const out = [];
   for (const el of document.querySelectorAll('a, button, summary, input, select, textarea')) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0 || box.height >= 44 || el.closest('#training, #goals, #gear, .gear-reminders, .skip')) continue;
+    if (box.width === 0 || box.height === 0 || box.height >= 44 || el.closest('.skip')) continue;
     if ((el.type === 'checkbox' || el.type === 'radio') && el.closest('label') && el.closest('label').getBoundingClientRect().height >= 44) continue;
     const inSentence = el.tagName === 'A' && getComputedStyle(el).display === 'inline' && el.parentElement.textContent.trim() !== el.textContent.trim();
     if (!inSentence) out.push(el.tagName.toLowerCase() + ' "' + (el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40) + '" ' + Math.round(box.height) + 'px');
