@@ -9,7 +9,7 @@ import { LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js'
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
-import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, signedInPage } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -31,9 +31,7 @@ before(async () => {
   notifyOnFinalize(store, bus, topic);
   browser = await launchBrowser();
   // A phone: narrow viewport, touch, a phone's pixel ratio.
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'en-GB' });
-  page = await context.newPage();
-  await connectFromHomePage(page, stack.baseUrl);
+  ({ page } = await signedInPage(browser, stack.baseUrl, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true }));
 });
 
 after(async () => {

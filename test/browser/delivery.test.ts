@@ -11,7 +11,7 @@ import { startTelegramStandIn, type TelegramStandIn } from '../../dev/telegram/s
 import { deliverNotice } from '../../shared/delivery/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
 import { createStartCode, redeemStartCode } from '../../shared/telegram/index.js';
-import { collectPageErrors, connectFromHomePage, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, signedInPage } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -38,10 +38,7 @@ before(async () => {
     },
   });
   browser = await launchBrowser();
-  context = await browser.newContext({ locale: 'en-GB', viewport: PHONE });
-  page = await context.newPage();
-  await connectFromHomePage(page, stack.baseUrl);
-  errors = collectPageErrors(page, context);
+  ({ context, page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: PHONE }));
   // The athlete's sports come from their activities.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startOpenAIStub, type OpenAIStub } from '../../dev/openai-stub/server.js';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { distanceM } from '../../shared/privacy/zones.js';
-import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, signedInPage } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -19,9 +19,7 @@ before(async () => {
   ai = await startOpenAIStub({ delayMs: 300 });
   stack = await startTestStack({ env: { OPENAI_API_KEY: ai.apiKey, OPENAI_BASE_URL: ai.baseUrl, ADMIN_ATHLETE_IDS: String(DEMO_ATHLETE_ID) } });
   browser = await launchBrowser();
-  demo = await browser.newContext({ acceptDownloads: true, locale: 'en-GB' });
-  page = await demo.newPage();
-  await connectFromHomePage(page, stack.baseUrl);
+  ({ context: demo, page } = await signedInPage(browser, stack.baseUrl, { acceptDownloads: true }));
 });
 after(async () => {
   await browser?.close();

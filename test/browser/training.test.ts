@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { runEnrichment } from '../../shared/efforts/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
-import { collectPageErrors, connectFromHomePage, launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, signedInPage } from '../helpers/browser.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -20,10 +20,7 @@ const DESKTOP = { width: 1280, height: 900 };
 before(async () => {
   stack = await startTestStack();
   browser = await launchBrowser();
-  context = await browser.newContext({ locale: 'en-GB', viewport: DESKTOP });
-  page = await context.newPage();
-  await connectFromHomePage(page, stack.baseUrl);
-  errors = collectPageErrors(page, context);
+  ({ context, page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: DESKTOP }));
   // The history import first (this stack has no backfill subscriber), then what the scheduled job does after tokens
   // and imports: searches the history for best efforts within its budget share.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });

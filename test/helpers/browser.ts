@@ -1,6 +1,6 @@
 // Launches Debian's Chromium through playwright-core with the flags this closed-network machine needs
 // (playwright gives every launch a fresh, empty profile of its own).
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -41,4 +41,19 @@ export function collectPageErrors(page: Page, context: BrowserContext): string[]
     if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
   });
   return errors;
+}
+
+export interface SignedInPage {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, page errors and failed responses seen after signing in. */
+  errors: string[];
+}
+
+/** A new browser context (English, unless the options say otherwise) with the demo athlete signed in. */
+export async function signedInPage(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<SignedInPage> {
+  const context = await browser.newContext({ locale: 'en-GB', ...options });
+  const page = await context.newPage();
+  await connectFromHomePage(page, baseUrl);
+  return { context, page, errors: collectPageErrors(page, context) };
 }
