@@ -104,6 +104,15 @@
       });
   }
 
+  // The chosen files' names under the page's own button (the browser's would speak its own language).
+  var picker = document.getElementById('archive-file');
+  var chosen = document.getElementById('archive-chosen');
+  var noFile = chosen.textContent;
+  picker.addEventListener('change', () => {
+    var names = Array.prototype.map.call(picker.files || [], (file) => file.name);
+    chosen.textContent = names.length ? names.join(', ') : noFile;
+  });
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     var input = document.getElementById('archive-file');

@@ -10,6 +10,8 @@ export const archiveEn = {
   archiveStep2: 'Under Download Request, click Request Your Archive. Strava emails you a link, usually within a few hours.',
   archiveStep3: 'Download the ZIP file from that email and choose it below, as it is: there is no need to unpack it.',
   archiveChoose: 'Choose a ZIP archive or FIT, GPX, TCX files',
+  archivePick: 'Choose files',
+  archiveNoFile: 'No file chosen',
   archiveUploadButton: 'Upload and import',
   archiveUploading: (name: string) => `Uploading ${name}\u2026`,
   archiveUploadFailed: (name: string) => `The upload of ${name} did not finish. Check your connection and try again: it carries on where it stopped.`,

@@ -12,6 +12,8 @@ export const archiveRu: typeof archiveEn = {
   archiveStep2: 'В разделе «Запрос на загрузку» нажмите «Запросить архив». Strava пришлёт ссылку письмом, обычно в течение нескольких часов.',
   archiveStep3: 'Скачайте ZIP-файл по ссылке из письма и выберите его ниже как есть — распаковывать не нужно.',
   archiveChoose: 'Выберите ZIP-архив или файлы FIT, GPX, TCX',
+  archivePick: 'Выбрать файлы',
+  archiveNoFile: 'Файл не выбран',
   archiveUploadButton: 'Загрузить и импортировать',
   archiveUploading: (name) => `Загружается ${name}…`,
   archiveUploadFailed: (name) => `Загрузка ${name} не завершилась. Проверьте соединение и попробуйте снова: она продолжится с места остановки.`,

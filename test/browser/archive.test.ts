@@ -73,7 +73,12 @@ test('upload the sandbox archive from settings at phone width and watch the impo
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page fits a phone's width (overflow ${overflow}px)`);
 
+  // The page's own button and words, not the browser's (which speak the browser's language).
+  assert.equal(await page.locator('#archive-chosen').textContent(), 'No file chosen');
+  const pick = await page.locator('label.file-pick').boundingBox();
+  assert.ok(pick && pick.height >= 44, "the file button is a finger's size");
   await page.locator('#archive-file').setInputFiles(file);
+  assert.match((await page.locator('#archive-chosen').textContent()) ?? '', /\.zip$/);
   await page.getByRole('button', { name: 'Upload and import' }).click();
   await page.locator('#upload-status').waitFor({ state: 'visible' });
   // The progress list updates by itself, without a reload, until the import is done.
