@@ -25,6 +25,19 @@ export async function claimUpdate(db: Queryable, update: TelegramUpdate): Promis
 /** Handled: the payload (the athlete's words) is not kept longer than needed. */
 export async function markUpdateDone(db: Queryable, updateId: number): Promise<void> {
   await db.query(`update telegram_updates set status = 'done', payload = null, last_error = null, handled_at = now() where update_id = $1::bigint`, [updateId]);
+  if (updateId % FORGET_EVERY === 0) await forgetHandledUpdates(db);
+}
+
+/** How often (in update ids) handled updates are forgotten: rarely enough to cost nothing, often enough to stay small. */
+const FORGET_EVERY = 100;
+
+/**
+ * Telegram gives up redelivering an update within a day, so a handled one from more than two days ago can never come
+ * again: its row only held the update_id for idempotency. Failed ones stay for the operator's count.
+ */
+export async function forgetHandledUpdates(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(`delete from telegram_updates where status = 'done' and handled_at < now() - interval '2 days'`);
+  return rowCount ?? 0;
 }
 
 export async function markUpdateFailed(db: Queryable, updateId: number, error: string): Promise<void> {
