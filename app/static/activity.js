@@ -7,7 +7,13 @@
     .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
     .then((answer) => {
       if (answer.state !== 'ready') return Promise.reject(answer.state);
-      // The same address again: the server now has the recording and renders the whole page.
+      // The same address again: the server now has the recording and renders the whole page. Unless the athlete has
+      // opened or moved the map meanwhile (map.js marks it): then a link, so the page does not reset under them.
+      if (document.querySelector('[data-touched]')) {
+        banner.querySelector('p').hidden = true;
+        banner.querySelector('.streams-ready').hidden = false;
+        return;
+      }
       location.replace(location.href);
     })
     .catch(() => {

@@ -34,6 +34,9 @@
   // On a phone the drawn route is the map until the athlete asks for tiles: a tile map there costs a data plan and a
   // slow processor seconds before the page settles, and it would take over the one-finger drags that scroll the page.
   // A wide screen with a mouse gets the tiles as soon as the route comes near the screen.
+  // A map the athlete has opened or moved is theirs: the first-open script (activity.js) then offers the detailed
+  // recording as a link instead of reloading the page under their fingers.
+  for (const type of ['pointerdown', 'wheel', 'keydown']) box.addEventListener(type, () => box.setAttribute('data-touched', ''), { once: true, passive: true });
   var ask = document.getElementById('map-show');
   var wideWithMouse = window.matchMedia?.('(min-width: 720px) and (pointer: fine)').matches;
   if (ask && !wideWithMouse) {
@@ -43,6 +46,7 @@
       () => {
         ask.disabled = true;
         ask.setAttribute('aria-busy', 'true');
+        box.setAttribute('data-touched', '');
         withLeaflet(() => {
           ask.hidden = true;
           start();

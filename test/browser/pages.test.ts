@@ -358,6 +358,34 @@ test('the activity map on a phone: the drawn route until asked, then tiles in th
   await phone.close();
 });
 
+test('the first open on a phone: a map the athlete opened is not reset when the recording arrives; a link shows it', async () => {
+  const phone = await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await phone.addCookies(await context.cookies());
+  const p = await phone.newPage();
+  // The recording's answer waits until the athlete has opened the map, as on a slow connection to Strava.
+  let opened!: () => void;
+  const mapOpened = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  await p.route(/\/activities\/\d+\/streams$/, async (route) => {
+    await mapOpened;
+    await route.continue();
+  });
+  const id = fetchingIds.pop()!;
+  await p.goto(`${stack.baseUrl}/activities/${id}?lang=en`);
+  assert.ok(await p.locator('#streams-fetching').isVisible());
+  await p.getByRole('button', { name: 'Show on a map' }).tap();
+  await mapReady(p);
+  opened();
+  const show = p.getByRole('link', { name: 'Show the detailed recording' });
+  await show.waitFor();
+  assert.ok(await p.locator('#live-map .leaflet-container, #live-map.leaflet-container').first().isVisible(), 'the opened map is still there');
+  await show.tap();
+  await p.waitForURL(new RegExp(`/activities/${id}$`));
+  assert.equal(await p.locator('#streams-fetching').count(), 0, 'the page with the recording');
+  await phone.close();
+});
+
 test('the heatmap: every route in one request, none inside a privacy zone', async () => {
   const requests: string[] = [];
   const onRequest = (request: { url(): string }) => requests.push(new URL(request.url()).pathname);
