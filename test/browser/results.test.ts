@@ -167,9 +167,12 @@ test('AI notes: opt in, then the note appears on the page without a reload', asy
 
 test('language switch to Russian and back', async () => {
   await page.goto(`${stack.baseUrl}/results`);
+  // Each switch is a navigation: wait for the page it leads to before reading it.
   await page.getByRole('link', { name: 'Русский' }).click();
+  await page.locator('html[lang="ru"]').waitFor({ state: 'attached' });
   assert.ok(await page.getByRole('heading', { name: 'Последняя тренировка' }).isVisible());
   await page.getByRole('link', { name: 'English' }).click();
+  await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
   assert.ok(await page.getByRole('heading', { name: 'Latest activity' }).isVisible());
 });
 

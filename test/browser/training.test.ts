@@ -148,9 +148,12 @@ test('in Russian: the training sections are translated', async () => {
   await page.setViewportSize(DESKTOP);
   await page.goto(`${stack.baseUrl}/results`);
   await page.getByRole('link', { name: 'Русский' }).click();
+  // The switch is a navigation: the checks below read the page it leads to, not the one still on screen.
+  await page.locator('html[lang="ru"]').waitFor({ state: 'attached' });
   for (const heading of ['Лучшие результаты', 'Этот год и прошлые', 'Календарь тренировок', 'Снаряжение']) {
     assert.ok(await page.getByRole('heading', { name: heading, exact: true }).isVisible(), heading);
   }
   await page.getByRole('link', { name: 'English' }).click();
+  await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
   assert.deepEqual(errors, []);
 });
