@@ -91,6 +91,7 @@ test('activities: sport filter, name search, date range and paging work', async 
   await page.locator('input[name="from"]').fill('2000-01-01');
   await page.locator('input[name="to"]').fill('2000-01-31');
   await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/from=2000-01-01/);
   assert.ok(await page.getByText('No activities match these filters.').isVisible());
 });
 
