@@ -115,8 +115,7 @@
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    var input = document.getElementById('archive-file');
-    var files = Array.prototype.slice.call(input.files || []);
+    var files = Array.prototype.slice.call(picker.files || []);
     if (files.length === 0) return;
     status.hidden = false;
     var button = form.querySelector('button');
