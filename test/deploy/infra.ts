@@ -124,7 +124,7 @@ export interface TfInstance extends TfBlock {
 
 /**
  * The for_each map of a block when it is `local.<name>`, or `merge(local.<a>, local.<b>, …)`, and each of those
- * locals is a literal map or object.
+ * locals is a literal map or object, or a grant list flattened from one (pairsMap).
  */
 export function forEachMap(body: Body, locals: Body): Body | undefined {
   const expression = /^\$\{([\s\S]*)\}$/.exec(str(body.for_each) ?? '')?.[1]?.trim() ?? '';
@@ -133,9 +133,36 @@ export function forEachMap(body: Body, locals: Body): Body | undefined {
   const maps = parts.map((part) => {
     const name = /^local\.([A-Za-z0-9_]+)$/.exec(part)?.[1];
     const map = name === undefined ? undefined : locals[name];
-    return isObject(map) ? map : undefined;
+    return isObject(map) ? map : typeof map === 'string' ? pairsMap(map, locals) : undefined;
   });
   return maps.every((map) => map !== undefined) ? Object.assign({}, ...maps) : undefined;
+}
+
+// merge([for outer, value in local.<map> : { for inner in value[.attribute] : "${outer}/${inner}" => { a = outer, b = inner } }]...)
+const PAIRS =
+  /^\$\{merge\(\[\s*for (\w+), (\w+) in local\.(\w+)\s*:\s*\{\s*for (\w+) in \2((?:\.\w+)?)\s*:\s*"\$\{\1\}\/\$\{\4\}"\s*=>\s*\{([^{}]*)\}\s*\}\s*\]\.\.\.\)\}$/;
+
+/**
+ * The map a local builds by pairing each key of a literal map with each item of its list (one grant per pair, keyed
+ * "key/item"), the one shape of for expression the module uses; undefined for any other expression.
+ */
+export function pairsMap(expression: string, locals: Body): Body | undefined {
+  const match = PAIRS.exec(expression.trim());
+  if (!match) return undefined;
+  const [, outer, , source, inner, attribute, fields] = match as unknown as [string, string, string, string, string, string, string];
+  const map = locals[source];
+  if (!isObject(map)) return undefined;
+  const assignments = fields.split(',').map((field) => /^\s*(\w+)\s*=\s*(\w+)\s*$/.exec(field));
+  if (assignments.some((a) => a === null || (a[2] !== outer && a[2] !== inner))) return undefined;
+  const out: Body = {};
+  for (const [key, value] of Object.entries(map)) {
+    const items = stringList(attribute === '' ? value : isObject(value) ? value[attribute.slice(1)] : undefined);
+    if (!items) return undefined;
+    for (const item of items) {
+      out[`${key}/${item}`] = Object.fromEntries(assignments.map((a) => [a![1]!, a![2] === outer ? key : item]));
+    }
+  }
+  return out;
 }
 
 /** The value a reference like each.value.a.b names, or undefined when the path does not exist. */

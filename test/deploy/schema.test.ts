@@ -199,6 +199,59 @@ describe('Terraform against the provider schema', () => {
       assert.equal(unresolved!.name, 'unresolved');
     });
 
+    it('expands for_each over grants paired from a map of lists (one per key and item), and no other for expression', async () => {
+      const files = await snippet(`
+        locals {
+          topics = {
+            "a" = { publishers = ["app", "fn"] }
+            "b" = { publishers = ["fn"] }
+          }
+          readers = { "s" = ["app"] }
+          grants = merge([
+            for topic, spec in local.topics : {
+              for publisher in spec.publishers : "\${topic}/\${publisher}" => { topic = topic, who = publisher }
+            }
+          ]...)
+          reads = merge([
+            for secret, list in local.readers : {
+              for reader in list : "\${secret}/\${reader}" => { secret = secret, reader = reader }
+            }
+          ]...)
+          other = { for topic, spec in local.topics : topic => { topic = topic } }
+        }
+        resource "google_pubsub_topic_iam_member" "g" {
+          for_each = local.grants
+          topic    = each.value.topic
+          role     = "roles/pubsub.publisher"
+          member   = "serviceAccount:\${each.value.who}@x"
+        }
+        resource "google_secret_manager_secret_iam_member" "r" {
+          for_each  = local.reads
+          secret_id = each.value.secret
+          role      = "roles/secretmanager.secretAccessor"
+          member    = each.value.reader
+        }
+        resource "google_pubsub_topic" "o" {
+          for_each = local.other
+          name     = each.key
+        }
+      `);
+      const grants = instancesOfType(files, 'google_pubsub_topic_iam_member');
+      assert.deepEqual(
+        grants.map((g) => [g.name, g.body.topic, g.body.member]),
+        [
+          ['g["a/app"]', 'a', 'serviceAccount:app@x'],
+          ['g["a/fn"]', 'a', 'serviceAccount:fn@x'],
+          ['g["b/fn"]', 'b', 'serviceAccount:fn@x'],
+        ],
+      );
+      assert.deepEqual(
+        instancesOfType(files, 'google_secret_manager_secret_iam_member').map((r) => [r.name, r.body.secret_id, r.body.member]),
+        [['r["s/app"]', 's', 'app']],
+      );
+      const [other] = instancesOfType(files, 'google_pubsub_topic');
+      assert.equal(other!.unresolved, true, 'another for expression is reported, not guessed');
+    });
     it('reports moved blocks that point nowhere, move a declared address, or move twice', async () => {
       const files = await snippet(`
         locals {

@@ -21,23 +21,13 @@ output "webhook_callback_url" {
 }
 
 output "function_urls" {
-  description = "HTTPS endpoints of the functions (each accepts only its own caller's OIDC token)."
-  value = {
-    processStravaEvent = google_cloudfunctions2_function.function["process-strava-event"].service_config[0].uri
-    update_tokens      = google_cloudfunctions2_function.function["update-tokens"].service_config[0].uri
-    backfill           = google_cloudfunctions2_function.function["backfill"].service_config[0].uri
-    deliverActivities  = google_cloudfunctions2_function.function["deliver-activities"].service_config[0].uri
-  }
+  description = "HTTPS endpoints of the functions by entry point (each accepts only its own caller's OIDC token)."
+  value       = { for key, function in google_cloudfunctions2_function.function : local.functions[key].entry_point => function.service_config[0].uri }
 }
 
 output "service_account_emails" {
-  description = "Service accounts by role; app is the one the web app runs as."
-  value = merge(local.runtime_emails, {
-    scheduler         = google_service_account.account["scheduler"].email
-    pubsub_pusher     = google_service_account.account["pubsub-pusher"].email
-    functions_builder = google_service_account.account["functions-builder"].email
-    migrator          = google_service_account.account["migrator"].email
-  })
+  description = "Service accounts by role (the keys of local.runtime_identities and local.service_identities); app is the one the web app runs as."
+  value       = { for role, account in google_service_account.account : role => account.email }
 }
 
 output "app_service_account" {
@@ -81,16 +71,14 @@ output "secret_ids" {
 }
 
 output "pubsub" {
-  description = "Topics and subscriptions; the dead-letter pull subscriptions are where failed messages wait for inspection."
+  description = "Each pushed topic by name, with its push subscription, dead-letter topic and the dead-letter pull subscription where failed messages wait for inspection."
   value = {
-    events_topic               = google_pubsub_topic.push["strava-events"].name
-    events_push_subscription   = google_pubsub_subscription.push["strava-events"].name
-    events_dead_letter_topic   = google_pubsub_topic.dead_letter["strava-events"].name
-    events_dead_letter_pull    = google_pubsub_subscription.dead_letter_pull["strava-events"].name
-    backfill_topic             = google_pubsub_topic.push["strava-backfill"].name
-    backfill_push_subscription = google_pubsub_subscription.push["strava-backfill"].name
-    backfill_dead_letter_topic = google_pubsub_topic.dead_letter["strava-backfill"].name
-    backfill_dead_letter_pull  = google_pubsub_subscription.dead_letter_pull["strava-backfill"].name
+    for topic, pushed in google_pubsub_topic.push : topic => {
+      topic             = pushed.name
+      push_subscription = google_pubsub_subscription.push[topic].name
+      dead_letter_topic = google_pubsub_topic.dead_letter[topic].name
+      dead_letter_pull  = google_pubsub_subscription.dead_letter_pull[topic].name
+    }
   }
 }
 

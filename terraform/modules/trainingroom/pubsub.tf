@@ -6,55 +6,55 @@
 # Functions Framework turn the push body into a CloudEvent.
 
 locals {
-  # Keyed by topic name; function is a key of local.functions.
+  # Keyed by topic name; function is a key of local.functions. publishers are the runtime identities (keys of
+  # local.runtime_identities) that may publish to the topic, spelled out so each grant can be read and checked.
   pushed_topics = {
+    # The web app publishes each webhook event it accepts.
     "strava-events" = {
       function     = "process-strava-event"
       subscription = "strava-events-to-processor"
+      publishers   = ["app"]
       # How long the function may take before Pub/Sub counts the delivery as failed.
       ack_deadline_seconds = 120
       minimum_backoff      = "10s"
     }
+    # The web app starts an import, update_tokens resumes a stalled one and backfill queues the next page.
     "strava-backfill" = {
       function     = "backfill"
       subscription = "strava-backfill-to-backfill"
+      publishers   = ["app", "update-tokens", "backfill"]
       # A page of history can take minutes under Strava's rate limit; 600 s is Pub/Sub's maximum.
       ack_deadline_seconds = 600
       minimum_backoff      = "30s"
     }
-    # The upload bucket notifies it (archive.tf); a slice works up to 300 s, within the 600 s deadline.
+    # The upload bucket notifies it (its service agent is granted in archive.tf); the import queues its own next
+    # slice and update_tokens asks again for a stalled one. A slice works up to 300 s, within the 600 s deadline.
     "archive-uploads" = {
       function             = "import-archive"
       subscription         = "archive-uploads-to-import-archive"
+      publishers           = ["import-archive", "update-tokens"]
       ack_deadline_seconds = 600
       minimum_backoff      = "30s"
     }
-    # New activities to the athletes' own chats. An invocation waits at most 30 s for a pacing slot or a short
-    # retry_after, then leaves the notice to a redelivery; the deadline covers that and the service's answer.
+    # New activities to the athletes' own chats: the processor publishes a notice once the event that made an
+    # activity new (or renamed or deleted it) commits, update_tokens the notices of deferred events it applied.
+    # An invocation waits at most 30 s for a pacing slot or a short retry_after, then leaves the notice to a
+    # redelivery; the deadline covers that and the service's answer.
     "activity-deliveries" = {
       function             = "deliver-activities"
       subscription         = "activity-deliveries-to-deliver-activities"
+      publishers           = ["process-strava-event", "update-tokens"]
       ack_deadline_seconds = 120
       minimum_backoff      = "10s"
     }
   }
 
-  # Who publishes where, spelled out so each grant can be read (and checked) on its own: the web app
-  # receives webhooks and starts imports; update_tokens resumes stalled imports (history and archive) and
-  # backfill queues the next page of an import. publisher is a key of local.runtime_identities.
-  topic_publishers = {
-    "strava-events/app"             = { topic = "strava-events", publisher = "app" }
-    "strava-backfill/app"           = { topic = "strava-backfill", publisher = "app" }
-    "strava-backfill/update-tokens" = { topic = "strava-backfill", publisher = "update-tokens" }
-    "strava-backfill/backfill"      = { topic = "strava-backfill", publisher = "backfill" }
-    # The import queues its own next slice; the bucket's service agent is granted in archive.tf.
-    "archive-uploads/import-archive" = { topic = "archive-uploads", publisher = "import-archive" }
-    "archive-uploads/update-tokens"  = { topic = "archive-uploads", publisher = "update-tokens" }
-    # The processor publishes a notice once the event that made an activity new (or renamed or deleted it) commits.
-    "activity-deliveries/process-strava-event" = { topic = "activity-deliveries", publisher = "process-strava-event" }
-    # update_tokens publishes the notices of deferred events it applied itself.
-    "activity-deliveries/update-tokens" = { topic = "activity-deliveries", publisher = "update-tokens" }
-  }
+  # One publisher grant per topic and identity, keyed "topic/identity".
+  topic_publishers = merge([
+    for topic, pushed in local.pushed_topics : {
+      for publisher in pushed.publishers : "${topic}/${publisher}" => { topic = topic, publisher = publisher }
+    }
+  ]...)
 }
 
 resource "google_pubsub_topic" "push" {
