@@ -135,7 +135,7 @@ const checks = [
       'test',
     ],
   },
-  { name: 'lint and format (Biome)', args: [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'ci', '--reporter=summary', '.'] },
+  { name: 'lint and format (Biome)', args: [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'ci', '--error-on-warnings', '--reporter=summary', '.'] },
 ];
 if (only.length === 0) {
   for (const check of checks) {

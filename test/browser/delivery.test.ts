@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type ChatWebhookStandIn, startChatWebhookStandIn } from '../../dev/chat-webhooks/server.js';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { startTelegramStandIn, type TelegramStandIn } from '../../dev/telegram/server.js';
@@ -18,7 +18,6 @@ let stack: TestStack;
 let hooks: ChatWebhookStandIn;
 let telegram: TelegramStandIn;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let errors: string[] = [];
 const SHOTS = process.env.SCREENSHOT_DIR;
@@ -38,7 +37,7 @@ before(async () => {
     },
   });
   browser = await launchBrowser();
-  ({ context, page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: PHONE }));
+  ({ page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: PHONE }));
   // The athlete's sports come from their activities.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startOpenAIStub, type OpenAIStub } from '../../dev/openai-stub/server.js';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { distanceM } from '../../shared/privacy/zones.js';
@@ -12,14 +12,13 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 let stack: TestStack;
 let ai: OpenAIStub;
 let browser: Browser;
-let demo: BrowserContext;
 let page: Page;
 
 before(async () => {
   ai = await startOpenAIStub({ delayMs: 300 });
   stack = await startTestStack({ env: { OPENAI_API_KEY: ai.apiKey, OPENAI_BASE_URL: ai.baseUrl, ADMIN_ATHLETE_IDS: String(DEMO_ATHLETE_ID) } });
   browser = await launchBrowser();
-  ({ context: demo, page } = await signedInPage(browser, stack.baseUrl, { acceptDownloads: true }));
+  ({ page } = await signedInPage(browser, stack.baseUrl, { acceptDownloads: true }));
 });
 after(async () => {
   await browser?.close();

@@ -1,7 +1,7 @@
 // The training views in a real browser over the demo athlete, at phone and desktop widths: sport switch, efforts, goals, year over year, calendar, gear.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { runEnrichment } from '../../shared/efforts/index.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
@@ -10,7 +10,6 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let errors: string[] = [];
 
@@ -20,7 +19,7 @@ const DESKTOP = { width: 1280, height: 900 };
 before(async () => {
   stack = await startTestStack();
   browser = await launchBrowser();
-  ({ context, page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: DESKTOP }));
+  ({ page, errors } = await signedInPage(browser, stack.baseUrl, { viewport: DESKTOP }));
   // The history import first (this stack has no backfill subscriber), then what the scheduled job does after tokens
   // and imports: searches the history for best efforts within its budget share.
   await handleImportRequest(stack.runtime, { athleteId: DEMO_ATHLETE_ID, reason: 'resume' }, { timeBudgetMs: 60_000 });
