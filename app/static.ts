@@ -1,5 +1,5 @@
-// Serves the few static files under app/static and the map library from its npm package, read once at start-up;
-// nothing else on disk is reachable.
+// Serves the few static files under app/static, the polyline decoder the server itself uses, and the map library from
+// its npm package, read once at start-up; nothing else on disk is reachable.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
@@ -22,6 +22,8 @@ function loadStatic(): Map<string, { body: Uint8Array; type: string }> {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: new Uint8Array(readFileSync(`${dir}/${name}`)), type });
   }
+  // The heatmap page decodes the routes with the very module the server encodes them with (plain JavaScript for that reason).
+  files.set('polyline.js', { body: new Uint8Array(readFileSync(fromRoot('shared', 'activities', 'polyline.js'))), type: TYPES['.js']! });
   for (const name of ['leaflet.js', 'leaflet.css']) {
     files.set(`leaflet-${LEAFLET.version}${extname(name)}`, {
       body: new Uint8Array(readFileSync(join(LEAFLET.dir, 'dist', name))),

@@ -160,9 +160,12 @@
     var source = box.getAttribute('data-source');
     if (source) {
       // Heatmap: every route in one request, drawn on one canvas; overlapping routes add up to brighter lines.
-      fetch(source, { credentials: 'same-origin' })
-        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-        .then((data) => {
+      // The decoder is the server's own module (/static/polyline.js), fetched alongside the routes.
+      Promise.all([
+        fetch(source, { credentials: 'same-origin' }).then((response) => (response.ok ? response.json() : Promise.reject(response.status))),
+        import('/static/polyline.js'),
+      ])
+        .then(([data, polyline]) => {
           var count = document.getElementById('heatmap-count');
           if (count && data.label) count.textContent = data.label;
           if (!data.routes.length) return;
@@ -171,7 +174,7 @@
           var bounds = null;
           var lines = [];
           data.routes.forEach((encoded) => {
-            var points = decode(encoded);
+            var points = polyline.decodePolyline(encoded);
             if (points.length < 2) return;
             var line = L.polyline(points, { renderer: renderer, color: '#e8380d', weight: 2, opacity: 0.35, interactive: false }).addTo(map);
             lines.push(line);
@@ -197,32 +200,6 @@
             note.hidden = false;
           }
         });
-    }
-
-    // Google's encoded polyline format (precision 5), as Strava and the heatmap source send it.
-    function decode(text) {
-      var points = [];
-      var index = 0;
-      var lat = 0;
-      var lng = 0;
-      // One signed value: 5-bit chunks, least significant first, the sign in the lowest bit.
-      var nextValue = () => {
-        let shift = 0;
-        let result = 0;
-        let byte;
-        do {
-          byte = text.charCodeAt(index++) - 63;
-          result |= (byte & 0x1f) << shift;
-          shift += 5;
-        } while (byte >= 0x20);
-        return result & 1 ? ~(result >> 1) : result >> 1;
-      };
-      while (index < text.length) {
-        lat += nextValue();
-        lng += nextValue();
-        points.push([lat / 1e5, lng / 1e5]);
-      }
-      return points;
     }
   }
 })();

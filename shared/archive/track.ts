@@ -1,5 +1,5 @@
 // What a parsed activity file holds (columns of samples), and the activity summary and streams derived from it.
-import type { Streams } from '../activities/index.js';
+import { encodePolyline, type Streams } from '../activities/index.js';
 import { distanceM } from '../privacy/index.js';
 import { LIMITS } from './limits.js';
 
@@ -109,30 +109,6 @@ function usableIndexes(track: Track): number[] {
   const thinned: number[] = [];
   for (let k = 0; k < LIMITS.maxPoints; k++) thinned.push(idx[Math.floor(k * step)]!);
   return thinned;
-}
-
-/** Encodes Google's polyline format (precision 5), as Strava's summary_polyline. */
-export function encodePolyline(points: readonly [number, number][]): string {
-  let out = '';
-  let prevLat = 0;
-  let prevLng = 0;
-  const enc = (value: number) => {
-    let v = value < 0 ? ~(value << 1) : value << 1;
-    while (v >= 0x20) {
-      out += String.fromCharCode((0x20 | (v & 0x1f)) + 63);
-      v >>= 5;
-    }
-    out += String.fromCharCode(v + 63);
-  };
-  for (const [lat, lng] of points) {
-    const la = Math.round(lat * 1e5);
-    const ln = Math.round(lng * 1e5);
-    enc(la - prevLat);
-    enc(ln - prevLng);
-    prevLat = la;
-    prevLng = ln;
-  }
-  return out;
 }
 
 /** A summary polyline of at most ~300 points, as Strava's list answers carry. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startOpenAIStub, type OpenAIStub } from '../../dev/openai-stub/server.js';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
+import { decodePolyline } from '../../shared/activities/polyline.js';
 import { upsertActivities } from '../../shared/activities/store.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { settleInsights } from '../../shared/insights/service.js';
@@ -192,6 +193,25 @@ describe('results', () => {
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(webhook.status, 404);
+  });
+});
+
+describe('heatmap', () => {
+  test("the page decodes the routes with the server's own decoder, served as /static/polyline.js", async () => {
+    const served = await get('/static/polyline.js');
+    assert.equal(served.status, 200);
+    assert.match(served.headers.get('content-type') ?? '', /^text\/javascript/);
+    // Imported as the browser imports it: an ES module, as served.
+    const browserSide = (await import(
+      `data:text/javascript;base64,${Buffer.from(served.text).toString('base64')}`
+    )) as typeof import('../../shared/activities/polyline.js');
+    const { routes } = JSON.parse((await get('/heatmap/routes.json')).text) as { routes: string[] };
+    assert.ok(routes.length > 0);
+    for (const route of routes) {
+      const points = browserSide.decodePolyline(route);
+      assert.ok(points.length >= 2);
+      assert.deepEqual(points, decodePolyline(route));
+    }
   });
 });
 

@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { readActivitiesCsv, CsvError } from '../../shared/archive/csv.js';
 import { readActivityFile, SkipFileError, unsafeName, kindOfName } from '../../shared/archive/files.js';
-import { deriveActivity, encodePolyline } from '../../shared/archive/track.js';
-import { decodePolyline } from '../../shared/activities/polyline.js';
+import { deriveActivity } from '../../shared/archive/track.js';
+import { decodePolyline, encodePolyline } from '../../shared/activities/polyline.js';
 import { fromRoot } from '../../shared/paths.js';
 
 const fixture = (name: string) => readFileSync(fromRoot('test', 'fixtures', 'archive', name));

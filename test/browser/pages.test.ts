@@ -395,6 +395,7 @@ test('the heatmap: every route in one request, none inside a privacy zone', asyn
   page.off('request', onRequest);
   assert.equal(requests.filter((path) => path.startsWith('/heatmap/')).length, 1);
   assert.equal(requests.filter((path) => path.startsWith('/activities')).length, 0);
+  assert.ok(requests.includes('/static/polyline.js'), "the routes are decoded by the server's own module");
   assert.match((await page.locator('#heatmap-count').textContent()) ?? '', /\d+ routes/);
   assert.ok((await page.locator('#live-map canvas').count()) > 0);
 });

@@ -1,16 +1,29 @@
+// @ts-check
 // Google's encoded polyline format (precision 5), as Strava sends summary_polyline: decoding, and encoding for the heatmap.
-import type { LatLng } from '../privacy/index.js';
+// Plain JavaScript because the heatmap page's browser decodes the same routes with this very file (served as
+// /static/polyline.js); the JSDoc types keep it checked like the TypeScript around it.
 
-export function decodePolyline(encoded: string, precision = 5): LatLng[] {
+/** @typedef {import('../privacy/index.js').LatLng} LatLng */
+
+/**
+ * The points of an encoded polyline. A truncated or corrupt polyline yields the points decoded so far rather than an error.
+ * @param {string} encoded
+ * @param {number} [precision]
+ * @returns {LatLng[]}
+ */
+export function decodePolyline(encoded, precision = 5) {
   const factor = 10 ** precision;
-  const points: LatLng[] = [];
+  /** @type {LatLng[]} */
+  const points = [];
   let index = 0;
   let lat = 0;
   let lng = 0;
-  const next = (): number | undefined => {
+  // One signed value: 5-bit chunks, least significant first, the sign in the lowest bit.
+  /** @returns {number | undefined} */
+  const next = () => {
     let result = 0;
     let shift = 0;
-    let byte: number;
+    let byte;
     do {
       if (index >= encoded.length) return undefined;
       byte = encoded.charCodeAt(index++) - 63;
@@ -22,7 +35,6 @@ export function decodePolyline(encoded: string, precision = 5): LatLng[] {
   while (index < encoded.length) {
     const dLat = next();
     const dLng = next();
-    // A truncated or corrupt polyline yields the points decoded so far rather than an error page.
     if (dLat === undefined || dLng === undefined) break;
     lat += dLat;
     lng += dLng;
@@ -31,7 +43,11 @@ export function decodePolyline(encoded: string, precision = 5): LatLng[] {
   return points;
 }
 
-function encodeNumber(value: number): string {
+/**
+ * @param {number} value
+ * @returns {string}
+ */
+function encodeNumber(value) {
   let v = value < 0 ? ~(value << 1) : value << 1;
   let out = '';
   while (v >= 0x20) {
@@ -41,8 +57,12 @@ function encodeNumber(value: number): string {
   return out + String.fromCharCode(v + 63);
 }
 
-/** Google's encoded polyline (precision 5), the format Strava's summary polylines use. */
-export function encodePolyline(points: readonly LatLng[]): string {
+/**
+ * Google's encoded polyline (precision 5), the format Strava's summary polylines use.
+ * @param {readonly LatLng[]} points
+ * @returns {string}
+ */
+export function encodePolyline(points) {
   let lat = 0;
   let lng = 0;
   let out = '';
