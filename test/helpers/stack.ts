@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { createRuntime, type Runtime } from '../../shared/platform/runtime.js';
 import { loadSecrets } from '../../shared/platform/secrets.js';
 import { createServices } from '../../shared/services.js';
+import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { productEnvironment } from './environment.js';
@@ -89,4 +90,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await sandbox.close();
     },
   };
+}
+
+/**
+ * The demo athlete's latest activity that has a recording (optionally of one sport). The sandbox's history ends
+ * today, so "the first row of the list" is whatever today's seed made it, sometimes an activity typed in by hand.
+ */
+export async function latestRecorded(stack: TestStack, sportType?: string): Promise<string> {
+  const { rows } = await stack.runtime.pool.query<{ id: string }>(
+    `select id from activities
+     where athlete_id = $1::bigint and not manual and coalesce(summary_polyline, '') <> '' and ($2::text is null or sport_type = $2)
+     order by start_date desc limit 1`,
+    [DEMO_ATHLETE_ID, sportType ?? null],
+  );
+  if (!rows[0]) throw new Error(`the demo athlete has no recorded ${sportType ?? 'activity'}`);
+  return rows[0].id;
 }
