@@ -1,5 +1,6 @@
 // Activity JSON as Strava shapes it: SummaryActivity (lists) and DetailedActivity (GET /activities/{id}).
 
+import { summaryGear } from './athletes.js';
 import type { ActivityRecord, AthleteRecord } from './model.js';
 import { activityTypeOf } from './sports.js';
 import { isoSeconds, stravaTimezoneLabel, utcOffsetSeconds } from './time.js';
@@ -162,21 +163,7 @@ export function detailedActivity(a: ActivityRecord, athlete: AthleteRecord, gear
   const summary = summaryActivity(a, athlete);
   const geo = summaryGeometry(a);
   const gear = a.gearId ? athlete.gear.find((g) => g.id === a.gearId) : undefined;
-  const gearJson = gear
-    ? (() => {
-        const distance = Math.round(gearDistance(gear.id));
-        return {
-          id: gear.id,
-          primary: gear.primary,
-          name: gear.name,
-          nickname: gear.name,
-          resource_state: 2,
-          retired: gear.retired === true,
-          distance,
-          converted_distance: r1(athlete.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000),
-        };
-      })()
-    : undefined;
+  const gearJson = gear ? summaryGear(gear, athlete, gearDistance(gear.id)) : undefined;
   const { start_date, start_date_local } = dates(a);
   const points = streamLength(a);
   const averageSpeed = a.movingTime > 0 ? r3(a.distance / a.movingTime) : 0;

@@ -1,6 +1,6 @@
 // Athlete JSON as Strava shapes it (summary, detailed) and the rolled-up stats of GET /athletes/{id}/stats.
 
-import type { ActivityRecord, AthleteRecord } from './model.js';
+import type { ActivityRecord, AthleteRecord, GearRecord } from './model.js';
 import { statsBucketOf } from './sports.js';
 import { localParts } from './time.js';
 
@@ -34,27 +34,28 @@ export function summaryAthlete(a: AthleteRecord, origin: string): Record<string,
   };
 }
 
+/** A piece of gear as Strava summarises it, in an athlete's profile and in an activity's detail. */
+export function summaryGear(g: GearRecord, athlete: AthleteRecord, distanceM: number): Record<string, unknown> {
+  const distance = Math.round(distanceM);
+  return {
+    id: g.id,
+    primary: g.primary,
+    name: g.name,
+    nickname: g.name,
+    resource_state: 2,
+    retired: g.retired === true,
+    distance,
+    converted_distance: Math.round((athlete.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000) * 10) / 10,
+  };
+}
+
 /**
  * resource_state 3. Gear and clubs are only listed for tokens with profile:read_all, as on Strava,
  * where the rest of the detailed profile comes with the ordinary read scope.
  */
 export function detailedAthlete(a: AthleteRecord, origin: string, withGear: boolean, gearDistance: (gearId: string) => number): Record<string, unknown> {
   const gear = (kind: 'bike' | 'shoe'): Array<Record<string, unknown>> =>
-    a.gear
-      .filter((g) => g.kind === kind)
-      .map((g) => {
-        const distance = Math.round(gearDistance(g.id));
-        return {
-          id: g.id,
-          primary: g.primary,
-          name: g.name,
-          nickname: g.name,
-          resource_state: 2,
-          retired: g.retired === true,
-          distance,
-          converted_distance: Math.round((a.measurementPreference === 'feet' ? distance / 1609.344 : distance / 1000) * 10) / 10,
-        };
-      });
+    a.gear.filter((g) => g.kind === kind).map((g) => summaryGear(g, a, gearDistance(g.id)));
   return {
     ...summaryAthlete(a, origin),
     resource_state: 3,

@@ -226,6 +226,19 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     throw new SandboxError(400, faults.badRequest('Application', 'grant_type'));
   });
 
+  // Revoking by either endpoint ends the whole grant, and Strava tells the application through its webhook, whoever
+  // asked for the revocation.
+  const endGrant = (record: { athleteId: number; clientId: string }) => {
+    ctx.tokens.deauthorize(record.athleteId, record.clientId);
+    ctx.webhooks.emit({
+      aspect_type: 'update',
+      object_type: 'athlete',
+      object_id: record.athleteId,
+      owner_id: record.athleteId,
+      updates: { authorized: 'false' },
+    });
+  };
+
   // RFC 7009 style: HTTP Basic with the client id and secret; `token` is the access or the refresh token, and revoking
   // either revokes the whole grant. A token Strava does not know is answered 200 as well: it is revoked either way.
   app.post('/revoke', async (c) => {
@@ -242,16 +255,7 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const token = p.token;
     if (!token) throw new SandboxError(400, faults.badRequest('Token', 'token', 'missing'));
     const record = ctx.tokens.verify(token) ?? ctx.store.refreshTokens.get(token) ?? null;
-    if (record && record.clientId === ctx.clientId) {
-      ctx.tokens.deauthorize(record.athleteId, record.clientId);
-      ctx.webhooks.emit({
-        aspect_type: 'update',
-        object_type: 'athlete',
-        object_id: record.athleteId,
-        owner_id: record.athleteId,
-        updates: { authorized: 'false' },
-      });
-    }
+    if (record && record.clientId === ctx.clientId) endGrant(record);
     return c.body(null, 200);
   });
 
@@ -262,15 +266,7 @@ export function oauthRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
     const token = p.access_token ?? bearer;
     const record = token ? ctx.tokens.verify(token) : null;
     if (!token || !record) throw new SandboxError(401, faults.invalidAccessToken());
-    ctx.tokens.deauthorize(record.athleteId, record.clientId);
-    // Strava tells the application through its webhook, whoever asked for the revocation.
-    ctx.webhooks.emit({
-      aspect_type: 'update',
-      object_type: 'athlete',
-      object_id: record.athleteId,
-      owner_id: record.athleteId,
-      updates: { authorized: 'false' },
-    });
+    endGrant(record);
     return c.json({ access_token: token });
   });
 
