@@ -10,7 +10,8 @@ import { loadConfig, type Config } from '../shared/platform/config.js';
 import { assembleRuntime } from '../shared/platform/runtime.js';
 import { loadSecrets, type Secrets } from '../shared/platform/secrets.js';
 import { createServices, type Services } from '../shared/services.js';
-import type { BudgetPolicy } from '../shared/strava/index.js';
+import { DAY_MS } from '../shared/strava/budget.js';
+import { type BudgetPolicy, QUARTER_HOUR_MS } from '../shared/strava/index.js';
 import { createTokenCipher, saveTokens, type TokenCipher } from '../shared/tokens/index.js';
 import { freshDatabase, ignoreTerminationOnClose, type TestDatabase } from './helpers/database.js';
 import { productEnvironment } from './helpers/environment.js';
@@ -21,9 +22,17 @@ const LIST_PATH = '/athlete/activities';
 
 /**
  * One minute into the current quarter hour. Near the real time, because token expiry is judged by the database's
- * clock; the sandbox's tokens live ten days so moving the shared clock forward never expires them.
+ * clock; the sandbox's tokens live ten days so moving the shared clock forward never expires them. Never in the last
+ * half hour of a UTC day (then an hour earlier): the budget tests move the clock "later the same day", and Strava's
+ * daily limit resets at midnight UTC.
  */
-export const START = Math.floor(Date.now() / 900_000) * 900_000 + 60_000;
+export const START = startNear(Date.now());
+
+function startNear(nowMs: number): number {
+  const quarter = Math.floor(nowMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const nearMidnight = quarter % DAY_MS >= DAY_MS - 2 * QUARTER_HOUR_MS;
+  return (nearMidnight ? quarter - 4 * QUARTER_HOUR_MS : quarter) + 60_000;
+}
 export const TOKEN_TTL_SECONDS = 10 * 24 * 3600;
 
 /** What an instance's Strava client did, seen from its side of the wire. */
