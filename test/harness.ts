@@ -33,6 +33,7 @@ function startNear(nowMs: number): number {
   const nearMidnight = quarter % DAY_MS >= DAY_MS - 2 * QUARTER_HOUR_MS;
   return (nearMidnight ? quarter - 4 * QUARTER_HOUR_MS : quarter) + 60_000;
 }
+
 export const TOKEN_TTL_SECONDS = 10 * 24 * 3600;
 
 /** What an instance's Strava client did, seen from its side of the wire. */
