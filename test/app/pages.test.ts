@@ -10,7 +10,7 @@ import { settleInsights } from '../../shared/insights/service.js';
 import { distanceM } from '../../shared/privacy/zones.js';
 import { CookieClient, parseForm } from '../helpers/http.js';
 import { hiddenValue, signIn } from '../helpers/oauth.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { latestRecorded, startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let ai: OpenAIStub;
@@ -52,17 +52,6 @@ async function signInAs(athleteId: number): Promise<CookieClient> {
   body.set('decision', 'approve');
   await c.follow(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   return c;
-}
-
-async function gpsActivity(): Promise<{ id: number; polyline: string }> {
-  const { rows } = await stack.db.pool.query<{ id: number; polyline: string }>(
-    `select id, summary_polyline as polyline from activities
-     where athlete_id = $1::bigint and summary_polyline is not null and sport_type = 'Run' and not manual
-     order by start_date desc limit 1`,
-    [DEMO_ATHLETE_ID],
-  );
-  assert.ok(rows[0], 'the demo athlete has a run with a route');
-  return rows[0];
 }
 
 function trackPoints(gpx: string): [number, number][] {
@@ -263,7 +252,7 @@ describe('activities', () => {
   });
 
   test('an activity: details, charts, splits; streams fetched once and kept', async () => {
-    const { id } = await gpsActivity();
+    const id = await latestRecorded(stack, 'Run');
     const before = stack.sandbox.counters.apiRequests;
     // The first open answers at once from the summary and says the detailed recording is on its way.
     const fetching = await get(`/activities/${id}`);
@@ -316,7 +305,7 @@ describe('activities', () => {
   });
 
   test('GPX parses and CSV has the streams; a privacy zone removes every point inside it everywhere', async () => {
-    const { id } = await gpsActivity();
+    const id = await latestRecorded(stack, 'Run');
     const gpxResponse = await get(`/activities/${id}/gpx`);
     assert.equal(gpxResponse.status, 200);
     assert.match(gpxResponse.headers.get('content-type') ?? '', /application\/gpx\+xml/);

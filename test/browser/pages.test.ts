@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { connectFromHomePage, launchBrowser } from '../helpers/browser.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { latestRecorded, startTestStack, type TestStack } from '../helpers/stack.js';
 import { startTileServer, type TileServer } from '../helpers/tile-server.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -44,7 +44,7 @@ before(async () => {
     assert.ok(rows[0], where);
     return Number(rows[0].id);
   };
-  ids.run = await one(`sport_type = 'Run' and summary_polyline is not null and summary_polyline <> ''`);
+  ids.run = Number(await latestRecorded(stack, 'Run'));
   ids.swim = await one(`sport_type = 'Swim'`);
   const { rows: unopened } = await pool.query<{ id: string }>(
     `select id from activities where athlete_id = $1::bigint and sport_type = 'Ride' and summary_polyline <> '' order by start_date desc limit 8`,
