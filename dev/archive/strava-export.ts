@@ -1,7 +1,8 @@
 // Writes activities as Strava's bulk export lays them out: activities.csv plus one file each under activities/, mixing FIT, GPX and TCX, gzipped and not.
-import { Encoder, Profile, Utils } from '@garmin/fitsdk';
+import { Profile, Utils } from '@garmin/fitsdk';
 import { gzipSync } from 'node:zlib';
 import type { Streams } from '../../shared/activities/index.js';
+import { FitWriter, type FitFields } from './fit-writer.js';
 import { ZipWriter } from './zip-writer.js';
 
 /** The streams an export file carries, as Strava's streams; time (seconds from the start) is always there. */
@@ -84,18 +85,16 @@ const CSV_HEADER = [
   'Elevation Gain',
 ];
 
-export function fitFile(a: ExportActivity): Buffer {
+/** An activity's FIT messages in file order, as [message number, fields]: what fitFile writes. */
+export function* fitMessages(a: ExportActivity): Generator<[number, FitFields]> {
   const s = a.streams!;
-  const encoder = new Encoder();
-  // The SDK's message types are per message number; the records here are built field by field.
-  const write = (mesgNum: number | undefined, mesg: Record<string, unknown>) =>
-    encoder.writeMesg({ mesgNum: mesgNum!, ...mesg } as unknown as Parameters<Encoder['writeMesg']>[0]);
+  const M = Profile.MesgNum as Record<string, number>;
   const start = Utils.convertDateToDateTime(new Date(a.startDate));
   const [sport, subSport] = FIT_SPORT[a.sportType] ?? ['generic', 'generic'];
-  write(Profile.MesgNum.FILE_ID, { type: 'activity', manufacturer: 'development', product: 0, timeCreated: start, serialNumber: 1 });
-  write(Profile.MesgNum.EVENT, { timestamp: start, event: 'timer', eventType: 'start' });
+  yield [M.FILE_ID!, { type: 'activity', manufacturer: 'development', product: 0, timeCreated: start, serialNumber: 1 }];
+  yield [M.EVENT!, { timestamp: start, event: 'timer', eventType: 'start' }];
   for (let i = 0; i < s.time.length; i++) {
-    const record: Record<string, unknown> = { timestamp: start + Math.round(s.time[i]!) };
+    const record: FitFields = { timestamp: start + Math.round(s.time[i]!) };
     const p = s.latlng?.[i];
     if (p) {
       record.positionLat = Math.round(p[0] * SEMICIRCLES);
@@ -107,34 +106,45 @@ export function fitFile(a: ExportActivity): Buffer {
     if (s.heartrate) record.heartRate = s.heartrate[i];
     if (s.cadence) record.cadence = s.cadence[i];
     if (s.watts) record.power = s.watts[i];
-    write(Profile.MesgNum.RECORD, record);
+    yield [M.RECORD!, record];
   }
   const end = start + Math.round(s.time[s.time.length - 1] ?? 0);
-  write(Profile.MesgNum.EVENT, { timestamp: end, event: 'timer', eventType: 'stopAll' });
-  write(Profile.MesgNum.SESSION, {
-    timestamp: end,
-    startTime: start,
-    totalElapsedTime: a.elapsedTime,
-    totalTimerTime: a.movingTime,
-    totalDistance: a.distance,
-    totalAscent: Math.round(a.elevationGain),
-    sport,
-    subSport,
-    event: 'lap',
-    eventType: 'stop',
-    firstLapIndex: 0,
-    numLaps: 1,
-  });
-  write(Profile.MesgNum.ACTIVITY, {
-    timestamp: end,
-    localTimestamp: end + a.utcOffsetS,
-    numSessions: 1,
-    totalTimerTime: a.movingTime,
-    type: 'manual',
-    event: 'activity',
-    eventType: 'stop',
-  });
-  return Buffer.from(encoder.close());
+  yield [M.EVENT!, { timestamp: end, event: 'timer', eventType: 'stopAll' }];
+  yield [
+    M.SESSION!,
+    {
+      timestamp: end,
+      startTime: start,
+      totalElapsedTime: a.elapsedTime,
+      totalTimerTime: a.movingTime,
+      totalDistance: a.distance,
+      totalAscent: Math.round(a.elevationGain),
+      sport,
+      subSport,
+      event: 'lap',
+      eventType: 'stop',
+      firstLapIndex: 0,
+      numLaps: 1,
+    },
+  ];
+  yield [
+    M.ACTIVITY!,
+    {
+      timestamp: end,
+      localTimestamp: end + a.utcOffsetS,
+      numSessions: 1,
+      totalTimerTime: a.movingTime,
+      type: 'manual',
+      event: 'activity',
+      eventType: 'stop',
+    },
+  ];
+}
+
+export function fitFile(a: ExportActivity): Buffer {
+  const fit = new FitWriter();
+  for (const [mesgNum, fields] of fitMessages(a)) fit.write(mesgNum, fields);
+  return fit.close();
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
