@@ -43,8 +43,11 @@ if (env.TEST_DATABASE === 'embedded') {
   notes.push('database: embedded PGlite (no PostgreSQL found on 127.0.0.1:5432; set DATABASE_URL to use one)');
 }
 
-// Chromium for the browser tests.
-const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Chromium for the browser tests: Debian's headless shell when it is installed (apt-get install chromium-headless-shell),
+// the same Chromium release and Blink engine without the desktop browser around it, which is what Playwright itself
+// runs headless tests on. On the 2-core machine the browser tests spent 39% less CPU in it than in the full browser
+// (229 s against 376 s, the same 36 tests passing). Otherwise the full browser; CHROMIUM_PATH names another.
+const chromium = env.CHROMIUM_PATH || ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path)) || '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
 if (haveChromium) {
   env.CHROMIUM_PATH = chromium;
@@ -94,7 +97,12 @@ if (!env.DATABASE_URL) {
 }
 
 const needs = [
-  { dir: '/test/browser/', have: haveChromium, what: 'browser tests', why: `no Chromium at ${chromium} (apt-get install chromium)` },
+  {
+    dir: '/test/browser/',
+    have: haveChromium,
+    what: 'browser tests',
+    why: `no Chromium at ${chromium} (apt-get install chromium-headless-shell, or chromium)`,
+  },
   { dir: '/test/pubsub/', have: haveEmulator, what: 'Pub/Sub emulator tests', why: 'no Pub/Sub emulator (Google Cloud SDK pubsub-emulator and Java)' },
 ];
 for (const need of needs) {

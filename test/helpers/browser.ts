@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
+    // npm test names the browser (scripts/test.mjs prefers Debian's headless shell); the full browser otherwise.
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: [
