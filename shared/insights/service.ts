@@ -1,6 +1,6 @@
 // AI notes for one athlete: read from the cache, or written in the background (never on a page's critical path).
 import { createHash } from 'node:crypto';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Queryable } from '../db/index.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
@@ -41,10 +41,15 @@ export function inputHash(kind: NoteKind, input: NoteInput): string {
 
 const clients = new Map<string, OpenAI>();
 
-function clientFor(deps: InsightDeps): OpenAI {
+/**
+ * The SDK is loaded with the first note, not with the module: it is over two hundred modules, a fifth of a second of
+ * CPU at every cold start (an App Engine instance, a function, a test process) that never writes a note.
+ */
+async function clientFor(deps: InsightDeps): Promise<OpenAI> {
   const key = `${deps.config.openaiBaseUrl ?? ''}|${deps.secrets.openaiApiKey}`;
   let client = clients.get(key);
   if (!client) {
+    const { default: OpenAI } = await import('openai');
     client = new OpenAI({
       apiKey: deps.secrets.openaiApiKey,
       ...(deps.config.openaiBaseUrl ? { baseURL: deps.config.openaiBaseUrl } : {}),
@@ -60,7 +65,7 @@ function clientFor(deps: InsightDeps): OpenAI {
 /** One structured-output request; throws on a timeout, an HTTP error or an answer that fails its schema. */
 export async function writeNote(deps: InsightDeps, kind: NoteKind, input: NoteInput): Promise<NoteOutput> {
   const spec = NOTE_SPECS[kind];
-  const completion = await clientFor(deps).chat.completions.create({
+  const completion = await (await clientFor(deps)).chat.completions.create({
     model: NOTE_MODEL,
     messages: [
       { role: 'system', content: spec.system },
