@@ -4,30 +4,36 @@
 // profile (over a hundred fields for a record) once per field. A one-second recording is thousands of records, and the
 // demo athlete's archive spent about 20 s of CPU there, the download's whole wait on a laptop. This writer looks each
 // layout up once per file and then writes only values. Its files are checked against the SDK itself
-// (test/archive/fit-writer.test.ts): they decode to the very messages the Encoder's do.
-import { CrcCalculator, Profile } from '@garmin/fitsdk';
+// (test/sandbox/fit-writer.test.ts): they are the very bytes the Encoder writes for the same messages.
+import { CrcCalculator, Profile, Utils } from '@garmin/fitsdk';
 
 /** Field values as the SDK's Encoder takes them: numbers in the profile's units, enum values by their profile name. */
 export type FitFields = Record<string, number | string | undefined>;
 
-/** The FIT base types this writer needs: the number written in a definition, the size, and how the bytes are set. */
-const BASE_TYPES: Record<string, { id: number; size: number; set: (view: DataView, at: number, value: number) => void }> = {
-  enum: { id: 0x00, size: 1, set: (v, at, x) => v.setUint8(at, x) },
-  sint8: { id: 0x01, size: 1, set: (v, at, x) => v.setInt8(at, x) },
-  uint8: { id: 0x02, size: 1, set: (v, at, x) => v.setUint8(at, x) },
-  sint16: { id: 0x83, size: 2, set: (v, at, x) => v.setInt16(at, x, true) },
-  uint16: { id: 0x84, size: 2, set: (v, at, x) => v.setUint16(at, x, true) },
-  sint32: { id: 0x85, size: 4, set: (v, at, x) => v.setInt32(at, x, true) },
-  uint32: { id: 0x86, size: 4, set: (v, at, x) => v.setUint32(at, x, true) },
-  uint8z: { id: 0x0a, size: 1, set: (v, at, x) => v.setUint8(at, x) },
-  uint16z: { id: 0x8b, size: 2, set: (v, at, x) => v.setUint16(at, x, true) },
-  uint32z: { id: 0x8c, size: 4, set: (v, at, x) => v.setUint32(at, x, true) },
+/**
+ * The FIT base types this writer needs, by the number the SDK gives a profile type (Utils.FieldTypeToBaseType, which
+ * writes enums as uint8, as the Encoder does), and how their bytes are set. Types of more than one byte carry the
+ * endian flag (0x80) in a definition.
+ */
+const BASE_TYPES: Record<number, { size: number; set: (view: DataView, at: number, value: number) => void }> = {
+  0: { size: 1, set: (v, at, x) => v.setUint8(at, x) }, // enum
+  1: { size: 1, set: (v, at, x) => v.setInt8(at, x) }, // sint8
+  2: { size: 1, set: (v, at, x) => v.setUint8(at, x) }, // uint8
+  3: { size: 2, set: (v, at, x) => v.setInt16(at, x, true) }, // sint16
+  4: { size: 2, set: (v, at, x) => v.setUint16(at, x, true) }, // uint16
+  5: { size: 4, set: (v, at, x) => v.setInt32(at, x, true) }, // sint32
+  6: { size: 4, set: (v, at, x) => v.setUint32(at, x, true) }, // uint32
+  10: { size: 1, set: (v, at, x) => v.setUint8(at, x) }, // uint8z
+  11: { size: 2, set: (v, at, x) => v.setUint16(at, x, true) }, // uint16z
+  12: { size: 4, set: (v, at, x) => v.setUint32(at, x, true) }, // uint32z
 };
 
 interface FieldLayout {
   name: string;
   num: number;
-  baseType: (typeof BASE_TYPES)[string];
+  /** The base type's number as a definition writes it, endian flag included. */
+  baseTypeId: number;
+  baseType: (typeof BASE_TYPES)[number];
   scale: number;
   offset: number;
   /** The profile type whose names an enum field's value may be given by (sport: 'running'). */
@@ -57,14 +63,15 @@ function fieldsOf(mesgNum: number): Map<string, FieldLayout> {
     >;
   };
   for (const field of Object.values(profile.fields)) {
-    const baseType = BASE_TYPES[field.baseType];
-    if (!baseType) continue;
+    const id = Utils.FieldTypeToBaseType[field.baseType];
+    const baseType = id === undefined ? undefined : BASE_TYPES[id];
+    if (id === undefined || !baseType) continue;
     // As the Encoder does: a field made of several components is written unscaled, otherwise by its first scale.
     const first = (value: number | number[], none: number) =>
       field.components.length > 1 ? none : Array.isArray(value) ? (value[0] ?? none) : (value ?? none);
     const scale = first(field.scale, 1);
     const offset = first(field.offset, 0);
-    fields.set(field.name, { name: field.name, num: field.num, baseType, scale, offset, type: field.type });
+    fields.set(field.name, { name: field.name, num: field.num, baseTypeId: baseType.size > 1 ? id | 0x80 : id, baseType, scale, offset, type: field.type });
   }
   profileFields.set(mesgNum, fields);
   return fields;
@@ -146,7 +153,7 @@ export class FitWriter {
     fields.forEach((field, i) => {
       definition.writeUInt8(field.num, 6 + 3 * i);
       definition.writeUInt8(field.baseType.size, 7 + 3 * i);
-      definition.writeUInt8(field.baseType.id, 8 + 3 * i);
+      definition.writeUInt8(field.baseTypeId, 8 + 3 * i);
     });
     this.chunks.push(definition);
     return layout;

@@ -1,5 +1,5 @@
 // The archive export's FIT writer against Garmin's FIT SDK itself: the same messages written by the SDK's Encoder and
-// by the writer decode to the same messages, and the product's FIT parser reads the same track from both.
+// by the writer are the same bytes, which the SDK's Decoder and the product's FIT parser read.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Decoder, Encoder, Stream } from '@garmin/fitsdk';
@@ -27,8 +27,10 @@ function decoded(bytes: Buffer) {
 function assertSameAsSdk(a: ExportActivity) {
   const ours = fitFile(a);
   const sdk = encodedBySdk(a);
+  // Where the bytes differ, the decoded messages say how before the bytes do.
   assert.deepEqual(decoded(ours), decoded(sdk), `activity ${a.id} (${a.sportType})`);
-  assert.deepEqual(parseFit(ours), parseFit(sdk));
+  assert.ok(ours.equals(sdk), `activity ${a.id}: the same bytes as the SDK's Encoder`);
+  assert.equal(parseFit(ours).time.length, a.streams!.time.length, "the product's parser reads every record");
 }
 
 describe('the archive export writes FIT files as the FIT SDK does', () => {
