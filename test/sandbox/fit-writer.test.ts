@@ -51,7 +51,8 @@ describe('the archive export writes FIT files as the FIT SDK does', () => {
     const bySport = new Map<string, ExportActivity>();
     for (const a of history) {
       const key = `${a.sportType}:${Boolean(a.streams!.latlng)}`;
-      if ((bySport.get(key)?.streams!.time.length ?? Number.POSITIVE_INFINITY) > a.streams!.time.length) bySport.set(key, a);
+      const known = bySport.get(key);
+      if (!known || known.streams!.time.length > a.streams!.time.length) bySport.set(key, a);
     }
     assert.ok(bySport.size >= 5, [...bySport.keys()].join(', '));
     assert.ok([...bySport.values()].some((a) => !a.streams!.latlng) && [...bySport.values()].some((a) => a.streams!.watts));
