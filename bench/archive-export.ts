@@ -1,8 +1,7 @@
 // Benchmark: writing the demo athlete's recordings as FIT files, what the sandbox's "Download your archive" spends most
 // of its time on: the export's own writer against the FIT SDK's Encoder (the baseline), same activities, same run.
 import { performance } from 'node:perf_hooks';
-import { Encoder } from '@garmin/fitsdk';
-import { fitFile, fitMessages, type ExportActivity } from '../dev/archive/strava-export.js';
+import { fitFile, fitFileBySdkEncoder, type ExportActivity } from '../dev/archive/strava-export.js';
 import { exportActivity } from '../dev/sandbox/archive-export.js';
 import { DEFAULT_SEED, demoAthlete, generateHistory } from '../dev/sandbox/seed.js';
 
@@ -18,11 +17,7 @@ function time(write: (a: ExportActivity) => Uint8Array): { ms: number; bytes: nu
   return { ms: performance.now() - started, bytes };
 }
 
-const sdk = time((a) => {
-  const encoder = new Encoder();
-  for (const [mesgNum, fields] of fitMessages(a)) encoder.onMesg(mesgNum as Parameters<Encoder['onMesg']>[0], fields as Parameters<Encoder['onMesg']>[1]);
-  return encoder.close();
-});
+const sdk = time(fitFileBySdkEncoder);
 const ours = time(fitFile);
 console.log(`${activities.length} recordings, ${records} records`);
 console.log(`FIT SDK Encoder (baseline): ${(sdk.ms / 1000).toFixed(2)} s, ${sdk.bytes} bytes`);

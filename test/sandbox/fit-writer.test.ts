@@ -2,19 +2,12 @@
 // by the writer are the same bytes, which the SDK's Decoder and the product's FIT parser read.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Decoder, Encoder, Stream } from '@garmin/fitsdk';
+import { Decoder, Stream } from '@garmin/fitsdk';
 import { FitWriter } from '../../dev/archive/fit-writer.js';
-import { type ExportActivity, fitFile, fitMessages } from '../../dev/archive/strava-export.js';
+import { type ExportActivity, fitFile, fitFileBySdkEncoder } from '../../dev/archive/strava-export.js';
 import { exportActivity } from '../../dev/sandbox/archive-export.js';
 import { DEFAULT_SEED, demoAthlete, generateHistory } from '../../dev/sandbox/seed.js';
 import { parseFit } from '../../shared/archive/fit.js';
-
-/** The same activity written by the SDK's own Encoder. */
-function encodedBySdk(a: ExportActivity): Buffer {
-  const encoder = new Encoder();
-  for (const [mesgNum, fields] of fitMessages(a)) encoder.onMesg(mesgNum as Parameters<Encoder['onMesg']>[0], fields as Parameters<Encoder['onMesg']>[1]);
-  return Buffer.from(encoder.close());
-}
 
 function decoded(bytes: Buffer) {
   const decoder = new Decoder(Stream.fromBuffer(bytes));
@@ -26,7 +19,7 @@ function decoded(bytes: Buffer) {
 
 function assertSameAsSdk(a: ExportActivity) {
   const ours = fitFile(a);
-  const sdk = encodedBySdk(a);
+  const sdk = fitFileBySdkEncoder(a);
   // Where the bytes differ, the decoded messages say how before the bytes do.
   assert.deepEqual(decoded(ours), decoded(sdk), `activity ${a.id} (${a.sportType})`);
   assert.ok(ours.equals(sdk), `activity ${a.id}: the same bytes as the SDK's Encoder`);
@@ -34,29 +27,18 @@ function assertSameAsSdk(a: ExportActivity) {
 }
 
 describe('the archive export writes FIT files as the FIT SDK does', () => {
-  // The shortest recordings of each sport, outdoors and indoors: the SDK's Encoder, the reference here, is slow.
+  // The shortest recording of each sport, indoors and out: the SDK's Encoder, the reference here, is slow.
   const records = generateHistory(demoAthlete('2026-06-01T12:00:00Z'), DEFAULT_SEED).filter((r) => !r.manual);
   const kinds = [...new Set(records.map((r) => `${r.sportType}:${r.trainer}`))];
   const history = kinds
-    .flatMap((kind) =>
-      records
-        .filter((r) => `${r.sportType}:${r.trainer}` === kind)
-        .sort((a, b) => a.elapsedTime - b.elapsedTime)
-        .slice(0, 3),
-    )
+    .map((kind) => records.filter((r) => `${r.sportType}:${r.trainer}` === kind).reduce((a, b) => (b.elapsedTime < a.elapsedTime ? b : a)))
     .map(exportActivity)
     .filter((a) => a.streams && a.streams.time.length > 1);
 
   test('one activity of every sport in the demo history, outdoors and indoors', () => {
-    const bySport = new Map<string, ExportActivity>();
-    for (const a of history) {
-      const key = `${a.sportType}:${Boolean(a.streams!.latlng)}`;
-      const known = bySport.get(key);
-      if (!known || known.streams!.time.length > a.streams!.time.length) bySport.set(key, a);
-    }
-    assert.ok(bySport.size >= 5, [...bySport.keys()].join(', '));
-    assert.ok([...bySport.values()].some((a) => !a.streams!.latlng) && [...bySport.values()].some((a) => a.streams!.watts));
-    for (const a of bySport.values()) assertSameAsSdk(a);
+    assert.ok(history.length >= 5, history.map((a) => a.sportType).join(', '));
+    assert.ok(history.some((a) => !a.streams!.latlng) && history.some((a) => a.streams!.watts));
+    for (const a of history) assertSameAsSdk(a);
   });
 
   test('records whose fields come and go: more layouts than the sixteen local message numbers', () => {
