@@ -5,12 +5,9 @@ import { upsertActivities } from '../shared/activities/index.js';
 import { connectAthlete } from '../shared/connection/index.js';
 import { upsertConnectedAthlete } from '../shared/athletes/index.js';
 import { withTransaction } from '../shared/db/index.js';
-import { createLogger } from '../shared/log.js';
-import { StravaClient } from '../shared/strava/index.js';
-import { createTokenCipher } from '../shared/tokens/index.js';
 import { saveTokens } from '../shared/tokens/index.js';
-import { randomBytes } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../dev/sandbox/server.js';
+import { deployedServices } from '../test/harness.js';
 import { freshDatabase } from '../test/helpers/database.js';
 import { CookieClient, parseForm } from '../test/helpers/http.js';
 
@@ -49,15 +46,9 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const sandbox = await startSandbox({ port: 0, rateLimits: { overall: [1e9, 1e9], read: [1e9, 1e9] } });
   const db = await freshDatabase();
-  const cipher = createTokenCipher(randomBytes(32).toString('base64'));
-  const log = createLogger({ format: 'pretty', level: 'error' });
-  const strava = new StravaClient({
-    apiBaseUrl: sandbox.apiBaseUrl,
-    oauthBaseUrl: sandbox.oauthBaseUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-  });
-  const deps = { pool: db.pool, strava, cipher, log };
+  // Both ways share the services a deployment builds: the same Strava client (and its rate-limit accounting) and cipher.
+  const services = await deployedServices(sandbox, db);
+  const { strava, cipher } = services;
 
   // The baseline: identical exchange, profile and listing, then one INSERT … ON CONFLICT per activity.
   async function connectRowByRow(code: string): Promise<number> {
@@ -89,7 +80,7 @@ async function main(): Promise<void> {
     const order = round % 2 === 0 ? ['batched', 'row'] : ['row', 'batched'];
     for (const which of order) {
       const started = performance.now();
-      if (which === 'batched') imported = (await connectAthlete(deps, codeA, ['read', 'activity:read_all'])).imported;
+      if (which === 'batched') imported = (await connectAthlete(services, codeA, ['read', 'activity:read_all'])).imported;
       else await connectRowByRow(codeB);
       const elapsed = performance.now() - started;
       if (round > 0) (which === 'batched' ? batched : rowByRow).push(elapsed); // round 0 warms up
@@ -105,6 +96,7 @@ async function main(): Promise<void> {
   console.log(`  row by row (baseline):    ${slow.toFixed(1)} ms`);
   console.log(`  ratio baseline/shipped:   ${(slow / fast).toFixed(2)}x`);
 
+  await services.close();
   await db.close();
   await sandbox.close();
 }

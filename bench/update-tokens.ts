@@ -1,17 +1,15 @@
 // Benchmark: update_tokens on 10,000 due athletes (sandbox at 50 ms) with its concurrency vs one at a time, plus DB round trips.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Queryable } from '../shared/db/index.js';
-import { createLogger } from '../shared/log.js';
-import { StravaClient } from '../shared/strava/index.js';
-import { createTokenCipher, type TokenCipher } from '../shared/tokens/index.js';
+import type { TokenCipher } from '../shared/tokens/index.js';
 import { loadUpdateTokensSettings } from '../shared/platform/job-config.js';
 import { tokenContext } from '../shared/tokens/index.js';
 import { refreshDueTokens, type RefreshJobSummary } from '../shared/tokens/index.js';
+import { deployedServices } from '../test/harness.js';
 import { freshDatabase } from '../test/helpers/database.js';
 import type { SandboxCommand, SeededAthlete } from './sandbox-process.js';
 
@@ -102,16 +100,12 @@ async function main(): Promise<void> {
   const db = await freshDatabase({ max: CONCURRENCY + 2 });
   // pg's pool.end() resolves before its sockets close; dropping the database can still reach them.
   db.pool.on('error', () => undefined);
-  const cipher = createTokenCipher(randomBytes(32).toString('base64'));
-  const log = createLogger({ format: 'pretty', level: 'error' });
   let inFlight = 0;
   let maxInFlight = 0;
-  const strava = new StravaClient({
-    apiBaseUrl: sandbox.apiBaseUrl,
-    oauthBaseUrl: sandbox.oauthBaseUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    fetch: async (input, init) => {
+  // The services a deployment builds (its Strava client, with the rate-limit accounting, and its cipher), with a fetch
+  // that counts requests in flight.
+  const services = await deployedServices(sandbox, db, {
+    stravaFetch: async (input, init) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       try {
         return await fetch(input, init);
@@ -120,10 +114,12 @@ async function main(): Promise<void> {
       }
     },
   });
-  const counter = countingPool(db.pool);
+  const { cipher } = services;
+  // The job's own statements are counted: it is handed a counting view of the services' pool.
+  const counter = countingPool(services.pool);
   // Counts Strava answers; the baseline's clock, so it stops after exactly SAMPLE refreshes (see below).
   let answers = 0;
-  const deps = { pool: counter.pool, strava, cipher, log, hooks: { afterStravaAnswer: () => void answers++ } };
+  const deps = { ...services, pool: counter.pool, hooks: { afterStravaAnswer: () => void answers++ } };
   const job = { horizonMs: HORIZON_MS, batchSize: CONCURRENCY };
 
   async function timedRun(
@@ -183,6 +179,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(lines.join('\n'));
   } finally {
+    await services.close();
     await db.close();
     sandbox.close();
   }

@@ -14,7 +14,7 @@ import { DAY_MS } from '../shared/strava/budget.js';
 import { type BudgetPolicy, QUARTER_HOUR_MS } from '../shared/strava/index.js';
 import { createTokenCipher, saveTokens, type TokenCipher } from '../shared/tokens/index.js';
 import { freshDatabase, ignoreTerminationOnClose, type TestDatabase } from './helpers/database.js';
-import { productEnvironment } from './helpers/environment.js';
+import { productEnvironment, type TestParts } from './helpers/environment.js';
 import type { ChildCommand, ChildMessage } from './tokens/child-instance.js';
 
 export const SCOPES = ['read', 'activity:read_all'];
@@ -147,7 +147,7 @@ interface InstanceBase {
 }
 
 /** Config and secrets as a deployment would set them for this sandbox and database (shared by every instance). */
-async function instanceBase(sandbox: Sandbox, databaseUrl: string, encryptionKey: string): Promise<InstanceBase> {
+async function instanceBase(sandbox: TestParts['sandbox'], databaseUrl: string, encryptionKey: string): Promise<InstanceBase> {
   const env = {
     ...productEnvironment({ sandbox, databaseUrl, encryptionKey }),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -159,6 +159,22 @@ async function instanceBase(sandbox: Sandbox, databaseUrl: string, encryptionKey
 /** An instance against another database (or with another key), for tests that need one outside the world. */
 export async function createInstance(sandbox: Sandbox, databaseUrl: string, encryptionKey: string, poolMax = 10): Promise<Instance> {
   return buildInstance(await instanceBase(sandbox, databaseUrl, encryptionKey), { poolMax });
+}
+
+/**
+ * The services a deployment builds, for the benchmarks: createServices around this sandbox and an open database, with
+ * production's settings (Strava retry delays, the budget's policy, logging only errors), so a figure is what production
+ * would see. `stravaFetch` lets a benchmark count what goes over the wire. Closing them leaves the database open.
+ */
+export async function deployedServices(
+  sandbox: TestParts['sandbox'],
+  db: Pick<TestDatabase, 'url' | 'pool'>,
+  options: { stravaFetch?: typeof fetch } = {},
+): Promise<Services> {
+  const base = await instanceBase(sandbox, db.url, randomBytes(32).toString('base64'));
+  const log = createLogger({ format: 'pretty', level: 'error' });
+  const database = { pool: db.pool, close: async () => undefined };
+  return createServices(assembleRuntime(base.config, base.secrets, database, { log, ...(options.stravaFetch ? { stravaFetch: options.stravaFetch } : {}) }));
 }
 
 function buildInstance(base: InstanceBase, options: { poolMax: number; budgetNow?: () => Date; policy?: Partial<BudgetPolicy> }): Instance {
