@@ -93,13 +93,7 @@ async function main(): Promise<void> {
   if (sandbox) {
     const callbackUrl = webhookCallbackUrl(config.publicBaseUrl, secrets.webhookPathSecret);
     try {
-      await ensureSubscription(
-        { apiBaseUrl: config.strava.apiBaseUrl, clientId: config.strava.clientId, clientSecret: secrets.stravaClientSecret ?? '' },
-        callbackUrl,
-        secrets.webhookVerifyToken ?? '',
-        { recreate: true },
-        runtime.pool,
-      );
+      await ensureSubscription(services.stravaApplication, callbackUrl, secrets.webhookVerifyToken ?? '', { recreate: true }, runtime.pool);
       await subscriptionCache(services).invalidate();
       liveUpdates = `on: the sandbox pushes webhook events (try POST ${sandbox.url}/sandbox/athletes/${sandbox.demoAthleteId}/activities)`;
     } catch (error) {

@@ -6,6 +6,7 @@ import { ConfigError } from '../shared/platform/config.js';
 import { fromRoot } from '../shared/paths.js';
 import { loadSecrets, secretManagerStore } from '../shared/platform/secrets.js';
 import {
+  ApiHostSelector,
   createSubscription,
   deleteSubscription,
   describeStravaRefusal,
@@ -45,8 +46,10 @@ async function main(): Promise<void> {
     only: ['stravaClientSecret', 'webhookVerifyToken', 'webhookPathSecret'],
     need: command === 'create' ? ['stravaClientSecret', 'webhookVerifyToken'] : ['stravaClientSecret'],
   });
+  const configuredApiHost = env.STRAVA_API_BASE_URL?.trim();
   const options: SubscriptionClientOptions = {
-    apiBaseUrl: (env.STRAVA_API_BASE_URL?.trim() || 'https://www.strava.com/api/v3').replace(/\/+$/, ''),
+    // STRAVA_API_BASE_URL when set, else Strava's host schedule (the API moves host on 2027-06-01), as the app chooses.
+    apiBaseUrl: new ApiHostSelector(configuredApiHost ? { configured: configuredApiHost } : {}),
     clientId,
     clientSecret: secrets.stravaClientSecret!,
   };

@@ -113,10 +113,12 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     enrichEfforts: ({ deadlineAt, log }) => runEnrichment({ ...runtime, ...(log ? { log } : {}) }, { deadlineAt }),
     onStreamsFetched: (athleteId, activityId) => searchFetchedStreams(runtime.pool, athleteId, activityId),
     stravaApplication: {
-      apiBaseUrl: runtime.config.strava.apiBaseUrl,
+      // The runtime client's host selector: after Strava's host moves, subscription calls follow with every other call.
+      apiBaseUrl: runtime.strava.apiHost,
       clientId: runtime.config.strava.clientId,
       clientSecret: runtime.secrets.stravaClientSecret ?? '',
       onRateLimit: (usage) => runtime.budget.observe(usage),
+      onApplicationSignal: (signal) => runtime.application.signal(signal),
     },
     telegram,
     async close() {

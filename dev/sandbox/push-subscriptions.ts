@@ -25,6 +25,8 @@ export function pushSubscriptionRoutes(ctx: SandboxContext): Hono<SandboxEnv> {
   const checkClient = (p: Record<string, string | undefined>): void => {
     if (!p.client_id || p.client_id !== ctx.clientId) throw new SandboxError(401, faults.badRequest('Application', 'client_id', 'invalid'));
     if (!p.client_secret || p.client_secret !== ctx.clientSecret) throw new SandboxError(401, faults.invalidClientSecret());
+    // An inactive application is refused on every call, its own subscription included (API-NOTES.md, "Developer program").
+    if (ctx.application.status === 'inactive') throw new SandboxError(403, faults.applicationInactive());
   };
 
   app.post('/', async (c) => {

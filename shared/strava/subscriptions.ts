@@ -1,18 +1,25 @@
 // Strava's webhook subscription (one per application): view, create, delete, its record in the database, and the id the receiver checks events against.
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../log.js';
-import { StravaClient } from './client.js';
+import type { ApiHostSelector } from './api-host.js';
+import { type ApplicationSignal, StravaClient } from './client.js';
 import { StravaError } from './errors.js';
 import type { RateLimitUsage } from './types.js';
 
 export interface SubscriptionClientOptions {
-  apiBaseUrl: string;
+  /**
+   * The API host: the runtime client's selector (Strava's host schedule, with its fallback, shared with every other
+   * call), or a fixed base URL.
+   */
+  apiBaseUrl: string | ApiHostSelector;
   clientId: string;
   clientSecret: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
   /** The shared budget's observer, so subscription calls count like every other. */
   onRateLimit?: (usage: RateLimitUsage) => void;
+  /** The application status tracker's observer, so an "Inactive" answer here pauses background work like any other. */
+  onApplicationSignal?: (signal: ApplicationSignal) => void;
 }
 
 export interface PushSubscription {
@@ -28,11 +35,12 @@ function call<T>(options: SubscriptionClientOptions, method: 'GET' | 'POST' | 'D
   const client = new StravaClient({
     apiBaseUrl: options.apiBaseUrl,
     // Subscriptions live on the API host; the OAuth host is never asked here.
-    oauthBaseUrl: options.apiBaseUrl,
+    oauthBaseUrl: typeof options.apiBaseUrl === 'string' ? options.apiBaseUrl : options.apiBaseUrl.scheduled(),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.onRateLimit ? { onRateLimit: options.onRateLimit } : {}),
+    ...(options.onApplicationSignal ? { onApplicationSignal: options.onApplicationSignal } : {}),
   });
   // Create waits for Strava's own validation GET to the callback (up to two seconds).
   return client.applicationRequest<T>(method, `/push_subscriptions${path}`, body, { timeoutMs: options.timeoutMs ?? 15_000 });

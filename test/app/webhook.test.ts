@@ -44,7 +44,7 @@ describe('webhook receiver with a path secret', () => {
     stack = await startTestStack({ bus, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_PATH_SECRET: PATH_SECRET } });
     callbackUrl = webhookCallbackUrl(stack.baseUrl, PATH_SECRET);
     // The real round trip: the sandbox calls the running app's GET /webhook/<secret> before it answers.
-    const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+    const options = stack.deps.stravaApplication;
     subscriptionId = (await ensureSubscription(options, callbackUrl, VERIFY_TOKEN, {}, stack.runtime.pool)).id;
     // As the admin page and npm start do after subscribing: the receiver reads the recorded id.
     await subscriptionCache(stack.deps).invalidate();
@@ -181,7 +181,7 @@ describe('webhook receiver when publishing fails', () => {
     await closed.close();
     const stack = await startTestStack({ bus: closed, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN } });
     try {
-      const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+      const options = stack.deps.stravaApplication;
       const { id } = await ensureSubscription(options, `${stack.baseUrl}/webhook`, VERIFY_TOKEN);
       const res = await post(`${stack.baseUrl}/webhook`, activityEvent(id));
       assert.ok(res.status >= 500, `got ${res.status}`);
@@ -201,7 +201,7 @@ describe('webhook receiver when Strava answers slowly', () => {
     });
     const stack = await startTestStack({ bus, env: { STRAVA_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_PATH_SECRET: PATH_SECRET } });
     try {
-      const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+      const options = stack.deps.stravaApplication;
       // Created and recorded (as npm start and the admin page do) before this app instance has seen any event.
       const { id } = await ensureSubscription(options, webhookCallbackUrl(stack.baseUrl, PATH_SECRET), VERIFY_TOKEN, {}, stack.runtime.pool);
       const lookUps = () => stack.sandbox.counters.byRoute['GET /push_subscriptions'] ?? 0;

@@ -52,7 +52,7 @@ before(async () => {
     sandbox: { rateLimits: { overall: [LIMIT_15, 10 * LIMIT_15], read: [LIMIT_15, 10 * LIMIT_15] } },
   });
   callbackUrl = webhookCallbackUrl(stack.baseUrl, PATH_SECRET);
-  const options = { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret };
+  const options = stack.deps.stravaApplication;
   subscriptionId = (await ensureSubscription(options, callbackUrl, VERIFY_TOKEN, {}, stack.runtime.pool)).id;
   await subscriptionCache(stack.deps).invalidate();
   athlete = stack.sandbox.createAthlete({ activityCount: 3 });

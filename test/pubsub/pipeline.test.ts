@@ -91,11 +91,7 @@ describe('webhook events through Pub/Sub to the processor function', () => {
       expiresAt: new Date(issued.expires_at * 1000),
     });
     // Through Strava's validation round trip against the running app.
-    await ensureSubscription(
-      { apiBaseUrl: stack.sandbox.apiBaseUrl, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret },
-      `${stack.baseUrl}/webhook`,
-      VERIFY_TOKEN,
-    );
+    await ensureSubscription(stack.deps.stravaApplication, `${stack.baseUrl}/webhook`, VERIFY_TOKEN);
   });
 
   after(async () => {

@@ -6,7 +6,8 @@ import { requestImport } from '../../shared/imports/store.js';
 import { ApiHostSelector } from '../../shared/strava/api-host.js';
 import { readApplicationStatus } from '../../shared/strava/application.js';
 import { StravaClient } from '../../shared/strava/client.js';
-import { StravaNotFoundError } from '../../shared/strava/errors.js';
+import { StravaError, StravaNotFoundError } from '../../shared/strava/errors.js';
+import { viewSubscription } from '../../shared/strava/subscriptions.js';
 import { getAccessToken } from '../../shared/tokens/access.js';
 import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
@@ -80,6 +81,15 @@ describe('the API host across 2027-06-01', () => {
     assert.equal(response.status, 401);
     assert.equal(response.headers.get('x-ratelimit-usage'), null, '401s carry no rate-limit headers');
     assert.deepEqual((await response.json()).errors, [{ resource: 'Application', field: '', code: 'invalid' }]);
+  });
+
+  test('the webhook subscription calls go to the same host as every other call, through the one selector', async () => {
+    const { selector } = clientAt(new Date('2027-06-01T00:00:00Z'));
+    const nextCalls = stack.sandbox.counters.byRoute['GET (next host)'] ?? 0;
+    await viewSubscription({ apiBaseUrl: selector, clientId: stack.sandbox.clientId, clientSecret: stack.sandbox.clientSecret });
+    assert.equal((stack.sandbox.counters.byRoute['GET (next host)'] ?? 0) - nextCalls, 1, 'the subscription view went to the new host');
+    // The app's own subscription calls share its client's selector, not a host fixed when the instance started.
+    assert.equal(stack.deps.stravaApplication.apiBaseUrl, stack.runtime.strava.apiHost);
   });
 
   test('STRAVA_API_BASE_URL is used as it is, never switched', async () => {
@@ -174,6 +184,20 @@ describe('signing in, disconnecting, the athlete cap and an inactive application
     await stack.runtime.application.flush();
     assert.equal((await readApplicationStatus(stack.db.pool, stack.runtime.config.strava.clientId)).status, 'active');
     assert.equal(stack.logLines.filter((line) => line.includes('application is active')).length, 1);
+  });
+
+  test('a webhook subscription call that meets an inactive application pauses everything like any other call', async () => {
+    assert.equal((await control('/application', { status: 'inactive' })).status, 200);
+    try {
+      await assert.rejects(viewSubscription(stack.deps.stravaApplication), (error) => error instanceof StravaError && error.kind === 'application_inactive');
+      await stack.runtime.application.flush();
+      assert.equal((await readApplicationStatus(stack.db.pool, stack.runtime.config.strava.clientId)).status, 'inactive');
+    } finally {
+      await control('/application', { status: 'active' });
+    }
+    await viewSubscription(stack.deps.stravaApplication);
+    await stack.runtime.application.flush();
+    assert.equal((await readApplicationStatus(stack.db.pool, stack.runtime.config.strava.clientId)).status, 'active');
   });
 });
 
