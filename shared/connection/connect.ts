@@ -120,6 +120,7 @@ export async function connectAthlete(deps: ConnectDeps, code: string, grantedSco
   }
 }
 
+// By the error's kind, not its status: Strava also reports an exhausted limit as a 403 that names the rate limit.
 function unavailable(error: unknown): ConnectError {
-  return new ConnectError('strava-unavailable', { cause: error, rateLimited: error instanceof StravaError && error.status === 429 });
+  return new ConnectError('strava-unavailable', { cause: error, rateLimited: error instanceof StravaError && error.kind === 'rate_limited' });
 }

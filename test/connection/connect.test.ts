@@ -189,6 +189,19 @@ describe('refusals', () => {
     assert.equal(response.status, 502);
     assert.match(response.text, /Strava is not answering right now/);
   });
+
+  test('Strava over its rate limit during the exchange: a 503 page (try again later), nothing stored', async () => {
+    const client = new CookieClient();
+    const login = await client.request(`${stack.baseUrl}/login`);
+    const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
+    const athletesBefore = (await stack.db.pool.query('select count(*)::int as n from athletes')).rows[0].n;
+    // A 429 is not retried at once: the window has to reset first.
+    stack.sandbox.failNext({ method: 'POST', pathPrefix: '/oauth/token' }, 429, 1);
+    const response = await client.request(`${stack.baseUrl}/exchange_token?state=${state}&code=whatever&scope=read,activity:read_all`);
+    assert.equal(response.status, 503);
+    assert.match(response.text, /Strava is not answering right now/);
+    assert.equal((await stack.db.pool.query('select count(*)::int as n from athletes')).rows[0].n, athletesBefore);
+  });
 });
 
 async function signInFromPage(client: CookieClient, html: string, url: string) {
