@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { writeStravaExport, type ExportActivity } from '../dev/archive/strava-export.js';
-import { storedStreamBytes } from '../shared/activities/index.js';
 import { upsertConnectedAthlete } from '../shared/athletes/index.js';
 import { LocalObjectStore, runArchiveSlice, startUpload } from '../shared/archive/index.js';
 import { createLogger } from '../shared/log.js';
@@ -133,6 +132,15 @@ async function importOnly(archive: string, databaseUrl: string): Promise<void> {
   await pool.end();
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`${JSON.stringify({ ms, maxRssMb: peakRssMb(), slices, reads: 0, failed: row.failed_files, files: row.total_files })}\n`);
+}
+
+/** Bytes the athlete's file-derived streams take in the database (for the benchmark's bytes per hour). */
+async function storedStreamBytes(db: pg.Pool, athleteId: number): Promise<{ bytes: number; activities: number }> {
+  const { rows } = await db.query<{ bytes: string | number | null; activities: string | number }>(
+    `select sum(pg_column_size(streams)) as bytes, count(*) as activities from activity_streams where athlete_id = $1::bigint`,
+    [athleteId],
+  );
+  return { bytes: Number(rows[0]?.bytes ?? 0), activities: Number(rows[0]?.activities ?? 0) };
 }
 
 async function main(): Promise<void> {

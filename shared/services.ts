@@ -2,6 +2,7 @@
 import { type ArchiveSliceOptions, type ObjectStore, LocalObjectStore, resumeStalledUploads } from './archive/index.js';
 import { type EnrichmentSummary, runEnrichment, searchFetchedStreams } from './efforts/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
+import { settleInsights } from './insights/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
 import type { EventBus, TopicHandler } from './platform/bus.js';
 import { createArchiveStore, notifyOnFinalize } from './platform/archive-stores.js';
@@ -122,6 +123,8 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     },
     telegram,
     async close() {
+      // AI notes still being written finish and are stored (or recorded as failed) before the pool closes.
+      await settleInsights();
       await bus?.close();
       await runtime.close();
     },

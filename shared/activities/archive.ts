@@ -119,12 +119,3 @@ export async function usualTimezone(db: Queryable, athleteId: number): Promise<s
   );
   return rows[0]?.timezone;
 }
-
-/** Bytes the athlete's file-derived streams take in the database (for the benchmark's bytes per hour). */
-export async function storedStreamBytes(db: Queryable, athleteId: number): Promise<{ bytes: number; activities: number }> {
-  const { rows } = await db.query<{ bytes: string | number | null; activities: string | number }>(
-    `select sum(pg_column_size(streams)) as bytes, count(*) as activities from activity_streams where athlete_id = $1::bigint`,
-    [athleteId],
-  );
-  return { bytes: Number(rows[0]?.bytes ?? 0), activities: Number(rows[0]?.activities ?? 0) };
-}

@@ -6,7 +6,6 @@ export {
   findSameActivity,
   insertArchiveActivity,
   insertUploadedActivity,
-  storedStreamBytes,
   usualTimezone,
 } from './archive.js';
 export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';

@@ -170,10 +170,3 @@ export class XmlTrackParser {
     return this.#track;
   }
 }
-
-/** Parses a whole GPX or TCX document held as text (tests, small files). */
-export function parseXmlTrack(text: string, expected?: FileFormat): Track {
-  const parser = new XmlTrackParser(expected);
-  parser.write(text);
-  return parser.close();
-}

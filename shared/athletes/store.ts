@@ -78,10 +78,6 @@ export async function getAthlete(db: Queryable, id: number): Promise<Athlete | u
   return rows[0];
 }
 
-export async function setAthleteStatus(db: Queryable, id: number, status: AthleteStatus, reason: string | null): Promise<void> {
-  await db.query(`update athletes set status = $2::text, status_reason = $3::text, updated_at = now() where id = $1::bigint`, [id, status, reason]);
-}
-
 /** Records the scopes Strava actually granted (when they turn out narrower than the sign-in claimed). */
 export async function setAthleteScopes(db: Queryable, id: number, scopes: readonly string[]): Promise<Athlete | undefined> {
   const { rows } = await db.query<Athlete>(`update athletes set scopes = $2::text[], updated_at = now() where id = $1::bigint returning ${COLUMNS}`, [

@@ -24,7 +24,6 @@ export {
   parseDeliveryNotice,
   publishPendingNotices,
   publishWaitingNotices,
-  unpublishedNoticeCount,
 } from './notices.js';
 export { PacedError } from './pacing.js';
 export { TELEGRAM_BOT_INTERVAL_MS, TELEGRAM_CHAT_INTERVAL_MS, telegramDelivery } from './telegram-target.js';

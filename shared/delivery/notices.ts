@@ -93,10 +93,3 @@ export async function publishWaitingNotices(pool: pg.Pool, publish: (notice: Del
   await forgetIdleKeys(pool);
   return published;
 }
-
-export async function unpublishedNoticeCount(db: Queryable, athleteId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from delivery_notices where athlete_id = $1::bigint and published_at is null', [
-    athleteId,
-  ]);
-  return rows[0]?.n ?? 0;
-}

@@ -26,7 +26,5 @@ export const EFFORT_DISTANCES: readonly EffortDistance[] = [
 
 export const distancesFor = (sport: EffortSport): EffortDistance[] => EFFORT_DISTANCES.filter((d) => d.sport === sport);
 
-export const effortByKey = (key: string): EffortDistance | undefined => EFFORT_DISTANCES.find((d) => d.key === key);
-
 /** The shortest effort of each sport: an activity shorter than this cannot hold any, so it is never searched. */
 export const SHORTEST: Record<EffortSport, number> = { run: 400, ride: 10000 };

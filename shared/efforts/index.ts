@@ -1,5 +1,5 @@
 // Best efforts: the public face of the capability (the only writer of best_efforts, effort_scans, effort_enrichment).
-export { EFFORT_DISTANCES, distancesFor, effortByKey, type EffortDistance, type EffortSport } from './distances.js';
+export { EFFORT_DISTANCES, distancesFor, type EffortDistance, type EffortSport } from './distances.js';
 export { effortsFromDetail, effortsFromStreams, cumulativeDistance, MAX_SPEED, type Effort } from './compute.js';
 export {
   bestEfforts,

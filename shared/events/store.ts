@@ -4,7 +4,6 @@ import type { Queryable } from '../db/index.js';
 import { dedupeKey, type StravaWebhookEvent } from './webhook-event.js';
 
 export type WebhookEventStatus = 'received' | 'retrying' | 'deferred' | 'processed' | 'ignored' | 'unconfirmed' | 'failed';
-export const FINAL_STATUSES: readonly WebhookEventStatus[] = ['processed', 'ignored', 'unconfirmed', 'failed'];
 
 export type Claim = { kind: 'new'; id: number; attempts: number } | { kind: 'done'; id: number; status: WebhookEventStatus };
 

@@ -1,2 +1,2 @@
 // The insights capability's public face: everything other modules may use of it.
-export { type InsightDeps, insightsConfigured, notesFor, type NoteView } from './service.js';
+export { type InsightDeps, insightsConfigured, notesFor, type NoteView, settleInsights } from './service.js';

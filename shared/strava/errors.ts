@@ -192,12 +192,3 @@ export function causedByInactiveApplication(error: unknown): boolean {
   }
   return false;
 }
-
-/** A short, safe description of a failure for logs and admin pages: never throws, whatever the body was. */
-export function describeStravaFailure(error: unknown): string {
-  if (!(error instanceof StravaError)) return error instanceof Error ? error.message : String(error);
-  const details = items(error.fault)
-    .map((e) => [e.resource, e.field, e.code].filter(Boolean).join(' '))
-    .filter(Boolean);
-  return details.length > 0 ? `${error.message} (${details.join('; ')})` : error.message;
-}
