@@ -1,7 +1,7 @@
 // The admin pages: athletes with status and ban/unban, the live-updates panels (webhook subscription, events, rate-limit budget) and any others registered; admins only, every action logged.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { banAthlete, isAdmin, listAthletes, recentAdminActions, recordAdminAction, unbanAthlete } from '../../shared/admin/index.js';
-import { importProgress, loadAdminPanels, registerAdminPanel, type PanelServices, withServices } from '../../shared/admin/index.js';
+import { type AdminImportProgress, importProgress, loadAdminPanels, registerAdminPanel, type PanelServices, withServices } from '../../shared/admin/index.js';
 import { AppError } from '../errors.js';
 import { isInProcessBus } from '../../shared/platform/pubsub-bus.js';
 import {
@@ -121,12 +121,11 @@ async function renderAdmin(c: AdminContext, notice?: Notice, status: 200 | 400 |
 }
 
 /** "done · 1,234" as the reader reads it: the status in their language, the count in their number format. */
-function localImportProgress(text: string | undefined, t: ReturnType<typeof textsOf>, locale: ReturnType<typeof localeOf>): string {
-  if (!text) return '—';
-  const match = /^(\w+) · ([\d,]+)(.*)$/s.exec(text);
-  if (!match) return text;
+function localImportProgress(progress: AdminImportProgress | undefined, t: ReturnType<typeof textsOf>, locale: ReturnType<typeof localeOf>): string {
+  if (!progress) return '—';
   const n = createFormatter(locale, 'metric').number;
-  return `${t.importStatusNames[match[1]!] ?? match[1]} · ${n(Number(match[2]!.replace(/,/g, '')))}${match[3]}`;
+  const why = progress.lastError ? ` (${progress.lastError})` : '';
+  return `${t.importStatusNames[progress.status] ?? progress.status} · ${n(progress.imported)}${why}`;
 }
 
 /** A time in a panel, on the reader's wall clock. */

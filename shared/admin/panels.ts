@@ -108,8 +108,16 @@ export async function loadAdminPanels(
   );
 }
 
+/** One athlete's import as the admin list shows it; the page words and formats it in the reader's language. */
+export interface AdminImportProgress {
+  status: string;
+  imported: number;
+  /** Why a failed import failed, as the import recorded it (a diagnostic for the admin, cut to 80 characters). */
+  lastError: string | undefined;
+}
+
 /** Import progress per athlete: the imports table's status and how many activities are in so far. */
-export async function importProgress(db: Queryable, athleteIds: readonly number[]): Promise<Map<number, string>> {
+export async function importProgress(db: Queryable, athleteIds: readonly number[]): Promise<Map<number, AdminImportProgress>> {
   const { rows } = await db.query<{ athleteId: number; status: string; imported: number; lastError: string | null }>(
     `select athlete_id as "athleteId", status, imported, last_error as "lastError"
      from imports where athlete_id = any($1::bigint[])`,
@@ -118,7 +126,7 @@ export async function importProgress(db: Queryable, athleteIds: readonly number[
   return new Map(
     rows.map((row) => [
       row.athleteId,
-      `${row.status} · ${row.imported.toLocaleString('en-US')}${row.status === 'failed' && row.lastError ? ` (${row.lastError.slice(0, 80)})` : ''}`,
+      { status: row.status, imported: row.imported, lastError: row.status === 'failed' && row.lastError ? row.lastError.slice(0, 80) : undefined },
     ]),
   );
 }

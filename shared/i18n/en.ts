@@ -56,7 +56,10 @@ export const en = {
   elapsedTime: 'Elapsed time',
   paceSpeed: 'Pace / speed',
   elevation: 'Elevation',
+  // Strava's brand guidelines keep its button and link words in English in every language.
   viewOnStrava: 'View on Strava',
+  connectWithStrava: 'Connect with Strava',
+  poweredByStrava: 'Powered by Strava',
   details: 'Details',
   totals: 'Totals',
   periodWeek: 'This week',

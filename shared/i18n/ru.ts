@@ -59,7 +59,10 @@ export const ru: Messages = {
   elapsedTime: 'Общее время',
   paceSpeed: 'Темп / скорость',
   elevation: 'Набор высоты',
+  // Strava's brand guidelines keep its button and link words in English in every language.
   viewOnStrava: 'View on Strava',
+  connectWithStrava: 'Connect with Strava',
+  poweredByStrava: 'Powered by Strava',
   details: 'Подробнее',
   totals: 'Итоги',
   periodWeek: 'Эта неделя',
