@@ -7,7 +7,22 @@ import { upsertActivities } from './store.js';
 
 /** Serialises the writes for one activity across deliveries and instances, so a delete and a create cannot interleave. */
 export async function lockActivity(client: pg.PoolClient, activityId: number): Promise<void> {
-  await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || $1::text, 0))`, [activityId]);
+  await lockActivities(client, [activityId]);
+}
+
+/**
+ * The same lock for several activities (an import page), taken in ascending id order so two transactions sharing
+ * activities can never each hold one the other waits for. Held until the transaction ends.
+ */
+export async function lockActivities(client: pg.PoolClient, activityIds: readonly number[]): Promise<void> {
+  const ids = [...new Set(activityIds)].sort((a, b) => a - b);
+  await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || id::text, 0)) from unnest($1::bigint[]) as id`, [ids]);
+}
+
+/** Which of these activities are stored. */
+export async function storedActivityIds(db: Queryable, activityIds: readonly number[]): Promise<Set<number>> {
+  const { rows } = await db.query<{ id: number }>('select id from activities where id = any($1::bigint[])', [[...activityIds]]);
+  return new Set(rows.map((row) => Number(row.id)));
 }
 
 /**

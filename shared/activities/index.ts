@@ -8,7 +8,7 @@ export {
   insertUploadedActivity,
   usualTimezone,
 } from './archive.js';
-export { deleteActivityAsOf, lockActivity, storedActivityAsOf, storeSnapshot } from './changes.js';
+export { deleteActivityAsOf, lockActivities, lockActivity, storedActivityAsOf, storedActivityIds, storeSnapshot } from './changes.js';
 export { type ActivityDetail, getOwnActivity, keptToThemselves } from './detail.js';
 export { exportFileName } from './export.js';
 export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';

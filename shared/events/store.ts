@@ -1,5 +1,6 @@
 // webhook_events: claiming an event for processing (the dedupe), recording its outcome, and the reads the admin page needs.
 import type pg from 'pg';
+import { lockActivities, storedActivityIds } from '../activities/index.js';
 import type { Queryable } from '../db/index.js';
 import { dedupeKey, type StravaWebhookEvent } from './webhook-event.js';
 
@@ -132,20 +133,18 @@ export async function deletedActivityIds(db: Queryable, activityIds: readonly nu
 
 /**
  * For importers, inside the transaction that saves the page: takes each activity's lock (the one the event processor
- * holds while it applies an event to that activity: process.ts lockActivity, same key) and drops the activities a
+ * holds while it applies an event to that activity, activities' lockActivity) and drops the activities a
  * processed delete removed. Under the locks a delete is either committed and seen here, or waits until this
  * transaction's rows are in and then removes them, so an import page can never bring a deleted activity back. One
  * whose row exists again was created after its delete (Strava turns "Only You" into delete + create) and stays.
  */
 export async function withoutDeletedActivities<T extends { id: number }>(client: pg.PoolClient, activities: readonly T[]): Promise<T[]> {
   if (activities.length === 0) return [];
-  // Ascending order, so two importers sharing activities can never each hold a lock the other waits for.
-  const ids = [...new Set(activities.map((activity) => activity.id))].sort((a, b) => a - b);
-  await client.query(`select pg_advisory_xact_lock(hashtextextended('activity:' || id::text, 0)) from unnest($1::bigint[]) as id`, [ids]);
+  const ids = activities.map((activity) => activity.id);
+  await lockActivities(client, ids);
   const deleted = await deletedActivityIds(client, ids);
   if (deleted.size === 0) return [...activities];
-  const { rows } = await client.query<{ id: number }>('select id from activities where id = any($1::bigint[])', [[...deleted]]);
-  for (const row of rows) deleted.delete(Number(row.id));
+  for (const id of await storedActivityIds(client, [...deleted])) deleted.delete(id);
   return activities.filter((activity) => !deleted.has(activity.id));
 }
 
