@@ -1,5 +1,4 @@
 // Runs the update_tokens job on a timer in the laptop stack, standing in for Cloud Scheduler.
-import { retryDeferredEvents } from '../shared/events/index.js';
 import type { Runtime } from '../shared/platform/runtime.js';
 import type { Services } from '../shared/services.js';
 import { REFRESH_WINDOW_MS } from '../shared/tokens/index.js';
@@ -12,13 +11,14 @@ export interface TokenTimer {
   stop(): Promise<void>;
 }
 
-/** The runtime, and whichever of the deployed job's background steps this stack offers (the services offer all three). */
-export type TokenTimerDeps = Runtime & Partial<Pick<Services, 'resumeImports' | 'resumeUploads' | 'enrichEfforts' | 'publishWaitingNotices'>>;
+/** The runtime, and whichever of the deployed job's background steps this stack offers (the services offer them all). */
+export type TokenTimerDeps = Runtime &
+  Partial<Pick<Services, 'resumeImports' | 'resumeUploads' | 'enrichEfforts' | 'publishWaitingNotices' | 'retryDeferredEvents'>>;
 
 /**
  * Runs once right away, then `intervalMs` after each run ends, so runs never overlap. Like the deployed job it
- * also resumes stalled or rate-limited history imports and stalled archive imports, and searches the history for
- * best efforts, when the services offer them.
+ * also retries webhook events deferred for Strava's budget, resumes stalled or rate-limited history imports and
+ * stalled archive imports, and searches the history for best efforts, when the services offer them.
  */
 export function startTokenTimer(deps: TokenTimerDeps, intervalMs: number): TokenTimer {
   const { resumeImports, resumeUploads, enrichEfforts, publishWaitingNotices } = deps;
@@ -40,8 +40,6 @@ export function startTokenTimer(deps: TokenTimerDeps, intervalMs: number): Token
         ...deps,
         resumeStalledImports: resumeImports,
         resumeStalledUploads: resumeUploads,
-        // Webhook events deferred for Strava's budget are retried on the same beat as in production.
-        retryDeferredEvents: ({ deadlineAt, log }) => retryDeferredEvents({ ...deps, log }, { deadlineAt }),
       },
       {
         // Same rule as the deployed job: the interval plus Strava's one-hour rotation window.

@@ -3,8 +3,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { checkInvoker } from '../shared/platform/invoker.js';
 import { createLogger, traceFields } from '../shared/log.js';
 import { loadUpdateTokensSettings, type UpdateTokensSettings } from '../shared/platform/job-config.js';
-import { refreshDueTokens, type RetryDeferredEvents } from '../shared/tokens/index.js';
-import { retryDeferredEvents as retryEvents } from '../shared/events/index.js';
+import { refreshDueTokens } from '../shared/tokens/index.js';
 import type { Services } from '../shared/services.js';
 import { servicesPerInstance } from './instance.js';
 
@@ -58,10 +57,9 @@ export async function updateTokens(req: Request, res: Response): Promise<void> {
   }
   const log = built.log.child(traceFields(req.get('x-cloud-trace-context'), built.config.googleCloudProject));
   try {
-    const retryDeferredEvents: RetryDeferredEvents = ({ deadlineAt, log: jobLog }) => retryEvents({ ...built, log: jobLog }, { deadlineAt });
     const startedAt = Date.now();
     const summary = await refreshDueTokens(
-      { ...built, log, resumeStalledImports: built.resumeImports, retryDeferredEvents, resumeStalledUploads: built.resumeUploads },
+      { ...built, log, resumeStalledImports: built.resumeImports, resumeStalledUploads: built.resumeUploads },
       {
         horizonMs: settings.horizonMs,
         concurrency: settings.concurrency,

@@ -1,6 +1,7 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
 import { type ArchiveSliceOptions, type ObjectStore, LocalObjectStore, resumeStalledUploads } from './archive/index.js';
 import { type EnrichmentSummary, runEnrichment, searchFetchedStreams } from './efforts/index.js';
+import { retryDeferredEvents as retryEvents } from './events/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';
 import { settleInsights } from './insights/index.js';
 import { loadConfigAndSecrets } from './platform/boot.js';
@@ -15,7 +16,7 @@ import type { LoadSecretsOptions, SecretReader, Secrets } from './platform/secre
 import type { Logger } from './log.js';
 import type { SubscriptionClientOptions } from './strava/index.js';
 import { createTelegramBotApi, type TelegramBotApi } from './telegram/index.js';
-import type { ResumeStalledImports, ResumeStalledUploads } from './tokens/index.js';
+import type { ResumeStalledImports, ResumeStalledUploads, RetryDeferredEvents } from './tokens/index.js';
 
 /** update_tokens' last step: best efforts from the history, in the enrichment's share of the budget, until the deadline. */
 export type EnrichEfforts = (options: { deadlineAt: number; log?: Logger }) => Promise<EnrichmentSummary>;
@@ -35,6 +36,8 @@ export interface Services extends Runtime {
   publishWaitingNotices: (() => Promise<number>) | undefined;
   /** update_tokens' resumer of paused and stalled imports: through the backfill topic with a bus, in place without. */
   resumeImports: ResumeStalledImports;
+  /** update_tokens' (and the laptop timer's) retry of webhook events deferred for Strava's budget, on the same beat. */
+  retryDeferredEvents: RetryDeferredEvents;
   /** update_tokens' resumer of stalled archive imports, through the archive topic; none without a bus that reaches the import. */
   resumeUploads: ResumeStalledUploads | undefined;
   /** update_tokens' (and the laptop timer's) best efforts enrichment, after tokens, imports and deferred events. */
@@ -105,6 +108,7 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     },
     delivery,
     resumeImports: createImportResumer(deps, options.resume),
+    retryDeferredEvents: ({ deadlineAt, log }) => retryEvents({ ...runtime, log }, { deadlineAt }),
     // It only needs the topic: the import function, not update_tokens, reads the bucket. On the in-process bus only a
     // stack with a store of its own subscribes to that topic.
     resumeUploads:

@@ -1,6 +1,5 @@
 // Notices of changed activities: written in the transaction that applies a webhook event, published after it commits.
 import type pg from 'pg';
-import type { Queryable } from '../db/index.js';
 import { withTransaction } from '../db/index.js';
 import { forgetIdleKeys } from './pacing.js';
 

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { seedAthlete, startWorld, type World } from '../harness.js';
 import { jobSummary } from '../harness.js';
+import { processWebhookEvent } from '../../shared/events/index.js';
 import { useProductEnvironment } from '../helpers/environment.js';
 import { type FunctionServer, serveFunction } from '../helpers/function-server.js';
+import { sandboxEvent } from '../helpers/sandbox-control.js';
 
 const INVOKER = 'update-tokens-scheduler@example-project.iam.gserviceaccount.com';
 let world: World;
@@ -75,6 +77,32 @@ test("the scheduler's call runs the job and answers its summary as JSON", async 
   const again = await call({ headers: { 'x-serverless-authorization': `Bearer ${schedulerToken()}` } });
   assert.equal(again.status, 200);
   assert.equal(((await again.json()) as { due: number }).due, 0);
+});
+
+test('an event deferred while Strava paused the application is applied by the next scheduled call', async () => {
+  const { athleteId } = await seedAthlete(world);
+  const instance = world.instance();
+  world.sandbox.setApplication({ status: 'inactive' });
+  let event: Awaited<ReturnType<typeof sandboxEvent>>;
+  try {
+    event = await sandboxEvent(world.sandbox.url, 'POST', `/athletes/${athleteId}/activities`, {
+      name: 'Paused ride',
+      sport_type: 'Ride',
+      distance: 20_000,
+      moving_time: 3600,
+      start_date: '2025-03-14T12:00:00Z',
+    });
+    assert.equal((await processWebhookEvent(instance, event)).status, 'deferred');
+  } finally {
+    world.sandbox.setApplication({ status: 'active' });
+  }
+  // The pause's retry time passes (moved in the database rather than waited for).
+  await world.db.pool.query(`update webhook_events set retry_at = now() - interval '1 second' where status = 'deferred'`);
+  const response = await call({ headers: { authorization: `Bearer ${schedulerToken()}` } });
+  assert.equal(response.status, 200);
+  assert.equal(((await response.json()) as { eventsRetried: number }).eventsRetried, 1);
+  const { rows } = await world.db.pool.query('select name from activities where id = $1::bigint', [event.object_id]);
+  assert.deepEqual(rows, [{ name: 'Paused ride' }]);
 });
 
 test('only POST runs the job', async () => {
