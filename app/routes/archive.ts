@@ -1,13 +1,20 @@
 // Settings → Import your Strava archive: the page, opening an upload, the laptop's upload endpoint, and the progress the page polls.
 import { Hono, type Context } from 'hono';
-import { startUpload, uploadProgress, UploadRequestError, getUpload, LocalObjectStore, type UploadProgress } from '../../shared/archive/index.js';
+import {
+  describeArchiveReason,
+  startUpload,
+  uploadProgress,
+  UploadRequestError,
+  getUpload,
+  LocalObjectStore,
+  type UploadProgress,
+} from '../../shared/archive/index.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from '../env.js';
 import { pageLocals, textsOf as viewerTexts } from '../locale.js';
 import { requireAthlete } from '../session.js';
 import { page, renderPage } from '../views.js';
 import { viewerOf, type Viewer } from '../viewer.js';
-import { translateReason } from '../../shared/i18n/index.js';
 
 /** 8 MiB: a multiple of Cloud Storage's 256 KiB granularity, and far below App Engine's 32 MB request cap on a laptop too. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -20,12 +27,12 @@ function requireCsrfHeader(c: Context<AppEnv>): void {
 }
 
 function progressView(viewer: Viewer, items: UploadProgress[]) {
-  const { t, fmt, locale } = viewer as Viewer & { locale?: string };
+  const { t, fmt } = viewer;
   return items.map(({ upload, failures }) => {
     let line: string;
     if (upload.status === 'uploading') line = t.archiveWaitingForBytes;
     else if (upload.status === 'queued' || (upload.status === 'importing' && upload.totalFiles === 0)) line = t.archiveQueued;
-    else if (upload.status === 'failed') line = t.archiveFailed(translateReason(locale, upload.error ?? ''));
+    else if (upload.status === 'failed') line = t.archiveFailed(describeArchiveReason(t, upload.error ?? ''));
     else if (upload.status === 'done') line = t.archiveDone(fmt.number(upload.imported, 0), fmt.number(upload.merged, 0), fmt.number(upload.duplicates, 0));
     else line = t.archiveProgress(fmt.number(upload.processedFiles, 0), fmt.number(upload.totalFiles, 0), upload.failedFiles);
     return {
@@ -35,7 +42,7 @@ function progressView(viewer: Viewer, items: UploadProgress[]) {
       running: upload.status === 'uploading' || upload.status === 'queued' || upload.status === 'importing',
       percent: upload.totalFiles > 0 ? Math.round((100 * upload.processedFiles) / upload.totalFiles) : 0,
       showBar: upload.status === 'importing' && upload.totalFiles > 0,
-      failures: failures.map((f) => ({ name: f.name, reason: translateReason(locale, f.reason ?? t.archiveSkipped) })),
+      failures: failures.map((f) => ({ name: f.name, reason: f.reason ? describeArchiveReason(t, f.reason) : t.archiveSkipped })),
       failuresHeading: t.archiveFailuresHeading(upload.failedFiles),
     };
   });
@@ -45,7 +52,7 @@ export const archiveRoutes = new Hono<AppEnv>()
   .get('/settings/archive', requireAthlete, async (c) => {
     const deps = c.get('deps');
     const viewer = await viewerOf(c);
-    const uploads = deps.archiveStore ? progressView({ ...viewer, locale: c.get('locale') } as Viewer, await uploadProgress(deps.pool, viewer.athlete.id)) : [];
+    const uploads = deps.archiveStore ? progressView(viewer, await uploadProgress(deps.pool, viewer.athlete.id)) : [];
     return page(c, 'archive', {
       title: viewer.t.archiveHeading,
       csrfToken: c.get('csrfToken'),
@@ -58,7 +65,7 @@ export const archiveRoutes = new Hono<AppEnv>()
   .get('/settings/archive/progress', requireAthlete, async (c) => {
     const deps = c.get('deps');
     const viewer = await viewerOf(c);
-    const uploads = progressView({ ...viewer, locale: c.get('locale') } as Viewer, await uploadProgress(deps.pool, viewer.athlete.id));
+    const uploads = progressView(viewer, await uploadProgress(deps.pool, viewer.athlete.id));
     c.header('cache-control', 'private, no-store');
     return c.html(renderPage('partials/archive-progress', { ...pageLocals(c), title: '', uploads }));
   })

@@ -1,6 +1,7 @@
 // Strava's activities.csv: a strict RFC 4180 reader and the columns the import uses (the Strava id, the file, the summary).
+import { ArchiveReasonError, because } from './reasons.js';
 
-export class CsvError extends Error {
+export class CsvError extends ArchiveReasonError {
   override readonly name = 'CsvError';
 }
 
@@ -11,7 +12,7 @@ export function parseCsv(bytes: Uint8Array): string[][] {
     // fatal: a file in another encoding is refused rather than read as mojibake that silently mismatches names.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new CsvError('activities.csv is not UTF-8 text');
+    throw new CsvError(because('csvNotUtf8'));
   }
   const rows: string[][] = [];
   let row: string[] = [];
@@ -53,7 +54,7 @@ export function parseCsv(bytes: Uint8Array): string[][] {
       i++;
     }
   }
-  if (quoted) throw new CsvError('activities.csv ends inside a quoted field');
+  if (quoted) throw new CsvError(because('csvOpenQuote'));
   if (field !== '' || row.length > 0) {
     row.push(field);
     rows.push(row);
@@ -112,7 +113,7 @@ export function parseStravaDate(value: string): Date | null {
 export function readActivitiesCsv(bytes: Uint8Array): CsvActivity[] {
   const rows = parseCsv(bytes);
   const header = rows[0];
-  if (!header) throw new CsvError('activities.csv is empty');
+  if (!header) throw new CsvError(because('csvEmpty'));
   const last = new Map<string, number>();
   const first = new Map<string, number>();
   header.forEach((name, index) => {
@@ -121,7 +122,7 @@ export function readActivitiesCsv(bytes: Uint8Array): CsvActivity[] {
     if (!first.has(key)) first.set(key, index);
   });
   const idColumn = first.get('activity id');
-  if (idColumn === undefined) throw new CsvError('activities.csv has no "Activity ID" column');
+  if (idColumn === undefined) throw new CsvError(because('csvNoIdColumn'));
   const col = (row: string[], key: string, which: Map<string, number> = last) => {
     const index = which.get(key);
     return index === undefined ? undefined : row[index];

@@ -1,13 +1,15 @@
 // One activity file from a stream: its kind from its name, gunzipped when named .gz, sized within limits, parsed by content.
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { ArchiveReason, DataKind } from '../i18n/index.js';
 import { isFit, parseFit } from './fit.js';
 import { LIMITS } from './limits.js';
+import { ArchiveReasonError, because, englishReason } from './reasons.js';
 import type { FileFormat, Track } from './track.js';
 import { XmlTrackParser } from './xml.js';
 
 /** A file that cannot be imported, with the reason shown to the athlete. */
-export class SkipFileError extends Error {
+export class SkipFileError extends ArchiveReasonError {
   override readonly name = 'SkipFileError';
 }
 
@@ -27,24 +29,37 @@ export function kindOfName(name: string): FileKind | undefined {
  * Refuses names that would escape a folder if ever written out (absolute, drive letters, "..", NUL, backslashes),
  * whatever we do with them: an archive carrying one was not made by Strava.
  */
-export function unsafeName(name: string): string | undefined {
-  if (name.length === 0 || name.length > 1024) return 'the file name is empty or too long';
-  if (name.includes('\0')) return 'the file name contains a NUL byte';
-  if (name.includes('\\')) return 'the file name contains a backslash';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'the file name is an absolute path';
-  if (name.split('/').some((part) => part === '..')) return 'the file name climbs out of the archive ("..")';
+export function unsafeNameReason(name: string): ArchiveReason | undefined {
+  if (name.length === 0 || name.length > 1024) return because('nameEmptyOrLong');
+  if (name.includes('\0')) return because('nameNul');
+  if (name.includes('\\')) return because('nameBackslash');
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return because('nameAbsolute');
+  if (name.split('/').some((part) => part === '..')) return because('nameClimbsOut');
   return undefined;
+}
+
+/** Why the name is refused, in English; undefined for a safe name. */
+export function unsafeName(name: string): string | undefined {
+  const reason = unsafeNameReason(name);
+  return reason && englishReason(reason);
+}
+
+/** A failure while reading a file as a reason to skip it: a parser's own reason, or `otherwise` with a library's message. */
+function skipFor(error: unknown, otherwise: (why: string) => ArchiveReason): SkipFileError {
+  if (error instanceof SkipFileError) return error;
+  // The cause stays, so a failing read of the store under a parser is still told apart from a bad file (run.ts).
+  return new SkipFileError(error instanceof ArchiveReasonError ? error.reason : otherwise((error as Error)?.message ?? String(error)), { cause: error });
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Collects a stream into one buffer, refusing it past `limit` bytes without ever holding more. */
-async function collect(stream: AsyncIterable<Buffer>, limit: number, what: string): Promise<Buffer> {
+async function collect(stream: AsyncIterable<Buffer>, limit: number, tooLarge: 'fileTooLarge' | 'fitTooLarge'): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.length;
-    if (size > limit) throw new SkipFileError(`${what} is larger than ${Math.round(limit / 1024 ** 2)} MB once unpacked`);
+    if (size > limit) throw new SkipFileError(because(tooLarge, Math.round(limit / 1024 ** 2)));
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
@@ -55,7 +70,7 @@ async function* bounded(stream: AsyncIterable<Buffer>, limit: number): AsyncGene
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.length;
-    if (size > limit) throw new SkipFileError(`the file is larger than ${Math.round(limit / 1024 ** 2)} MB once unpacked`);
+    if (size > limit) throw new SkipFileError(because('fileTooLarge', Math.round(limit / 1024 ** 2)));
     yield chunk;
   }
 }
@@ -103,18 +118,17 @@ function gunzip(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
     try {
       for await (const chunk of gz) yield chunk as Buffer;
     } catch (error) {
-      if (error instanceof SkipFileError) throw error;
-      throw new SkipFileError(`the file is named .gz but is not valid gzip data (${(error as Error).message})`);
+      throw error instanceof SkipFileError ? error : new SkipFileError(because('gzipInvalid', (error as Error).message), { cause: error });
     }
   })();
 }
 
-function describe(head: Buffer): string {
-  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return 'gzip data';
-  if (head[0] === 0x50 && head[1] === 0x4b) return 'a ZIP archive';
-  if (isFit(head)) return 'FIT data';
-  if (/^\s*</.test(head.toString('utf8', 0, Math.min(head.length, 64)).replace(/^\uFEFF/, ''))) return 'XML';
-  return 'data of another kind';
+function describe(head: Buffer): DataKind {
+  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return 'gzip';
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'zip';
+  if (isFit(head)) return 'fit';
+  if (/^\s*</.test(head.toString('utf8', 0, Math.min(head.length, 64)).replace(/^\uFEFF/, ''))) return 'xml';
+  return 'other';
 }
 
 /**
@@ -123,26 +137,26 @@ function describe(head: Buffer): string {
  */
 export async function readActivityFile(name: string, source: Readable | AsyncIterable<Buffer>): Promise<Track> {
   const kind = kindOfName(name);
-  if (!kind) throw new SkipFileError('not a FIT, GPX or TCX file');
+  if (!kind) throw new SkipFileError(because('notActivityFile'));
   let stream: AsyncIterable<Buffer> = source as AsyncIterable<Buffer>;
   if (kind.gzipped) {
     const { head, rest } = await peek(stream, 2);
-    if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) throw new SkipFileError(`the file is named .gz but holds ${describe(head)}`);
+    if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) throw new SkipFileError(because('misnamed', 'gz', describe(head)));
     stream = gunzip(rest);
   }
   const { head, rest } = await peek(stream, 64);
-  if (head.length === 0) throw new SkipFileError('the file is empty');
+  if (head.length === 0) throw new SkipFileError(because('fileEmpty'));
   if (kind.format === 'fit') {
-    if (!isFit(head)) throw new SkipFileError(`the file is named .fit but holds ${describe(head)}`);
-    const bytes = await collect(rest, LIMITS.maxFitBytes, 'the FIT file');
+    if (!isFit(head)) throw new SkipFileError(because('misnamed', 'fit', describe(head)));
+    const bytes = await collect(rest, LIMITS.maxFitBytes, 'fitTooLarge');
     try {
       return parseFit(bytes);
     } catch (error) {
-      throw new SkipFileError((error as Error).message);
+      throw skipFor(error, (why) => because('fitUndecodable', why));
     }
   }
   const kindOfContent = describe(head);
-  if (kindOfContent !== 'XML') throw new SkipFileError(`the file is named .${kind.format} but holds ${kindOfContent}`);
+  if (kindOfContent !== 'xml') throw new SkipFileError(because('misnamed', kind.format, kindOfContent));
   const parser = new XmlTrackParser(kind.format);
   const decoder = new TextDecoder('utf-8');
   try {
@@ -150,7 +164,6 @@ export async function readActivityFile(name: string, source: Readable | AsyncIte
     parser.write(decoder.decode());
     return parser.close();
   } catch (error) {
-    if (error instanceof SkipFileError) throw error;
-    throw new SkipFileError((error as Error).message);
+    throw skipFor(error, (why) => because('fileUnreadable', why));
   }
 }

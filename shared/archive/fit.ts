@@ -1,9 +1,10 @@
 // FIT activity files through Garmin's official FIT SDK: integrity checked first, then records, session and local time.
 import { Decoder, Stream } from '@garmin/fitsdk';
+import { ArchiveReasonError, because } from './reasons.js';
 import { fitSport } from './sports.js';
 import { emptyTrack, pushPoint, type Track } from './track.js';
 
-export class FitError extends Error {
+export class FitError extends ArchiveReasonError {
   override readonly name = 'FitError';
 }
 
@@ -20,11 +21,11 @@ export function isFit(bytes: Uint8Array): boolean {
 }
 
 export function parseFit(bytes: Uint8Array): Track {
-  if (!isFit(bytes)) throw new FitError('not a FIT file');
+  if (!isFit(bytes)) throw new FitError(because('notFit'));
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new Decoder(Stream.fromBuffer(buffer));
   // The CRC covers every byte: a truncated or altered file fails here, before anything is read from it.
-  if (!decoder.checkIntegrity()) throw new FitError('the FIT file is truncated or damaged (its checksum does not match)');
+  if (!decoder.checkIntegrity()) throw new FitError(because('fitTruncated'));
   const { messages, errors } = decoder.read({
     applyScaleAndOffset: true,
     expandSubFields: true,
@@ -33,9 +34,9 @@ export function parseFit(bytes: Uint8Array): Track {
     convertDateTimesToDates: true,
     mergeHeartRates: true,
   });
-  if (errors.length > 0) throw new FitError(`the FIT file could not be decoded: ${errors[0]!.message}`);
+  if (errors.length > 0) throw new FitError(because('fitUndecodable', errors[0]!.message));
   const fileType = messages.fileIdMesgs?.[0]?.type;
-  if (fileType !== undefined && fileType !== 'activity') throw new FitError(`the FIT file is not an activity (it is a ${String(fileType)} file)`);
+  if (fileType !== undefined && fileType !== 'activity') throw new FitError(because('fitNotActivity', String(fileType)));
   const records = messages.recordMesgs ?? [];
   const track = emptyTrack('fit');
   for (const r of records) {

@@ -22,6 +22,7 @@ export { LIMITS } from './limits.js';
 export { readActivityFile, kindOfName, SkipFileError } from './files.js';
 export { deriveActivity, type DerivedActivity, type Track } from './track.js';
 export { readActivitiesCsv, CsvError } from './csv.js';
+export { archiveReasonText, describeArchiveReason } from './reasons.js';
 
 /** A request the import would refuse anyway; `code` names which, for the page to say it in the athlete's language. */
 export class UploadRequestError extends Error {

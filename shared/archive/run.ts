@@ -11,11 +11,13 @@ import {
 } from '../activities/index.js';
 import { withTransaction } from '../db/index.js';
 import { searchStored } from '../efforts/index.js';
+import type { ArchiveReason } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { utcOffsetSeconds } from '../time-zones.js';
 import { CsvError, readActivitiesCsv, type CsvActivity } from './csv.js';
-import { kindOfName, readActivityFile, SkipFileError, unsafeName } from './files.js';
+import { kindOfName, readActivityFile, SkipFileError, unsafeNameReason } from './files.js';
 import { LIMITS } from './limits.js';
+import { ArchiveReasonError, because, englishReason } from './reasons.js';
 import { sportFromText } from './sports.js';
 import { ObjectMissingError, type ObjectStore } from './storage.js';
 import {
@@ -66,7 +68,7 @@ export type ArchiveSliceOutcome =
   | { kind: 'failed'; error: string };
 
 /** A failure of the upload as a whole (not a readable archive, too large): recorded, never retried. */
-class UploadRefused extends Error {}
+class UploadRefused extends ArchiveReasonError {}
 
 const CSV_ONLY_BASE = 1_000_000_000; // Plan rows for the CSV's manual activities sit after every real entry index.
 
@@ -76,28 +78,28 @@ function basename(name: string): string {
 
 /** Reads every directory entry once and decides what each one is: the plan a slice works through. */
 async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile[]> {
-  if (archive.entryCount > LIMITS.maxEntries) throw new UploadRefused(`the archive holds ${archive.entryCount} files; at most ${LIMITS.maxEntries} are read`);
+  if (archive.entryCount > LIMITS.maxEntries) throw new UploadRefused(because('tooManyEntries', archive.entryCount, LIMITS.maxEntries));
   const planned: PlannedFile[] = [];
   let csvEntry: ArchiveEntry | undefined;
   let total = 0;
   for await (const entry of archive.entries()) {
     if (entry.directory) continue;
-    const unsafe = unsafeName(entry.name);
+    const unsafe = unsafeNameReason(entry.name);
     const kind = kindOfName(entry.name);
     if (!unsafe && basename(entry.name) === 'activities.csv' && entry.name.split('/').length <= 2) {
       csvEntry ??= entry;
       continue;
     }
     if (!kind && !unsafe) continue; // Photos, profile and the other parts of an export are not activities.
-    const skip = (reason: string) => planned.push({ index: entry.index, name: entry.name.slice(0, 1024), status: 'skipped', reason });
-    if (unsafe) skip(`refused: ${unsafe}`);
-    else if (entry.encrypted) skip('the file is encrypted');
-    else if (entry.uncompressedSize > LIMITS.maxEntryBytes) skip(`the file is larger than ${LIMITS.maxEntryBytes / 1024 ** 2} MB once unpacked`);
+    const skip = (reason: ArchiveReason) => planned.push({ index: entry.index, name: entry.name.slice(0, 1024), status: 'skipped', reason });
+    if (unsafe) skip(because('refused', unsafe));
+    else if (entry.encrypted) skip(because('encrypted'));
+    else if (entry.uncompressedSize > LIMITS.maxEntryBytes) skip(because('fileTooLarge', LIMITS.maxEntryBytes / 1024 ** 2));
     else if (entry.uncompressedSize > LIMITS.ratioCheckAboveBytes && entry.uncompressedSize > LIMITS.maxCompressionRatio * Math.max(1, entry.compressedSize)) {
-      skip('refused: it unpacks to over a hundred times its packed size (a zip bomb)');
+      skip(because('refused', because('zipBomb')));
     } else {
       total += entry.uncompressedSize;
-      if (total > LIMITS.maxTotalBytes) skip('the archive unpacks to more than the import reads in all');
+      if (total > LIMITS.maxTotalBytes) skip(because('archiveTooLarge'));
       else planned.push({ index: entry.index, name: entry.name, status: 'pending' });
     }
   }
@@ -106,24 +108,24 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
   // The export's list: which file is which Strava activity, and the activities that have no file at all.
   let csv: CsvActivity[];
   try {
-    if (csvEntry.uncompressedSize > LIMITS.maxCsvBytes) throw new CsvError('activities.csv is too large');
+    if (csvEntry.uncompressedSize > LIMITS.maxCsvBytes) throw new CsvError(because('csvTooLarge'));
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of await archive.open(csvEntry)) {
       size += (chunk as Buffer).length;
-      if (size > LIMITS.maxCsvBytes) throw new CsvError('activities.csv is too large');
+      if (size > LIMITS.maxCsvBytes) throw new CsvError(because('csvTooLarge'));
       chunks.push(chunk as Buffer);
     }
     csv = readActivitiesCsv(Buffer.concat(chunks));
   } catch (error) {
     if (error instanceof SourceReadError) throw error;
-    const reason = error instanceof CsvError || error instanceof ZipError ? error.message : `activities.csv could not be read (${(error as Error).message})`;
-    deps.log.warn('Archive CSV unreadable; its files are imported without Strava ids', { reason });
+    const reason = error instanceof CsvError || error instanceof ZipError ? error.reason : because('csvUnreadable', (error as Error).message);
+    deps.log.warn('Archive CSV unreadable; its files are imported without Strava ids', { reason: englishReason(reason) });
     planned.push({
       index: csvEntry.index,
       name: csvEntry.name,
       status: 'failed',
-      reason: `${reason}; the files were matched by start time and distance instead`,
+      reason: because('matchedByTimeInstead', reason),
     });
     return planned;
   }
@@ -183,7 +185,7 @@ function csvFields(csv: Record<string, unknown> | null): CsvActivity | undefined
 /** The activity as it will be stored: the file's track, the CSV's summary (Strava's own figures) where it has them. */
 function fileActivity(ctx: AthleteContext, derived: DerivedActivity | undefined, csv: CsvActivity | undefined, origin: Record<string, unknown>): FileActivity {
   const startDate = derived?.startDate ?? csv?.startDate;
-  if (!startDate || Number.isNaN(startDate.getTime())) throw new SkipFileError('the activity has no start time');
+  if (!startDate || Number.isNaN(startDate.getTime())) throw new SkipFileError(because('noStartTime'));
   const zone = ctx.timezone?.replace(/^\([^)]*\)\s*/, '');
   const offset = derived?.utcOffsetS ?? (zone ? zoneOffsetS(zone, startDate) : undefined) ?? 0;
   const local = new Date(startDate.getTime() + offset * 1000);
@@ -212,7 +214,7 @@ function fileActivity(ctx: AthleteContext, derived: DerivedActivity | undefined,
   };
 }
 
-type Outcome = { status: 'imported' | 'merged' | 'duplicate' | 'skipped' | 'failed'; reason?: string; activityId?: number };
+type Outcome = { status: 'imported' | 'merged' | 'duplicate' | 'skipped' | 'failed'; reason?: ArchiveReason; activityId?: number };
 
 /** Stores one file's activity by the merge rules, in the same transaction as its outcome. */
 async function storeActivity(client: pg.PoolClient, ctx: AthleteContext, file: PendingFile, derived: DerivedActivity | undefined): Promise<Outcome> {
@@ -221,11 +223,11 @@ async function storeActivity(client: pg.PoolClient, ctx: AthleteContext, file: P
   const streams = derived?.streams ?? {};
   if (file.stravaId) {
     const existing = await findActivity(client, file.stravaId);
-    if (existing && existing.athleteId !== ctx.athleteId) return { status: 'failed', reason: 'the Strava id belongs to another athlete' };
+    if (existing && existing.athleteId !== ctx.athleteId) return { status: 'failed', reason: because('stravaIdOfAnotherAthlete') };
     if (existing) {
       // The API's summary stays; the file brings the streams it may lack.
       const attached = await attachFileStreams(client, ctx.athleteId, existing.id, streams);
-      return attached ? { status: 'merged', activityId: existing.id } : { status: 'duplicate', reason: 'already imported', activityId: existing.id };
+      return attached ? { status: 'merged', activityId: existing.id } : { status: 'duplicate', reason: because('alreadyImported'), activityId: existing.id };
     }
     await insertArchiveActivity(client, ctx.athleteId, file.stravaId, activity);
     await attachFileStreams(client, ctx.athleteId, file.stravaId, streams);
@@ -234,7 +236,7 @@ async function storeActivity(client: pg.PoolClient, ctx: AthleteContext, file: P
   const same = await findSameActivity(client, ctx.athleteId, activity.startDate, activity.distance);
   if (same) {
     const attached = !same.hasStreams && (await attachFileStreams(client, ctx.athleteId, same.id, streams));
-    return attached ? { status: 'merged', activityId: same.id } : { status: 'duplicate', reason: 'the same activity is already there', activityId: same.id };
+    return attached ? { status: 'merged', activityId: same.id } : { status: 'duplicate', reason: because('sameActivityThere'), activityId: same.id };
   }
   const id = await insertUploadedActivity(client, ctx.athleteId, activity);
   await attachFileStreams(client, ctx.athleteId, id, streams);
@@ -255,8 +257,8 @@ async function importFile(
     derived = await read();
   } catch (error) {
     if (error instanceof SourceReadError || (error as Error)?.cause instanceof SourceReadError) throw error;
-    if (error instanceof SkipFileError || error instanceof TrackError || error instanceof ZipError) outcome = { status: 'skipped', reason: error.message };
-    else outcome = { status: 'skipped', reason: `the file could not be read (${(error as Error)?.message ?? String(error)})` };
+    if (error instanceof SkipFileError || error instanceof TrackError || error instanceof ZipError) outcome = { status: 'skipped', reason: error.reason };
+    else outcome = { status: 'skipped', reason: because('fileUnreadable', (error as Error)?.message ?? String(error)) };
   }
   return withTransaction(deps.pool, async (client) => {
     if (!outcome) {
@@ -264,7 +266,7 @@ async function importFile(
         outcome = await storeActivity(client, ctx, file, derived);
       } catch (error) {
         if (!(error instanceof SkipFileError)) throw error;
-        outcome = { status: 'skipped', reason: error.message };
+        outcome = { status: 'skipped', reason: error.reason };
       }
     }
     await saveOutcome(client, uploadId, file.index, outcome);
@@ -307,16 +309,16 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
     try {
       source = await deps.store.source(upload.objectKey);
     } catch (error) {
-      if (error instanceof ObjectMissingError) throw new UploadRefused('the uploaded file is no longer there; please upload it again');
+      if (error instanceof ObjectMissingError) throw new UploadRefused(because('uploadGone'));
       throw error;
     }
-    if (source.size > LIMITS.maxUploadBytes) throw new UploadRefused(`the upload is larger than ${LIMITS.maxUploadBytes / 1024 ** 3} GB`);
+    if (source.size > LIMITS.maxUploadBytes) throw new UploadRefused(because('uploadTooLarge', LIMITS.maxUploadBytes / 1024 ** 3));
     const zipped = await isZip(source);
     if (zipped) {
       try {
         archive = await openArchive(source);
       } catch (error) {
-        if (error instanceof ZipError) throw new UploadRefused(error.message);
+        if (error instanceof ZipError) throw new UploadRefused(error.reason);
         throw error;
       }
     }
@@ -326,7 +328,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
         try {
           plan = await planZip(deps, archive);
         } catch (error) {
-          if (error instanceof ZipError) throw new UploadRefused(error.message);
+          if (error instanceof ZipError) throw new UploadRefused(error.reason);
           throw error;
         }
         // A second pass over the directory follows, so the entries are read afresh.
@@ -336,10 +338,10 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
         plan = [
           kindOfName(upload.fileName)
             ? { index: 0, name: upload.fileName, status: 'pending' }
-            : { index: 0, name: upload.fileName, status: 'skipped', reason: 'not a ZIP archive, nor a FIT, GPX or TCX file' },
+            : { index: 0, name: upload.fileName, status: 'skipped', reason: because('notZipNorActivityFile') },
         ];
       }
-      if (plan.length === 0) throw new UploadRefused('the archive holds no FIT, GPX or TCX files');
+      if (plan.length === 0) throw new UploadRefused(because('noActivityFiles'));
       await savePlan(deps.pool, uploadId, upload.athleteId, plan);
       log.info('Archive import planned', { files: plan.length, zipped });
     }
@@ -376,7 +378,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
           if (file.index >= CSV_ONLY_BASE) return undefined;
           if (!archive) return deriveActivity(await readActivityFile(upload.fileName, readWhole(source)));
           const entry = await entryAt(file.index);
-          if (!entry) throw new SkipFileError('the file is not in the archive');
+          if (!entry) throw new SkipFileError(because('entryMissing'));
           return deriveActivity(await readActivityFile(entry.name, await archive.open(entry)));
         };
         await importFile(deps, ctx, uploadId, file, read);
@@ -387,7 +389,7 @@ export async function runArchiveSlice(deps: ArchiveDeps, uploadId: string, optio
     }
   } catch (error) {
     if (error instanceof UploadRefused) {
-      await finishUpload(deps.pool, uploadId, 'failed', error.message);
+      await finishUpload(deps.pool, uploadId, 'failed', error.reason);
       await deps.store.delete(upload.objectKey).catch(() => undefined);
       log.warn('Archive upload refused', { reason: error.message });
       return { kind: 'failed', error: error.message };

@@ -1,6 +1,8 @@
 // The archive capability's tables: uploads with their progress and lease, and each file's outcome.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
+import type { ArchiveReason, ArchiveReasonKey } from '../i18n/index.js';
+import { encodeReason } from './reasons.js';
 
 export type UploadStatus = 'uploading' | 'queued' | 'importing' | 'done' | 'failed';
 export type FileStatus = 'pending' | 'imported' | 'merged' | 'duplicate' | 'skipped' | 'failed';
@@ -18,6 +20,7 @@ export interface Upload {
   merged: number;
   duplicates: number;
   failedFiles: number;
+  /** Why it failed, as encodeReason stored it (or, from earlier versions, an English sentence); describeArchiveReason says it. */
   error: string | null;
   slices: number;
   failures: number;
@@ -89,6 +92,10 @@ export async function claimUpload(db: Queryable, id: string, seconds: number): P
   return (rowCount ?? 0) > 0 ? claim : undefined;
 }
 
+/**
+ * `failure` is a passing failure's message, kept in error for operators: no page shows it, as the page shows error only
+ * for a failed upload, and failing one writes its reason over it.
+ */
 export async function releaseUpload(db: Queryable, id: string, claim: string, failure?: string): Promise<void> {
   await db.query(
     `update archive_uploads set claim_id = null, claimed_until = null, updated_at = now(),
@@ -103,7 +110,7 @@ export interface PlannedFile {
   index: number;
   name: string;
   status: FileStatus;
-  reason?: string;
+  reason?: ArchiveReason;
   stravaId?: number | null;
   csv?: unknown;
 }
@@ -123,7 +130,7 @@ export async function savePlan(db: Queryable, uploadId: string, athleteId: numbe
         files.map((f) => f.index),
         files.map((f) => f.name),
         files.map((f) => f.status),
-        files.map((f) => f.reason ?? null),
+        files.map((f) => (f.reason ? encodeReason(f.reason) : null)),
         files.map((f) => f.stravaId ?? null),
         files.map((f) => (f.csv === undefined ? null : JSON.stringify(f.csv))),
       ],
@@ -157,12 +164,12 @@ export async function saveOutcome(
   db: Queryable,
   uploadId: string,
   index: number,
-  outcome: { status: Exclude<FileStatus, 'pending'>; reason?: string | undefined; activityId?: number | undefined },
+  outcome: { status: Exclude<FileStatus, 'pending'>; reason?: ArchiveReason | undefined; activityId?: number | undefined },
 ): Promise<void> {
   await db.query(
     `update archive_files set status = $3::text, reason = $4::text, activity_id = $5::bigint, processed_at = now()
      where upload_id = $1::uuid and entry_index = $2::integer`,
-    [uploadId, index, outcome.status, outcome.reason ?? null, outcome.activityId ?? null],
+    [uploadId, index, outcome.status, outcome.reason ? encodeReason(outcome.reason) : null, outcome.activityId ?? null],
   );
 }
 
@@ -182,18 +189,19 @@ export async function refreshCounts(db: Queryable, uploadId: string): Promise<vo
   );
 }
 
-export async function finishUpload(db: Queryable, id: string, status: 'done' | 'failed', error?: string): Promise<void> {
+export async function finishUpload(db: Queryable, id: string, status: 'done' | 'failed', error?: ArchiveReason): Promise<void> {
   await db.query(
     `update archive_uploads set status = $2::text, error = $3::text, finished_at = now(), claim_id = null,
        claimed_until = null, updated_at = now()
      where id = $1::uuid`,
-    [id, status, error ?? null],
+    [id, status, error ? encodeReason(error) : null],
   );
 }
 
 export interface FileOutcome {
   name: string;
   status: FileStatus;
+  /** As encodeReason stored it (or, from earlier versions, an English sentence); describeArchiveReason says it. */
   reason: string | null;
 }
 
@@ -214,6 +222,8 @@ export async function failedFiles(db: Queryable, uploadId: string, limit = 200):
  */
 export const MAX_FAILED_SLICES = 30;
 
+const IMPORT_STOPPED: ArchiveReasonKey = 'importStopped';
+
 /**
  * Marks failed the stalled uploads whose last slices all failed (counting a lease that ran out unreleased), so the
  * resumer does not republish them forever, and queues their objects for deletion: nothing will read them again.
@@ -222,7 +232,8 @@ export async function abandonFailingUploads(db: Queryable, maxFailures: number):
   const { rows } = await db.query<{ id: string }>(
     `with abandoned as (
        update archive_uploads set status = 'failed', finished_at = now(), claim_id = null, claimed_until = null, updated_at = now(),
-         error = 'the import stopped ' || (failures + case when claim_id is null then 0 else 1 end) || ' times in a row; please upload the file again'
+         -- The reason as encodeReason writes it: the key and the count of failed slices.
+         error = jsonb_build_object('key', $2::text, 'params', jsonb_build_array(failures + case when claim_id is null then 0 else 1 end))::text
        where status in ('queued', 'importing') and (claimed_until is null or claimed_until < now())
          and failures + case when claim_id is null then 0 else 1 end >= $1::integer
        returning id, object_key
@@ -230,7 +241,7 @@ export async function abandonFailingUploads(db: Queryable, maxFailures: number):
        insert into archive_object_purges (object_key) select object_key from abandoned on conflict do nothing
      )
      select id from abandoned`,
-    [maxFailures],
+    [maxFailures, IMPORT_STOPPED],
   );
   return rows.map((r) => r.id);
 }

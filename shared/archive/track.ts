@@ -2,6 +2,7 @@
 import { encodePolyline, type Streams } from '../activities/index.js';
 import { distanceM } from '../privacy/index.js';
 import { LIMITS } from './limits.js';
+import { ArchiveReasonError, because } from './reasons.js';
 
 export type FileFormat = 'fit' | 'gpx' | 'tcx';
 
@@ -82,7 +83,7 @@ export interface DerivedActivity {
   hours: number;
 }
 
-export class TrackError extends Error {
+export class TrackError extends ArchiveReasonError {
   override readonly name = 'TrackError';
 }
 
@@ -127,7 +128,7 @@ function summaryPolyline(latlng: [number, number][]): string | null {
 export function deriveActivity(track: Track): DerivedActivity {
   const idx = usableIndexes(track);
   const startMs = track.stated.startDate?.getTime() ?? (idx.length > 0 ? track.time[idx[0]!]! : NaN);
-  if (!Number.isFinite(startMs)) throw new TrackError('the file has no timed samples');
+  if (!Number.isFinite(startMs)) throw new TrackError(because('noTimedSamples'));
   const t0 = idx.length > 0 ? track.time[idx[0]!]! : startMs;
   const time = idx.map((i) => Math.round((track.time[i]! - t0) / 1000));
   const hasGps = idx.some((i) => Number.isFinite(track.lat[i]!));

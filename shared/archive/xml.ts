@@ -1,11 +1,15 @@
 // GPX and TCX tracks read as a stream with saxes: memory stays proportional to the samples kept, never to the document.
 import { SaxesParser } from 'saxes';
+import { ArchiveReasonError, because } from './reasons.js';
 import { sportFromText } from './sports.js';
 import { emptyTrack, pushPoint, type FileFormat, type Track } from './track.js';
 
-export class XmlTrackError extends Error {
+export class XmlTrackError extends ArchiveReasonError {
   override readonly name = 'XmlTrackError';
 }
+
+/** saxes' message names the line and column on a line of its own: the first line says what is wrong. */
+const malformed = (error: unknown) => new XmlTrackError(because('xmlMalformed', (error as Error).message.split('\n')[0] ?? ''));
 
 const MAX_TEXT = 1024 * 1024;
 const SLICE = 64 * 1024;
@@ -45,13 +49,13 @@ export class XmlTrackParser {
   constructor(readonly expected?: FileFormat) {
     const p = this.#parser;
     p.on('error', (error) => {
-      this.#error ??= new XmlTrackError(`the file is not well-formed XML: ${error.message.split('\n')[0]}`);
+      this.#error ??= malformed(error);
     });
     p.on('opentag', (tag) => {
       const name = local(tag.name);
       if (this.#stack.length === 0) {
         const format: FileFormat | undefined = name === 'gpx' ? 'gpx' : name === 'TrainingCenterDatabase' ? 'tcx' : undefined;
-        if (!format) throw new XmlTrackError(`the file is XML but neither GPX nor TCX (its root is <${name}>)`);
+        if (!format) throw new XmlTrackError(because('xmlNeitherGpxNorTcx', name));
         this.#format = format;
         this.#track = emptyTrack(format);
       }
@@ -139,15 +143,12 @@ export class XmlTrackParser {
     try {
       this.#parser.write(slice);
     } catch (error) {
-      throw (
-        this.#error ??
-        (error instanceof XmlTrackError ? error : new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`))
-      );
+      throw this.#error ?? (error instanceof XmlTrackError ? error : malformed(error));
     }
     if (this.#error) throw this.#error;
     this.#sinceTag = this.#tagSeen ? 0 : this.#sinceTag + slice.length;
     if (this.#sinceTag > MAX_TEXT) {
-      this.#error = new XmlTrackError('the file has a text value over 1 MB; it is not an activity track');
+      this.#error = new XmlTrackError(because('xmlTextTooLong'));
       throw this.#error;
     }
   }
@@ -157,13 +158,13 @@ export class XmlTrackParser {
       try {
         this.#parser.close();
       } catch (error) {
-        this.#error ??= new XmlTrackError(`the file is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+        this.#error ??= malformed(error);
       }
     }
     if (this.#error) throw this.#error;
-    if (!this.#track || !this.#format) throw new XmlTrackError('the file is empty');
+    if (!this.#track || !this.#format) throw new XmlTrackError(because('fileEmpty'));
     if (this.expected && this.expected !== this.#format) {
-      throw new XmlTrackError(`the file is named .${this.expected} but holds ${this.#format.toUpperCase()} data`);
+      throw new XmlTrackError(because('misnamed', this.expected, this.#format));
     }
     const sport = sportFromText(this.#sport);
     this.#track.stated = { ...(sport ? { sport } : {}), ...(this.#name ? { name: this.#name } : {}) };

@@ -1,6 +1,7 @@
 // Reads a ZIP archive through ranged reads (a bucket object or a file), with yauzl and a small block cache: never the whole archive in memory.
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
+import { ArchiveReasonError, because } from './reasons.js';
 
 /** Anything that can hand out byte ranges of one object: a Cloud Storage object, a local file. */
 export interface RangeSource {
@@ -22,7 +23,7 @@ export interface ArchiveEntry {
 
 const BLOCK = 2 * 1024 * 1024;
 
-export class ZipError extends Error {
+export class ZipError extends ArchiveReasonError {
   override readonly name = 'ZipError';
 }
 
@@ -126,10 +127,7 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
       reader,
       source.size,
       { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
-      (error, zipfile) =>
-        error
-          ? reject(error instanceof SourceReadError ? error : new ZipError(`the upload is not a readable ZIP archive (${error.message})`))
-          : resolve(zipfile),
+      (error, zipfile) => (error ? reject(error instanceof SourceReadError ? error : new ZipError(because('zipUnreadable', error.message))) : resolve(zipfile)),
     );
   });
   return {
@@ -151,7 +149,7 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
           };
           const onError = (error: Error) => {
             cleanup();
-            reject(error instanceof SourceReadError ? error : new ZipError(`the ZIP archive's directory is damaged (${error.message})`));
+            reject(error instanceof SourceReadError ? error : new ZipError(because('zipDirectoryDamaged', error.message)));
           };
           const cleanup = () => {
             zip.off('entry', onEntry);
@@ -179,7 +177,7 @@ export async function openArchive(source: RangeSource): Promise<Archive> {
     async open(entry) {
       const stream = await new Promise<Readable>((resolve, reject) => {
         zip.openReadStream(entry.raw, (error, opened) =>
-          error ? reject(error instanceof SourceReadError ? error : new ZipError(error.message)) : resolve(opened),
+          error ? reject(error instanceof SourceReadError ? error : new ZipError(because('entryDamaged', error.message))) : resolve(opened),
         );
       });
       return Readable.from(declaredLength(stream, entry.uncompressedSize), { objectMode: false });
@@ -199,15 +197,15 @@ async function* declaredLength(stream: Readable, declared: number): AsyncGenerat
   try {
     for await (const chunk of stream) {
       size += (chunk as Buffer).length;
-      if (size > declared) throw new ZipError('the file holds more bytes than the archive\u2019s directory says (a zip bomb or a damaged archive)');
+      if (size > declared) throw new ZipError(because('entryTooLong'));
       yield chunk as Buffer;
     }
   } catch (error) {
     stream.destroy();
     if (error instanceof ZipError || error instanceof SourceReadError) throw error;
-    throw new ZipError(`the file is damaged inside the archive (${(error as Error).message})`);
+    throw new ZipError(because('entryDamaged', (error as Error).message));
   }
-  if (size < declared) throw new ZipError('the file holds fewer bytes than the archive\u2019s directory says (a damaged archive)');
+  if (size < declared) throw new ZipError(because('entryTooShort'));
 }
 
 /** A whole object as a stream of ranged reads, for an upload that is one file rather than an archive. */

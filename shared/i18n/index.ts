@@ -33,5 +33,5 @@ export function messages(locale: Locale): Messages {
   return MESSAGES[locale];
 }
 
-export { translateReason } from './archive-ru.js';
+export type { ArchiveReason, ArchiveReasonKey, DataKind, NestingReasonKey } from './archive-en.js';
 export { createFormatter, type Formatter } from './format.js';

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipInMemory } from '../../dev/archive/zip-writer.js';
 import { startTokenTimer } from '../../dev/token-timer.js';
-import { LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js';
+import { describeArchiveReason, LocalObjectStore, parseObjectKey } from '../../shared/archive/index.js';
+import { messages } from '../../shared/i18n/index.js';
 import { fromRoot } from '../../shared/paths.js';
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
@@ -195,7 +196,7 @@ describe('archive import on a laptop', () => {
     assert.deepEqual({ ...(await row(lost.uploadId)), error: undefined }, { status: 'done', error: undefined, imported: 1, failed_files: 1 });
     const gaveUp = await row(failing.uploadId);
     assert.equal(gaveUp.status, 'failed');
-    assert.equal(gaveUp.error, 'the import stopped 30 times in a row; please upload the file again');
+    assert.equal(describeArchiveReason(messages('en'), gaveUp.error), 'the import stopped 30 times in a row; please upload the file again');
     // Nothing will read it again: the same run had the import delete its object.
     assert.equal(existsSync(join(dir, failing.objectKey)), false);
     assert.equal(existsSync(join(dir, lost.objectKey)), false, 'the imported upload is deleted too');
@@ -206,7 +207,7 @@ describe('archive import on a laptop', () => {
       [lost.uploadId],
     );
     assert.equal(failed.length, 1);
-    const escapedReason = failed[0]!.reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const escapedReason = describeArchiveReason(messages('en'), failed[0]!.reason).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const en = await client.request(`${stack.baseUrl}/settings/archive/progress`);
     assert.match(en.text, /activities\/2\.fit/);
     assert.match(en.text, new RegExp(escapedReason));
@@ -215,6 +216,16 @@ describe('archive import on a laptop', () => {
     assert.match(ru.text, /activities\/2\.fit/);
     assert.match(ru.text, /импорт прерывался 30 раз подряд; загрузите файл снова/);
     assert.doesNotMatch(ru.text, /the import stopped/);
+    // The refused file's reason reads in Russian too, with no English left.
+    assert.match(ru.text, /activities\/2\.fit<\/code>: файл FIT обрезан или повреждён \(не сходится контрольная сумма\)/);
+    assert.doesNotMatch(ru.text, /truncated or damaged/);
+    // A reason stored by an earlier version, an English sentence, is shown as it was stored.
+    await stack.db.pool.query(
+      `update archive_files set reason = 'the FIT file is truncated or damaged (its checksum does not match)' where upload_id = $1::uuid and status = 'skipped'`,
+      [lost.uploadId],
+    );
+    const legacy = await client.request(`${stack.baseUrl}/settings/archive/progress?lang=ru`);
+    assert.match(legacy.text, /activities\/2\.fit<\/code>: the FIT file is truncated or damaged \(its checksum does not match\)/);
     await client.request(`${stack.baseUrl}/settings/archive?lang=en`);
   });
 });

@@ -1,7 +1,8 @@
-// The archive page's counts read right for one and for many, and the reasons the resumer writes are translated.
+// The archive page's counts read right for one and for many, and the reason the resumer writes is said in the page's language.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { messages, translateReason } from '../../shared/i18n/index.js';
+import { because, describeArchiveReason, encodeReason } from '../../shared/archive/reasons.js';
+import { messages } from '../../shared/i18n/index.js';
 
 test('the import summary and progress say "1 activity" and "1 file", and plurals otherwise', () => {
   const t = messages('en');
@@ -12,16 +13,8 @@ test('the import summary and progress say "1 activity" and "1 file", and plurals
 });
 
 test('an upload given up on says why in Russian, with the count declined', () => {
-  assert.equal(
-    translateReason('ru', 'the import stopped 30 times in a row; please upload the file again'),
-    'импорт прерывался 30 раз подряд; загрузите файл снова',
-  );
-  assert.equal(
-    translateReason('ru', 'the import stopped 32 times in a row; please upload the file again'),
-    'импорт прерывался 32 раза подряд; загрузите файл снова',
-  );
-  assert.equal(
-    translateReason('en', 'the import stopped 30 times in a row; please upload the file again'),
-    'the import stopped 30 times in a row; please upload the file again',
-  );
+  const stopped = (times: number) => encodeReason(because('importStopped', times));
+  assert.equal(describeArchiveReason(messages('ru'), stopped(30)), 'импорт прерывался 30 раз подряд; загрузите файл снова');
+  assert.equal(describeArchiveReason(messages('ru'), stopped(32)), 'импорт прерывался 32 раза подряд; загрузите файл снова');
+  assert.equal(describeArchiveReason(messages('en'), stopped(30)), 'the import stopped 30 times in a row; please upload the file again');
 });
