@@ -1,7 +1,7 @@
 // The heatmap: all of the athlete's routes on one map, fetched in one request, privacy zones applied on the server.
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { athleteHeatmap } from '../../shared/activities/index.js';
+import { athleteTracks } from '../../shared/activities/index.js';
 import type { AppEnv } from '../env.js';
 import { requireAthlete } from '../session.js';
 import { leafletAssets } from '../static.js';
@@ -31,7 +31,7 @@ export const heatmapPages = new Hono<AppEnv>()
     const { pool } = c.get('deps');
     const viewer = await viewerOf(c);
     // Through the privacy gate: the routes come out already cut by the athlete's zones.
-    const data = await athleteHeatmap(pool, viewer.athlete.id);
+    const data = await (await athleteTracks(pool, viewer.athlete.id)).heatmap();
     const body = JSON.stringify({ label: viewer.t.heatmapCount(data.activities), routes: data.routes });
     // Unchanged routes answer 304: a reopened heatmap costs no download.
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;

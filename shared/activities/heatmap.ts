@@ -1,6 +1,7 @@
-// Every route of one athlete for the heatmap, in one answer: summary polylines cut by the privacy zones and re-encoded.
+// Every route of one athlete for the heatmap, in one answer: summary polylines cut by the privacy zones and re-encoded
+// (the privacy gate, tracks.ts, hands it the athlete's zones).
 import type { Queryable } from '../db/index.js';
-import { listZones, type PrivacyZone, visibleSegments } from '../privacy/index.js';
+import { type PrivacyZone, visibleSegments } from '../privacy/index.js';
 import { decodePolyline, encodePolyline } from './polyline.js';
 
 export interface HeatmapRoutes {
@@ -8,11 +9,6 @@ export interface HeatmapRoutes {
   activities: number;
   /** Encoded polylines, one per visible piece of route (a privacy zone splits a route in pieces). */
   routes: string[];
-}
-
-/** The heatmap as it leaves the domain: the athlete's routes cut by their own privacy zones, read here. */
-export async function athleteHeatmap(db: Queryable, athleteId: number): Promise<HeatmapRoutes> {
-  return heatmapRoutes(db, athleteId, await listZones(db, athleteId));
 }
 
 /**

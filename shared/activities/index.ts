@@ -11,7 +11,7 @@ export {
 export { deleteActivityAsOf, lockActivities, lockActivity, storedActivityAsOf, storedActivityIds, storeSnapshot } from './changes.js';
 export { type ActivityDetail, getOwnActivity, keptToThemselves } from './detail.js';
 export { exportFileName } from './export.js';
-export { athleteHeatmap, type HeatmapRoutes } from './heatmap.js';
+export type { HeatmapRoutes } from './heatmap.js';
 export { decodePolyline, encodePolyline } from './polyline.js';
 export { athleteSports, parseDate, searchActivities } from './search.js';
 export { computeSplits } from './splits.js';

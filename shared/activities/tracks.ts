@@ -1,8 +1,9 @@
-// The privacy gate: the one way an athlete's tracks leave the domain (thumbnails, route maps, GPX, CSV), each already cut by their privacy zones.
+// The privacy gate: the one way an athlete's tracks leave the domain (thumbnails, route maps, GPX, CSV, the heatmap), each already cut by their privacy zones.
 import type { Queryable } from '../db/index.js';
 import { listZones, visibleSegments, type LatLng, type PrivacyZone } from '../privacy/index.js';
 import type { ActivityDetail } from './detail.js';
 import { toCsv, toGpx } from './export.js';
+import { type HeatmapRoutes, heatmapRoutes } from './heatmap.js';
 import { decodePolyline } from './polyline.js';
 import { routePath, thumbnailPath, type RoutePath } from './route-svg.js';
 import type { Streams } from './streams.js';
@@ -27,14 +28,17 @@ export interface AthleteTracks {
   ): RouteMap;
   gpx(activity: ActivityDetail, streams: Streams): string;
   csv(activity: ActivityDetail, streams: Streams): string;
+  /** Every route of the athlete, for the heatmap page. */
+  heatmap(): Promise<HeatmapRoutes>;
 }
 
 /** Reads the athlete's zones once; nothing handed out by the result shows a point inside them or a line across them. */
 export async function athleteTracks(db: Queryable, athleteId: number): Promise<AthleteTracks> {
-  return tracksWithin(await listZones(db, athleteId));
+  const zones = await listZones(db, athleteId);
+  return { ...tracksWithin(zones), heatmap: () => heatmapRoutes(db, athleteId, zones) };
 }
 
-export function tracksWithin(zones: readonly PrivacyZone[]): AthleteTracks {
+function tracksWithin(zones: readonly PrivacyZone[]): Omit<AthleteTracks, 'heatmap'> {
   return {
     hasZones: zones.length > 0,
     thumbnail: (summaryPolyline) => thumbnailPath(summaryPolyline, zones),
