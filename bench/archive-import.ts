@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { writeStravaExport, type ExportActivity } from '../dev/archive/strava-export.js';
 import { upsertConnectedAthlete } from '../shared/athletes/index.js';
-import { LocalObjectStore, runArchiveSlice, startUpload } from '../shared/archive/index.js';
+import { runArchiveSlice, startUpload } from '../shared/archive/index.js';
+import { LocalObjectStore } from '../shared/platform/local-object-store.js';
 import { createLogger } from '../shared/log.js';
 import { freshDatabase } from '../test/helpers/database.js';
 

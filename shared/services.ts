@@ -1,5 +1,6 @@
 // The one place the product's services are built: the app, the functions, the laptop stack, the scripts, the benchmarks and the tests all call it.
-import { type ArchiveSliceOptions, type ObjectStore, LocalObjectStore, resumeStalledUploads } from './archive/index.js';
+import { type ArchiveSliceOptions, type ObjectStore, resumeStalledUploads } from './archive/index.js';
+import { LocalObjectStore } from './platform/local-object-store.js';
 import { type EnrichmentSummary, runEnrichment, searchFetchedStreams } from './efforts/index.js';
 import { retryDeferredEvents as retryEvents } from './events/index.js';
 import { createImportResumer, type ImportRequest, type ImportSliceOptions, type ResumeOptions } from './imports/index.js';

@@ -1,14 +1,7 @@
 // Settings → Import your Strava archive: the page, opening an upload, the laptop's upload endpoint, and the progress the page polls.
 import { Hono, type Context } from 'hono';
-import {
-  describeArchiveReason,
-  startUpload,
-  uploadProgress,
-  UploadRequestError,
-  getUpload,
-  LocalObjectStore,
-  type UploadProgress,
-} from '../../shared/archive/index.js';
+import { describeArchiveReason, startUpload, uploadProgress, UploadRequestError, getUpload, type UploadProgress } from '../../shared/archive/index.js';
+import { LocalObjectStore } from '../../shared/platform/local-object-store.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from '../env.js';
 import { pageLocals, textsOf as viewerTexts } from '../locale.js';

@@ -15,8 +15,8 @@ export {
   type ArchiveHandlerDeps,
 } from './requests.js';
 export { runArchiveSlice, DEFAULT_ARCHIVE_SLICE, type ArchiveDeps, type ArchiveSliceOptions, type ArchiveSliceOutcome } from './run.js';
-export { LocalObjectStore, localStoreRoot, ObjectMissingError, type ObjectStore, type FinalizeListener } from './storage.js';
-export { GcsObjectStore, type GcsStoreOptions } from './gcs.js';
+export { ObjectMissingError, type ObjectStore } from './storage.js';
+export type { RangeSource } from './zip.js';
 export { getUpload, parseObjectKey, type Upload, type FileOutcome } from './store.js';
 export { LIMITS } from './limits.js';
 export { readActivityFile, kindOfName, SkipFileError } from './files.js';

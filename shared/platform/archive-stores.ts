@@ -1,7 +1,9 @@
 // Chooses where uploads live from the config: the bucket when ARCHIVE_BUCKET is set, else a folder in DATA_DIR (never in production).
 import type { Config } from './config.js';
 import type { EventBus } from './bus.js';
-import { GcsObjectStore, LocalObjectStore, localStoreRoot, type ObjectStore, parseObjectKey } from '../archive/index.js';
+import { type ObjectStore, parseObjectKey } from '../archive/index.js';
+import { GcsObjectStore } from './gcs-object-store.js';
+import { LocalObjectStore, localStoreRoot } from './local-object-store.js';
 
 /** The laptop's upload endpoint on the app for one upload (app/routes/archive.ts serves it). */
 export function localUploadUrl(publicBaseUrl: string, uploadId: string): string {

@@ -17,11 +17,11 @@ import {
   handleArchiveMessage,
   deleteObjectsNoLongerNeeded,
   resumeStalledUploads,
-  LocalObjectStore,
   runArchiveSlice,
   startUpload,
   uploadProgress,
 } from '../../shared/archive/index.js';
+import { LocalObjectStore } from '../../shared/platform/local-object-store.js';
 import { messages } from '../../shared/i18n/index.js';
 import { createLogger } from '../../shared/log.js';
 import { fromRoot } from '../../shared/paths.js';

@@ -1,7 +1,6 @@
 // The production store: a Cloud Storage bucket through the official client (resumable upload sessions, ranged reads, deletes).
 import type { Bucket, Storage, StorageOptions } from '@google-cloud/storage';
-import { ObjectMissingError, type ObjectStore } from './storage.js';
-import type { RangeSource } from './zip.js';
+import { ObjectMissingError, type ObjectStore, type RangeSource } from '../archive/index.js';
 
 export interface GcsStoreOptions {
   bucket: string;
