@@ -1,6 +1,7 @@
 // The chat services as delivery targets: how each sends, edits and deletes a message, and how each answer is read
 // (sent, rate limited, gone for good, worth a retry). Redirects are never followed: a webhook answers itself or fails.
 import { createHash } from 'node:crypto';
+import { httpFailureClass } from '../http-failure.js';
 
 export type DisabledReason = 'blocked' | 'chat_not_found' | 'webhook_gone' | 'channel_archived' | 'forbidden';
 
@@ -93,13 +94,14 @@ export function slackTarget(url: URL, pacingKey: string, fetcher: typeof fetch =
 }
 
 function slackFailure(res: Response, body: string): TargetFailure {
-  if (res.status === 429) return { kind: 'rate-limited', retryAfterMs: seconds(res.headers.get('retry-after'), SLACK_INTERVAL_MS) };
+  const failure = httpFailureClass(res.status);
+  if (failure === 'throttled') return { kind: 'rate-limited', retryAfterMs: seconds(res.headers.get('retry-after'), SLACK_INTERVAL_MS) };
   if (res.status === 410 || body.includes('channel_is_archived')) return { kind: 'gone', reason: 'channel_archived' };
   // no_service, no_team, team_disabled, channel_not_found: the webhook was removed or its app uninstalled.
   if (res.status === 404) return { kind: 'gone', reason: 'webhook_gone' };
   // invalid_token, action_prohibited, posting_to_general_channel_denied: a workspace admin's refusal.
   if (res.status === 403 || res.status === 401) return { kind: 'gone', reason: 'forbidden' };
-  if (res.status >= 500) return { kind: 'transient' };
+  if (failure === 'unavailable') return { kind: 'transient' };
   return { kind: 'refused' };
 }
 
@@ -143,7 +145,8 @@ async function discordFailure(res: Response, text: string): Promise<TargetFailur
   } catch {
     // Not JSON (a proxy's page): the status decides.
   }
-  if (res.status === 429) {
+  const failure = httpFailureClass(res.status);
+  if (failure === 'throttled') {
     const fromBody = typeof body.retry_after === 'number' ? Math.ceil(body.retry_after * 1000) : undefined;
     return { kind: 'rate-limited', retryAfterMs: fromBody ?? seconds(res.headers.get('retry-after'), DISCORD_INTERVAL_MS) };
   }
@@ -152,7 +155,7 @@ async function discordFailure(res: Response, text: string): Promise<TargetFailur
   // 10015 Unknown Webhook, 50027 Invalid Webhook Token: deleted in the channel's settings.
   if (res.status === 404 || res.status === 401) return { kind: 'gone', reason: 'webhook_gone' };
   if (res.status === 403) return { kind: 'gone', reason: 'forbidden' };
-  if (res.status >= 500) return { kind: 'transient' };
+  if (failure === 'unavailable') return { kind: 'transient' };
   return { kind: 'refused' };
 }
 

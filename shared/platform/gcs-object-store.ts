@@ -1,6 +1,7 @@
 // The production store: a Cloud Storage bucket through the official client (resumable upload sessions, ranged reads, deletes).
 import type { Bucket, Storage, StorageOptions } from '@google-cloud/storage';
 import { ObjectMissingError, type ObjectStore, type RangeSource } from '../archive/index.js';
+import { httpFailureClass } from '../http-failure.js';
 
 export interface GcsStoreOptions {
   bucket: string;
@@ -10,11 +11,10 @@ export interface GcsStoreOptions {
 
 const notFound = (error: unknown) => (error as { code?: number }).code === 404;
 
-/** Errors worth another try: throttling, server errors, a connection that broke. 4xx other than 408/429 are answers. */
+/** Errors worth another try: throttling, server errors, a connection that broke (no numeric status at all). */
 function passing(error: unknown): boolean {
   const code = (error as { code?: number | string }).code;
-  if (typeof code === 'number') return code === 408 || code === 429 || code >= 500;
-  return true;
+  return typeof code === 'number' ? httpFailureClass(code) !== 'answered' : true;
 }
 
 /**

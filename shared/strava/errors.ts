@@ -1,5 +1,6 @@
 // Strava failures as distinct types and one classification (transient or permanent), from whatever body Strava sent.
 import type { RateLimitUsage } from './types.js';
+import { httpFailureClass } from '../http-failure.js';
 
 export interface StravaFaultItem {
   resource?: string;
@@ -86,8 +87,9 @@ export function isApplicationCredentialFault(fault: StravaFault | undefined): bo
 }
 
 export function classifyStravaFailure(status: number, fault: StravaFault | undefined): StravaFailureKind {
-  if (status === 0 || status >= 500) return 'unavailable';
-  if (status === 429 || (status === 403 && mentionsRateLimit(fault))) return 'rate_limited';
+  const failure = httpFailureClass(status);
+  if (failure === 'unavailable') return 'unavailable';
+  if (failure === 'throttled' || (status === 403 && mentionsRateLimit(fault))) return 'rate_limited';
   if (isApplicationInactive(fault)) return 'application_inactive';
   if (isApplicationCredentialFault(fault)) return 'application_refused';
   // A 401 may name the Application with an empty field for a bad token (recorded 2020): still the token.

@@ -1,4 +1,5 @@
 // A client of the Telegram Bot API (api.telegram.org or the laptop stand-in): one method per call the product makes.
+import { httpFailureClass } from '../http-failure.js';
 
 /** Telegram's inline keyboard: rows of buttons, each answering with callback data or opening a link. */
 export interface InlineKeyboardButton {
@@ -104,8 +105,9 @@ export class TelegramApiError extends Error {
 
 function classify(errorCode: number, description: string): TelegramFailure {
   if (errorCode === 0) return 'network';
-  if (errorCode === 429) return 'rate_limited';
-  if (errorCode >= 500) return 'server';
+  const failure = httpFailureClass(errorCode);
+  if (failure === 'throttled') return 'rate_limited';
+  if (failure === 'unavailable') return 'server';
   if (errorCode === 401) return 'unauthorized';
   if (errorCode === 403) return 'blocked'; // "bot was blocked by the user", "user is deactivated", "bot was kicked…"
   if (errorCode === 404) return 'not_found';

@@ -272,6 +272,12 @@ describe('delivery of new activities', () => {
     assert.deepEqual(await deliverNotice(delivery, second!), { discord: 'sent', slack: 'duplicate', telegram: 'duplicate' });
     assert.equal(hooks.visible(discord).length, 3);
     assert.equal(hooks.visible(slack).length, 3);
+
+    // A timeout (408) is the service's trouble too, not a refusal: retried like a 5xx.
+    hooks.failNext(slack, 1, 408);
+    const [third] = await apply(await newActivity(athleteId, 'Timed out'));
+    await assert.rejects(deliverNotice(delivery, third!), { name: 'DeliveryRetryError' });
+    assert.deepEqual(await deliverNotice(delivery, third!), { discord: 'duplicate', slack: 'sent', telegram: 'duplicate' });
   });
 
   it("Discord's X-RateLimit headers: an emptied bucket pauses that webhook for every instance until it refills", async () => {
