@@ -8,7 +8,7 @@ import { upsertActivities } from '../../shared/activities/store.js';
 import { upsertConnectedAthlete } from '../../shared/athletes/store.js';
 import { settleInsights } from '../../shared/insights/service.js';
 import { distanceM } from '../../shared/privacy/zones.js';
-import { CookieClient, parseForm } from '../helpers/http.js';
+import { type CookieClient, parseForm } from '../helpers/http.js';
 import { hiddenValue, signIn } from '../helpers/oauth.js';
 import { latestRecorded, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -36,7 +36,7 @@ async function csrf(c = client): Promise<string> {
 
 /** Signs in a given sandbox athlete by adding athlete_id to the authorize URL, as the sandbox allows. */
 async function signInAs(athleteId: number): Promise<CookieClient> {
-  const c = new CookieClient();
+  const c = stack.client();
   const login = await c.request(`${stack.baseUrl}/login`);
   const authorize = new URL(login.headers.get('location')!);
   authorize.searchParams.set('athlete_id', String(athleteId));
@@ -63,7 +63,7 @@ before(async () => {
   stack = await startTestStack({
     env: { OPENAI_API_KEY: ai.apiKey, OPENAI_BASE_URL: ai.baseUrl, ADMIN_ATHLETE_IDS: String(DEMO_ATHLETE_ID) },
   });
-  client = new CookieClient();
+  client = stack.client();
   const hops = await signIn(client, stack.baseUrl);
   assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
   // Someone else's data, to prove it never shows.
@@ -138,7 +138,7 @@ describe('results', () => {
   });
 
   test('error and sign-in pages speak the reader\u2019s language too: one keyed message per sentence', async () => {
-    const stranger = new CookieClient();
+    const stranger = stack.client();
     const ru = { headers: { 'accept-language': 'ru' } };
     const unverified = await stranger.request(`${stack.baseUrl}/exchange_token?code=x&state=forged`, ru);
     assert.equal(unverified.status, 400);
@@ -176,7 +176,7 @@ describe('results', () => {
     assert.doesNotMatch(settings.headers.get('content-security-policy') ?? '', /t\.me/);
     const connect = await post('/settings/telegram/connect', { csrf: await csrf() });
     assert.equal(connect.headers.get('location'), '/settings#telegram', 'no code made, nowhere to go');
-    const webhook = await fetch(`${stack.baseUrl}/telegram/anything`, {
+    const webhook = await stack.request(`/telegram/anything`, {
       method: 'POST',
       body: '{"update_id":1}',
       headers: { 'content-type': 'application/json' },
@@ -484,7 +484,7 @@ describe('admin', () => {
     const token = await csrf(c);
     assert.equal((await post(`/admin/athletes/${OTHER_ATHLETE}/ban`, { csrf: token }, c)).status, 403);
     assert.doesNotMatch((await get('/results', c)).text, /href="\/admin"/);
-    assert.equal((await get('/admin', new CookieClient())).status, 303);
+    assert.equal((await get('/admin', stack.client())).status, 303);
   });
 
   test('the admin sees athletes, bans and unbans with CSRF; a banned athlete cannot sign in; actions are logged', async () => {

@@ -1,7 +1,7 @@
 // Revocable sessions: logout, disconnect and delete, a ban and reconnecting each end every session issued before them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CookieClient } from '../helpers/http.js';
+import type { CookieClient } from '../helpers/http.js';
 import { hiddenValue, signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -19,7 +19,7 @@ after(async () => {
 
 /** Signs a fresh sandbox athlete in; returns the browser and a copy of its session cookie taken now. */
 async function signedIn(athleteId: number): Promise<{ client: CookieClient; copied: string }> {
-  const client = new CookieClient();
+  const client = stack.client();
   await signIn(client, stack.baseUrl, {}, athleteId);
   assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 200);
   return { client, copied: client.cookie(host, 'session')! };
@@ -27,7 +27,7 @@ async function signedIn(athleteId: number): Promise<{ client: CookieClient; copi
 
 /** What a request carrying only `cookie` as its session gets on /results. */
 async function withCookie(cookie: string): Promise<number> {
-  const other = new CookieClient();
+  const other = stack.client();
   other.setCookie(host, 'session', cookie);
   return (await other.request(`${stack.baseUrl}/results`)).status;
 }

@@ -13,7 +13,7 @@ import { fromRoot } from '../../shared/paths.js';
 import { localUploadUrl, notifyOnFinalize } from '../../shared/platform/archive-stores.js';
 import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
-import { CookieClient } from '../helpers/http.js';
+import type { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -21,7 +21,7 @@ describe('archive import on a laptop', () => {
   let stack: TestStack;
   let bus: InProcessBus;
   let dir: string;
-  const client = new CookieClient();
+  let client: CookieClient;
   let csrf = '';
 
   before(async () => {
@@ -32,6 +32,7 @@ describe('archive import on a laptop', () => {
     const store = new LocalObjectStore(dir, (key) => localUploadUrl(baseUrl, parseObjectKey(key)!.uploadId));
     stack = await startTestStack({ bus, archiveStore: store });
     baseUrl = stack.baseUrl;
+    client = stack.client();
     // Only the archive topic, as npm start wires it (subscribeHandlers): the handler and the folder's notification.
     const topic = stack.runtime.config.pubsub.archiveTopic;
     bus.subscribe(topic, stack.deps.handlers.archive);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadTokens } from '../../shared/tokens/store.js';
-import { CookieClient } from '../helpers/http.js';
+import type { CookieClient } from '../helpers/http.js';
 import { hiddenValue, signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -31,7 +31,7 @@ async function count(table: string, athleteId: number): Promise<number> {
 
 describe('connecting', () => {
   test('the home page offers Connect with Strava', async () => {
-    const response = await fetch(`${stack.baseUrl}/`);
+    const response = await stack.request(`/`);
     const html = await response.text();
     assert.equal(response.status, 200);
     assert.match(html, /href="\/login"[^>]*>\s*<img[^>]*alt="Connect with Strava"/);
@@ -39,7 +39,7 @@ describe('connecting', () => {
   });
 
   test('/login sends the athlete to Strava with the scopes, a state and the callback', async () => {
-    const response = await new CookieClient().request(`${stack.baseUrl}/login`);
+    const response = await stack.client().request(`${stack.baseUrl}/login`);
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location')!);
     assert.equal(location.origin + location.pathname, `${stack.sandbox.oauthBaseUrl}/authorize`);
@@ -53,7 +53,7 @@ describe('connecting', () => {
   });
 
   test('approve → tokens encrypted, athlete and latest page stored, results shown', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     const hops = await signIn(client, stack.baseUrl);
     const last = hops.at(-1)!;
     assert.equal(new URL(last.url).pathname, '/results');
@@ -104,7 +104,7 @@ describe('connecting', () => {
   });
 
   test('an activity name with markup is shown escaped', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     const hops = await signIn(client, stack.baseUrl);
     const html = hops.at(-1)!.text;
     assert.ok(!html.includes(XSS_NAME), 'raw script tag must not appear');
@@ -113,7 +113,7 @@ describe('connecting', () => {
 
   test('connecting again updates the same rows, never duplicates', async () => {
     const before = { athletes: await count('athletes', demo), tokens: await count('tokens', demo), activities: await count('activities', demo) };
-    const client = new CookieClient();
+    const client = stack.client();
     const hops = await signIn(client, stack.baseUrl);
     assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
     assert.equal(await count('athletes', demo), 1);
@@ -126,7 +126,7 @@ describe('connecting', () => {
 describe('refusals', () => {
   test('deny: a friendly page, nothing stored', async () => {
     const athlete = stack.sandbox.createAthlete({ firstname: 'Dee', lastname: 'Nied' });
-    const client = new CookieClient();
+    const client = stack.client();
     const hops = await signIn(client, stack.baseUrl, { decision: 'deny' }, athlete);
     const last = hops.at(-1)!;
     assert.equal(new URL(last.url).pathname, '/exchange_token');
@@ -137,7 +137,7 @@ describe('refusals', () => {
 
   test('an unticked activity scope: a page asking for it, nothing stored', async () => {
     const athlete = stack.sandbox.createAthlete({ firstname: 'Una', lastname: 'Ticked' });
-    const client = new CookieClient();
+    const client = stack.client();
     const hops = await signIn(client, stack.baseUrl, { scopes: ['read'] }, athlete);
     const last = hops.at(-1)!;
     assert.match(last.text, /We need a little more access/);
@@ -149,7 +149,7 @@ describe('refusals', () => {
 
   test('a tampered state is refused and nothing is stored', async () => {
     const athlete = stack.sandbox.createAthlete({ firstname: 'Tam', lastname: 'Pered' });
-    const client = new CookieClient();
+    const client = stack.client();
     const login = await client.request(`${stack.baseUrl}/login`);
     const authorize = new URL(login.headers.get('location')!);
     authorize.searchParams.set('state', 'forged-state-value-0000000000000');
@@ -164,13 +164,13 @@ describe('refusals', () => {
   });
 
   test('a callback without the state cookie (another browser) is refused', async () => {
-    const response = await new CookieClient().request(`${stack.baseUrl}/exchange_token?state=abc&code=def&scope=read,activity:read_all`);
+    const response = await stack.client().request(`${stack.baseUrl}/exchange_token?state=abc&code=def&scope=read,activity:read_all`);
     assert.equal(response.status, 400);
     assert.match(response.text, /could not verify this sign-in/);
   });
 
   test('a used or invented code gets a clear page, not a stack trace', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     const login = await client.request(`${stack.baseUrl}/login`);
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     const response = await client.request(`${stack.baseUrl}/exchange_token?state=${state}&code=invented&scope=read,activity:read_all`);
@@ -180,7 +180,7 @@ describe('refusals', () => {
   });
 
   test('Strava down during the exchange: a 502 page that says so', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     const login = await client.request(`${stack.baseUrl}/login`);
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     // Three failures: the first attempt and both retries.
@@ -191,7 +191,7 @@ describe('refusals', () => {
   });
 
   test('Strava over its rate limit during the exchange: a 503 page (try again later), nothing stored', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     const login = await client.request(`${stack.baseUrl}/login`);
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     const athletesBefore = (await stack.db.pool.query('select count(*)::int as n from athletes')).rows[0].n;
@@ -215,18 +215,18 @@ async function signInFromPage(client: CookieClient, html: string, url: string) {
 
 describe('sessions', () => {
   test('no session: /results sends the visitor to the home page to connect, with no data', async () => {
-    const response = await new CookieClient().request(`${stack.baseUrl}/results`);
+    const response = await stack.client().request(`${stack.baseUrl}/results`);
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/?signin=1');
     assert.doesNotMatch(response.text, /View on Strava/);
-    const home = await new CookieClient().request(`${stack.baseUrl}/?signin=1`);
+    const home = await stack.client().request(`${stack.baseUrl}/?signin=1`);
     assert.match(home.text, /Connect with Strava to see that page/);
   });
 
   test('a forged or foreign-signed session cookie is refused', async () => {
     const host = new URL(stack.baseUrl).host;
     for (const value of [`${demo}.${Date.now()}`, `${demo}.${Date.now()}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D`]) {
-      const client = new CookieClient();
+      const client = stack.client();
       client.setCookie(host, 'session', value);
       const response = await client.request(`${stack.baseUrl}/results`);
       assert.equal(response.status, 303, `cookie ${value}`);
@@ -235,7 +235,7 @@ describe('sessions', () => {
     // Signed with a different secret: a valid shape, a wrong signature.
     const { generateSignedCookie } = await import('hono/cookie');
     const foreign = await generateSignedCookie('session', `${demo}.${Date.now()}`, 'another-secret-entirely');
-    const client = new CookieClient();
+    const client = stack.client();
     client.setCookie(host, 'session', foreign.split(';')[0]!.slice('session='.length));
     assert.equal((await client.request(`${stack.baseUrl}/results`)).status, 303);
   });
@@ -244,7 +244,7 @@ describe('sessions', () => {
 
 describe('disconnect and delete my data', () => {
   test('without the CSRF token nothing is deleted', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     await signIn(client, stack.baseUrl);
     const response = await client.request(`${stack.baseUrl}/account/delete`, {
       method: 'POST',
@@ -256,7 +256,7 @@ describe('disconnect and delete my data', () => {
   });
 
   test('deauthorizes at Strava and removes every row of the athlete', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     await signIn(client, stack.baseUrl);
     const tokens = await loadTokens(stack.db.pool, stack.runtime.cipher, demo);
     assert.ok(tokens);
@@ -280,7 +280,7 @@ describe('disconnect and delete my data', () => {
 
 describe('errors', () => {
   test('an unknown page is a plain 404 page', async () => {
-    const response = await fetch(`${stack.baseUrl}/no/such/page`);
+    const response = await stack.request(`/no/such/page`);
     assert.equal(response.status, 404);
     assert.match(await response.text(), /There is no page here/);
   });

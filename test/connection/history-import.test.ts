@@ -5,7 +5,6 @@ import { createInProcessBus } from '../../shared/platform/in-process-bus.js';
 import { createLogger } from '../../shared/log.js';
 import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { getImportProgress } from '../../shared/imports/store.js';
-import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -34,7 +33,7 @@ async function activityCount(athleteId: number): Promise<number> {
 
 test('signing in imports the latest page at once and the whole history in the background', async () => {
   const athleteId = stack.sandbox.createAthlete({ activityCount: 700 });
-  const hops = await signIn(new CookieClient(), stack.baseUrl, {}, athleteId);
+  const hops = await signIn(stack.client(), stack.baseUrl, {}, athleteId);
   assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
   assert.deepEqual(published, [{ athleteId, reason: 'connect' }]);
 
@@ -45,7 +44,7 @@ test('signing in imports the latest page at once and the whole history in the ba
   assert.equal(progress?.imported, 700);
 
   // Signing in again does not import the history again.
-  await signIn(new CookieClient(), stack.baseUrl, {}, athleteId);
+  await signIn(stack.client(), stack.baseUrl, {}, athleteId);
   await bus.idle();
   assert.equal(published.length, 1);
   assert.equal(await activityCount(athleteId), 700);

@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { effortsFromStreams, runEnrichment } from '../../shared/efforts/index.js';
-import { CookieClient } from '../helpers/http.js';
+import type { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
-const client = new CookieClient();
+let client: CookieClient;
 
 before(async () => {
   stack = await startTestStack();
+  client = stack.client();
   await signIn(client, stack.baseUrl);
 });
 after(async () => {

@@ -6,8 +6,17 @@ export interface HopResponse {
   text: string;
 }
 
+/** An app answered in this process (Hono's `app.request`), for the requests to its origin: no socket in between. */
+export interface InProcessApp {
+  origin: string;
+  fetch(request: Request): Response | Promise<Response>;
+}
+
 export class CookieClient {
   private readonly jar = new Map<string, Map<string, string>>();
+
+  /** With `app`, requests to its origin are answered in process; every other origin (the sandbox) over HTTP. */
+  constructor(private readonly app?: InProcessApp) {}
 
   /** One request, no automatic redirects; cookies are stored per host:port. */
   async request(url: string, init: RequestInit = {}): Promise<HopResponse> {
@@ -15,7 +24,10 @@ export class CookieClient {
     const headers = new Headers(init.headers);
     const cookies = this.jar.get(target.host);
     if (cookies && cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = await fetch(target, { ...init, headers, redirect: 'manual' });
+    const response =
+      this.app && target.origin === this.app.origin
+        ? await this.app.fetch(new Request(target, { ...init, headers, redirect: 'manual' }))
+        : await fetch(target, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) this.store(target.host, line);
     return { url: target.toString(), status: response.status, headers: response.headers, text: await response.text() };
   }

@@ -15,6 +15,7 @@ import { DEMO_ATHLETE_ID } from '../../dev/sandbox/seed.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { productEnvironment } from './environment.js';
+import { CookieClient } from './http.js';
 
 export interface TestStack {
   baseUrl: string;
@@ -27,6 +28,13 @@ export interface TestStack {
   bus: EventBus;
   /** Every log line the app wrote, for asserting that nothing secret was logged. */
   logLines: string[];
+  /**
+   * A browser-like client whose requests to the app are answered in process (`app.request`): for route tests, where
+   * the network is not the subject. Requests to the sandbox still go over HTTP, as Strava's would.
+   */
+  client(): CookieClient;
+  /** One request to the app in process, by path (`app.request`). */
+  request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -81,6 +89,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     deps,
     bus,
     logLines,
+    client: () => new CookieClient({ origin: baseUrl, fetch: (request) => app.fetch(request) }),
+    request: async (path, init) => app.request(`${baseUrl}${path}`, init),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // A bus passed in belongs to the test that made it.

@@ -6,7 +6,6 @@ import { processWebhookEvent, type ProcessorDeps } from '../../shared/events/pro
 import { parseWebhookEvent } from '../../shared/events/webhook-event.js';
 import { handleImportRequest } from '../../shared/imports/requests.js';
 import { getImport, requestImport } from '../../shared/imports/store.js';
-import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import type { Sandbox } from '../../dev/sandbox/server.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -120,7 +119,7 @@ describe('reconnecting', () => {
 
   test('the first import on connect does not bring back an activity deleted while connected', async () => {
     const athleteId = stack.sandbox.createAthlete({ activityCount: 30 });
-    const client = new CookieClient();
+    const client = stack.client();
     await signIn(client, stack.baseUrl, {}, athleteId);
     const { rows } = await stack.db.pool.query<{ id: string }>('select id from activities where athlete_id = $1::bigint order by start_date desc', [athleteId]);
     assert.equal(rows.length, 30);
@@ -133,7 +132,7 @@ describe('reconnecting', () => {
     assert.equal(await stored(stack.db.pool, deleted), undefined);
 
     // Connecting again, through Strava's consent page as an athlete would after "Connect with Strava".
-    const hops = await signIn(new CookieClient(), stack.baseUrl, {}, athleteId);
+    const hops = await signIn(stack.client(), stack.baseUrl, {}, athleteId);
     assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
     assert.equal(await stored(stack.db.pool, deleted), undefined, 'still deleted after reconnecting');
     const count = await stack.db.pool.query<{ n: number }>('select count(*)::int as n from activities where athlete_id = $1::bigint', [athleteId]);

@@ -5,7 +5,7 @@ import { createInProcessBus, type InProcessBus } from '../../shared/platform/in-
 import { createBackfillHandler } from '../../shared/platform/handlers.js';
 import { getImportProgress } from '../../shared/imports/store.js';
 import { createLogger } from '../../shared/log.js';
-import { CookieClient } from '../helpers/http.js';
+import type { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -73,7 +73,7 @@ describe('each import state', () => {
 
   before(async () => {
     athleteId = stack.sandbox.createAthlete({ activityCount: 30 });
-    client = new CookieClient();
+    client = stack.client();
     await signIn(client, stack.baseUrl, {}, athleteId);
     await bus.idle();
     assert.equal((await getImportProgress(stack.db.pool, athleteId))?.status, 'done');
@@ -162,7 +162,7 @@ describe('each import state', () => {
 
 test('a real import: the page shows the running count while the history is still coming in, then that it is done', async () => {
   heldAthlete = stack.sandbox.createAthlete({ activityCount: MANY });
-  const client = new CookieClient();
+  const client = stack.client();
   const hops = await signIn(client, stack.baseUrl, {}, heldAthlete);
   assert.equal(new URL(hops.at(-1)!.url).pathname, '/results');
 

@@ -1,10 +1,11 @@
-// The training figures on hand-built activities with known answers (goals, year over year, calendar, gear, per-sport, best efforts), and SQL against the in-memory reference on random data.
+// The training figures on hand-built activities with known answers (year over year, calendar, per-sport, charts), and SQL against the in-memory reference on random data
+// (goals, gear and best efforts have their own capabilities' tests).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadTrainingFigures, type TrainingFigures } from '../../app/routes/training.js';
-import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../shared/efforts/index.js';
-import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
-import { goalProgress, setGoal } from '../../shared/goals/index.js';
+import { saveActivityEfforts } from '../../shared/efforts/index.js';
+import { saveProfileGear } from '../../shared/gear/index.js';
+import { setGoal } from '../../shared/goals/index.js';
 import { localNow } from '../../shared/stats/calendar.js';
 import { heatGrid, seriesChart, yearLinesChart } from '../../shared/stats/training-charts.js';
 import {
@@ -25,42 +26,6 @@ const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_
 const db = databaseForFile();
 /** A fresh athlete holding exactly these activities. */
 const athleteWith = athleteMaker(() => db.pool, 700);
-
-describe('goals', () => {
-  test('where to be and what each week needs, across a leap year, on the last day, and once reached', () => {
-    const goal = { sportGroup: 'run' as const, metric: 'distance' as const, target: 366_000 };
-    // 29 February 2024 is day 60 of 366: an even pace puts 60 km behind you by tonight.
-    const leap = goalProgress(goal, 50_000, { dayOfYear: 60, daysInYear: 366 });
-    assert.equal(leap.expected, 60_000);
-    assert.equal(leap.ahead, -10_000);
-    assert.equal(leap.daysLeft, 307, 'today is still open');
-    assert.ok(Math.abs(leap.neededPerWeek - (316_000 * 7) / 307) < 1e-9, 'the 316 km left over 307 days, per 7');
-    // 1 March 2025 is day 60 of 365.
-    assert.equal(goalProgress({ ...goal, target: 365_000 }, 0, { dayOfYear: 60, daysInYear: 365 }).expected, 60_000);
-    // 31 December: what is missing is due today, a week's worth in one day.
-    const last = goalProgress(goal, 365_000, { dayOfYear: 366, daysInYear: 366 });
-    assert.deepEqual([last.daysLeft, last.neededPerWeek, last.expected], [1, 7_000, 366_000]);
-    const done = goalProgress(goal, 400_000, { dayOfYear: 300, daysInYear: 366 });
-    assert.deepEqual([done.reached, done.neededPerWeek], [true, 0]);
-  });
-
-  test('measured on the athlete\u2019s local year: just past midnight in Berlin it is already the new year', async () => {
-    const id = await athleteWith([
-      act('2024-12-31T20:00:00', { utc: '2024-12-31T19:00:00', distance: 7_000 }),
-      act('2025-01-01T00:10:00', { utc: '2024-12-31T23:10:00', distance: 5_000 }),
-    ]);
-    await setGoal(db.pool, id, 'run', { metric: 'distance', target: 1_000_000 });
-    const instant = new Date('2024-12-31T23:30:00Z');
-    const berlin = await loadTrainingFigures(db.pool, id, 'all', localNow(instant, 'Europe/Berlin'));
-    assert.equal(berlin.now.year, 2025);
-    assert.equal(berlin.groupTotals.get('run')!.distance, 5_000);
-    assert.equal(goalProgress(berlin.goals[0]!, 5_000, berlin.now).expected, 1_000_000 / 365);
-    const london = await loadTrainingFigures(db.pool, id, 'all', localNow(instant, 'Europe/London'));
-    assert.equal(london.now.year, 2024);
-    assert.equal(london.groupTotals.get('run')!.distance, 7_000, 'in London the 00:10 Berlin run has not started yet');
-    assert.equal(goalProgress(london.goals[0]!, 7_000, london.now).expected, 1_000_000, 'the last day of 2024: the whole goal');
-  });
-});
 
 describe('this year against earlier years', () => {
   test('a day belongs to its local year; day numbers follow each year\u2019s own calendar; today ends the current line', async () => {
@@ -136,53 +101,6 @@ describe('training calendar', () => {
   });
 });
 
-describe('gear', () => {
-  test('totals from stored activities, retired gear apart, Strava\u2019s total when it is ahead, reminders kept across refreshes', async () => {
-    const id = await athleteWith([
-      act('2025-01-02T08:00:00', { sport_type: 'Ride', distance: 40_000, moving_time: 5000, gear_id: 'b1' }),
-      act('2025-01-03T08:00:00', { sport_type: 'Ride', distance: 60_000, moving_time: 7000, gear_id: 'b1' }),
-      act('2025-01-04T08:00:00', { distance: 10_000, moving_time: 3000, gear_id: 'g2' }),
-      act('2025-01-05T08:00:00', { distance: 5_000, moving_time: 1500, gear_id: 'g-old' }),
-      act('2025-01-06T08:00:00', { distance: 5_000, moving_time: 1500 }),
-    ]);
-    const profile = {
-      bikes: [{ id: 'b1', name: 'Road', primary: true, retired: false, distance: 80_000 }],
-      shoes: [
-        { id: 'g2', name: 'Trainers', primary: true, retired: false, distance: 900_000 },
-        { id: 'g-old', name: 'Old ones', primary: false, retired: true, distance: 700_000 },
-      ],
-    };
-    assert.equal(await saveProfileGear(db.pool, id, profile), 3);
-    assert.equal(await setReplaceAt(db.pool, id, 'g2', 800_000), true);
-    assert.equal(await setReplaceAt(db.pool, id, 'g-old', 500_000), true);
-    assert.equal(await setReplaceAt(db.pool, 999, 'g2', 1), false, 'another athlete\u2019s gear is not theirs to change');
-    const gear = await listGear(db.pool, id);
-    assert.deepEqual(
-      gear.map((g) => [g.id, g.retired, g.count, g.distance, g.movingTime, g.wear]),
-      [
-        ['b1', false, 2, 100_000, 12_000, 100_000],
-        ['g2', false, 1, 10_000, 3000, 900_000],
-        ['g-old', true, 1, 5_000, 1500, 700_000],
-      ],
-    );
-    assert.deepEqual(gear.map(needsReminder), [undefined, 'due', undefined], 'retired gear never reminds');
-    await setReplaceAt(db.pool, id, 'b1', 110_000);
-    assert.equal(needsReminder((await listGear(db.pool, id))[0]!), 'soon', '100 of 110 km: over 90%');
-
-    // A refresh without profile:read_all lists nothing: nothing changes. One that drops an item removes it, keeps the rest.
-    assert.equal(await saveProfileGear(db.pool, id, {}), undefined);
-    assert.equal((await listGear(db.pool, id)).length, 3);
-    await saveProfileGear(db.pool, id, { bikes: profile.bikes, shoes: [profile.shoes[0]] });
-    assert.deepEqual(
-      (await listGear(db.pool, id)).map((g) => [g.id, g.replaceAt]),
-      [
-        ['b1', 110_000],
-        ['g2', 800_000],
-      ],
-    );
-  });
-});
-
 describe('per-sport figures', () => {
   test('this year and all time per group, the longest, and "other" holds every sport outside the groups', async () => {
     const id = await athleteWith([
@@ -205,59 +123,6 @@ describe('per-sport figures', () => {
     assert.deepEqual([walks.all.count, walks.longest], [0, null], 'an empty state, not an error');
     const groups = await yearTotalsByGroup(db.pool, id, '2025-01-01', '2025-03-01T00:00:00');
     assert.deepEqual([groups.get('all')!.count, groups.get('ride')!.distance, groups.get('other')!.movingTime], [5, 40_000, 6000]);
-  });
-});
-
-describe('best efforts in SQL', () => {
-  test('the fastest per distance links to its activity; "each year" follows the local calendar', async () => {
-    const id = await athleteWith([
-      act('2024-12-31T23:30:00', { utc: '2024-12-31T14:30:00', name: 'New Year\u2019s Eve', timezone: '(GMT+09:00) Asia/Tokyo' }),
-      act('2025-01-01T10:00:00', { name: 'New Year' }),
-      act('2025-03-01T10:00:00', { name: 'Spring' }),
-    ]);
-    const [eve, newYear, spring] = (
-      await db.pool.query<{ id: number }>('select id from activities where athlete_id = $1::bigint order by start_date_local', [id])
-    ).rows.map((r) => Number(r.id));
-    await saveActivityEfforts(
-      db.pool,
-      id,
-      eve!,
-      [
-        { effort: 'run_1k', elapsedTime: 230 },
-        { effort: 'run_5k', elapsedTime: 1300 },
-      ],
-      'strava',
-    );
-    await saveActivityEfforts(db.pool, id, newYear!, [{ effort: 'run_1k', elapsedTime: 240 }], 'streams');
-    await saveActivityEfforts(
-      db.pool,
-      id,
-      spring!,
-      [
-        { effort: 'run_1k', elapsedTime: 235 },
-        { effort: 'run_5k', elapsedTime: 1250 },
-      ],
-      'streams',
-    );
-    assert.deepEqual(
-      (await bestEfforts(db.pool, id)).map((b) => [b.effort, b.elapsedTime, b.activityName, b.date]),
-      [
-        ['run_1k', 230, 'New Year\u2019s Eve', '2024-12-31'],
-        ['run_5k', 1250, 'Spring', '2025-03-01'],
-      ],
-    );
-    assert.deepEqual(
-      (await bestEffortsByYear(db.pool, id)).map((b) => [b.effort, b.year, b.elapsedTime]),
-      [
-        ['run_1k', 2024, 230],
-        ['run_1k', 2025, 235],
-        ['run_5k', 2024, 1300],
-        ['run_5k', 2025, 1250],
-      ],
-    );
-    // Strava's own efforts are never replaced by ones computed from streams.
-    assert.equal(await saveActivityEfforts(db.pool, id, eve!, [{ effort: 'run_1k', elapsedTime: 100 }], 'streams'), false);
-    assert.equal((await bestEfforts(db.pool, id))[0]!.elapsedTime, 230);
   });
 });
 

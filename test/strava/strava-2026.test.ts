@@ -9,7 +9,6 @@ import { StravaClient } from '../../shared/strava/client.js';
 import { StravaError, StravaNotFoundError } from '../../shared/strava/errors.js';
 import { viewSubscription } from '../../shared/strava/subscriptions.js';
 import { getAccessToken } from '../../shared/tokens/access.js';
-import { CookieClient } from '../helpers/http.js';
 import { signIn } from '../helpers/oauth.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -100,7 +99,7 @@ describe('the API host across 2027-06-01', () => {
 
 describe('signing in, disconnecting, the athlete cap and an inactive application', () => {
   test('disconnecting revokes at Strava (no deauthorize) and counts toward usage', async () => {
-    const client = new CookieClient();
+    const client = stack.client();
     await signIn(client, stack.baseUrl);
     const demo = stack.sandbox.demoAthleteId;
     const results = await client.request(`${stack.baseUrl}/account/delete`);
@@ -122,19 +121,19 @@ describe('signing in, disconnecting, the athlete cap and an inactive application
   test('at the cap, an athlete Strava turns away sees that the site is full; nothing is stored', async () => {
     const first = stack.sandbox.createAthlete({ activityCount: 3 });
     const second = stack.sandbox.createAthlete({ activityCount: 3 });
-    await signIn(new CookieClient(), stack.baseUrl, {}, first);
-    await signIn(new CookieClient(), stack.baseUrl, {}, second);
+    await signIn(stack.client(), stack.baseUrl, {}, first);
+    await signIn(stack.client(), stack.baseUrl, {}, second);
     assert.equal((await control('/application', { athlete_limit: 2 })).status, 200);
     try {
       const third = stack.sandbox.createAthlete({ activityCount: 3 });
-      const hops = await signIn(new CookieClient(), stack.baseUrl, {}, third);
+      const hops = await signIn(stack.client(), stack.baseUrl, {}, third);
       const last = hops.at(-1)!;
       assert.equal(last.status, 403);
       assert.match(last.text, /This site is full/);
       assert.ok(!(await athleteRows()).some((row) => row.id === third));
       // A plain refusal below the cap still reads as the athlete's own choice.
       stack.sandbox.setApplication({ athleteLimit: null });
-      const denied = (await signIn(new CookieClient(), stack.baseUrl, { decision: 'deny' }, third)).at(-1)!;
+      const denied = (await signIn(stack.client(), stack.baseUrl, { decision: 'deny' }, third)).at(-1)!;
       assert.match(denied.text, /This site is full/, 'still at STRAVA_ATHLETE_LIMIT=2, so a refusal is taken as the cap');
     } finally {
       stack.sandbox.setApplication({ athleteLimit: null });
@@ -147,7 +146,7 @@ describe('signing in, disconnecting, the athlete cap and an inactive application
     const target = athletes[0]!.id;
     await stack.db.pool.query('delete from imports where athlete_id = $1::bigint', [target]);
     await requestImport(stack.db.pool, target);
-    const admin = new CookieClient();
+    const admin = stack.client();
     await signIn(admin, stack.baseUrl, {}, stack.sandbox.demoAthleteId);
     const activePage = await admin.request(`${stack.baseUrl}/admin`);
     assert.match(activePage.text, /API host in use<\/dt><dd>[^<]*\/api\/v3 \(set by STRAVA_API_BASE_URL\)/);
@@ -168,7 +167,7 @@ describe('signing in, disconnecting, the athlete cap and an inactive application
       const pauseLines = stack.logLines.filter((line) => line.includes('application is inactive'));
       assert.equal(pauseLines.length, 1, 'logged once per pause, not per request');
 
-      const login = await new CookieClient().request(`${stack.baseUrl}/login`);
+      const login = await stack.client().request(`${stack.baseUrl}/login`);
       assert.equal(login.status, 503);
       assert.match(login.text, /Strava connection is paused/);
       const adminPage = await admin.request(`${stack.baseUrl}/admin`);
@@ -179,7 +178,7 @@ describe('signing in, disconnecting, the athlete cap and an inactive application
       await control('/application', { status: 'active' });
     }
     await stack.db.pool.query(`update strava_application set checked_at = now() - interval '1 hour'`);
-    assert.equal((await new CookieClient().request(`${stack.baseUrl}/login`)).status, 302, 'sign-in goes to Strava again once the pause may be over');
+    assert.equal((await stack.client().request(`${stack.baseUrl}/login`)).status, 302, 'sign-in goes to Strava again once the pause may be over');
     await stack.runtime.strava.listActivities(await getAccessToken(stack.runtime, target));
     await stack.runtime.application.flush();
     assert.equal((await readApplicationStatus(stack.db.pool, stack.runtime.config.strava.clientId)).status, 'active');
@@ -213,7 +212,7 @@ describe('real answer shapes from the sandbox', () => {
 
   test('older list shapes map; the detail wins over a list that disagrees', async () => {
     const athlete = stack.sandbox.createAthlete({ activityCount: 0 });
-    await signIn(new CookieClient(), stack.baseUrl, {}, athlete);
+    await signIn(stack.client(), stack.baseUrl, {}, athlete);
     const id = stack.sandbox.addActivity(athlete, {
       name: 'Old ride',
       sport_type: 'Ride',
