@@ -15,7 +15,7 @@ import { type BudgetPolicy, QUARTER_HOUR_MS } from '../shared/strava/index.js';
 import { createTokenCipher, saveTokens, type TokenCipher } from '../shared/tokens/index.js';
 import { freshDatabase, ignoreTerminationOnClose, type TestDatabase } from './helpers/database.js';
 import { productEnvironment, type TestParts } from './helpers/environment.js';
-import type { ChildCommand, ChildMessage } from './tokens/child-instance.js';
+import type { ChildCommand, ChildMessage } from './tokens/child-protocol.js';
 
 export const SCOPES = ['read', 'activity:read_all'];
 const LIST_PATH = '/athlete/activities';
@@ -157,7 +157,7 @@ async function instanceBase(sandbox: TestParts['sandbox'], databaseUrl: string, 
 }
 
 /** An instance against another database (or with another key), for tests that need one outside the world. */
-export async function createInstance(sandbox: Sandbox, databaseUrl: string, encryptionKey: string, poolMax = 10): Promise<Instance> {
+export async function createInstance(sandbox: TestParts['sandbox'], databaseUrl: string, encryptionKey: string, poolMax = 10): Promise<Instance> {
   return buildInstance(await instanceBase(sandbox, databaseUrl, encryptionKey), { poolMax });
 }
 
