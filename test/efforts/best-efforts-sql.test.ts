@@ -2,12 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bestEfforts, bestEffortsByYear, saveActivityEfforts } from '../../shared/efforts/index.js';
-import { activityMaker, athleteMaker, databaseForFile } from '../stats/fixtures.js';
+import { trainingFixtures } from '../stats/fixtures.js';
 
-const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
-const db = databaseForFile();
-/** A fresh athlete holding exactly these activities. */
-const athleteWith = athleteMaker(() => db.pool, 700);
+const { act, db, athleteWith } = trainingFixtures();
 
 describe('best efforts in SQL', () => {
   test('the fastest per distance links to its activity; "each year" follows the local calendar', async () => {

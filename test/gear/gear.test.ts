@@ -2,12 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { listGear, needsReminder, saveProfileGear, setReplaceAt } from '../../shared/gear/index.js';
-import { activityMaker, athleteMaker, databaseForFile } from '../stats/fixtures.js';
+import { trainingFixtures } from '../stats/fixtures.js';
 
-const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
-const db = databaseForFile();
-/** A fresh athlete holding exactly these activities. */
-const athleteWith = athleteMaker(() => db.pool, 700);
+const { act, db, athleteWith } = trainingFixtures();
 
 describe('gear', () => {
   test('totals from stored activities, retired gear apart, Strava\u2019s total when it is ahead, reminders kept across refreshes', async () => {

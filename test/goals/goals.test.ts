@@ -4,12 +4,9 @@ import { describe, test } from 'node:test';
 import { loadTrainingFigures } from '../../app/routes/training.js';
 import { goalProgress, setGoal } from '../../shared/goals/index.js';
 import { localNow } from '../../shared/stats/calendar.js';
-import { activityMaker, athleteMaker, databaseForFile } from '../stats/fixtures.js';
+import { trainingFixtures } from '../stats/fixtures.js';
 
-const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
-const db = databaseForFile();
-/** A fresh athlete holding exactly these activities. */
-const athleteWith = athleteMaker(() => db.pool, 700);
+const { act, db, athleteWith } = trainingFixtures();
 
 describe('goals', () => {
   test('where to be and what each week needs, across a leap year, on the last day, and once reached', () => {

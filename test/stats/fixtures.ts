@@ -57,3 +57,16 @@ export function databaseForFile(): { readonly pool: pg.Pool } {
     },
   };
 }
+
+/**
+ * The training tests' file setup: its database, a one-hour run with 50 m of climbing to vary per activity, and fresh
+ * athletes holding exactly the activities given (goals, gear, best efforts and the training figures share it).
+ */
+export function trainingFixtures() {
+  const db = databaseForFile();
+  return {
+    db,
+    act: activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 }),
+    athleteWith: athleteMaker(() => db.pool, 700),
+  };
+}

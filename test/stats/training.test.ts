@@ -19,13 +19,10 @@ import {
   yearTotalsByGroup,
 } from '../../shared/stats/training.js';
 import type { SummaryActivity } from '../../shared/strava/types.js';
-import { activityMaker, athleteMaker, databaseForFile } from './fixtures.js';
+import { trainingFixtures } from './fixtures.js';
 import { computeTrainingFigures, loadEverything } from './training-oracle.js';
 
-const act = activityMaker(50_000, { sport_type: 'Run', moving_time: 3000, total_elevation_gain: 50 });
-const db = databaseForFile();
-/** A fresh athlete holding exactly these activities. */
-const athleteWith = athleteMaker(() => db.pool, 700);
+const { act, db, athleteWith } = trainingFixtures();
 
 describe('this year against earlier years', () => {
   test('a day belongs to its local year; day numbers follow each year\u2019s own calendar; today ends the current line', async () => {
