@@ -66,6 +66,9 @@ export interface ServicesOptions {
 }
 
 /** Builds the services from a runtime and the bus the entry point publishes to (none: publishing is off). */
+/** How long closing the services waits for AI notes being written. */
+const CLOSE_WAIT_FOR_NOTES_MS = 5_000;
+
 export function createServices(runtime: Runtime, bus: EventBus, options?: ServicesOptions): PublishingServices;
 export function createServices(runtime: Runtime, bus?: EventBus, options?: ServicesOptions): Services;
 export function createServices(runtime: Runtime, bus?: EventBus, options: ServicesOptions = {}): Services {
@@ -128,8 +131,9 @@ export function createServices(runtime: Runtime, bus?: EventBus, options: Servic
     },
     telegram,
     async close() {
-      // AI notes still being written finish and are stored (or recorded as failed) before the pool closes.
-      await settleInsights();
+      // AI notes still being written get a few seconds to be stored (or recorded as failed) before the pool closes;
+      // longer would outlast a platform's shutdown grace, and a note left pending is written again on a later visit, once it is stale.
+      await Promise.race([settleInsights(), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_FOR_NOTES_MS).unref())]);
       await bus?.close();
       await runtime.close();
     },

@@ -118,7 +118,7 @@ function gunzip(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
     try {
       for await (const chunk of gz) yield chunk as Buffer;
     } catch (error) {
-      throw error instanceof SkipFileError ? error : new SkipFileError(because('gzipInvalid', (error as Error).message), { cause: error });
+      throw error instanceof SkipFileError ? error : new SkipFileError(because('gzipInvalid', (error as Error)?.message ?? String(error)), { cause: error });
     }
   })();
 }

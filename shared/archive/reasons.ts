@@ -55,9 +55,11 @@ export function decodeReason(stored: string): ArchiveReason | undefined {
 }
 
 /** A stored reason as the page says it: in the texts' language when it is one we wrote as JSON, as stored otherwise. */
-export function describeArchiveReason(t: Pick<Messages, 'archiveReasons'>, stored: string): string {
+export function describeArchiveReason(t: Pick<Messages, 'archiveReasons' | 'archiveReasonUnknown'>, stored: string): string {
   const reason = decodeReason(stored);
-  return reason ? archiveReasonText(t, reason) : stored;
+  if (reason) return archiveReasonText(t, reason);
+  // A reason this version cannot read (a key renamed since it was stored) is never shown as raw JSON.
+  return stored.startsWith('{"key"') ? t.archiveReasonUnknown : stored;
 }
 
 /** An error whose message is the English of its reason, so logs read as before and the reason itself is stored. */

@@ -119,7 +119,7 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
     csv = readActivitiesCsv(Buffer.concat(chunks));
   } catch (error) {
     if (error instanceof SourceReadError) throw error;
-    const reason = error instanceof CsvError || error instanceof ZipError ? error.reason : because('csvUnreadable', (error as Error).message);
+    const reason = error instanceof CsvError || error instanceof ZipError ? error.reason : because('csvUnreadable', (error as Error)?.message ?? String(error));
     deps.log.warn('Archive CSV unreadable; its files are imported without Strava ids', { reason: englishReason(reason) });
     planned.push({
       index: csvEntry.index,

@@ -41,6 +41,7 @@ export const archiveEn = {
   archiveFailed: (reason: string) => `This upload could not be imported: ${reason}`,
   archiveFailuresHeading: (n: number) => `${n} file${n === 1 ? '' : 's'} could not be read`,
   archiveSkipped: 'skipped',
+  archiveReasonUnknown: 'the reason could not be read',
   archiveBadType: 'Choose a ZIP archive or a FIT, GPX or TCX file.',
   archiveEmptyFile: 'The file is empty.',
   archiveTooLarge: 'The file is too large.',

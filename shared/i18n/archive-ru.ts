@@ -38,6 +38,7 @@ export const archiveRu: typeof archiveEn = {
   archiveFailed: (reason) => `Эту загрузку не удалось импортировать: ${reason}`,
   archiveFailuresHeading: (n) => `Не удалось прочитать ${n} ${plural(n, 'файл', 'файла', 'файлов')}`,
   archiveSkipped: 'пропущен',
+  archiveReasonUnknown: 'причину не удалось прочитать',
   archiveBadType: 'Выберите ZIP-архив или файл FIT, GPX или TCX.',
   archiveEmptyFile: 'Файл пуст.',
   archiveTooLarge: 'Файл слишком большой.',

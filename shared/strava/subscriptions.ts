@@ -32,10 +32,14 @@ export interface PushSubscription {
 
 /** Through the one Strava HTTP core: the same errors, timeouts, host choice and rate-limit accounting as every other call. */
 function call<T>(options: SubscriptionClientOptions, method: 'GET' | 'POST' | 'DELETE', path: string, body?: URLSearchParams): Promise<T> {
+  // The host the selector chooses now (Strava's schedule, or a fallback every other call already found), pinned for
+  // this call: a subscription call that times out must not move the whole process to the other host, nor send a
+  // create Strava may already have accepted a second time.
+  const apiBaseUrl = typeof options.apiBaseUrl === 'string' ? options.apiBaseUrl : options.apiBaseUrl.current().baseUrl;
   const client = new StravaClient({
-    apiBaseUrl: options.apiBaseUrl,
+    apiBaseUrl,
     // Subscriptions live on the API host; the OAuth host is never asked here.
-    oauthBaseUrl: typeof options.apiBaseUrl === 'string' ? options.apiBaseUrl : options.apiBaseUrl.scheduled(),
+    oauthBaseUrl: apiBaseUrl,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -133,23 +133,32 @@ test('a reason is stored as compact JSON and read back as it was', () => {
   assert.equal(describeArchiveReason(ru, '{"key": "importStopped", "params": [30]}'), 'импорт прерывался 30 раз подряд; загрузите файл снова');
 });
 
-test('a reason stored by an earlier version, or anything else that is not a known key, is shown as stored', () => {
+test('a reason stored by an earlier version, or text that is not a reason, is shown as stored', () => {
   for (const stored of [
     'the FIT file is truncated or damaged (its checksum does not match)',
     'refused: the file name climbs out of the archive ("..")',
     'the import stopped 30 times in a row; please upload the file again',
     '',
     '{not json',
-    '{"key":"noSuchReason","params":[]}',
-    '{"key":"toString","params":[]}',
-    '{"key":"fitTruncated"}',
-    '{"key":"fileTooLarge","params":[]}',
-    '{"key":"fileTooLarge","params":[{"x":1}]}',
-    '{"key":"refused","params":["the file name is an absolute path"]}',
     '["fitTruncated"]',
     'null',
   ]) {
     assert.equal(describeArchiveReason(ru, stored), stored);
     assert.equal(describeArchiveReason(en, stored), stored);
+  }
+});
+
+test('a stored reason this version cannot read (unknown key, wrong values) says so in words, never as raw JSON', () => {
+  for (const stored of [
+    '{"key":"noSuchReason","params":[]}',
+    '{"key":"toString","params":[]}',
+    '{"key":"fitTruncated"}',
+    '{"key":"fileTooLarge","params":[]}',
+    '{"key":"fileTooLarge","params":[{"x":1}]}',
+    '{"key":"csvUnreadable","params":[null]}',
+    '{"key":"refused","params":["the file name is an absolute path"]}',
+  ]) {
+    assert.equal(describeArchiveReason(ru, stored), 'причину не удалось прочитать', stored);
+    assert.equal(describeArchiveReason(en, stored), 'the reason could not be read', stored);
   }
 });

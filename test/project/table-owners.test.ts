@@ -52,19 +52,41 @@ function ownersFromArchitecture(text: string): Map<string, string> {
   return owners;
 }
 
+/** A table name as SQL may write it: bare, quoted, or in the public schema. */
+const tableRef = (names: string) => `(?:"?public"?\\.)?"?(${names})"?`;
+
 /** Every statement in a source text that writes a known table, with the table it writes. */
 function writesIn(code: string): { table: string; statement: string }[] {
   const names = tables.join('|');
   const statement = new RegExp(
-    `\\b(insert\\s+into|delete\\s+from|truncate(?:\\s+table)?|merge\\s+into)\\s+(${names})\\b|\\bupdate\\s+(${names})\\s+(?:(?:as\\s+)?[a-z_]+\\s+)?set\\b`,
+    [
+      `\\b(?:insert\\s+into|delete\\s+from(?:\\s+only)?|merge\\s+into|copy)\\s+${tableRef(names)}(?![a-z0-9_])`,
+      `\\bupdate\\s+(?:only\\s+)?${tableRef(names)}\\s+(?:(?:as\\s+)?[a-z_][a-z0-9_]*\\s+)?set\\b`,
+      // truncate names one table or a list of them
+      `\\btruncate\\s+(?:table\\s+)?(?:only\\s+)?((?:(?:"?public"?\\.)?"?[a-z_][a-z0-9_]*"?\\s*,\\s*)*(?:"?public"?\\.)?"?[a-z_][a-z0-9_]*"?)`,
+    ].join('|'),
     'gi',
   );
-  return [...code.matchAll(statement)].map((m) => ({ table: (m[2] ?? m[3])!.toLowerCase(), statement: m[0].replace(/\s+/g, ' ') }));
+  const writes: { table: string; statement: string }[] = [];
+  for (const m of code.matchAll(statement)) {
+    const text = m[0].replace(/\s+/g, ' ');
+    if (m[3] !== undefined) {
+      for (const part of m[3].split(',')) {
+        const table = part
+          .trim()
+          .replace(/^"?public"?\./i, '')
+          .replace(/"/g, '')
+          .toLowerCase();
+        if (tables.includes(table)) writes.push({ table, statement: text });
+      }
+    } else writes.push({ table: (m[1] ?? m[2])!.toLowerCase(), statement: text });
+  }
+  return writes;
 }
 
 /** Any query that reads a known table (`from activities`, `join tokens`). */
 function readsIn(code: string): string[] {
-  return [...code.matchAll(new RegExp(`\\b(?:from|join)\\s+(?:${tables.join('|')})\\b`, 'gi'))].map((m) => m[0].replace(/\\s+/g, ' '));
+  return [...code.matchAll(new RegExp(`\\b(?:from|join)\\s+${tableRef(tables.join('|'))}(?![a-z0-9_])`, 'gi'))].map((m) => m[0].replace(/\s+/g, ' '));
 }
 
 describe('each table has one writer', () => {
@@ -83,10 +105,15 @@ describe('each table has one writer', () => {
       'update athletes set status = $2',
       'update imports i\n set state = $1',
       'insert into gear (id) values ($1) on conflict (id) do update set name = excluded.name',
+      'update only goals g2 set target = 1',
+      'delete from only "insights" where true',
+      'insert into public.deliveries as d (id) values (1)',
+      'truncate table webhook_events, "public"."tokens"',
+      'copy activity_streams from stdin',
     ].join(';\n');
     assert.deepEqual(
       writesIn(sample).map((w) => w.table),
-      ['activities', 'tokens', 'athletes', 'imports', 'gear'],
+      ['activities', 'tokens', 'athletes', 'imports', 'gear', 'goals', 'insights', 'deliveries', 'webhook_events', 'tokens', 'activity_streams'],
     );
     assert.deepEqual(writesIn('we update activities when an event arrives; delete from the list'), []);
   });
