@@ -7,12 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { generateSignedCookie } from 'hono/cookie';
 import { createApp } from '../app/app.js';
-import { resultsPageData } from '../app/routes/results.js';
+import { resultsPageData, resultsPartsBesideFigures, resultsView } from '../app/routes/results.js';
 import { loadTrainingFigures, trainingView } from '../app/routes/training.js';
 import { EFFORT_DISTANCES } from '../shared/efforts/index.js';
 import { saveProfileGear } from '../shared/gear/index.js';
 import { setGoal } from '../shared/goals/index.js';
-import { localNow, RIDE_TYPES, RUN_TYPES } from '../shared/stats/index.js';
+import { athleteTimeZone, localNow, RIDE_TYPES, RUN_TYPES } from '../shared/stats/index.js';
 import { computeTrainingFigures, loadEverything } from '../test/stats/training-oracle.js';
 import { renderPage } from '../app/views.js';
 import type { Viewer } from '../app/viewer.js';
@@ -33,6 +33,8 @@ import { computeResultsStats, loadAllActivities } from '../test/stats/oracle.js'
 import type { loadResultsStats } from '../shared/stats/index.js';
 
 /** Activities per athlete, one benchmark each; BENCH_ACTIVITIES=5000 runs one size. */
+/** Strava's website, for the pages' "View on Strava" links. */
+const STRAVA_WEB = 'https://www.strava.com';
 const SIZES = (process.env.BENCH_ACTIVITIES ?? '5000,20000').split(',').map(Number);
 /** Requests per measurement; the larger history gets fewer, its in-memory baseline being slow. */
 const roundsFor = (size: number) => Number(process.env.BENCH_ROUNDS ?? (size > 10_000 ? 100 : 200));
@@ -184,9 +186,17 @@ async function bench(ACTIVITIES: number): Promise<void> {
   // The baseline: the same page with every figure computed from all rows loaded into memory.
   const inMemory: typeof loadResultsStats = async (pool, athleteId, now, timeZone, units) =>
     computeResultsStats(await loadAllActivities(pool, athleteId), now, timeZone, units);
-  // The page as the route builds it, with the figures and the training sections from SQL or from memory.
+  // The page as the route builds it (resultsPageData), or from the same parts and view with the figures from memory.
+  const pageData = async (source: 'sql' | 'memory') => {
+    if (source === 'sql') return resultsPageData(runtime, viewer, STRAVA_WEB);
+    const now = new Date();
+    const timeZone = await athleteTimeZone(runtime.pool, ATHLETE);
+    const [stats, rest] = await Promise.all([inMemory(runtime.pool, ATHLETE, now, timeZone, viewer.units), resultsPartsBesideFigures(runtime.pool, ATHLETE)]);
+    return resultsView({ stats, ...rest }, viewer, STRAVA_WEB, timeZone, now);
+  };
+  // The training sections likewise, from SQL or from memory.
   const render = async (source: 'sql' | 'memory') => {
-    const data = await resultsPageData({ ...runtime, ...(source === 'memory' ? { loadStats: inMemory } : {}) }, viewer, 'https://www.strava.com');
+    const data = await pageData(source);
     const now = localNow(new Date(), data.timeZone);
     const figures =
       source === 'sql'

@@ -166,23 +166,42 @@ export interface ResultsDeps {
   pool: Queryable;
   config: { strava: { oauthBaseUrl: string } };
   now?: (() => Date) | undefined;
-  /** Where the figures come from: SQL aggregates; the benchmark passes its in-memory baseline here. */
-  loadStats?: typeof loadResultsStats;
+}
+
+/** What the page is made from, read side by side: the figures, the latest and recent activities, their tracks, the import. */
+export interface ResultsParts {
+  stats: ResultsStats;
+  latest: ActivityRow | undefined;
+  recent: ActivityRow[];
+  tracks: AthleteTracks;
+  progress: ImportProgress | undefined;
 }
 
 /** Everything on the page except the AI notes and the training sections; the athlete's zone when the caller has it. */
 export async function resultsPageData(deps: ResultsDeps, viewer: Viewer, stravaWeb: string, knownTimeZone?: string) {
   const { pool } = deps;
-  const { athlete, fmt, t } = viewer;
+  const { athlete } = viewer;
   const now = deps.now?.() ?? new Date();
   const timeZone = knownTimeZone ?? (await athleteTimeZone(pool, athlete.id));
-  const [stats, latest, recent, tracks, progress] = await Promise.all([
-    (deps.loadStats ?? loadResultsStats)(pool, athlete.id, now, timeZone, viewer.units),
-    latestActivityWithDistance(pool, athlete.id),
-    recentActivities(pool, athlete.id, RECENT_LIMIT),
-    athleteTracks(pool, athlete.id),
-    getImportProgress(pool, athlete.id),
+  const [stats, rest] = await Promise.all([loadResultsStats(pool, athlete.id, now, timeZone, viewer.units), resultsPartsBesideFigures(pool, athlete.id)]);
+  return resultsView({ stats, ...rest }, viewer, stravaWeb, timeZone, now);
+}
+
+/** The page's parts beside the figures, read side by side (the benchmark pairs them with its in-memory figures). */
+export async function resultsPartsBesideFigures(pool: Queryable, athleteId: number): Promise<Omit<ResultsParts, 'stats'>> {
+  const [latest, recent, tracks, progress] = await Promise.all([
+    latestActivityWithDistance(pool, athleteId),
+    recentActivities(pool, athleteId, RECENT_LIMIT),
+    athleteTracks(pool, athleteId),
+    getImportProgress(pool, athleteId),
   ]);
+  return { latest, recent, tracks, progress };
+}
+
+/** The page's view of its parts, in the reader's language and units; no I/O. */
+export function resultsView(parts: ResultsParts, viewer: Viewer, stravaWeb: string, timeZone: string, now: Date) {
+  const { stats, latest, recent, tracks, progress } = parts;
+  const { athlete, fmt, t } = viewer;
   const day = stats.now.dayOfYear;
   const rates = yearRates(stats.totals.year, stats.now).map((rate) => ({
     sport: rate.sportType === '' ? t.allSports : fmt.sport(rate.sportType),
