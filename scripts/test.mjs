@@ -229,5 +229,10 @@ child.on('exit', async (code, signal) => {
   const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   if (skipped.length > 0) console.log(`\nSkipped on this machine:\n${skipped.map((s) => `  - ${s}`).join('\n')}`);
   console.log(`\n${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`);
+  // Under CI a test that skipped itself (a tool missing on the machine) is a failure, as a missing part is above.
+  if (ci && count('skipped') > 0) {
+    console.error(`CI: ${count('skipped')} test(s) skipped themselves; every test must run here (the reasons are printed above).`);
+    process.exit(1);
+  }
   process.exit(code ?? (signal ? 1 : 0));
 });
