@@ -16,27 +16,35 @@ describe('best efforts in SQL', () => {
     const [eve, newYear, spring] = (
       await db.pool.query<{ id: number }>('select id from activities where athlete_id = $1::bigint order by start_date_local', [id])
     ).rows.map((r) => Number(r.id));
-    await saveActivityEfforts(
-      db.pool,
-      id,
-      eve!,
+    // Each activity's efforts (distance key and elapsed seconds) and where they came from.
+    const saved: [number, [string, number][], 'strava' | 'streams'][] = [
       [
-        { effort: 'run_1k', elapsedTime: 230 },
-        { effort: 'run_5k', elapsedTime: 1300 },
+        eve!,
+        [
+          ['run_1k', 230],
+          ['run_5k', 1300],
+        ],
+        'strava',
       ],
-      'strava',
-    );
-    await saveActivityEfforts(db.pool, id, newYear!, [{ effort: 'run_1k', elapsedTime: 240 }], 'streams');
-    await saveActivityEfforts(
-      db.pool,
-      id,
-      spring!,
+      [newYear!, [['run_1k', 240]], 'streams'],
       [
-        { effort: 'run_1k', elapsedTime: 235 },
-        { effort: 'run_5k', elapsedTime: 1250 },
+        spring!,
+        [
+          ['run_1k', 235],
+          ['run_5k', 1250],
+        ],
+        'streams',
       ],
-      'streams',
-    );
+    ];
+    for (const [activityId, efforts, source] of saved) {
+      await saveActivityEfforts(
+        db.pool,
+        id,
+        activityId,
+        efforts.map(([effort, elapsedTime]) => ({ effort, elapsedTime })),
+        source,
+      );
+    }
     assert.deepEqual(
       (await bestEfforts(db.pool, id)).map((b) => [b.effort, b.elapsedTime, b.activityName, b.date]),
       [
