@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { ArchiveReason, DataKind } from '../i18n/index.js';
 import { isFit, parseFit } from './fit.js';
 import { LIMITS } from './limits.js';
-import { ArchiveReasonError, because, englishReason } from './reasons.js';
+import { ArchiveReasonError, because } from './reasons.js';
 import type { FileFormat, Track } from './track.js';
 import { XmlTrackParser } from './xml.js';
 
@@ -29,19 +29,13 @@ export function kindOfName(name: string): FileKind | undefined {
  * Refuses names that would escape a folder if ever written out (absolute, drive letters, "..", NUL, backslashes),
  * whatever we do with them: an archive carrying one was not made by Strava.
  */
-export function unsafeNameReason(name: string): ArchiveReason | undefined {
+export function unsafeName(name: string): ArchiveReason | undefined {
   if (name.length === 0 || name.length > 1024) return because('nameEmptyOrLong');
   if (name.includes('\0')) return because('nameNul');
   if (name.includes('\\')) return because('nameBackslash');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return because('nameAbsolute');
   if (name.split('/').some((part) => part === '..')) return because('nameClimbsOut');
   return undefined;
-}
-
-/** Why the name is refused, in English; undefined for a safe name. */
-export function unsafeName(name: string): string | undefined {
-  const reason = unsafeNameReason(name);
-  return reason && englishReason(reason);
 }
 
 /** A failure while reading a file as a reason to skip it: a parser's own reason, or `otherwise` with a library's message. */

@@ -15,7 +15,7 @@ import type { ArchiveReason } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { utcOffsetSeconds } from '../time-zones.js';
 import { CsvError, readActivitiesCsv, type CsvActivity } from './csv.js';
-import { kindOfName, readActivityFile, SkipFileError, unsafeNameReason } from './files.js';
+import { kindOfName, readActivityFile, SkipFileError, unsafeName } from './files.js';
 import { LIMITS } from './limits.js';
 import { ArchiveReasonError, because, englishReason } from './reasons.js';
 import { sportFromText } from './sports.js';
@@ -84,7 +84,7 @@ async function planZip(deps: ArchiveDeps, archive: Archive): Promise<PlannedFile
   let total = 0;
   for await (const entry of archive.entries()) {
     if (entry.directory) continue;
-    const unsafe = unsafeNameReason(entry.name);
+    const unsafe = unsafeName(entry.name);
     const kind = kindOfName(entry.name);
     if (!unsafe && basename(entry.name) === 'activities.csv' && entry.name.split('/').length <= 2) {
       csvEntry ??= entry;

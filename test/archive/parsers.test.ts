@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { readActivitiesCsv, CsvError } from '../../shared/archive/csv.js';
 import { readActivityFile, SkipFileError, unsafeName, kindOfName } from '../../shared/archive/files.js';
+import { englishReason } from '../../shared/archive/reasons.js';
 import { deriveActivity } from '../../shared/archive/track.js';
 import { decodePolyline, encodePolyline } from '../../shared/activities/polyline.js';
 import { fromRoot } from '../../shared/paths.js';
@@ -145,11 +146,11 @@ describe('names and the export\u2019s CSV', () => {
     assert.deepEqual(kindOfName('activities/123.fit.gz'), { format: 'fit', gzipped: true });
     assert.deepEqual(kindOfName('a.TCX'), { format: 'tcx', gzipped: false });
     assert.equal(kindOfName('media/photo.jpg'), undefined);
-    assert.match(unsafeName('../../etc/passwd.gpx')!, /climbs out/);
-    assert.match(unsafeName('/etc/x.fit')!, /absolute/);
-    assert.match(unsafeName('C:/x.fit')!, /absolute/);
-    assert.match(unsafeName('a\\..\\x.fit')!, /backslash/);
-    assert.match(unsafeName('a\0.fit')!, /NUL/);
+    assert.match(englishReason(unsafeName('../../etc/passwd.gpx')!), /climbs out/);
+    assert.match(englishReason(unsafeName('/etc/x.fit')!), /absolute/);
+    assert.match(englishReason(unsafeName('C:/x.fit')!), /absolute/);
+    assert.match(englishReason(unsafeName('a\\..\\x.fit')!), /backslash/);
+    assert.match(englishReason(unsafeName('a\0.fit')!), /NUL/);
     assert.equal(unsafeName('activities/123.fit'), undefined);
   });
 
